@@ -1,0 +1,653 @@
+//! Decoding incoming frames into validated fixes.
+//!
+//! The fast path deserialises a whole frame in one pass, borrowing strings from the frame text.
+//! Only when that fails on a type error does the slow path decode position by position, so that
+//! one bad position is rejected with its reason and every valid one in the same frame is kept.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::batch::{FixBatch, FixRef};
+use super::reject::{RejectReason, RejectTally, Rejection, truncate};
+
+/// Size limits that keep a hostile or broken peer from costing unbounded memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Largest text frame accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Longest vehicle id, in bytes.
+    pub max_id_bytes: usize,
+    /// Longest `label`, `kind`, `status` or `route`, in bytes.
+    pub max_text_bytes: usize,
+    /// Largest `attrs` object, in bytes of JSON.
+    pub max_attrs_bytes: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 16 * 1024 * 1024,
+            max_id_bytes: 128,
+            max_text_bytes: 256,
+            max_attrs_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// A frame from the server, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerFrame {
+    Snapshot(FixBatch),
+    Positions(FixBatch),
+    Remove(Vec<String>),
+    Error { code: String, message: String },
+}
+
+/// Decodes one server -> viewer text frame.
+///
+/// `Err` means the whole frame was refused. Positions refused one by one inside an accepted
+/// frame are counted in `rejected`, and the frame carries the rest.
+pub fn decode_server(
+    text: &str,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<ServerFrame, Rejection> {
+    check_size(text, limits)?;
+    match serde_json::from_str::<Frame<'_>>(text) {
+        Ok(frame) => fast_server(frame, limits, rejected),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            slow_server(text, limits, rejected)
+        }
+        Err(e) => Err(malformed(&e)),
+    }
+}
+
+/// Decodes one device -> server `report` frame into its valid fixes.
+pub fn decode_report(
+    text: &str,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<FixBatch, Rejection> {
+    check_size(text, limits)?;
+    let (kind, positions) = match serde_json::from_str::<Frame<'_>>(text) {
+        Ok(frame) => {
+            let kind = frame.kind.map(|t| t.0);
+            match kind.as_deref() {
+                Some("report") => {}
+                _ => return Err(unknown_type(kind.as_deref(), "report")),
+            }
+            let positions = frame.positions.ok_or_else(|| missing_array("positions"))?;
+            return Ok(fast_batch(&positions, limits, rejected));
+        }
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            let loose = loose_frame(text)?;
+            (loose.kind, loose.positions)
+        }
+        Err(e) => return Err(malformed(&e)),
+    };
+    if kind.as_deref() != Some("report") {
+        return Err(unknown_type(kind.as_deref(), "report"));
+    }
+    let positions = positions.ok_or_else(|| missing_array("positions"))?;
+    Ok(slow_batch(&positions, limits, rejected))
+}
+
+fn check_size(text: &str, limits: &DecodeLimits) -> Result<(), Rejection> {
+    if text.len() > limits.max_frame_bytes {
+        return Err(Rejection::new(
+            RejectReason::Oversized,
+            format!(
+                "frame of {} bytes is over the {}-byte limit",
+                text.len(),
+                limits.max_frame_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn malformed(e: &serde_json::Error) -> Rejection {
+    Rejection::new(RejectReason::MalformedJson, format!("not valid JSON: {e}"))
+}
+
+fn unknown_type(kind: Option<&str>, expected: &str) -> Rejection {
+    let detail = match kind {
+        Some(k) => format!(
+            "unknown message type {:?} (expected {expected})",
+            truncate(k, 64)
+        ),
+        None => format!("message has no \"type\" (expected {expected})"),
+    };
+    Rejection::new(RejectReason::UnknownType, detail)
+}
+
+fn missing_array(field: &str) -> Rejection {
+    Rejection::new(
+        RejectReason::InvalidField,
+        format!("message has no \"{field}\" array"),
+    )
+}
+
+const SERVER_TYPES: &str = "snapshot, positions, remove or error";
+
+fn fast_server(
+    frame: Frame<'_>,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<ServerFrame, Rejection> {
+    let kind = frame.kind.map(|t| t.0);
+    match kind.as_deref() {
+        Some("snapshot") | Some("positions") => {
+            let positions = frame.positions.ok_or_else(|| missing_array("positions"))?;
+            let batch = fast_batch(&positions, limits, rejected);
+            Ok(if kind.as_deref() == Some("snapshot") {
+                ServerFrame::Snapshot(batch)
+            } else {
+                ServerFrame::Positions(batch)
+            })
+        }
+        Some("remove") => {
+            let ids = frame.ids.ok_or_else(|| missing_array("ids"))?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                match check_id(Some(&id.0), limits) {
+                    Ok(id) => out.push(id.to_owned()),
+                    Err(r) => rejected.add(&r),
+                }
+            }
+            Ok(ServerFrame::Remove(out))
+        }
+        Some("error") => Ok(ServerFrame::Error {
+            code: frame
+                .code
+                .map(|t| truncate(&t.0, 64))
+                .unwrap_or_else(|| "error".into()),
+            message: frame
+                .message
+                .map(|t| truncate(&t.0, 1024))
+                .unwrap_or_default(),
+        }),
+        other => Err(unknown_type(other, SERVER_TYPES)),
+    }
+}
+
+fn slow_server(
+    text: &str,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<ServerFrame, Rejection> {
+    let loose = loose_frame(text)?;
+    match loose.kind.as_deref() {
+        Some("snapshot") | Some("positions") => {
+            let positions = loose.positions.ok_or_else(|| missing_array("positions"))?;
+            let batch = slow_batch(&positions, limits, rejected);
+            Ok(if loose.kind.as_deref() == Some("snapshot") {
+                ServerFrame::Snapshot(batch)
+            } else {
+                ServerFrame::Positions(batch)
+            })
+        }
+        Some("remove") => {
+            let ids = loose.ids.ok_or_else(|| missing_array("ids"))?;
+            let mut out = Vec::with_capacity(ids.len());
+            for raw in ids {
+                let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                let id = match &value {
+                    Value::String(s) => check_id(Some(s), limits),
+                    _ => Err(Rejection::new(
+                        RejectReason::MissingId,
+                        format!("id {} is not a string", truncate(raw.get(), 64)),
+                    )),
+                };
+                match id {
+                    Ok(id) => out.push(id.to_owned()),
+                    Err(r) => rejected.add(&r),
+                }
+            }
+            Ok(ServerFrame::Remove(out))
+        }
+        Some("error") => {
+            let text_of = |raw: Option<&RawValue>| {
+                raw.map(|r| match serde_json::from_str::<Value>(r.get()) {
+                    Ok(Value::String(s)) => s,
+                    _ => r.get().to_owned(),
+                })
+            };
+            Ok(ServerFrame::Error {
+                code: truncate(&text_of(loose.code).unwrap_or_else(|| "error".into()), 64),
+                message: truncate(&text_of(loose.message).unwrap_or_default(), 1024),
+            })
+        }
+        other => Err(unknown_type(other, SERVER_TYPES)),
+    }
+}
+
+/// The frame's envelope with the positions left raw, for the slow path.
+struct Loose<'a> {
+    kind: Option<String>,
+    positions: Option<Vec<&'a RawValue>>,
+    ids: Option<Vec<&'a RawValue>>,
+    code: Option<&'a RawValue>,
+    message: Option<&'a RawValue>,
+}
+
+fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(rename = "type", default, borrow)]
+        kind: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        positions: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        ids: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        code: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        message: Option<&'a RawValue>,
+    }
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            Rejection::new(
+                RejectReason::UnknownType,
+                format!("message is not a JSON object with a \"type\": {e}"),
+            )
+        } else {
+            malformed(&e)
+        }
+    })?;
+    let kind = match envelope.kind.map(|r| serde_json::from_str::<Value>(r.get())) {
+        None | Some(Ok(Value::Null)) => None,
+        Some(Ok(Value::String(s))) => Some(s),
+        Some(_) => {
+            return Err(Rejection::new(
+                RejectReason::UnknownType,
+                "\"type\" is not a string",
+            ));
+        }
+    };
+    fn array<'r>(raw: Option<&'r RawValue>, field: &str) -> Result<Option<Vec<&'r RawValue>>, Rejection> {
+        match raw {
+            None => Ok(None),
+            Some(r) if r.get() == "null" => Ok(None),
+            Some(r) => serde_json::from_str::<Vec<&RawValue>>(r.get())
+                .map(Some)
+                .map_err(|_| {
+                    Rejection::new(
+                        RejectReason::InvalidField,
+                        format!("\"{field}\" is not an array"),
+                    )
+                }),
+        }
+    }
+    Ok(Loose {
+        kind,
+        positions: array(envelope.positions, "positions")?,
+        ids: array(envelope.ids, "ids")?,
+        code: envelope.code,
+        message: envelope.message,
+    })
+}
+
+fn fast_batch(positions: &[WirePos<'_>], limits: &DecodeLimits, rejected: &mut RejectTally) -> FixBatch {
+    let mut batch = FixBatch::with_capacity(positions.len(), positions.len() * 24);
+    for p in positions {
+        let candidate = Candidate {
+            id: p.id.as_ref().map(|t| t.0.as_ref()),
+            lat: p.lat,
+            lon: p.lon,
+            ts: p.ts,
+            heading: p.heading,
+            speed: p.speed,
+            label: p.label.as_ref().map(|t| t.0.as_ref()),
+            kind: p.kind.as_ref().map(|t| t.0.as_ref()),
+            status: p.status.as_ref().map(|t| t.0.as_ref()),
+            route: p.route.as_ref().map(|t| t.0.as_ref()),
+            attrs: p.attrs.map(RawValue::get),
+        };
+        match candidate.check(limits) {
+            Ok(fix) => batch.push(&fix),
+            Err(r) => rejected.add(&r),
+        }
+    }
+    batch
+}
+
+fn slow_batch(positions: &[&RawValue], limits: &DecodeLimits, rejected: &mut RejectTally) -> FixBatch {
+    let mut batch = FixBatch::with_capacity(positions.len(), positions.len() * 24);
+    for raw in positions {
+        let value = match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                rejected.record(
+                    RejectReason::InvalidField,
+                    &format!("position {} is not an object", truncate(raw.get(), 64)),
+                );
+                continue;
+            }
+        };
+        let attrs_text;
+        let candidate = match Candidate::from_map(&value) {
+            Ok(c) => c,
+            Err(r) => {
+                rejected.add(&r);
+                continue;
+            }
+        };
+        let candidate = match value.get("attrs") {
+            Some(Value::Object(a)) => {
+                attrs_text = Value::Object(a.clone()).to_string();
+                Candidate {
+                    attrs: Some(attrs_text.as_str()),
+                    ..candidate
+                }
+            }
+            _ => candidate,
+        };
+        match candidate.check(limits) {
+            Ok(fix) => batch.push(&fix),
+            Err(r) => rejected.add(&r),
+        }
+    }
+    batch
+}
+
+/// A position's fields before validation, whichever path read them.
+struct Candidate<'a> {
+    id: Option<&'a str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    ts: Option<f64>,
+    heading: Option<f64>,
+    speed: Option<f64>,
+    label: Option<&'a str>,
+    kind: Option<&'a str>,
+    status: Option<&'a str>,
+    route: Option<&'a str>,
+    attrs: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    /// Reads a position from a parsed object, refusing fields of the wrong JSON type with the
+    /// reason that field's absence would have had. `attrs` is filled in by the caller.
+    fn from_map(map: &'a Map<String, Value>) -> Result<Self, Rejection> {
+        let id_hint = || match map.get("id") {
+            Some(Value::String(s)) => format!(" (id {:?})", truncate(s, 64)),
+            _ => String::new(),
+        };
+        let number = |field: &str, reason: RejectReason| -> Result<Option<f64>, Rejection> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => Ok(n.as_f64()),
+                Some(other) => Err(Rejection::new(
+                    reason,
+                    format!(
+                        "\"{field}\" is {}, not a number{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                )),
+            }
+        };
+        let text = |field: &str| -> Result<Option<&'a str>, Rejection> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.as_str())),
+                Some(other) => Err(Rejection::new(
+                    if field == "id" {
+                        RejectReason::MissingId
+                    } else {
+                        RejectReason::InvalidField
+                    },
+                    format!(
+                        "\"{field}\" is {}, not a string{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                )),
+            }
+        };
+        match map.get("attrs") {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "\"attrs\" is {}, not an object{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            id: text("id")?,
+            lat: number("lat", RejectReason::BadCoordinates)?,
+            lon: number("lon", RejectReason::BadCoordinates)?,
+            ts: number("ts", RejectReason::BadTimestamp)?,
+            heading: number("heading", RejectReason::InvalidField)?,
+            speed: number("speed", RejectReason::InvalidField)?,
+            label: text("label")?,
+            kind: text("kind")?,
+            status: text("status")?,
+            route: text("route")?,
+            attrs: None,
+        })
+    }
+
+    fn check(self, limits: &DecodeLimits) -> Result<FixRef<'a>, Rejection> {
+        let id = check_id(self.id, limits)?;
+        let ctx = || format!(" (id {:?})", truncate(id, 64));
+        let lat = match self.lat {
+            Some(v) if v.is_finite() && (-90.0..=90.0).contains(&v) => v,
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::BadCoordinates,
+                    format!("lat {v} is outside -90..90{}", ctx()),
+                ));
+            }
+            None => {
+                return Err(Rejection::new(
+                    RejectReason::BadCoordinates,
+                    format!("position has no lat{}", ctx()),
+                ));
+            }
+        };
+        let lon = match self.lon {
+            Some(v) if v.is_finite() && (-180.0..=180.0).contains(&v) => v,
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::BadCoordinates,
+                    format!("lon {v} is outside -180..180{}", ctx()),
+                ));
+            }
+            None => {
+                return Err(Rejection::new(
+                    RejectReason::BadCoordinates,
+                    format!("position has no lon{}", ctx()),
+                ));
+            }
+        };
+        let ts = match self.ts {
+            // 2^53: beyond it milliseconds are no longer exact, and it is year 287,396.
+            Some(v) if v.is_finite() && (0.0..=9_007_199_254_740_992.0).contains(&v) => v as i64,
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::BadTimestamp,
+                    format!("ts {v} is not a UTC millisecond time{}", ctx()),
+                ));
+            }
+            None => {
+                return Err(Rejection::new(
+                    RejectReason::BadTimestamp,
+                    format!("position has no ts{}", ctx()),
+                ));
+            }
+        };
+        let heading = match self.heading {
+            None => None,
+            Some(v) if v.is_finite() => Some(v.rem_euclid(360.0) as f32),
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("heading {v} is not a number of degrees{}", ctx()),
+                ));
+            }
+        };
+        let speed = match self.speed {
+            None => None,
+            Some(v) if v.is_finite() && v >= 0.0 => Some(v as f32),
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("speed {v} is not a speed in m/s{}", ctx()),
+                ));
+            }
+        };
+        for (field, value) in [
+            ("label", self.label),
+            ("kind", self.kind),
+            ("status", self.status),
+            ("route", self.route),
+        ] {
+            if let Some(s) = value
+                && s.len() > limits.max_text_bytes
+            {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "{field} of {} bytes is over the {}-byte limit{}",
+                        s.len(),
+                        limits.max_text_bytes,
+                        ctx()
+                    ),
+                ));
+            }
+        }
+        let attrs = match self.attrs.map(str::trim) {
+            None | Some("null") => None,
+            Some(a) if !a.starts_with('{') => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("\"attrs\" is {}, not an object{}", truncate(a, 32), ctx()),
+                ));
+            }
+            Some(a) if a.len() > limits.max_attrs_bytes => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "attrs of {} bytes is over the {}-byte limit{}",
+                        a.len(),
+                        limits.max_attrs_bytes,
+                        ctx()
+                    ),
+                ));
+            }
+            Some(a) => Some(a),
+        };
+        Ok(FixRef {
+            id,
+            lat,
+            lon,
+            ts,
+            heading,
+            speed,
+            label: self.label,
+            kind: self.kind,
+            status: self.status,
+            route: self.route,
+            attrs,
+        })
+    }
+}
+
+fn check_id<'a>(id: Option<&'a str>, limits: &DecodeLimits) -> Result<&'a str, Rejection> {
+    match id {
+        None => Err(Rejection::new(RejectReason::MissingId, "position has no id")),
+        Some("") => Err(Rejection::new(RejectReason::MissingId, "id is empty")),
+        Some(s) if s.len() > limits.max_id_bytes => Err(Rejection::new(
+            RejectReason::InvalidField,
+            format!(
+                "id of {} bytes is over the {}-byte limit ({:?})",
+                s.len(),
+                limits.max_id_bytes,
+                truncate(s, 32)
+            ),
+        )),
+        Some(s) => Ok(s),
+    }
+}
+
+/// The fast path's view of a frame: every field optional so that a missing one is refused by
+/// validation with a clear reason rather than by serde.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    positions: Option<Vec<WirePos<'a>>>,
+    #[serde(default, borrow)]
+    ids: Option<Vec<Text<'a>>>,
+    #[serde(default, borrow)]
+    code: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WirePos<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+    #[serde(default)]
+    ts: Option<f64>,
+    #[serde(default)]
+    heading: Option<f64>,
+    #[serde(default)]
+    speed: Option<f64>,
+    #[serde(default, borrow)]
+    label: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    route: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    attrs: Option<&'a RawValue>,
+}
+
+/// A JSON string borrowed from the frame when it has no escapes, owned when it has.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests;
