@@ -8,3 +8,6 @@
 //! - [`stats`]: the `fleetview stats` harness on top of the feed and the model.
 
 pub mod protocol;
+pub mod feed;
+pub mod fleet;
+pub mod geo;

@@ -1,0 +1,104 @@
+//! Questions the UI and `stats` ask of the model: staleness, counts, search, area.
+
+use super::{Fleet, Vehicle, VehicleKey};
+use crate::protocol::BBox;
+
+/// How fresh a vehicle's newest fix is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Staleness {
+    Live,
+    Stale,
+    Lost,
+}
+
+/// Vehicles by staleness at one instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: usize,
+    pub live: usize,
+    pub stale: usize,
+    pub lost: usize,
+}
+
+impl Fleet {
+    /// Age of the newest fix by the device's clock. A fix stamped a little in the future (clock
+    /// drift) counts as age 0 rather than as negative.
+    pub fn age_ms(&self, vehicle: &Vehicle, now_ms: i64) -> i64 {
+        (now_ms - vehicle.fix.ts).max(0)
+    }
+
+    pub fn staleness(&self, vehicle: &Vehicle, now_ms: i64) -> Staleness {
+        let age = self.age_ms(vehicle, now_ms);
+        if age >= self.config.lost_after.as_millis() as i64 {
+            Staleness::Lost
+        } else if age >= self.config.stale_after.as_millis() as i64 {
+            Staleness::Stale
+        } else {
+            Staleness::Live
+        }
+    }
+
+    pub fn counts(&self, now_ms: i64) -> Counts {
+        let mut counts = Counts::default();
+        for (_, v) in self.iter() {
+            counts.total += 1;
+            match self.staleness(v, now_ms) {
+                Staleness::Live => counts.live += 1,
+                Staleness::Stale => counts.stale += 1,
+                Staleness::Lost => counts.lost += 1,
+            }
+        }
+        counts
+    }
+
+    /// Vehicles whose id, label, kind or route contains `query`, ignoring case. An empty or
+    /// blank query matches every vehicle.
+    pub fn search<'a>(
+        &'a self,
+        query: &str,
+    ) -> impl Iterator<Item = (VehicleKey, &'a Vehicle)> + 'a {
+        let needle = Needle::new(query);
+        self.iter().filter(move |(_, v)| {
+            needle.is_empty()
+                || needle.found_in(v.id())
+                || v.label().is_some_and(|s| needle.found_in(s))
+                || v.kind().is_some_and(|s| needle.found_in(s))
+                || v.route().is_some_and(|s| needle.found_in(s))
+        })
+    }
+
+    /// Vehicles whose newest fix lies inside `bbox` (which may cross the antimeridian).
+    pub fn in_bbox(&self, bbox: BBox) -> impl Iterator<Item = (VehicleKey, &Vehicle)> + '_ {
+        self.iter()
+            .filter(move |(_, v)| bbox.contains(v.fix.lat, v.fix.lon))
+    }
+}
+
+/// A lower-cased search string, matched without allocating when it is ASCII.
+struct Needle {
+    lower: String,
+}
+
+impl Needle {
+    fn new(query: &str) -> Self {
+        Self {
+            lower: query.trim().to_lowercase(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lower.is_empty()
+    }
+
+    fn found_in(&self, haystack: &str) -> bool {
+        let needle = self.lower.as_bytes();
+        if self.lower.is_ascii() {
+            haystack
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        } else {
+            haystack.to_lowercase().contains(&self.lower)
+        }
+    }
+}

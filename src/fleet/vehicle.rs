@@ -1,0 +1,182 @@
+//! One vehicle as the model holds it: the latest fix, what motion needs, and a bounded trail.
+
+use std::collections::VecDeque;
+
+use crate::geo;
+use crate::protocol::FixRef;
+
+/// Moves shorter than this between fixes are GPS noise, too short to derive a heading from.
+const MIN_MOVE_FOR_HEADING_M: f64 = 3.0;
+
+/// A position at an instant, as the model keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fix {
+    pub lat: f64,
+    pub lon: f64,
+    /// Device time, UTC ms.
+    pub ts: i64,
+    /// m/s, when the device sent one.
+    pub speed: Option<f32>,
+    /// Degrees from north, when the device sent one.
+    pub heading: Option<f32>,
+}
+
+impl Fix {
+    fn from_ref(f: &FixRef<'_>) -> Self {
+        Self {
+            lat: f.lat,
+            lon: f.lon,
+            ts: f.ts,
+            speed: f.speed,
+            heading: f.heading,
+        }
+    }
+}
+
+/// A point of a trail. f32 degrees are good to ~1 m, plenty for a line drawn behind a marker,
+/// and halve the trail's memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrailPoint {
+    pub lat: f32,
+    pub lon: f32,
+    pub ts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vehicle {
+    id: Box<str>,
+    /// The newest fix; never replaced by an older one.
+    pub fix: Fix,
+    /// The fix before it: with `fix`, what interpolation glides between.
+    pub prev: Option<Fix>,
+    /// Reported heading, or the bearing of the last real move when the device sends none;
+    /// kept through stops so a parked vehicle still points the way it came.
+    pub heading: Option<f32>,
+    /// Our clock (UTC ms) when the newest fix arrived.
+    pub received_ms: i64,
+    label: Option<Box<str>>,
+    kind: Option<Box<str>>,
+    status: Option<Box<str>>,
+    route: Option<Box<str>>,
+    attrs: Option<Box<str>>,
+    /// Older fixes, oldest first, at most the configured length. Allocated on the second fix,
+    /// so vehicles seen once cost nothing here.
+    trail: VecDeque<TrailPoint>,
+    /// The snapshot generation that last mentioned this vehicle (for the resync sweep).
+    pub(crate) seen_gen: u32,
+}
+
+impl Vehicle {
+    pub(crate) fn new(fix: &FixRef<'_>, received_ms: i64, seen_gen: u32) -> Self {
+        let mut v = Self {
+            id: fix.id.into(),
+            fix: Fix::from_ref(fix),
+            prev: None,
+            heading: fix.heading,
+            received_ms,
+            label: None,
+            kind: None,
+            status: None,
+            route: None,
+            attrs: None,
+            trail: VecDeque::new(),
+            seen_gen,
+        };
+        v.update_meta(fix);
+        v
+    }
+
+    /// Takes a fix newer than the held one (the caller has checked the order).
+    pub(crate) fn advance(&mut self, fix: &FixRef<'_>, received_ms: i64, trail_len: usize) {
+        let old = self.fix;
+        let new = Fix::from_ref(fix);
+        self.heading = match new.heading {
+            Some(h) => Some(h),
+            None if geo::distance_m(old.lat, old.lon, new.lat, new.lon)
+                >= MIN_MOVE_FOR_HEADING_M =>
+            {
+                Some(geo::bearing_deg(old.lat, old.lon, new.lat, new.lon) as f32)
+            }
+            None => self.heading,
+        };
+        if trail_len > 0 {
+            if self.trail.len() >= trail_len {
+                self.trail.pop_front();
+            }
+            self.trail.push_back(TrailPoint {
+                lat: old.lat as f32,
+                lon: old.lon as f32,
+                ts: old.ts,
+            });
+        }
+        self.prev = Some(old);
+        self.fix = new;
+        self.received_ms = received_ms;
+        self.update_meta(fix);
+    }
+
+    /// Copies the descriptive fields a fix carries; a field the fix leaves out keeps its value
+    /// (many feeds send the label only now and then). Allocates only when a value changes.
+    fn update_meta(&mut self, fix: &FixRef<'_>) {
+        set_if_changed(&mut self.label, fix.label);
+        set_if_changed(&mut self.kind, fix.kind);
+        set_if_changed(&mut self.status, fix.status);
+        set_if_changed(&mut self.route, fix.route);
+        set_if_changed(&mut self.attrs, fix.attrs);
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// The label when there is one, else the id: what a list row shows.
+    pub fn display_name(&self) -> &str {
+        self.label().unwrap_or(&self.id)
+    }
+
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
+    }
+
+    /// The raw JSON object of free attributes.
+    pub fn attrs(&self) -> Option<&str> {
+        self.attrs.as_deref()
+    }
+
+    /// Past positions, oldest first (the current fix is not included).
+    pub fn trail(&self) -> impl ExactSizeIterator<Item = &TrailPoint> + '_ {
+        self.trail.iter()
+    }
+
+    /// Heap bytes this vehicle holds beyond its struct, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        let text = |s: &Option<Box<str>>| s.as_ref().map_or(0, |s| s.len());
+        self.id.len()
+            + text(&self.label)
+            + text(&self.kind)
+            + text(&self.status)
+            + text(&self.route)
+            + text(&self.attrs)
+            + self.trail.capacity() * std::mem::size_of::<TrailPoint>()
+    }
+}
+
+fn set_if_changed(slot: &mut Option<Box<str>>, value: Option<&str>) {
+    if let Some(v) = value
+        && slot.as_deref() != Some(v)
+    {
+        *slot = Some(v.into());
+    }
+}
