@@ -7,7 +7,8 @@
 //!   [`feed::FeedEvent`]s over a bounded channel;
 //! - [`stats`]: the `fleetview stats` harness on top of the feed and the model.
 
-pub mod protocol;
+pub mod clock;
 pub mod feed;
 pub mod fleet;
 pub mod geo;
+pub mod protocol;

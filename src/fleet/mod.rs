@@ -204,7 +204,10 @@ impl Fleet {
             Applied::Refused(reason) => {
                 let detail = match reason {
                     RejectReason::OutOfOrder => {
-                        format!("fix of {:?} at ts {} is older than the one held", fix.id, fix.ts)
+                        format!(
+                            "fix of {:?} at ts {} is older than the one held",
+                            fix.id, fix.ts
+                        )
                     }
                     RejectReason::FutureTimestamp => format!(
                         "fix of {:?} at ts {} is {} s ahead of this clock",
@@ -346,8 +349,7 @@ impl Fleet {
 
     /// Heap bytes held by the model (index, slots, vehicles' own strings and trails).
     pub fn heap_bytes(&self) -> usize {
-        let index = self.index.capacity()
-            * (std::mem::size_of::<(Box<str>, VehicleKey)>() + 1)
+        let index = self.index.capacity() * (std::mem::size_of::<(Box<str>, VehicleKey)>() + 1)
             + self.index.keys().map(|k| k.len()).sum::<usize>();
         let slots = self.slots.capacity() * std::mem::size_of::<Option<Vehicle>>();
         let vehicles: usize = self.slots.iter().flatten().map(Vehicle::heap_bytes).sum();

@@ -87,7 +87,11 @@ fn a_snapshot_replaces_the_set_without_moving_anything_back_in_time() {
 #[test]
 fn removing_a_vehicle_frees_its_id_and_slot() {
     let mut fleet = Fleet::default();
-    positions(&mut fleet, &[fix("a", 1.0, 1.0, T0), fix("b", 1.0, 1.0, T0)], T0);
+    positions(
+        &mut fleet,
+        &[fix("a", 1.0, 1.0, T0), fix("b", 1.0, 1.0, T0)],
+        T0,
+    );
     let key_a = fleet.key_of("a").expect("a");
     fleet.apply(&FeedEvent::Removed(vec!["a".into(), "unknown".into()]), T0);
     assert!(fleet.get("a").is_none());
@@ -131,7 +135,9 @@ fn eviction_skips_candidates_that_moved_since_they_were_picked() {
         max_vehicles: 20,
         ..FleetConfig::default()
     });
-    let first: Vec<_> = (0..20).map(|i| fix(&format!("v{i}"), 0.0, 0.0, T0 + i)).collect();
+    let first: Vec<_> = (0..20)
+        .map(|i| fix(&format!("v{i}"), 0.0, 0.0, T0 + i))
+        .collect();
     positions(&mut fleet, &first, T0 + 100);
     positions(&mut fleet, &[fix("x0", 0.0, 0.0, T0 + 50)], T0 + 100);
     assert!(fleet.get("v0").is_none());
@@ -217,7 +223,11 @@ fn a_heading_is_derived_from_the_move_when_none_is_sent_and_kept_when_stopped() 
     let h = fleet.get("a").and_then(|a| a.heading).expect("derived");
     assert!((h - 90.0).abs() < 0.01, "{h}");
     // Standing still (a metre of GPS noise) keeps the heading.
-    positions(&mut fleet, &[fix("a", 0.000_005, 0.001, T0 + 2000)], T0 + 2000);
+    positions(
+        &mut fleet,
+        &[fix("a", 0.000_005, 0.001, T0 + 2000)],
+        T0 + 2000,
+    );
     let h = fleet.get("a").and_then(|a| a.heading).expect("kept");
     assert!((h - 90.0).abs() < 0.01, "{h}");
     // A reported heading wins.
@@ -290,16 +300,31 @@ fn a_bbox_query_returns_only_vehicles_inside_it() {
         ids.sort();
         ids
     };
-    assert_eq!(inside(BBox::from([145.0, -17.5, 146.5, -16.0])), vec!["cairns"]);
-    assert_eq!(inside(BBox::from([170.0, -20.0, -170.0, -10.0])), vec!["fiji", "samoa"]);
+    assert_eq!(
+        inside(BBox::from([145.0, -17.5, 146.5, -16.0])),
+        vec!["cairns"]
+    );
+    assert_eq!(
+        inside(BBox::from([170.0, -20.0, -170.0, -10.0])),
+        vec!["fiji", "samoa"]
+    );
 }
 
 #[test]
 fn connection_events_drive_the_link_and_count_reconnects() {
     let mut fleet = Fleet::default();
     let url = "ws://127.0.0.1:1/feed".to_owned();
-    fleet.apply(&FeedEvent::Connecting { url: url.clone(), attempt: 1 }, T0);
-    assert_eq!(fleet.link().describe(T0), "connecting to ws://127.0.0.1:1/feed");
+    fleet.apply(
+        &FeedEvent::Connecting {
+            url: url.clone(),
+            attempt: 1,
+        },
+        T0,
+    );
+    assert_eq!(
+        fleet.link().describe(T0),
+        "connecting to ws://127.0.0.1:1/feed"
+    );
     fleet.apply(&FeedEvent::Connected { url: url.clone() }, T0);
     assert!(fleet.link().is_connected());
     fleet.apply(

@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -260,7 +260,10 @@ fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
             malformed(&e)
         }
     })?;
-    let kind = match envelope.kind.map(|r| serde_json::from_str::<Value>(r.get())) {
+    let kind = match envelope
+        .kind
+        .map(|r| serde_json::from_str::<Value>(r.get()))
+    {
         None | Some(Ok(Value::Null)) => None,
         Some(Ok(Value::String(s))) => Some(s),
         Some(_) => {
@@ -270,7 +273,10 @@ fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
             ));
         }
     };
-    fn array<'r>(raw: Option<&'r RawValue>, field: &str) -> Result<Option<Vec<&'r RawValue>>, Rejection> {
+    fn array<'r>(
+        raw: Option<&'r RawValue>,
+        field: &str,
+    ) -> Result<Option<Vec<&'r RawValue>>, Rejection> {
         match raw {
             None => Ok(None),
             Some(r) if r.get() == "null" => Ok(None),
@@ -293,7 +299,11 @@ fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
     })
 }
 
-fn fast_batch(positions: &[WirePos<'_>], limits: &DecodeLimits, rejected: &mut RejectTally) -> FixBatch {
+fn fast_batch(
+    positions: &[WirePos<'_>],
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> FixBatch {
     let mut batch = FixBatch::with_capacity(positions.len(), positions.len() * 24);
     for p in positions {
         let candidate = Candidate {
@@ -317,7 +327,11 @@ fn fast_batch(positions: &[WirePos<'_>], limits: &DecodeLimits, rejected: &mut R
     batch
 }
 
-fn slow_batch(positions: &[&RawValue], limits: &DecodeLimits, rejected: &mut RejectTally) -> FixBatch {
+fn slow_batch(
+    positions: &[&RawValue],
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> FixBatch {
     let mut batch = FixBatch::with_capacity(positions.len(), positions.len() * 24);
     for raw in positions {
         let value = match serde_json::from_str::<Value>(raw.get()) {
@@ -567,7 +581,10 @@ impl<'a> Candidate<'a> {
 
 fn check_id<'a>(id: Option<&'a str>, limits: &DecodeLimits) -> Result<&'a str, Rejection> {
     match id {
-        None => Err(Rejection::new(RejectReason::MissingId, "position has no id")),
+        None => Err(Rejection::new(
+            RejectReason::MissingId,
+            "position has no id",
+        )),
         Some("") => Err(Rejection::new(RejectReason::MissingId, "id is empty")),
         Some(s) if s.len() > limits.max_id_bytes => Err(Rejection::new(
             RejectReason::InvalidField,

@@ -13,6 +13,4 @@ mod wire;
 pub use batch::{FixBatch, FixRef};
 pub use decode::{DecodeLimits, ServerFrame, decode_report, decode_server};
 pub use reject::{RejectReason, RejectTally, Rejection};
-pub use wire::{
-    BBox, ClientMessage, DeviceMessage, Position, ServerMessage, Subscribe, encode,
-};
+pub use wire::{BBox, ClientMessage, DeviceMessage, Position, ServerMessage, Subscribe, encode};

@@ -28,7 +28,10 @@ fn a_positions_frame_decodes_every_field() {
     assert!(tally.is_empty());
     let fix = batch.get(0).expect("one fix");
     assert_eq!(fix.id, "bus-1");
-    assert_eq!((fix.lat, fix.lon, fix.ts), (-16.92, 145.77, 1_700_000_000_000));
+    assert_eq!(
+        (fix.lat, fix.lon, fix.ts),
+        (-16.92, 145.77, 1_700_000_000_000)
+    );
     assert_eq!(fix.heading, Some(10.0));
     assert_eq!(fix.speed, Some(8.5));
     assert_eq!(fix.label, Some("Bus 1"));
@@ -40,7 +43,9 @@ fn a_positions_frame_decodes_every_field() {
 
 #[test]
 fn a_frame_ending_in_whitespace_or_a_newline_is_valid() {
-    let (frame, tally) = server("{\"type\":\"positions\",\"positions\":[{\"id\":\"a\",\"lat\":1,\"lon\":2,\"ts\":3}]}\r\n \n");
+    let (frame, tally) = server(
+        "{\"type\":\"positions\",\"positions\":[{\"id\":\"a\",\"lat\":1,\"lon\":2,\"ts\":3}]}\r\n \n",
+    );
     assert_eq!(ids(&positions(frame)), vec!["a"]);
     assert!(tally.is_empty());
 }
@@ -66,9 +71,15 @@ fn escaped_strings_decode_to_their_text() {
 #[test]
 fn malformed_json_is_refused_whole() {
     let (frame, _) = server(r#"{"type":"positions","positions":[{"id":"a""#);
-    assert_eq!(frame.map_err(|r| r.reason), Err(RejectReason::MalformedJson));
+    assert_eq!(
+        frame.map_err(|r| r.reason),
+        Err(RejectReason::MalformedJson)
+    );
     let (frame, _) = server("NaN");
-    assert_eq!(frame.map_err(|r| r.reason), Err(RejectReason::MalformedJson));
+    assert_eq!(
+        frame.map_err(|r| r.reason),
+        Err(RejectReason::MalformedJson)
+    );
 }
 
 #[test]
@@ -92,8 +103,12 @@ fn a_frame_over_the_size_limit_is_refused_before_parsing() {
         ..DecodeLimits::default()
     };
     let mut tally = RejectTally::default();
-    let err = decode_server(r#"{"type":"positions","positions":[]}"#, &limits, &mut tally)
-        .expect_err("too big");
+    let err = decode_server(
+        r#"{"type":"positions","positions":[]}"#,
+        &limits,
+        &mut tally,
+    )
+    .expect_err("too big");
     assert_eq!(err.reason, RejectReason::Oversized);
 }
 
@@ -215,8 +230,12 @@ fn a_report_decodes_its_positions_and_refuses_other_types() {
     .expect("report");
     assert_eq!(ids(&batch), vec!["t1"]);
     assert_eq!(tally.count(RejectReason::BadCoordinates), 1);
-    let err = decode_report(r#"{"type":"positions","positions":[]}"#, &limits, &mut tally)
-        .expect_err("not a report");
+    let err = decode_report(
+        r#"{"type":"positions","positions":[]}"#,
+        &limits,
+        &mut tally,
+    )
+    .expect_err("not a report");
     assert_eq!(err.reason, RejectReason::UnknownType);
 }
 
