@@ -12,3 +12,4 @@ pub mod feed;
 pub mod fleet;
 pub mod geo;
 pub mod protocol;
+pub mod stats;

@@ -1,0 +1,222 @@
+//! A real tokio-tungstenite server on 127.0.0.1 that tests script frame by frame, and a viewer
+//! (the real feed thread plus the real model) that tests wait on.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+
+use fleetview::clock::now_ms;
+use fleetview::feed::{BackoffConfig, FeedConfig, FeedEvent, FeedHandle};
+use fleetview::fleet::{Fleet, FleetConfig};
+use fleetview::protocol::{Position, ServerMessage, encode};
+
+/// How long any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub async fn listen() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let url = format!("ws://{}/feed", listener.local_addr().expect("addr"));
+    (listener, url)
+}
+
+/// One accepted viewer, with what it sent to get here.
+pub struct Conn {
+    pub ws: WebSocketStream<TcpStream>,
+    pub authorization: Option<String>,
+    /// The first text frame: the subscribe message.
+    pub subscribe: serde_json::Value,
+}
+
+impl Conn {
+    pub async fn send_text(&mut self, text: impl Into<String>) {
+        self.ws
+            .send(Message::text(text.into()))
+            .await
+            .expect("server send");
+    }
+
+    pub async fn send(&mut self, message: &ServerMessage) {
+        self.send_text(encode(message).expect("encode")).await;
+    }
+
+    pub async fn snapshot(&mut self, positions: Vec<Position>) {
+        self.send(&ServerMessage::Snapshot { positions }).await;
+    }
+
+    pub async fn positions(&mut self, positions: Vec<Position>) {
+        self.send(&ServerMessage::Positions { positions }).await;
+    }
+
+    /// The next text frame from the viewer, as JSON.
+    pub async fn next_json(&mut self) -> serde_json::Value {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("viewer frame in time")
+                .expect("connection open")
+                .expect("frame");
+            if let Message::Text(t) = msg {
+                return serde_json::from_str(t.as_str()).expect("viewer sends JSON");
+            }
+        }
+    }
+}
+
+/// Accepts one viewer and reads its subscribe message.
+pub async fn accept(listener: &TcpListener) -> Conn {
+    let (stream, _) = tokio::time::timeout(WAIT, listener.accept())
+        .await
+        .expect("a viewer connects in time")
+        .expect("accept");
+    let mut authorization = None;
+    let ws = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, resp: Response| {
+        authorization = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(resp)
+    })
+    .await
+    .expect("upgrade");
+    let mut conn = Conn {
+        ws,
+        authorization,
+        subscribe: serde_json::Value::Null,
+    };
+    conn.subscribe = conn.next_json().await;
+    conn
+}
+
+pub fn pos(id: &str, lat: f64, lon: f64, ts: i64) -> Position {
+    Position::new(id, lat, lon, ts)
+}
+
+/// A fix time a little in the past of the real clock (the model refuses the far future).
+pub fn ts(offset_ms: i64) -> i64 {
+    now_ms() - 60_000 + offset_ms
+}
+
+/// Quick settings for tests: short backoff and heartbeat.
+pub fn config(url: &str) -> FeedConfig {
+    let mut c = FeedConfig::new(url);
+    c.backoff = BackoffConfig {
+        initial: Duration::from_millis(100),
+        max: Duration::from_secs(2),
+        jitter: 0.2,
+        stable_after: Duration::from_secs(5),
+    };
+    c.jitter_seed = Some(42);
+    c
+}
+
+/// The real feed thread feeding the real model, as the UI will use them.
+pub struct Viewer {
+    pub handle: FeedHandle,
+    pub fleet: Fleet,
+    /// Every event seen, with when it was seen.
+    pub log: Vec<(Instant, FeedEvent)>,
+    pub wakes: Arc<AtomicUsize>,
+}
+
+impl Viewer {
+    pub fn start(config: FeedConfig) -> Self {
+        Self::with_fleet(config, FleetConfig::default())
+    }
+
+    pub fn with_fleet(config: FeedConfig, fleet: FleetConfig) -> Self {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let w = wakes.clone();
+        let handle = FeedHandle::spawn(
+            config,
+            Arc::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            }),
+        )
+        .expect("feed starts");
+        Self {
+            handle,
+            fleet: Fleet::new(fleet),
+            log: Vec::new(),
+            wakes,
+        }
+    }
+
+    /// Applies events until `done` holds; panics after `WAIT`.
+    pub fn until(&mut self, what: &str, done: impl Fn(&Viewer) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !done(self) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting until {what}; events: {:#?}",
+                self.summary()
+            );
+            let event = tokio::task::block_in_place(|| {
+                self.handle
+                    .recv_timeout(left.min(Duration::from_millis(50)))
+            });
+            if let Some(e) = event {
+                self.fleet.apply(&e, now_ms());
+                self.log.push((Instant::now(), e));
+            }
+        }
+    }
+
+    /// Applies whatever arrives within `window`.
+    pub fn drain_for(&mut self, window: Duration) {
+        let deadline = Instant::now() + window;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            if let Some(e) = tokio::task::block_in_place(|| self.handle.recv_timeout(left)) {
+                self.fleet.apply(&e, now_ms());
+                self.log.push((Instant::now(), e));
+            }
+        }
+    }
+
+    pub fn count(&self, pred: impl Fn(&FeedEvent) -> bool) -> usize {
+        self.log.iter().filter(|(_, e)| pred(e)).count()
+    }
+
+    pub fn lat(&self, id: &str) -> Option<f64> {
+        self.fleet.get(id).map(|v| v.fix.lat)
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.fleet.iter().map(|(_, v)| v.id().to_owned()).collect();
+        ids.sort();
+        ids
+    }
+
+    fn summary(&self) -> Vec<String> {
+        self.log
+            .iter()
+            .map(|(_, e)| match e {
+                FeedEvent::Snapshot(b) => format!("Snapshot({})", b.len()),
+                FeedEvent::Positions(b) => format!("Positions({})", b.len()),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+}
+
+pub fn is_connected(e: &FeedEvent) -> bool {
+    matches!(e, FeedEvent::Connected { .. })
+}
+
+pub fn is_disconnected(e: &FeedEvent) -> bool {
+    matches!(e, FeedEvent::Disconnected { .. })
+}
