@@ -300,7 +300,7 @@ mod tests {
         c.observe(&FeedEvent::Positions(batch), t0);
         let mut tally = RejectTally::default();
         tally.record(RejectReason::BinaryFrame, "bin");
-        c.observe(&FeedEvent::Rejected(tally), t0);
+        c.observe(&FeedEvent::Rejected(Box::new(tally)), t0);
         let r = c.report("ws://x", Duration::from_secs(2), t0);
         assert_eq!(r.vehicles, 3);
         assert_eq!(r.updates, 3);

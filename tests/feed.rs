@@ -1,4 +1,6 @@
 //! The real feed client against a real WebSocket server on 127.0.0.1.
+// accept_hdr_async's callback must return tungstenite's large ErrorResponse.
+#![allow(clippy::result_large_err)]
 
 mod common;
 

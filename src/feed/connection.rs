@@ -438,5 +438,5 @@ fn report(tally: RejectTally, outbox: &mut Outbox, throttle: &mut LogThrottle) {
             tracing::warn!(%reason, count, example, "refused input from the feed (logged once a minute per reason)");
         }
     }
-    outbox.send(FeedEvent::Rejected(tally));
+    outbox.send(FeedEvent::Rejected(Box::new(tally)));
 }

@@ -26,8 +26,9 @@ pub enum FeedEvent {
     Positions(FixBatch),
     /// Vehicles that left.
     Removed(Vec<String>),
-    /// Input refused since the last such event, counted per reason.
-    Rejected(RejectTally),
+    /// Input refused since the last such event, counted per reason (boxed: it is rare and
+    /// large next to the other variants).
+    Rejected(Box<RejectTally>),
     /// The server sent an `error` message.
     ServerError { code: String, message: String },
 }

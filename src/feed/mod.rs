@@ -15,7 +15,7 @@ mod throttle;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crossbeam_channel::Receiver;
 
 pub use backoff::{Backoff, BackoffConfig};
 pub use event::{FeedCommand, FeedEvent};
@@ -128,18 +128,12 @@ impl FeedHandle {
 
     /// The next event if one is waiting.
     pub fn try_recv(&self) -> Option<FeedEvent> {
-        match self.events.try_recv() {
-            Ok(e) => Some(e),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.events.try_recv().ok()
     }
 
     /// The next event, waiting at most `timeout`.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<FeedEvent> {
-        match self.events.recv_timeout(timeout) {
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.events.recv_timeout(timeout).ok()
     }
 
     /// Asks the feed thread to do something; never blocks.

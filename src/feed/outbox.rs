@@ -128,7 +128,7 @@ impl Outbox {
                     FeedEvent::Positions(batch)
                 }
             } else if !p.rejected.is_empty() {
-                FeedEvent::Rejected(std::mem::take(&mut p.rejected))
+                FeedEvent::Rejected(Box::new(std::mem::take(&mut p.rejected)))
             } else {
                 break;
             };

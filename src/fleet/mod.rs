@@ -231,18 +231,18 @@ impl Fleet {
             return Applied::Refused(RejectReason::FutureTimestamp);
         }
         let generation = self.generation;
-        if let Some(&key) = self.index.get(fix.id) {
-            if let Some(v) = self.slots.get_mut(key.0 as usize).and_then(Option::as_mut) {
-                v.seen_gen = generation;
-                return if fix.ts > v.fix.ts {
-                    v.advance(fix, received_ms, self.config.trail_len);
-                    Applied::Moved(key)
-                } else if fix.ts == v.fix.ts {
-                    Applied::Duplicate
-                } else {
-                    Applied::Refused(RejectReason::OutOfOrder)
-                };
-            }
+        if let Some(&key) = self.index.get(fix.id)
+            && let Some(v) = self.slots.get_mut(key.0 as usize).and_then(Option::as_mut)
+        {
+            v.seen_gen = generation;
+            return if fix.ts > v.fix.ts {
+                v.advance(fix, received_ms, self.config.trail_len);
+                Applied::Moved(key)
+            } else if fix.ts == v.fix.ts {
+                Applied::Duplicate
+            } else {
+                Applied::Refused(RejectReason::OutOfOrder)
+            };
         }
         if self.index.len() >= self.config.max_vehicles {
             match self.evict.stalest(&self.slots, self.config.max_vehicles) {

@@ -347,8 +347,8 @@ fn refusals_reported_by_the_feed_are_added_to_the_models_own() {
     let mut fleet = Fleet::default();
     let mut tally = RejectTally::default();
     tally.record_n(RejectReason::MalformedJson, 3, "not JSON");
-    fleet.apply(&FeedEvent::Rejected(tally.clone()), T0);
-    fleet.apply(&FeedEvent::Rejected(tally), T0);
+    fleet.apply(&FeedEvent::Rejected(Box::new(tally.clone())), T0);
+    fleet.apply(&FeedEvent::Rejected(Box::new(tally)), T0);
     assert_eq!(fleet.rejected().count(RejectReason::MalformedJson), 6);
 }
 

@@ -171,7 +171,7 @@ fn refusals_are_summed_while_full() {
     for _ in 0..5 {
         let mut t = RejectTally::default();
         t.record_n(RejectReason::MalformedJson, 2, "bad");
-        out.send(FeedEvent::Rejected(t));
+        out.send(FeedEvent::Rejected(Box::new(t)));
     }
     rx.try_recv().expect("connected");
     out.flush();
