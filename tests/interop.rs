@@ -1,0 +1,58 @@
+//! Interoperability: `fleetview stats` against a feed served by a third-party stack (Python's
+//! `websockets` package and `json` module), not by anything of ours.
+//!
+//! Needs python3 with `websockets` (`pip install websockets`). Where that is missing the test
+//! says so and skips, unless FLEETVIEW_REQUIRE_INTEROP=1 (set by CI), where it fails.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const N: usize = 50;
+const ROUNDS: usize = 10;
+
+#[test]
+fn stats_counts_a_python_websockets_feed_correctly() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/python_feed.py");
+    let has_websockets = Command::new("python3")
+        .args(["-c", "import websockets"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_websockets {
+        assert!(
+            std::env::var("FLEETVIEW_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "python3 with the websockets package is required here"
+        );
+        eprintln!("SKIPPED: python3 with websockets is not installed (pip install websockets)");
+        return;
+    }
+    let mut server = Command::new("python3")
+        .args([script, &N.to_string(), &ROUNDS.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the python feed");
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut port)
+        .expect("the feed prints its port");
+    let url = format!("ws://127.0.0.1:{}/", port.trim());
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
+        .args(["stats", &url, "--duration", "2s", "--json"])
+        .output()
+        .expect("run fleetview stats");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["vehicles"], N, "{report:#}");
+    assert_eq!(report["live"], N);
+    assert_eq!(report["snapshots"], 1);
+    assert_eq!(report["updates"], N * ROUNDS);
+    assert_eq!(report["rejected_total"], 1);
+    assert_eq!(report["rejected"]["malformed_json"], 1);
+    assert_eq!(report["reconnects"], 0);
+    assert_eq!(report["latency_ms"]["samples"], N * ROUNDS);
+}
