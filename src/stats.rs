@@ -11,7 +11,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedHandle};
+use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedHandle, RefusalLog};
 use crate::fleet::{Fleet, FleetConfig};
 
 /// Latency samples above this (10 min) are clamped; they mean a clock problem, not a feed.
@@ -27,6 +27,7 @@ pub struct Collector {
     clock_ahead: u64,
     first_data: Option<Instant>,
     started: Instant,
+    refusal_log: RefusalLog,
 }
 
 impl Collector {
@@ -40,6 +41,7 @@ impl Collector {
             clock_ahead: 0,
             first_data: None,
             started: Instant::now(),
+            refusal_log: RefusalLog::default(),
         }
     }
 
@@ -68,6 +70,8 @@ impl Collector {
             _ => {}
         }
         self.fleet.apply(event, now_ms);
+        self.refusal_log
+            .update(self.fleet.rejected(), Instant::now());
     }
 
     pub fn fleet(&self) -> &Fleet {

@@ -16,7 +16,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::backoff::Backoff;
 use super::outbox::Outbox;
-use super::throttle::LogThrottle;
 use super::{FeedCommand, FeedConfig, FeedEvent};
 use crate::clock::now_ms;
 use crate::protocol::{
@@ -64,7 +63,6 @@ pub(super) async fn run(
     };
     let seed = config.jitter_seed.unwrap_or_else(|| fastrand::u64(..));
     let mut backoff = Backoff::new(config.backoff.clone(), seed);
-    let mut throttle = LogThrottle::new(Duration::from_secs(60));
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -92,7 +90,6 @@ pub(super) async fn run(
                     &config,
                     &mut target,
                     &mut outbox,
-                    &mut throttle,
                     &mut commands,
                     &mut shutdown,
                 )
@@ -298,7 +295,6 @@ async fn session(
     config: &FeedConfig,
     target: &mut Target,
     outbox: &mut Outbox,
-    throttle: &mut LogThrottle,
     commands: &mut mpsc::Receiver<FeedCommand>,
     shutdown: &mut oneshot::Receiver<()>,
 ) -> Ended {
@@ -348,7 +344,7 @@ async fn session(
                 pinged = false;
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        on_text(text.as_str(), &config.limits, outbox, throttle);
+                        on_text(text.as_str(), &config.limits, outbox);
                     }
                     Some(Ok(Message::Binary(bytes))) => {
                         let mut tally = RejectTally::default();
@@ -356,7 +352,7 @@ async fn session(
                             RejectReason::BinaryFrame,
                             &format!("binary frame of {} bytes (protocol v1 is JSON text)", bytes.len()),
                         );
-                        report(tally, outbox, throttle);
+                        report(tally, outbox);
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Close(frame))) => {
@@ -374,7 +370,7 @@ async fn session(
                             RejectReason::Oversized,
                             &format!("frame of {size} bytes is over the transport ceiling of {max_size}; it cannot be skipped"),
                         );
-                        report(tally, outbox, throttle);
+                        report(tally, outbox);
                         return lost(format!("a frame of {size} bytes was too large to read"));
                     }
                     Some(Err(e)) => return lost(format!("connection lost: {e}")),
@@ -401,7 +397,7 @@ async fn session(
     }
 }
 
-fn on_text(text: &str, limits: &DecodeLimits, outbox: &mut Outbox, throttle: &mut LogThrottle) {
+fn on_text(text: &str, limits: &DecodeLimits, outbox: &mut Outbox) {
     let received_ms = now_ms();
     let mut tally = RejectTally::default();
     match decode_server(text, limits, &mut tally) {
@@ -427,16 +423,11 @@ fn on_text(text: &str, limits: &DecodeLimits, outbox: &mut Outbox, throttle: &mu
         Err(rejection) => tally.add(&rejection),
     }
     if !tally.is_empty() {
-        report(tally, outbox, throttle);
+        report(tally, outbox);
     }
 }
 
-fn report(tally: RejectTally, outbox: &mut Outbox, throttle: &mut LogThrottle) {
-    let now = std::time::Instant::now();
-    for (reason, count, example) in tally.iter() {
-        if throttle.should_log(reason, now) {
-            tracing::warn!(%reason, count, example, "refused input from the feed (logged once a minute per reason)");
-        }
-    }
+fn report(tally: RejectTally, outbox: &mut Outbox) {
+    // Counted (and logged) where the model applies it: one place for every refusal.
     outbox.send(FeedEvent::Rejected(Box::new(tally)));
 }

@@ -20,7 +20,7 @@ use crossbeam_channel::Receiver;
 pub use backoff::{Backoff, BackoffConfig};
 pub use event::{FeedCommand, FeedEvent};
 pub use outbox::Waker;
-pub use throttle::LogThrottle;
+pub use throttle::{LogThrottle, RefusalLog};
 
 use crate::protocol::{DecodeLimits, Subscribe};
 

@@ -1,6 +1,8 @@
 //! A real tokio-tungstenite server on 127.0.0.1 that tests script frame by frame, and a viewer
 //! (the real feed thread plus the real model) that tests wait on.
 #![allow(dead_code)]
+// accept_hdr_async's callback must return tungstenite's large ErrorResponse.
+#![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
