@@ -254,12 +254,12 @@ async fn connect(url: &str, token: Option<&str>, config: &FeedConfig) -> Result<
             ),
             fatal: false,
         }),
-        Ok(Err(e)) => Err(connect_error(e)),
+        Ok(Err(e)) => Err(connect_error(e, url.starts_with("wss:"))),
         Ok(Ok((ws, _response))) => Ok(ws),
     }
 }
 
-fn connect_error(e: WsError) -> Ended {
+fn connect_error(e: WsError, tls: bool) -> Ended {
     match e {
         WsError::Http(response) => {
             let status = response.status();
@@ -276,6 +276,11 @@ fn connect_error(e: WsError) -> Ended {
         },
         WsError::Tls(e) => Ended::Failed {
             reason: format!("TLS failed: {e}"),
+            fatal: false,
+        },
+        // rustls reports a failed handshake as invalid data on the socket.
+        WsError::Io(e) if tls && e.kind() == std::io::ErrorKind::InvalidData => Ended::Failed {
+            reason: format!("TLS handshake failed: {e}"),
             fatal: false,
         },
         WsError::Io(e) => Ended::Failed {
