@@ -456,52 +456,40 @@ impl<'a> Candidate<'a> {
     fn check(self, limits: &DecodeLimits) -> Result<FixRef<'a>, Rejection> {
         let id = check_id(self.id, limits)?;
         let ctx = || format!(" (id {:?})", truncate(id, 64));
-        let lat = match self.lat {
-            Some(v) if v.is_finite() && (-90.0..=90.0).contains(&v) => v,
-            Some(v) => {
-                return Err(Rejection::new(
-                    RejectReason::BadCoordinates,
-                    format!("lat {v} is outside -90..90{}", ctx()),
-                ));
-            }
-            None => {
-                return Err(Rejection::new(
-                    RejectReason::BadCoordinates,
-                    format!("position has no lat{}", ctx()),
-                ));
-            }
-        };
-        let lon = match self.lon {
-            Some(v) if v.is_finite() && (-180.0..=180.0).contains(&v) => v,
-            Some(v) => {
-                return Err(Rejection::new(
-                    RejectReason::BadCoordinates,
-                    format!("lon {v} is outside -180..180{}", ctx()),
-                ));
-            }
-            None => {
-                return Err(Rejection::new(
-                    RejectReason::BadCoordinates,
-                    format!("position has no lon{}", ctx()),
-                ));
-            }
-        };
-        let ts = match self.ts {
-            // 2^53: beyond it milliseconds are no longer exact, and it is year 287,396.
-            Some(v) if v.is_finite() && (0.0..=9_007_199_254_740_992.0).contains(&v) => v as i64,
-            Some(v) => {
-                return Err(Rejection::new(
-                    RejectReason::BadTimestamp,
-                    format!("ts {v} is not a UTC millisecond time{}", ctx()),
-                ));
-            }
-            None => {
-                return Err(Rejection::new(
-                    RejectReason::BadTimestamp,
-                    format!("position has no ts{}", ctx()),
-                ));
-            }
-        };
+        // A required number within a range, refused for `reason` when absent or outside it.
+        let required =
+            |value: Option<f64>, name: &str, range: std::ops::RangeInclusive<f64>, reason| {
+                match value {
+                    Some(v) if v.is_finite() && range.contains(&v) => Ok(v),
+                    Some(v) => Err(Rejection::new(
+                        reason,
+                        format!(
+                            "{name} {v} is outside {}..{}{}",
+                            range.start(),
+                            range.end(),
+                            ctx()
+                        ),
+                    )),
+                    None => Err(Rejection::new(
+                        reason,
+                        format!("position has no {name}{}", ctx()),
+                    )),
+                }
+            };
+        let lat = required(self.lat, "lat", -90.0..=90.0, RejectReason::BadCoordinates)?;
+        let lon = required(
+            self.lon,
+            "lon",
+            -180.0..=180.0,
+            RejectReason::BadCoordinates,
+        )?;
+        // 2^53 ms: beyond it milliseconds are no longer exact (and it is year 287,396).
+        let ts = required(
+            self.ts,
+            "ts",
+            0.0..=9_007_199_254_740_992.0,
+            RejectReason::BadTimestamp,
+        )? as i64;
         let heading = match self.heading {
             None => None,
             Some(v) if v.is_finite() => Some(v.rem_euclid(360.0) as f32),
