@@ -12,4 +12,5 @@ pub mod feed;
 pub mod fleet;
 pub mod geo;
 pub mod protocol;
+pub mod sim;
 pub mod stats;
