@@ -12,5 +12,6 @@ pub mod feed;
 pub mod fleet;
 pub mod geo;
 pub mod protocol;
+pub mod server;
 pub mod sim;
 pub mod stats;

@@ -1,0 +1,367 @@
+//! The server's state and fan-out: every vehicle's latest fix, and the viewers grouped by filter.
+//!
+//! One task owns the hub, so nothing is locked. Reports mark vehicles changed; each tick turns
+//! the changes into one `positions` frame (and one `remove` frame) per filter group, serialised
+//! once and shared by every viewer of the group. A viewer's queue is bounded: when it is full the
+//! viewer misses batches and is marked for a resync, and when its queue has room again it gets a
+//! fresh snapshot — the latest fix of every vehicle, i.e. its updates coalesced.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use foldhash::fast::RandomState;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::filter::Filter;
+use crate::protocol::{FixBatch, FixRef};
+
+pub type ViewerId = u64;
+
+/// A vehicle's latest fix as the server holds and sends it.
+#[derive(Debug, Clone, Serialize)]
+struct Stored {
+    id: Arc<str>,
+    lat: f64,
+    lon: f64,
+    ts: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heading: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speed: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<Box<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<Box<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Box<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<Box<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attrs: Option<Box<RawValue>>,
+    #[serde(skip)]
+    last_seen_ms: i64,
+    #[serde(skip)]
+    dirty: bool,
+}
+
+impl Stored {
+    fn update(&mut self, f: &FixRef<'_>, now_ms: i64) {
+        fn keep(slot: &mut Option<Box<str>>, new: Option<&str>) {
+            if let Some(v) = new
+                && slot.as_deref() != Some(v)
+            {
+                *slot = Some(v.into());
+            }
+        }
+        self.lat = f.lat;
+        self.lon = f.lon;
+        self.ts = f.ts;
+        self.heading = f.heading;
+        self.speed = f.speed;
+        keep(&mut self.label, f.label);
+        keep(&mut self.kind, f.kind);
+        keep(&mut self.status, f.status);
+        keep(&mut self.route, f.route);
+        if let Some(a) = f.attrs
+            && let Ok(raw) = RawValue::from_string(a.to_owned())
+        {
+            self.attrs = Some(raw);
+        }
+        self.last_seen_ms = now_ms;
+    }
+}
+
+struct Group {
+    filter: Filter,
+    /// Vehicles this group's viewers have been sent and not told to remove.
+    members: HashSet<Arc<str>, RandomState>,
+    viewers: Vec<ViewerId>,
+}
+
+struct Viewer {
+    group: String,
+    tx: mpsc::Sender<Utf8Bytes>,
+    /// It missed batches: its next frame must be a snapshot.
+    needs_snapshot: bool,
+}
+
+/// Counters for logs, `stats` and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HubStats {
+    pub vehicles: usize,
+    pub viewers: usize,
+    /// Distinct filters among the viewers: batches are serialised once per group.
+    pub groups: usize,
+    pub reports: u64,
+    /// Reported fixes older than the one held, ignored.
+    pub out_of_order: u64,
+    /// Vehicles dropped after going silent.
+    pub removed: u64,
+    /// Frames serialised (once per group per batch).
+    pub frames_serialised: u64,
+    /// Frames queued to viewers (a frame shared by n viewers counts n).
+    pub frames_queued: u64,
+    /// Batches a slow viewer missed because its queue was full.
+    pub frames_skipped: u64,
+    /// Snapshots sent to bring a slow viewer back up to date.
+    pub resyncs: u64,
+}
+
+pub struct Hub {
+    vehicles: HashMap<Arc<str>, Stored, RandomState>,
+    changed: Vec<Arc<str>>,
+    groups: HashMap<String, Group>,
+    viewers: HashMap<ViewerId, Viewer>,
+    /// A vehicle silent this long is removed.
+    drop_after_ms: i64,
+    last_sweep_ms: i64,
+    stats: HubStats,
+}
+
+#[derive(Serialize)]
+struct PositionsFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    positions: &'a [&'a Stored],
+}
+
+#[derive(Serialize)]
+struct RemoveFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ids: &'a [Arc<str>],
+}
+
+fn frame<T: Serialize>(value: &T) -> Utf8Bytes {
+    // Serialising these plain structs cannot fail; an empty frame would only be skipped.
+    Utf8Bytes::from(serde_json::to_string(value).unwrap_or_default())
+}
+
+impl Hub {
+    pub fn new(drop_after_ms: i64) -> Self {
+        Self {
+            vehicles: HashMap::default(),
+            changed: Vec::new(),
+            groups: HashMap::new(),
+            viewers: HashMap::new(),
+            drop_after_ms,
+            last_sweep_ms: 0,
+            stats: HubStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> HubStats {
+        HubStats {
+            vehicles: self.vehicles.len(),
+            viewers: self.viewers.len(),
+            groups: self.groups.len(),
+            ..self.stats
+        }
+    }
+
+    /// Takes validated fixes; an older fix than the one held is ignored and counted.
+    pub fn report(&mut self, batch: &FixBatch, now_ms: i64) {
+        for fix in batch.iter() {
+            self.stats.reports += 1;
+            if let Some(held) = self.vehicles.get_mut(fix.id) {
+                if fix.ts <= held.ts {
+                    self.stats.out_of_order += u64::from(fix.ts < held.ts);
+                    continue;
+                }
+                held.update(&fix, now_ms);
+                if !held.dirty {
+                    held.dirty = true;
+                    self.changed.push(held.id.clone());
+                }
+            } else {
+                let id: Arc<str> = fix.id.into();
+                let mut stored = Stored {
+                    id: id.clone(),
+                    lat: fix.lat,
+                    lon: fix.lon,
+                    ts: fix.ts,
+                    heading: None,
+                    speed: None,
+                    label: None,
+                    kind: None,
+                    status: None,
+                    route: None,
+                    attrs: None,
+                    last_seen_ms: now_ms,
+                    dirty: true,
+                };
+                stored.update(&fix, now_ms);
+                self.vehicles.insert(id.clone(), stored);
+                self.changed.push(id);
+            }
+        }
+    }
+
+    /// Adds a viewer (or moves it to a new filter) and queues its snapshot.
+    pub fn join(&mut self, viewer: ViewerId, filter: Filter, tx: mpsc::Sender<Utf8Bytes>) {
+        self.leave(viewer);
+        let key = filter.key();
+        let vehicles = &self.vehicles;
+        let group = self.groups.entry(key.clone()).or_insert_with(|| Group {
+            members: vehicles
+                .values()
+                .filter(|v| filter.matches(&v.id, v.lat, v.lon))
+                .map(|v| v.id.clone())
+                .collect(),
+            filter,
+            viewers: Vec::new(),
+        });
+        group.viewers.push(viewer);
+        let snapshot = snapshot_of(group, vehicles);
+        self.stats.frames_serialised += 1;
+        let sent = tx.try_send(snapshot).is_ok();
+        self.stats.frames_queued += u64::from(sent);
+        self.viewers.insert(
+            viewer,
+            Viewer {
+                group: key,
+                tx,
+                needs_snapshot: !sent,
+            },
+        );
+    }
+
+    pub fn leave(&mut self, viewer: ViewerId) {
+        let Some(v) = self.viewers.remove(&viewer) else {
+            return;
+        };
+        if let Some(group) = self.groups.get_mut(&v.group) {
+            group.viewers.retain(|&id| id != viewer);
+            if group.viewers.is_empty() {
+                self.groups.remove(&v.group);
+            }
+        }
+    }
+
+    /// One tick: drop silent vehicles, then send each group what changed for it.
+    pub fn tick(&mut self, now_ms: i64) {
+        let removed = self.sweep(now_ms);
+        let changed = std::mem::take(&mut self.changed);
+        for id in &changed {
+            if let Some(v) = self.vehicles.get_mut(id) {
+                v.dirty = false;
+            }
+        }
+        let Self {
+            vehicles,
+            groups,
+            viewers,
+            stats,
+            ..
+        } = self;
+        let mut gone = Vec::new();
+        for group in groups.values_mut() {
+            let mut removes: Vec<Arc<str>> = removed
+                .iter()
+                .filter(|id| group.members.remove(*id))
+                .cloned()
+                .collect();
+            let mut updates: Vec<&Stored> = Vec::new();
+            for id in &changed {
+                let Some(v) = vehicles.get(id) else { continue };
+                if group.filter.matches(&v.id, v.lat, v.lon) {
+                    group.members.insert(v.id.clone());
+                    updates.push(v);
+                } else if group.members.remove(id) {
+                    removes.push(id.clone());
+                }
+            }
+            let mut frames = Vec::with_capacity(2);
+            if !removes.is_empty() {
+                frames.push(frame(&RemoveFrame {
+                    kind: "remove",
+                    ids: &removes,
+                }));
+            }
+            if !updates.is_empty() {
+                frames.push(frame(&PositionsFrame {
+                    kind: "positions",
+                    positions: &updates,
+                }));
+            }
+            stats.frames_serialised += frames.len() as u64;
+            let mut snapshot: Option<Utf8Bytes> = None;
+            for id in &group.viewers {
+                let Some(viewer) = viewers.get_mut(id) else {
+                    continue;
+                };
+                if viewer.tx.is_closed() {
+                    gone.push(*id);
+                    continue;
+                }
+                if viewer.needs_snapshot {
+                    if viewer.tx.capacity() > 0 {
+                        let snap = snapshot
+                            .get_or_insert_with(|| {
+                                stats.frames_serialised += 1;
+                                snapshot_of(group, vehicles)
+                            })
+                            .clone();
+                        if viewer.tx.try_send(snap).is_ok() {
+                            viewer.needs_snapshot = false;
+                            stats.resyncs += 1;
+                            stats.frames_queued += 1;
+                        }
+                    } else {
+                        stats.frames_skipped += frames.len() as u64;
+                    }
+                    continue;
+                }
+                for f in &frames {
+                    if viewer.tx.try_send(f.clone()).is_ok() {
+                        stats.frames_queued += 1;
+                    } else {
+                        viewer.needs_snapshot = true;
+                        stats.frames_skipped += 1;
+                    }
+                }
+            }
+        }
+        for id in gone {
+            self.leave(id);
+        }
+    }
+
+    /// Removes vehicles silent for longer than the limit (checked at most once a second).
+    fn sweep(&mut self, now_ms: i64) -> Vec<Arc<str>> {
+        if now_ms - self.last_sweep_ms < 1000.min(self.drop_after_ms) {
+            return Vec::new();
+        }
+        self.last_sweep_ms = now_ms;
+        let cutoff = now_ms - self.drop_after_ms;
+        let removed: Vec<Arc<str>> = self
+            .vehicles
+            .values()
+            .filter(|v| v.last_seen_ms < cutoff)
+            .map(|v| v.id.clone())
+            .collect();
+        for id in &removed {
+            self.vehicles.remove(id);
+        }
+        self.stats.removed += removed.len() as u64;
+        removed
+    }
+}
+
+fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Utf8Bytes {
+    let positions: Vec<&Stored> = group
+        .members
+        .iter()
+        .filter_map(|id| vehicles.get(id))
+        .collect();
+    frame(&PositionsFrame {
+        kind: "snapshot",
+        positions: &positions,
+    })
+}
+
+#[cfg(test)]
+mod tests;
