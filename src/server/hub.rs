@@ -108,6 +108,8 @@ pub struct HubStats {
     pub frames_skipped: u64,
     /// Snapshots sent to bring a slow viewer back up to date.
     pub resyncs: u64,
+    /// Report contents refused (decode or screening), all reasons.
+    pub refused: u64,
 }
 
 pub struct Hub {
@@ -198,6 +200,11 @@ impl Hub {
                 self.changed.push(id);
             }
         }
+    }
+
+    /// Counts refusals made before a report reached the hub.
+    pub fn refused(&mut self, tally: &crate::protocol::RejectTally) {
+        self.stats.refused += tally.total();
     }
 
     /// Adds a viewer (or moves it to a new filter) and queues its snapshot.

@@ -1,6 +1,336 @@
-//! The feed server: devices publish `report`s, viewers subscribe and get batched `positions`.
+//! The feed server: devices publish `report`s on `/ingest`; viewers subscribe on `/feed` and get
+//! a snapshot, then batched `positions` and `remove`s each tick.
+//!
+//! Tasks: one accept loop, one hub task owning all state ([`Hub`]), one task per connection, and
+//! optionally the simulated fleet publishing into the hub. [`EmbeddedServer`] runs all of it on
+//! a thread of its own, on an ephemeral loopback port, until dropped.
+
 mod auth;
+mod conn;
 mod filter;
 mod hub;
+mod ingest;
+mod viewer;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
 pub use filter::Filter;
 pub use hub::{Hub, HubStats, ViewerId};
+pub use ingest::{refusal_message, screen};
+
+use crate::clock::now_ms;
+use crate::protocol::{DecodeLimits, FixBatch, RejectTally};
+use crate::sim::{Network, Sim, SimConfig};
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// How often changes go out to viewers.
+    pub tick: Duration,
+    /// A vehicle silent this long is removed.
+    pub drop_after: Duration,
+    /// Required from viewers (upgrade header, `?token=`, or `subscribe.token`) when set.
+    pub viewer_token: Option<String>,
+    /// Required from publishers (upgrade header or `?token=`) when set.
+    pub publisher_token: Option<String>,
+    /// Open connections at most; more are refused with HTTP 503.
+    pub max_connections: usize,
+    /// Largest message a peer may send, bytes.
+    pub max_message_bytes: usize,
+    pub limits: DecodeLimits,
+    /// Frames queued per viewer before it is considered behind (and resynced later).
+    pub viewer_queue: usize,
+    /// How often viewers are pinged.
+    pub ping_interval: Duration,
+    /// A peer silent (or not reading) this long is disconnected.
+    pub idle_timeout: Duration,
+    /// Reports stamped further ahead of the server's clock are refused.
+    pub max_future: Duration,
+    /// Reports faster than this (m/s) are refused.
+    pub max_speed: f32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_millis(200),
+            drop_after: Duration::from_secs(600),
+            viewer_token: None,
+            publisher_token: None,
+            max_connections: 10_000,
+            max_message_bytes: 4 * 1024 * 1024,
+            limits: DecodeLimits {
+                max_frame_bytes: 4 * 1024 * 1024,
+                ..DecodeLimits::default()
+            },
+            viewer_queue: 16,
+            ping_interval: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(60),
+            max_future: Duration::from_secs(300),
+            max_speed: 150.0,
+        }
+    }
+}
+
+/// What the connection tasks tell the hub task.
+pub(crate) enum HubMsg {
+    Report(FixBatch),
+    Refused(Box<RejectTally>),
+    Join {
+        viewer: ViewerId,
+        filter: Filter,
+        tx: mpsc::Sender<Utf8Bytes>,
+    },
+    Leave(ViewerId),
+    Stats(oneshot::Sender<HubStats>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the server thread: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("cannot load the simulated fleet's routes: {0}")]
+    Network(#[from] crate::sim::NetworkError),
+    #[error("the server has stopped")]
+    Stopped,
+}
+
+/// A way to ask the running hub for its counters.
+#[derive(Clone)]
+pub struct StatsHandle(mpsc::Sender<HubMsg>);
+
+impl StatsHandle {
+    pub async fn get(&self) -> Result<HubStats, ServerError> {
+        let (tx, rx) = oneshot::channel();
+        self.0
+            .send(HubMsg::Stats(tx))
+            .await
+            .map_err(|_| ServerError::Stopped)?;
+        rx.await.map_err(|_| ServerError::Stopped)
+    }
+}
+
+/// Serves on `listener` until `shutdown` turns true; `sim` publishes a simulated fleet.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    sim: Option<Sim>,
+    mut shutdown: watch::Receiver<bool>,
+    stats: Option<oneshot::Sender<StatsHandle>>,
+) {
+    let config = Arc::new(config);
+    let (hub_tx, hub_rx) = mpsc::channel(1024);
+    let hub_task = tokio::spawn(run_hub(
+        Hub::new(config.drop_after.as_millis() as i64),
+        hub_rx,
+        config.tick,
+        shutdown.clone(),
+    ));
+    if let Some(stats) = stats {
+        let _ = stats.send(StatsHandle(hub_tx.clone()));
+    }
+    if let Some(sim) = sim {
+        tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
+    }
+    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let next_viewer = Arc::new(AtomicU64::new(1));
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let permit = slots.clone().try_acquire_owned().ok();
+        let (config, hub_tx, shutdown) = (config.clone(), hub_tx.clone(), shutdown.clone());
+        let id = next_viewer.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let (ws, role) = match conn::upgrade(stream, &config, permit.as_ref()).await {
+                Ok(ok) => ok,
+                Err(why) => {
+                    tracing::info!(%peer, %why, "connection refused");
+                    return;
+                }
+            };
+            tracing::debug!(%peer, ?role, "connected");
+            match role {
+                conn::Role::Viewer { authorized } => {
+                    viewer::session(ws, id, authorized, hub_tx, &config, shutdown).await;
+                }
+                conn::Role::Publisher => ingest::session(ws, hub_tx, &config, shutdown).await,
+            }
+            tracing::debug!(%peer, "disconnected");
+            drop(permit);
+        });
+    }
+    drop(hub_tx);
+    // Give sessions a moment to send their close frames.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    hub_task.abort();
+}
+
+async fn run_hub(
+    mut hub: Hub,
+    mut inbox: mpsc::Receiver<HubMsg>,
+    tick: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut log_every = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            message = inbox.recv() => match message {
+                None => return,
+                Some(HubMsg::Report(batch)) => hub.report(&batch, now_ms()),
+                Some(HubMsg::Refused(tally)) => hub.refused(&tally),
+                Some(HubMsg::Join { viewer, filter, tx }) => hub.join(viewer, filter, tx),
+                Some(HubMsg::Leave(viewer)) => hub.leave(viewer),
+                Some(HubMsg::Stats(reply)) => { let _ = reply.send(hub.stats()); }
+            },
+            _ = ticker.tick() => hub.tick(now_ms()),
+            _ = log_every.tick() => {
+                let s = hub.stats();
+                tracing::info!(vehicles = s.vehicles, viewers = s.viewers, groups = s.groups,
+                    reports = s.reports, refused = s.refused, resyncs = s.resyncs, "hub");
+            }
+        }
+    }
+}
+
+/// Steps the simulated fleet every 250 ms and publishes its reports; the first publish holds
+/// every vehicle, so a new viewer sees the whole fleet at once.
+async fn run_sim(mut sim: Sim, hub: mpsc::Sender<HubMsg>, mut shutdown: watch::Receiver<bool>) {
+    if hub.send(HubMsg::Report(sim.all(now_ms()))).await.is_err() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = ticker.tick() => {
+                let batch = sim.step(now_ms());
+                if !batch.is_empty() && hub.send(HubMsg::Report(batch)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The server (and optionally the simulated fleet) on its own thread, on 127.0.0.1 and an
+/// ephemeral port, until dropped.
+pub struct EmbeddedServer {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    stats: StatsHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EmbeddedServer {
+    pub fn start(config: ServerConfig, sim: Option<SimConfig>) -> Result<Self, ServerError> {
+        let sim = match sim {
+            Some(c) => Some(Sim::new(Network::cairns()?, c, now_ms())),
+            None => None,
+        };
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| ServerError::Bind {
+                addr: "127.0.0.1:0".into(),
+                source,
+            })?;
+        let addr = std_listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind {
+                addr: "127.0.0.1:0".into(),
+                source,
+            })?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|source| ServerError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (stats_tx, stats_rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("fleetview-server".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot start the embedded server's runtime");
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match TcpListener::from_std(std_listener) {
+                        Ok(listener) => {
+                            serve(listener, config, sim, shutdown_rx, Some(stats_tx)).await
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot listen"),
+                    }
+                });
+            })
+            .map_err(ServerError::Spawn)?;
+        let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
+        Ok(Self {
+            addr,
+            shutdown,
+            stats,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Where viewers connect.
+    pub fn url(&self) -> String {
+        format!("ws://{}/feed", self.addr)
+    }
+
+    /// Where publishers connect.
+    pub fn ingest_url(&self) -> String {
+        format!("ws://{}/ingest", self.addr)
+    }
+
+    pub fn stats(&self) -> StatsHandle {
+        self.stats.clone()
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the embedded server thread panicked");
+        }
+    }
+}

@@ -139,6 +139,16 @@ impl Sim {
             .map(|v| &self.network.shapes[v.motion.shape])
     }
 
+    /// Every vehicle's current position (silent trackers too), stamped `now_ms`: what a
+    /// server publishes once at start so viewers see the whole fleet at once.
+    pub fn all(&mut self, now_ms: i64) -> FixBatch {
+        let mut batch = FixBatch::with_capacity(self.vehicles.len(), self.vehicles.len() * 32);
+        for v in &self.vehicles {
+            push_report(&self.network, v, now_ms, &mut batch);
+        }
+        batch
+    }
+
     /// Advances every vehicle to `now_ms` and returns the reports due, stamped `now_ms`.
     pub fn step(&mut self, now_ms: i64) -> FixBatch {
         let dt = ((now_ms - self.last_ms).max(0) as f64 / 1000.0).min(5.0);
@@ -160,24 +170,28 @@ impl Sim {
                 v.silent_until_ms = now_ms + v.rng.i64(40_000..=480_000);
                 continue;
             }
-            let (lat, lon, heading) = v.motion.position(shape);
-            let route = &self.network.routes[shape.route];
-            batch.push(&FixRef {
-                id: &v.id,
-                lat,
-                lon,
-                ts: now_ms,
-                heading: Some(heading as f32),
-                speed: Some(v.motion.speed as f32),
-                label: Some(&v.label),
-                kind: Some(v.motion.kind.as_str()),
-                status: Some(v.motion.status()),
-                route: (v.motion.kind == Kind::Bus).then_some(route.name.as_str()),
-                attrs: None,
-            });
+            push_report(&self.network, v, now_ms, &mut batch);
         }
         batch
     }
+}
+
+fn push_report(network: &Network, v: &SimVehicle, now_ms: i64, batch: &mut FixBatch) {
+    let shape = &network.shapes[v.motion.shape];
+    let (lat, lon, heading) = v.motion.position(shape);
+    batch.push(&FixRef {
+        id: &v.id,
+        lat,
+        lon,
+        ts: now_ms,
+        heading: Some(heading as f32),
+        speed: Some(v.motion.speed as f32),
+        label: Some(&v.label),
+        kind: Some(v.motion.kind.as_str()),
+        status: Some(v.motion.status()),
+        route: (v.motion.kind == Kind::Bus).then_some(network.routes[shape.route].name.as_str()),
+        attrs: None,
+    });
 }
 
 #[cfg(test)]

@@ -222,3 +222,33 @@ pub fn is_connected(e: &FeedEvent) -> bool {
 pub fn is_disconnected(e: &FeedEvent) -> bool {
     matches!(e, FeedEvent::Disconnected { .. })
 }
+
+/// A publisher connected to `/ingest` (with a bearer token if given).
+pub async fn publisher(
+    url: &str,
+    token: Option<&str>,
+) -> Result<
+    WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request()?;
+    if let Some(t) = token {
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {t}").parse().expect("header value"),
+        );
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// Sends one `report`.
+pub async fn report<S>(ws: &mut WebSocketStream<S>, positions: Vec<Position>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let text = encode(&fleetview::protocol::DeviceMessage::Report { positions }).expect("encode");
+    ws.send(Message::text(text)).await.expect("publish");
+}

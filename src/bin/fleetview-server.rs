@@ -1,0 +1,137 @@
+//! `fleetview-server`: the feed server, optionally with a simulated fleet, until Ctrl-C.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio::sync::watch;
+
+use fleetview::clock::now_ms;
+use fleetview::server::{ServerConfig, serve};
+use fleetview::sim::{Network, Sim, SimConfig};
+
+/// The fleetview feed server (protocol v1, see the README).
+///
+/// Viewers connect to ws://HOST:PORT/feed and subscribe; devices and gateways publish `report`
+/// messages to ws://HOST:PORT/ingest. Changes go out in one batch per tick.
+#[derive(Parser)]
+#[command(name = "fleetview-server", version, about, long_about)]
+struct Args {
+    /// Address to listen on. Tokens are off by default, which is only sensible on loopback.
+    #[arg(long, env = "FLEETVIEW_LISTEN", default_value = "127.0.0.1:9000")]
+    listen: String,
+    /// Run a simulated fleet of this many vehicles on the Cairns bus routes (0: none).
+    #[arg(long, default_value_t = 0)]
+    sim: usize,
+    /// Seed of the simulated fleet: the same seed gives the same fleet and motion.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How often changes are sent to viewers (e.g. 200ms).
+    #[arg(long, default_value = "200ms", value_parser = humantime::parse_duration)]
+    tick: Duration,
+    /// Remove a vehicle after this long without a report (e.g. 10m).
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    drop_after: Duration,
+    /// Token viewers must present (Authorization: Bearer, ?token=, or in `subscribe`).
+    #[arg(long, env = "FLEETVIEW_VIEWER_TOKEN", hide_env_values = true)]
+    viewer_token: Option<String>,
+    /// Token publishers must present on /ingest (Authorization: Bearer or ?token=).
+    #[arg(long, env = "FLEETVIEW_PUBLISHER_TOKEN", hide_env_values = true)]
+    publisher_token: Option<String>,
+    /// Most open connections; more are refused with HTTP 503.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// Largest message a peer may send, in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_message_bytes: usize,
+    /// Frames queued per viewer before it counts as behind and is resynced with a snapshot.
+    #[arg(long, default_value_t = 16)]
+    viewer_queue: usize,
+    /// How often viewers are pinged.
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration)]
+    ping_interval: Duration,
+    /// Disconnect a peer silent (or not reading) this long.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    idle_timeout: Duration,
+    /// Refuse reports faster than this, in m/s.
+    #[arg(long, default_value_t = 150.0)]
+    max_speed: f32,
+    /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
+    #[arg(long, env = "FLEETVIEW_LOG", default_value = "info")]
+    log: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleetview-server: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let mut config = ServerConfig {
+        tick: args.tick,
+        drop_after: args.drop_after,
+        viewer_token: args.viewer_token,
+        publisher_token: args.publisher_token,
+        max_connections: args.max_connections.max(1),
+        max_message_bytes: args.max_message_bytes,
+        viewer_queue: args.viewer_queue.max(1),
+        ping_interval: args.ping_interval,
+        idle_timeout: args.idle_timeout,
+        max_speed: args.max_speed,
+        ..ServerConfig::default()
+    };
+    config.limits.max_frame_bytes = args.max_message_bytes;
+    let sim = if args.sim > 0 {
+        let network = Network::cairns().context("loading the Cairns routes")?;
+        Some(Sim::new(
+            network,
+            SimConfig::new(args.sim, args.seed),
+            now_ms(),
+        ))
+    } else {
+        None
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("fleetview-server")
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() && (config.viewer_token.is_none() || config.publisher_token.is_none()) {
+            tracing::warn!(%addr, "listening beyond loopback without both tokens: anyone who can reach it can watch or publish");
+        }
+        tracing::info!(
+            viewers = %format!("ws://{addr}/feed"),
+            publishers = %format!("ws://{addr}/ingest"),
+            simulated = args.sim,
+            "fleetview-server listening"
+        );
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                tracing::info!("Ctrl-C: shutting down");
+                let _ = shutdown_tx.send(true);
+            }
+        });
+        serve(listener, config, sim, shutdown_rx, None).await;
+        anyhow::Ok(())
+    })
+}

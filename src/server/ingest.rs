@@ -1,0 +1,159 @@
+//! Devices and gateways publishing `report`s on `/ingest`.
+//!
+//! Each report is decoded with the same decoder viewers use, then screened for what only the
+//! server can judge (timestamps far ahead of its clock, impossible speeds). Whatever is refused
+//! is answered with an `error` naming the reasons; the valid rest goes to the hub, and the
+//! connection stays open.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::conn::{Socket, close};
+use super::{HubMsg, ServerConfig};
+use crate::clock::now_ms;
+use crate::protocol::{FixBatch, RejectReason, RejectTally, ServerMessage, decode_report, encode};
+
+/// Keeps the fixes a server can believe: not stamped beyond `max_future_ms` ahead of `now_ms`,
+/// not faster than `max_speed` m/s.
+pub fn screen(
+    batch: &FixBatch,
+    now_ms: i64,
+    max_future_ms: i64,
+    max_speed: f32,
+    refused: &mut RejectTally,
+) -> FixBatch {
+    let mut kept = FixBatch::with_capacity(batch.len(), 0);
+    for fix in batch.iter() {
+        if fix.ts > now_ms + max_future_ms {
+            refused.record(
+                RejectReason::FutureTimestamp,
+                &format!(
+                    "fix of {:?} is stamped {} s ahead of the server's clock",
+                    fix.id,
+                    (fix.ts - now_ms) / 1000
+                ),
+            );
+        } else if fix.speed.is_some_and(|s| s > max_speed) {
+            refused.record(
+                RejectReason::InvalidField,
+                &format!(
+                    "speed {} m/s of {:?} is beyond the limit of {max_speed} m/s",
+                    fix.speed.unwrap_or_default(),
+                    fix.id
+                ),
+            );
+        } else {
+            kept.push(&fix);
+        }
+    }
+    kept
+}
+
+/// The `error` answering a report with refusals: code `rejected`, and per reason its count and
+/// an example.
+pub fn refusal_message(refused: &RejectTally) -> ServerMessage {
+    let parts: Vec<String> = refused
+        .iter()
+        .map(|(reason, n, example)| format!("{reason} x{n} (e.g. {example})"))
+        .collect();
+    ServerMessage::Error {
+        code: "rejected".into(),
+        message: format!("{} refused: {}", refused.total(), parts.join("; ")),
+    }
+}
+
+pub(super) async fn session(
+    ws: Socket,
+    hub: mpsc::Sender<HubMsg>,
+    config: &ServerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (mut sink, mut stream) = ws.split();
+    let max_future_ms = config.max_future.as_millis() as i64;
+    loop {
+        let message = tokio::select! {
+            _ = shutdown.changed() => {
+                close(&mut sink, "server shutting down").await;
+                return;
+            }
+            m = timeout(config.idle_timeout, stream.next()) => m,
+        };
+        let mut refused = RejectTally::default();
+        match message {
+            Err(_) => {
+                close(&mut sink, "idle").await;
+                return;
+            }
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return,
+            Ok(Some(Ok(Message::Text(text)))) => {
+                match decode_report(text.as_str(), &config.limits, &mut refused) {
+                    Ok(batch) => {
+                        let kept = screen(
+                            &batch,
+                            now_ms(),
+                            max_future_ms,
+                            config.max_speed,
+                            &mut refused,
+                        );
+                        if !kept.is_empty() && hub.send(HubMsg::Report(kept)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(rejection) => refused.add(&rejection),
+                }
+            }
+            Ok(Some(Ok(Message::Binary(b)))) => refused.record(
+                RejectReason::BinaryFrame,
+                &format!(
+                    "binary frame of {} bytes (protocol v1 is JSON text)",
+                    b.len()
+                ),
+            ),
+            Ok(Some(Ok(_))) => {}
+        }
+        if !refused.is_empty() {
+            tracing::debug!(refused = refused.total(), "report refused in part");
+            let _ = hub.send(HubMsg::Refused(Box::new(refused.clone()))).await;
+            let text = encode(&refusal_message(&refused)).unwrap_or_default();
+            let sent = timeout(Duration::from_secs(5), sink.send(Message::text(text))).await;
+            if !matches!(sent, Ok(Ok(()))) {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Position;
+
+    #[test]
+    fn fixes_from_the_far_future_or_impossibly_fast_are_refused_and_the_rest_kept() {
+        let now = 1_764_000_000_000;
+        let mut fast = Position::new("fast", 0.0, 0.0, now);
+        fast.speed = Some(400.0);
+        let mut ok = Position::new("ok", 0.0, 0.0, now + 1000);
+        ok.speed = Some(20.0);
+        let batch = FixBatch::from_positions(&[
+            Position::new("future", 0.0, 0.0, now + 3_600_000),
+            fast,
+            ok,
+        ]);
+        let mut refused = RejectTally::default();
+        let kept = screen(&batch, now, 300_000, 150.0, &mut refused);
+        assert_eq!(kept.iter().map(|f| f.id).collect::<Vec<_>>(), vec!["ok"]);
+        assert_eq!(refused.count(RejectReason::FutureTimestamp), 1);
+        assert_eq!(refused.count(RejectReason::InvalidField), 1);
+        let ServerMessage::Error { code, message } = refusal_message(&refused) else {
+            panic!("an error message");
+        };
+        assert_eq!(code, "rejected");
+        assert!(message.starts_with("2 refused: "), "{message}");
+        assert!(message.contains("future_timestamp x1"), "{message}");
+    }
+}
