@@ -163,7 +163,8 @@ async fn a_missing_or_wrong_token_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_delayed() {
-    const VEHICLES: usize = 4000;
+    // Over one snapshot part (5,000), so resyncs come in parts.
+    const VEHICLES: usize = 6000;
     const ROUNDS: i64 = 40;
     let server = start(ServerConfig {
         viewer_queue: 4,
@@ -219,6 +220,7 @@ async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_de
     let mut model = Fleet::default();
     let last_lat = -16.9 + (ROUNDS - 1) as f64 * 1e-4;
     let mut frames = 0;
+    let mut parts = fleetview::protocol::FixBatch::default();
     let deadline = Instant::now() + WAIT;
     while !(model.len() == VEHICLES && model.iter().all(|(_, v)| v.fix.lat == last_lat)) {
         assert!(Instant::now() < deadline, "the slow viewer never caught up");
@@ -232,7 +234,11 @@ async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_de
             match decode_server(text.as_str(), &DecodeLimits::default(), &mut refused)
                 .expect("valid frame")
             {
-                ServerFrame::Snapshot(b) => model.apply_snapshot(&b, fleetview::clock::now_ms()),
+                ServerFrame::SnapshotPart(b) => parts.append(&b),
+                ServerFrame::Snapshot(b) => {
+                    parts.append(&b);
+                    model.apply_snapshot(&std::mem::take(&mut parts), fleetview::clock::now_ms());
+                }
                 ServerFrame::Positions(b) => model.apply_batch(&b, fleetview::clock::now_ms()),
                 other => panic!("unexpected {other:?}"),
             }
@@ -380,4 +386,30 @@ async fn the_embedded_server_with_its_simulated_fleet_serves_cairns_and_stops_on
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "still listening after drop"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_larger_than_one_snapshot_frame_arrives_whole_in_one_snapshot() {
+    let server = tokio::task::block_in_place(|| {
+        EmbeddedServer::start(quick(), Some(SimConfig::new(12_000, 3)))
+    })
+    .expect("server starts");
+    let mut viewer = Viewer::start(config(&server.url()));
+    viewer.until("the whole fleet", |v| v.fleet.len() == 12_000);
+    let snapshot = viewer.log.iter().find_map(|(_, e)| match e {
+        FeedEvent::Snapshot(b) => Some(b.len()),
+        _ => None,
+    });
+    assert_eq!(
+        snapshot,
+        Some(12_000),
+        "three parts assembled into one snapshot"
+    );
+    assert!(
+        viewer.fleet.rejected().is_empty(),
+        "{:?}",
+        viewer.fleet.rejected()
+    );
+    drop(viewer);
+    close_down(server);
 }

@@ -19,8 +19,8 @@ use super::outbox::Outbox;
 use super::{FeedCommand, FeedConfig, FeedEvent};
 use crate::clock::now_ms;
 use crate::protocol::{
-    ClientMessage, DecodeLimits, RejectReason, RejectTally, ServerFrame, Subscribe, decode_server,
-    encode,
+    ClientMessage, DecodeLimits, FixBatch, RejectReason, RejectTally, ServerFrame, Subscribe,
+    decode_server, encode,
 };
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -321,6 +321,8 @@ async fn session(
     }
     let mut last_heard = Instant::now();
     let mut pinged = false;
+    // Parts of a large snapshot received so far (the set is replaced when the last arrives).
+    let mut snapshot_parts: Option<FixBatch> = None;
     let check_every =
         (config.ping_interval.min(config.dead_after) / 2).max(Duration::from_millis(10));
     let mut heartbeat = tokio::time::interval(check_every);
@@ -349,7 +351,7 @@ async fn session(
                 pinged = false;
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        on_text(text.as_str(), &config.limits, outbox);
+                        on_text(text.as_str(), config, &mut snapshot_parts, outbox);
                     }
                     Some(Ok(Message::Binary(bytes))) => {
                         let mut tally = RejectTally::default();
@@ -402,11 +404,37 @@ async fn session(
     }
 }
 
-fn on_text(text: &str, limits: &DecodeLimits, outbox: &mut Outbox) {
+fn on_text(
+    text: &str,
+    config: &FeedConfig,
+    snapshot_parts: &mut Option<FixBatch>,
+    outbox: &mut Outbox,
+) {
     let received_ms = now_ms();
     let mut tally = RejectTally::default();
-    match decode_server(text, limits, &mut tally) {
+    match decode_server(text, &config.limits, &mut tally) {
+        Ok(ServerFrame::SnapshotPart(batch)) => {
+            let parts = snapshot_parts.get_or_insert_with(FixBatch::default);
+            let room = config.max_pending_vehicles.saturating_sub(parts.len());
+            if batch.len() > room {
+                tally.record_n(
+                    RejectReason::OverCapacity,
+                    (batch.len() - room) as u64,
+                    &format!(
+                        "a snapshot of over {} vehicles",
+                        config.max_pending_vehicles
+                    ),
+                );
+            }
+            for fix in batch.iter().take(room) {
+                parts.push(&fix);
+            }
+        }
         Ok(ServerFrame::Snapshot(mut batch)) => {
+            if let Some(mut parts) = snapshot_parts.take() {
+                parts.append(&batch);
+                batch = parts;
+            }
             batch.received_ms = received_ms;
             outbox.send(FeedEvent::Snapshot(batch));
         }

@@ -123,6 +123,15 @@ impl FixBatch {
         });
     }
 
+    /// Appends copies of every fix of `other` (keeping the later `received_ms`).
+    pub fn append(&mut self, other: &FixBatch) {
+        self.fixes.reserve(other.len());
+        for fix in other.iter() {
+            self.push(&fix);
+        }
+        self.received_ms = self.received_ms.max(other.received_ms);
+    }
+
     pub fn get(&self, index: usize) -> Option<FixRef<'_>> {
         self.fixes.get(index).map(|raw| self.view(raw))
     }

@@ -42,10 +42,17 @@ impl Default for DecodeLimits {
 /// A frame from the server, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerFrame {
+    /// The snapshot, or its last part.
     Snapshot(FixBatch),
+    /// A part of a large snapshot (`"more": true`); further parts follow, and the set is replaced
+    /// only when the last one has arrived.
+    SnapshotPart(FixBatch),
     Positions(FixBatch),
     Remove(Vec<String>),
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 /// Decodes one server -> viewer text frame.
@@ -145,10 +152,10 @@ fn fast_server(
         Some("snapshot") | Some("positions") => {
             let positions = frame.positions.ok_or_else(|| missing_array("positions"))?;
             let batch = fast_batch(&positions, limits, rejected);
-            Ok(if kind.as_deref() == Some("snapshot") {
-                ServerFrame::Snapshot(batch)
-            } else {
-                ServerFrame::Positions(batch)
+            Ok(match (kind.as_deref(), frame.more) {
+                (Some("snapshot"), Some(true)) => ServerFrame::SnapshotPart(batch),
+                (Some("snapshot"), _) => ServerFrame::Snapshot(batch),
+                _ => ServerFrame::Positions(batch),
             })
         }
         Some("remove") => {
@@ -186,10 +193,10 @@ fn slow_server(
         Some("snapshot") | Some("positions") => {
             let positions = loose.positions.ok_or_else(|| missing_array("positions"))?;
             let batch = slow_batch(&positions, limits, rejected);
-            Ok(if loose.kind.as_deref() == Some("snapshot") {
-                ServerFrame::Snapshot(batch)
-            } else {
-                ServerFrame::Positions(batch)
+            Ok(match (loose.kind.as_deref(), loose.more) {
+                (Some("snapshot"), true) => ServerFrame::SnapshotPart(batch),
+                (Some("snapshot"), false) => ServerFrame::Snapshot(batch),
+                _ => ServerFrame::Positions(batch),
             })
         }
         Some("remove") => {
@@ -234,6 +241,7 @@ struct Loose<'a> {
     ids: Option<Vec<&'a RawValue>>,
     code: Option<&'a RawValue>,
     message: Option<&'a RawValue>,
+    more: bool,
 }
 
 fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
@@ -249,6 +257,8 @@ fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
         code: Option<&'a RawValue>,
         #[serde(default, borrow)]
         message: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        more: Option<&'a RawValue>,
     }
     let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
         if e.classify() == serde_json::error::Category::Data {
@@ -296,6 +306,7 @@ fn loose_frame(text: &str) -> Result<Loose<'_>, Rejection> {
         ids: array(envelope.ids, "ids")?,
         code: envelope.code,
         message: envelope.message,
+        more: envelope.more.is_some_and(|m| m.get() == "true"),
     })
 }
 
@@ -601,6 +612,9 @@ struct Frame<'a> {
     code: Option<Text<'a>>,
     #[serde(default, borrow)]
     message: Option<Text<'a>>,
+    /// On a snapshot part: further parts follow.
+    #[serde(default)]
+    more: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -136,8 +136,13 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// The whole current set matching the subscription; replaces what the viewer held.
-    Snapshot { positions: Vec<Position> },
+    /// The whole current set matching the subscription; replaces what the viewer held. A large
+    /// one comes in parts, each but the last with `more: true`.
+    Snapshot {
+        positions: Vec<Position>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
+    },
     /// Changes since the last batch; only vehicles that moved or changed.
     Positions { positions: Vec<Position> },
     /// Vehicles that left (silent too long, or out of the subscription).

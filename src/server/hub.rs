@@ -20,6 +20,15 @@ use crate::protocol::{FixBatch, FixRef};
 
 pub type ViewerId = u64;
 
+/// What a viewer's queue holds: the frames of one tick (a `remove` and a `positions`), or a
+/// whole snapshot in parts. One queue slot per bundle, so a viewer never gets half a snapshot;
+/// shared among the viewers of a group.
+pub type Outgoing = Arc<[Utf8Bytes]>;
+
+/// Positions per snapshot frame: ~1 MB of JSON, far below any viewer's frame limit, however
+/// large the fleet.
+pub const SNAPSHOT_PART: usize = 5_000;
+
 /// A vehicle's latest fix as the server holds and sends it.
 #[derive(Debug, Clone, Serialize)]
 struct Stored {
@@ -83,7 +92,7 @@ struct Group {
 
 struct Viewer {
     group: String,
-    tx: mpsc::Sender<Utf8Bytes>,
+    tx: mpsc::Sender<Outgoing>,
     /// It missed batches: its next frame must be a snapshot.
     needs_snapshot: bool,
 }
@@ -128,6 +137,9 @@ struct PositionsFrame<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     positions: &'a [&'a Stored],
+    /// On a snapshot part: more parts follow.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    more: bool,
 }
 
 #[derive(Serialize)]
@@ -208,7 +220,7 @@ impl Hub {
     }
 
     /// Adds a viewer (or moves it to a new filter) and queues its snapshot.
-    pub fn join(&mut self, viewer: ViewerId, filter: Filter, tx: mpsc::Sender<Utf8Bytes>) {
+    pub fn join(&mut self, viewer: ViewerId, filter: Filter, tx: mpsc::Sender<Outgoing>) {
         self.leave(viewer);
         let key = filter.key();
         let vehicles = &self.vehicles;
@@ -223,7 +235,7 @@ impl Hub {
         });
         group.viewers.push(viewer);
         let snapshot = snapshot_of(group, vehicles);
-        self.stats.frames_serialised += 1;
+        self.stats.frames_serialised += snapshot.len() as u64;
         let sent = tx.try_send(snapshot).is_ok();
         self.stats.frames_queued += u64::from(sent);
         self.viewers.insert(
@@ -292,10 +304,12 @@ impl Hub {
                 frames.push(frame(&PositionsFrame {
                     kind: "positions",
                     positions: &updates,
+                    more: false,
                 }));
             }
             stats.frames_serialised += frames.len() as u64;
-            let mut snapshot: Option<Utf8Bytes> = None;
+            let bundle: Option<Outgoing> = (!frames.is_empty()).then(|| frames.into());
+            let mut snapshot: Option<Outgoing> = None;
             for id in &group.viewers {
                 let Some(viewer) = viewers.get_mut(id) else {
                     continue;
@@ -308,8 +322,9 @@ impl Hub {
                     if viewer.tx.capacity() > 0 {
                         let snap = snapshot
                             .get_or_insert_with(|| {
-                                stats.frames_serialised += 1;
-                                snapshot_of(group, vehicles)
+                                let snap = snapshot_of(group, vehicles);
+                                stats.frames_serialised += snap.len() as u64;
+                                snap
                             })
                             .clone();
                         if viewer.tx.try_send(snap).is_ok() {
@@ -317,13 +332,13 @@ impl Hub {
                             stats.resyncs += 1;
                             stats.frames_queued += 1;
                         }
-                    } else {
-                        stats.frames_skipped += frames.len() as u64;
+                    } else if bundle.is_some() {
+                        stats.frames_skipped += 1;
                     }
                     continue;
                 }
-                for f in &frames {
-                    if viewer.tx.try_send(f.clone()).is_ok() {
+                if let Some(b) = &bundle {
+                    if viewer.tx.try_send(b.clone()).is_ok() {
                         stats.frames_queued += 1;
                     } else {
                         viewer.needs_snapshot = true;
@@ -358,16 +373,26 @@ impl Hub {
     }
 }
 
-fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Utf8Bytes {
+/// The group's whole set, in parts of at most [`SNAPSHOT_PART`] positions (one part, maybe
+/// empty, at the least).
+fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Outgoing {
     let positions: Vec<&Stored> = group
         .members
         .iter()
         .filter_map(|id| vehicles.get(id))
         .collect();
-    frame(&PositionsFrame {
-        kind: "snapshot",
-        positions: &positions,
-    })
+    let parts = positions.len().div_ceil(SNAPSHOT_PART).max(1);
+    (0..parts)
+        .map(|i| {
+            let chunk = &positions[(i * SNAPSHOT_PART).min(positions.len())
+                ..((i + 1) * SNAPSHOT_PART).min(positions.len())];
+            frame(&PositionsFrame {
+                kind: "snapshot",
+                positions: chunk,
+                more: i + 1 < parts,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,10 +20,9 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use filter::Filter;
-pub use hub::{Hub, HubStats, ViewerId};
+pub use hub::{Hub, HubStats, Outgoing, SNAPSHOT_PART, ViewerId};
 pub use ingest::{refusal_message, screen};
 
 use crate::clock::now_ms;
@@ -86,7 +85,7 @@ pub(crate) enum HubMsg {
     Join {
         viewer: ViewerId,
         filter: Filter,
-        tx: mpsc::Sender<Utf8Bytes>,
+        tx: mpsc::Sender<Outgoing>,
     },
     Leave(ViewerId),
     Stats(oneshot::Sender<HubStats>),

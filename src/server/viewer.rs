@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::auth::token_matches;
 use super::conn::{Socket, close};
 use super::filter::Filter;
-use super::{HubMsg, ServerConfig, ViewerId};
+use super::{HubMsg, Outgoing, ServerConfig, ViewerId};
 use crate::protocol::{ClientMessage, ServerMessage, encode};
 
 enum Parsed {
@@ -62,7 +62,7 @@ pub(super) async fn session(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::channel(config.viewer_queue.max(1));
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(config.viewer_queue.max(1));
     let mut joined = false;
     let mut last_heard = Instant::now();
     let mut heartbeat = tokio::time::interval(config.ping_interval);
@@ -73,10 +73,16 @@ pub(super) async fn session(
                 close(&mut sink, "server shutting down").await;
                 break;
             }
-            frame = rx.recv(), if joined => {
-                let Some(frame) = frame else { break };
+            bundle = rx.recv(), if joined => {
+                let Some(bundle) = bundle else { break };
                 // A viewer that does not read for this long is gone, not slow.
-                match timeout(config.idle_timeout, sink.send(Message::Text(frame))).await {
+                let write = async {
+                    for frame in bundle.iter() {
+                        sink.feed(Message::Text(frame.clone())).await?;
+                    }
+                    sink.flush().await
+                };
+                match timeout(config.idle_timeout, write).await {
                     Ok(Ok(())) => {}
                     _ => break,
                 }

@@ -51,7 +51,11 @@ impl Conn {
     }
 
     pub async fn snapshot(&mut self, positions: Vec<Position>) {
-        self.send(&ServerMessage::Snapshot { positions }).await;
+        self.send(&ServerMessage::Snapshot {
+            positions,
+            more: false,
+        })
+        .await;
     }
 
     pub async fn positions(&mut self, positions: Vec<Position>) {

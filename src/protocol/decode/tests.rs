@@ -256,3 +256,19 @@ fn what_the_encoder_writes_the_decoder_reads_back() {
         b
     });
 }
+
+#[test]
+fn a_snapshot_part_is_told_apart_from_the_last_part() {
+    let (frame, _) = server(
+        r#"{"type":"snapshot","more":true,"positions":[{"id":"a","lat":1,"lon":2,"ts":3}]}"#,
+    );
+    assert!(matches!(frame, Ok(ServerFrame::SnapshotPart(b)) if b.len() == 1));
+    let (frame, _) = server(r#"{"type":"snapshot","more":false,"positions":[]}"#);
+    assert!(matches!(frame, Ok(ServerFrame::Snapshot(_))));
+    // On the slow path too.
+    let (frame, tally) = server(
+        r#"{"type":"snapshot","more":true,"positions":[{"id":"a","lat":"x","lon":2,"ts":3}]}"#,
+    );
+    assert!(matches!(frame, Ok(ServerFrame::SnapshotPart(b)) if b.is_empty()));
+    assert_eq!(tally.count(RejectReason::BadCoordinates), 1);
+}

@@ -11,16 +11,19 @@ fn batch(list: &[(&str, f64, f64, i64)]) -> FixBatch {
     FixBatch::from_positions(&ps)
 }
 
-fn viewer(hub: &mut Hub, id: ViewerId, filter: Filter, queue: usize) -> mpsc::Receiver<Utf8Bytes> {
+fn viewer(hub: &mut Hub, id: ViewerId, filter: Filter, queue: usize) -> mpsc::Receiver<Outgoing> {
     let (tx, rx) = mpsc::channel(queue);
     hub.join(id, filter, tx);
     rx
 }
 
-fn frames(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Vec<serde_json::Value> {
+/// Every frame queued, bundles flattened.
+fn frames(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    while let Ok(f) = rx.try_recv() {
-        out.push(serde_json::from_str(f.as_str()).expect("JSON frame"));
+    while let Ok(bundle) = rx.try_recv() {
+        for f in bundle.iter() {
+            out.push(serde_json::from_str(f.as_str()).expect("JSON frame"));
+        }
     }
     out
 }
@@ -212,4 +215,33 @@ fn descriptive_fields_and_attrs_travel_as_sent() {
     assert_eq!(pos["kind"], "bus");
     assert_eq!(pos["attrs"]["driver"], "Ana");
     assert!(pos.get("speed").is_none());
+}
+
+#[test]
+fn a_large_snapshot_comes_in_parts_that_together_hold_every_vehicle() {
+    let mut hub = Hub::new(60_000);
+    let n = SNAPSHOT_PART * 2 + 7;
+    let list: Vec<(String, f64, f64, i64)> =
+        (0..n).map(|i| (format!("v{i}"), 1.0, 1.0, T0)).collect();
+    let refs: Vec<(&str, f64, f64, i64)> = list
+        .iter()
+        .map(|(id, a, b, t)| (id.as_str(), *a, *b, *t))
+        .collect();
+    hub.report(&batch(&refs), T0);
+    let (tx, mut rx) = mpsc::channel(1);
+    hub.join(1, Filter::all(), tx);
+    let bundle = rx.try_recv().expect("one bundle, one queue slot");
+    assert_eq!(bundle.len(), 3);
+    let parts: Vec<serde_json::Value> = bundle
+        .iter()
+        .map(|f| serde_json::from_str(f.as_str()).expect("JSON"))
+        .collect();
+    assert_eq!(parts[0]["more"], true);
+    assert_eq!(parts[1]["more"], true);
+    assert!(parts[2].get("more").is_none());
+    let total: usize = parts
+        .iter()
+        .map(|p| p["positions"].as_array().expect("positions").len())
+        .sum();
+    assert_eq!(total, n);
 }
