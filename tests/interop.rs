@@ -7,22 +7,31 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use fleetview::server::{EmbeddedServer, ServerConfig};
+
 const N: usize = 50;
 const ROUNDS: usize = 10;
 
-#[test]
-fn stats_counts_a_python_websockets_feed_correctly() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/python_feed.py");
-    let has_websockets = Command::new("python3")
+/// Whether python3 with `websockets` is here; where it is required (CI) and missing, fails.
+fn python_websockets() -> bool {
+    let has = Command::new("python3")
         .args(["-c", "import websockets"])
         .status()
         .is_ok_and(|s| s.success());
-    if !has_websockets {
+    if !has {
         assert!(
             std::env::var("FLEETVIEW_REQUIRE_INTEROP").as_deref() != Ok("1"),
             "python3 with the websockets package is required here"
         );
         eprintln!("SKIPPED: python3 with websockets is not installed (pip install websockets)");
+    }
+    has
+}
+
+#[test]
+fn stats_counts_a_python_websockets_feed_correctly() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/python_feed.py");
+    if !python_websockets() {
         return;
     }
     let mut server = Command::new("python3")
@@ -55,4 +64,38 @@ fn stats_counts_a_python_websockets_feed_correctly() {
     assert_eq!(report["rejected"]["malformed_json"], 1);
     assert_eq!(report["reconnects"], 0);
     assert_eq!(report["latency_ms"]["samples"], N * ROUNDS);
+}
+
+#[test]
+fn a_report_published_with_python_websockets_shows_up_in_stats() {
+    if !python_websockets() {
+        return;
+    }
+    let server = EmbeddedServer::start(
+        ServerConfig {
+            publisher_token: Some("pub-token".into()),
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .expect("server starts");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/publish.py");
+    let published = Command::new("python3")
+        .args([script, &server.ingest_url(), "pub-token"])
+        .output()
+        .expect("run the publisher");
+    assert_eq!(
+        String::from_utf8_lossy(&published.stdout).trim(),
+        "published",
+        "stderr: {}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
+        .args(["stats", &server.url(), "--duration", "1s", "--json"])
+        .output()
+        .expect("run fleetview stats");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["vehicles"], 1, "{report:#}");
+    assert_eq!(report["live"], 1);
+    assert_eq!(report["rejected_total"], 0);
 }
