@@ -15,3 +15,4 @@ pub mod protocol;
 pub mod server;
 pub mod sim;
 pub mod stats;
+pub mod ui;

@@ -10,13 +10,36 @@ use clap::{Args, Parser, Subcommand};
 use fleetview::feed::FeedConfig;
 use fleetview::fleet::FleetConfig;
 use fleetview::protocol::{BBox, Subscribe};
+use fleetview::server::{EmbeddedServer, ServerConfig};
+use fleetview::sim::SimConfig;
+use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
 /// fleetview: a live map of a fleet, fed over WebSocket (protocol v1, see the README).
+///
+/// With no subcommand it opens the map. Without --url it starts a feed server with a simulated
+/// fleet on the Cairns bus routes in the background and shows that (or the feed URL switched to
+/// in an earlier run).
 #[derive(Parser)]
-#[command(name = "fleetview", version, about, long_about = None)]
+#[command(name = "fleetview", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Feed to show, ws:// or wss://.
+    #[arg(long, env = "FLEETVIEW_URL")]
+    url: Option<String>,
+    /// Viewer token, sent as a bearer header and in the subscribe message.
+    #[arg(long, env = "FLEETVIEW_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Map tiles: osm, none, a URL template like https://tiles.example.com/{z}/{x}/{y}.png, or
+    /// a raster .pmtiles file for offline use.
+    #[arg(long, env = "FLEETVIEW_TILES", default_value = "osm", value_parser = parse_tiles)]
+    tiles: TileSpec,
+    /// Vehicles in the simulated fleet shown without --url.
+    #[arg(long, default_value_t = 250)]
+    sim: usize,
+    /// Seed of the simulated fleet.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Log filter (tracing's EnvFilter syntax, e.g. "info" or "fleetview=debug"); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "warn", global = true)]
     log: String,
@@ -55,6 +78,10 @@ struct StatsArgs {
     /// Most vehicles held; past it the stalest is evicted.
     #[arg(long, default_value_t = 200_000)]
     max_vehicles: usize,
+}
+
+fn parse_tiles(s: &str) -> Result<TileSpec, String> {
+    s.parse()
 }
 
 fn parse_bbox(s: &str) -> Result<BBox, String> {
@@ -100,11 +127,41 @@ fn init_logging(filter: &str) {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Stats(args)) => stats(args),
-        None => bail!(
-            "the map window is not built yet; use `fleetview stats URL` to check a feed \
-             (see `fleetview --help`)"
-        ),
+        None => map(cli),
     }
+}
+
+fn map(cli: Cli) -> anyhow::Result<ExitCode> {
+    fleetview::feed::install_crypto_provider();
+    if let Some(url) = &cli.url
+        && !(url.starts_with("ws://") || url.starts_with("wss://"))
+    {
+        bail!("--url {url:?}: a feed URL starts with ws:// or wss://");
+    }
+    // The default: the real server and WebSocket path, with a simulated fleet, in-process.
+    let (url, embedded) = match cli.url.clone() {
+        Some(url) => (url, None),
+        None => {
+            let server = EmbeddedServer::start(
+                ServerConfig::default(),
+                Some(SimConfig::new(cli.sim, cli.seed)),
+            )
+            .context("starting the embedded feed server")?;
+            (server.url(), Some(server))
+        }
+    };
+    let config = AppConfig {
+        feed: FeedSource::Url {
+            url,
+            token: cli.token,
+        },
+        prefer_remembered: cli.url.is_none(),
+        tiles: cli.tiles,
+        fleet: FleetConfig::default(),
+    };
+    fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
+    drop(embedded);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {

@@ -9,6 +9,7 @@
 
 mod evict;
 mod link;
+pub mod motion;
 mod query;
 mod vehicle;
 
@@ -99,6 +100,8 @@ pub struct Fleet {
     counters: FleetCounters,
     link: Link,
     last_server_error: Option<(String, String)>,
+    /// Bumped when a vehicle is added or removed, so views can cache lists of vehicles.
+    membership: u64,
 }
 
 impl Default for Fleet {
@@ -120,6 +123,7 @@ impl Fleet {
             counters: FleetCounters::default(),
             link: Link::default(),
             last_server_error: None,
+            membership: 0,
         }
     }
 
@@ -276,6 +280,7 @@ impl Fleet {
             }
         };
         self.index.insert(fix.id.into(), key);
+        self.membership += 1;
         Applied::Added(key)
     }
 
@@ -296,11 +301,17 @@ impl Fleet {
             *slot = None;
             self.free.push(key.0);
         }
+        self.membership += 1;
         true
     }
 
     pub fn len(&self) -> usize {
         self.index.len()
+    }
+
+    /// Changes whenever a vehicle is added or removed.
+    pub fn membership(&self) -> u64 {
+        self.membership
     }
 
     pub fn is_empty(&self) -> bool {

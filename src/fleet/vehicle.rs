@@ -52,8 +52,12 @@ pub struct Vehicle {
     /// Reported heading, or the bearing of the last real move when the device sends none;
     /// kept through stops so a parked vehicle still points the way it came.
     pub heading: Option<f32>,
-    /// Our clock (UTC ms) when the newest fix arrived.
+    /// Our clock (UTC ms) when the newest fix arrived: the glide to it starts then.
     pub received_ms: i64,
+    /// Where the marker was drawn when the newest fix arrived (see `motion`).
+    pub(crate) glide_from: (f64, f64),
+    /// How long the glide to the newest fix lasts, ms (0: no glide, drawn at the fix).
+    pub(crate) glide_ms: i64,
     label: Option<Box<str>>,
     kind: Option<Box<str>>,
     status: Option<Box<str>>,
@@ -74,6 +78,8 @@ impl Vehicle {
             prev: None,
             heading: fix.heading,
             received_ms,
+            glide_from: (fix.lat, fix.lon),
+            glide_ms: 0,
             label: None,
             kind: None,
             status: None,
@@ -109,6 +115,9 @@ impl Vehicle {
                 ts: old.ts,
             });
         }
+        // Start the glide from where the marker is now, so it never jumps.
+        self.glide_from = self.display_position(received_ms);
+        self.glide_ms = super::motion::glide_ms(new.ts - old.ts);
         self.prev = Some(old);
         self.fix = new;
         self.received_ms = received_ms;

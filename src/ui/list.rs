@@ -1,0 +1,185 @@
+//! The side list: search box, counts, and one row per vehicle, virtualised so that only the
+//! rows on screen are built (100k vehicles cost what 30 do).
+
+use egui::{Color32, RichText, ScrollArea, TextEdit, Ui};
+
+use super::action::Action;
+use super::markers;
+use super::view::ViewState;
+use crate::fleet::{Fleet, VehicleKey};
+
+const ROW_HEIGHT: f32 = 22.0;
+/// egui id of the search box, so `/` can focus it.
+pub const SEARCH_ID: &str = "fleetview-search";
+
+/// The filtered, sorted rows, rebuilt only when the fleet's membership or the search changes.
+#[derive(Default)]
+pub struct ListState {
+    rows: Vec<VehicleKey>,
+    built_for: Option<(u64, String)>,
+}
+
+impl ListState {
+    pub fn refresh(&mut self, fleet: &Fleet, search: &str) {
+        let key = (fleet.membership(), search.to_owned());
+        if self.built_for.as_ref() == Some(&key) {
+            return;
+        }
+        self.rows = fleet.search(search).map(|(k, _)| k).collect();
+        let name = |k: &VehicleKey| fleet.vehicle(*k).map_or("", |v| v.display_name());
+        self.rows
+            .sort_by(|a, b| natural_cmp(name(a), name(b)).then_with(|| a.cmp(b)));
+        self.built_for = Some(key);
+    }
+
+    pub fn rows(&self) -> &[VehicleKey] {
+        &self.rows
+    }
+
+    /// The id `delta` rows from the selected one (the first row when nothing is selected).
+    pub fn step(&self, fleet: &Fleet, selected: Option<&str>, delta: i32) -> Option<String> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let at = selected
+            .and_then(|id| fleet.key_of(id))
+            .and_then(|k| self.rows.iter().position(|r| *r == k));
+        let next = match at {
+            Some(i) => (i as i64 + i64::from(delta)).clamp(0, self.rows.len() as i64 - 1) as usize,
+            None if delta < 0 => self.rows.len() - 1,
+            None => 0,
+        };
+        fleet.vehicle(self.rows[next]).map(|v| v.id().to_owned())
+    }
+}
+
+/// Compares names with their numbers as numbers: "Bus 9" before "Bus 10".
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (&a[..da], &b[..db]);
+                let strip = |n: &[u8]| -> usize { n.iter().take_while(|&&c| c == b'0').count() };
+                let (na, nb) = (&na[strip(na)..], &nb[strip(nb)..]);
+                let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+pub fn show(
+    ui: &mut Ui,
+    fleet: &Fleet,
+    view: &mut ViewState,
+    list: &mut ListState,
+    now_ms: i64,
+) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let search = ui.add(
+        TextEdit::singleline(&mut view.search)
+            .id_salt(SEARCH_ID)
+            .hint_text("Search id, label, kind, route   ( / )")
+            .desired_width(f32::INFINITY),
+    );
+    if std::mem::take(&mut view.focus_search) {
+        search.request_focus();
+    }
+    view.search_focused = search.has_focus();
+    list.refresh(fleet, &view.search);
+    let counts = fleet.counts(now_ms);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
+        ui.label(
+            RichText::new(format!("{} live", counts.live))
+                .color(Color32::from_rgb(0x2e, 0x8b, 0x57)),
+        );
+        ui.label(
+            RichText::new(format!("{} stale", counts.stale))
+                .color(Color32::from_rgb(0xc0, 0x8a, 0x00)),
+        );
+        ui.label(RichText::new(format!("{} lost", counts.lost)).color(Color32::GRAY));
+        if !view.search.trim().is_empty() {
+            ui.label(format!("· {} shown", list.rows().len()));
+        }
+    });
+    ui.separator();
+
+    let selected_row = view
+        .selected
+        .as_deref()
+        .and_then(|id| fleet.key_of(id))
+        .and_then(|k| list.rows().iter().position(|r| *r == k));
+    let mut area = ScrollArea::vertical().auto_shrink([false, false]);
+    if std::mem::take(&mut view.scroll_to_selected)
+        && let Some(row) = selected_row
+    {
+        let spacing = ui.spacing().item_spacing.y;
+        let height = ui.available_height();
+        area = area
+            .vertical_scroll_offset(((ROW_HEIGHT + spacing) * row as f32 - height / 2.0).max(0.0));
+    }
+    area.show_rows(ui, ROW_HEIGHT, list.rows().len(), |ui, range| {
+        for &key in &list.rows()[range] {
+            let Some(v) = fleet.vehicle(key) else {
+                continue;
+            };
+            let staleness = fleet.staleness(v, now_ms);
+            let colour = markers::colour(markers::base_colour(v.kind(), v.route()), staleness);
+            let selected = view.is_selected(v.id());
+            ui.horizontal(|ui| {
+                super::status::dot(ui, colour);
+                let detail = [v.kind(), v.route()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                let text = if detail.is_empty() {
+                    v.display_name().to_owned()
+                } else {
+                    format!("{}   {detail}", v.display_name())
+                };
+                let row = ui.selectable_label(selected, text);
+                if row.double_clicked() {
+                    actions.push(Action::Follow(v.id().to_owned()));
+                } else if row.clicked() {
+                    actions.push(Action::Show(v.id().to_owned()));
+                }
+            });
+        }
+    });
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_with_their_numbers_as_numbers() {
+        let mut names = vec!["Bus 10", "bus 9", "Bus 100", "Truck 2", "Bus 09a", "Bus 9"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            vec!["bus 9", "Bus 9", "Bus 09a", "Bus 10", "Bus 100", "Truck 2"]
+        );
+    }
+}

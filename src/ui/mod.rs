@@ -1,0 +1,37 @@
+//! The dispatcher's window: a walkers map of OSM tiles with every vehicle moving, a list and
+//! details beside it, a status bar below. Drawing only: the model lives in [`crate::fleet`], the
+//! socket in [`crate::feed`]; panels return [`Action`]s that [`FleetApp`] applies.
+
+mod action;
+mod app;
+mod details;
+mod keys;
+mod list;
+mod map;
+mod markers;
+mod status;
+mod tiles;
+mod view;
+
+pub use action::Action;
+pub use app::{AppConfig, FeedSource, FleetApp};
+pub use tiles::TileSpec;
+pub use view::ViewState;
+
+/// Opens the window and runs until it is closed.
+pub fn run(config: AppConfig) -> Result<(), eframe::Error> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("fleetview")
+            .with_app_id("fleetview")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        persist_window: true,
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "fleetview",
+        options,
+        Box::new(|cc| Ok(Box::new(FleetApp::new(cc, config)))),
+    )
+}

@@ -1,0 +1,230 @@
+//! Where map tiles come from (`--tiles`), and noticing when they cannot load.
+//!
+//! walkers keeps a tile that failed as missing and does not ask again until it is evicted, so
+//! when tiles are missing and none are loading, the layer says so (the map shows a notice) and
+//! rebuilds its source every 30 s; tiles that did load are served from the disk cache.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use egui::Context;
+use walkers::sources::{Attribution, OpenStreetMap, TileSource};
+use walkers::{HeaderValue, HttpOptions, HttpTiles, PmTiles, Stats, TileId, TilePiece, Tiles};
+
+/// How often failed tiles are tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(30);
+/// Tiles missing with nothing loading for this long means they are unavailable.
+const UNAVAILABLE_AFTER: Duration = Duration::from_secs(3);
+
+/// OSM's tile policy asks for a User-Agent that names the application.
+const USER_AGENT: &str = concat!(
+    "fleetview/",
+    env!("CARGO_PKG_VERSION"),
+    " (desktop live fleet map)"
+);
+
+/// The `--tiles` choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TileSpec {
+    /// OpenStreetMap's standard tiles.
+    Osm,
+    /// Another raster tile server, as a URL template with `{z}`, `{x}` and `{y}`.
+    Template(String),
+    /// A raster PMTiles file, for offline use.
+    PmTiles(PathBuf),
+    /// No tiles: a plain background (tests, or no network at all).
+    None,
+}
+
+impl FromStr for TileSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "osm" => Ok(Self::Osm),
+            "none" => Ok(Self::None),
+            _ if s.ends_with(".pmtiles") => {
+                let path = PathBuf::from(s);
+                if path.is_file() {
+                    Ok(Self::PmTiles(path))
+                } else {
+                    Err(format!("{s}: no such PMTiles file"))
+                }
+            }
+            _ if s.contains("{z}") && s.contains("{x}") && s.contains("{y}") => {
+                if s.starts_with("http://") || s.starts_with("https://") {
+                    Ok(Self::Template(s.to_owned()))
+                } else {
+                    Err(format!(
+                        "{s}: a tile URL template must start with http:// or https://"
+                    ))
+                }
+            }
+            _ => Err(format!(
+                "{s:?}: expected osm, none, a URL template with {{z}}/{{x}}/{{y}}, or a .pmtiles file"
+            )),
+        }
+    }
+}
+
+/// A tile server given by URL template.
+struct Template(String);
+
+impl TileSource for Template {
+    fn tile_url(&self, tile: TileId) -> String {
+        self.0
+            .replace("{z}", &tile.zoom.to_string())
+            .replace("{x}", &tile.x.to_string())
+            .replace("{y}", &tile.y.to_string())
+    }
+
+    fn attribution(&self) -> Attribution {
+        OpenStreetMap.attribution()
+    }
+}
+
+/// The tiles under the map, watched for failures.
+pub struct TileLayer {
+    spec: TileSpec,
+    inner: Option<Box<dyn Tiles>>,
+    built_at: Instant,
+    /// Tiles asked for and missing this frame.
+    missing_now: usize,
+    /// Since when tiles have been missing with nothing loading.
+    missing_since: Option<Instant>,
+}
+
+impl TileLayer {
+    pub fn new(spec: TileSpec, ctx: &Context) -> Self {
+        let inner = build(&spec, ctx);
+        Self {
+            spec,
+            inner,
+            built_at: Instant::now(),
+            missing_now: 0,
+            missing_since: None,
+        }
+    }
+
+    /// Call once a frame after the map drew: tracks failures and retries them.
+    pub fn end_frame(&mut self, ctx: &Context, now: Instant) {
+        let loading = self
+            .inner
+            .as_ref()
+            .is_some_and(|t| t.stats().in_progress > 0);
+        if self.missing_now > 0 && !loading {
+            self.missing_since.get_or_insert(now);
+        } else {
+            self.missing_since = None;
+        }
+        self.missing_now = 0;
+        if self.unavailable(now) && now.duration_since(self.built_at) >= RETRY_EVERY {
+            tracing::info!("map tiles unavailable; trying again");
+            self.inner = build(&self.spec, ctx);
+            self.built_at = now;
+        }
+        if self.missing_since.is_some() {
+            // Wake up for the retry even if nothing else happens.
+            ctx.request_repaint_after(RETRY_EVERY);
+        }
+    }
+
+    /// Whether there is a basemap to show: a tile source whose tiles are not failing.
+    pub fn available(&self, now: Instant) -> bool {
+        self.inner.is_some() && !self.unavailable(now)
+    }
+
+    /// Whether tiles have been failing to load.
+    pub fn unavailable(&self, now: Instant) -> bool {
+        self.missing_since
+            .is_some_and(|since| now.duration_since(since) >= UNAVAILABLE_AFTER)
+    }
+}
+
+impl Tiles for TileLayer {
+    fn at(&mut self, tile_id: TileId) -> Option<TilePiece> {
+        let piece = self.inner.as_mut().and_then(|t| t.at(tile_id));
+        if piece.is_none() {
+            self.missing_now += 1;
+        }
+        piece
+    }
+
+    fn attribution(&self) -> Attribution {
+        OpenStreetMap.attribution()
+    }
+
+    fn tile_size(&self) -> u32 {
+        self.inner.as_ref().map_or(256, |t| t.tile_size())
+    }
+
+    fn stats(&self) -> Stats {
+        self.inner.as_ref().map(|t| t.stats()).unwrap_or_default()
+    }
+}
+
+fn http_options() -> HttpOptions {
+    HttpOptions {
+        cache: dirs::cache_dir().map(|d| d.join("fleetview").join("tiles")),
+        user_agent: Some(HeaderValue::from_static(USER_AGENT)),
+        ..HttpOptions::default()
+    }
+}
+
+fn build(spec: &TileSpec, ctx: &Context) -> Option<Box<dyn Tiles>> {
+    match spec {
+        TileSpec::Osm => Some(Box::new(HttpTiles::with_options(
+            OpenStreetMap,
+            http_options(),
+            ctx.clone(),
+        ))),
+        TileSpec::Template(url) => Some(Box::new(HttpTiles::with_options(
+            Template(url.clone()),
+            http_options(),
+            ctx.clone(),
+        ))),
+        TileSpec::PmTiles(path) => Some(Box::new(PmTiles::with_style_and_tile_size(
+            path,
+            walkers::Style,
+            256,
+            ctx.clone(),
+        ))),
+        TileSpec::None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_choices_parse_and_bad_ones_say_why() {
+        assert_eq!("osm".parse(), Ok(TileSpec::Osm));
+        assert_eq!("none".parse(), Ok(TileSpec::None));
+        assert_eq!(
+            "https://tiles.example.com/{z}/{x}/{y}.png".parse(),
+            Ok(TileSpec::Template(
+                "https://tiles.example.com/{z}/{x}/{y}.png".into()
+            ))
+        );
+        let err = "/no/such/map.pmtiles"
+            .parse::<TileSpec>()
+            .expect_err("missing file");
+        assert!(err.contains("no such PMTiles file"), "{err}");
+        let err = "satellite".parse::<TileSpec>().expect_err("unknown");
+        assert!(err.contains("expected osm"), "{err}");
+        assert!("ftp://x/{z}/{x}/{y}".parse::<TileSpec>().is_err());
+    }
+
+    #[test]
+    fn a_template_fills_in_the_tile() {
+        let t = Template("https://t.example/{z}/{x}/{y}.png".into());
+        let id = TileId {
+            x: 3,
+            y: 5,
+            zoom: 7,
+        };
+        assert_eq!(t.tile_url(id), "https://t.example/7/3/5.png");
+    }
+}

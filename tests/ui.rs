@@ -1,0 +1,370 @@
+//! The real app window, driven with egui_kittest (no GPU, no display). Events reach it through
+//! the same bounded channel the feed thread uses, or from the real embedded server.
+
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Sender, bounded};
+use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use fleetview::clock::now_ms;
+use fleetview::feed::FeedEvent;
+use fleetview::fleet::FleetConfig;
+use fleetview::protocol::{FixBatch, Position};
+use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
+
+const CAIRNS: (f64, f64) = (-16.92, 145.77);
+
+fn app(events: crossbeam_channel::Receiver<FeedEvent>) -> Harness<'static, FleetApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1200.0, 800.0))
+        .with_max_steps(20)
+        .build_eframe(|cc| {
+            FleetApp::new(
+                cc,
+                AppConfig {
+                    feed: FeedSource::Events {
+                        url: "ws://test.invalid/feed".into(),
+                        events,
+                    },
+                    prefer_remembered: false,
+                    tiles: TileSpec::None,
+                    fleet: FleetConfig::default(),
+                },
+            )
+        })
+}
+
+fn vehicle(id: &str, label: &str, kind: &str, lat: f64, lon: f64, ts: i64) -> Position {
+    let mut p = Position::new(id, lat, lon, ts);
+    p.label = Some(label.into());
+    p.kind = Some(kind.into());
+    p
+}
+
+/// Three vehicles a few hundred metres apart in Cairns, stamped now.
+fn fleet_of_three(tx: &Sender<FeedEvent>) -> i64 {
+    let t = now_ms();
+    let batch = FixBatch::from_positions(&[
+        vehicle("bus-1", "Bus 1", "bus", CAIRNS.0, CAIRNS.1, t),
+        vehicle("bus-2", "Bus 2", "bus", CAIRNS.0 + 0.004, CAIRNS.1, t),
+        vehicle("van-3", "Van 3", "van", CAIRNS.0, CAIRNS.1 + 0.004, t),
+    ]);
+    tx.send(FeedEvent::Connected {
+        url: "ws://test.invalid/feed".into(),
+    })
+    .expect("send");
+    tx.send(FeedEvent::Snapshot(batch)).expect("send");
+    t
+}
+
+fn moved(id: &str, lat: f64, lon: f64, ts: i64) -> FeedEvent {
+    let mut p = Position::new(id, lat, lon, ts);
+    p.speed = Some(0.0);
+    let mut b = FixBatch::from_positions(&[p]);
+    b.received_ms = now_ms();
+    FeedEvent::Positions(b)
+}
+
+fn click_at(h: &mut Harness<'_, FleetApp>, pos: Pos2) {
+    h.event(Event::PointerMoved(pos));
+    h.event(Event::PointerButton {
+        pos,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.event(Event::PointerButton {
+        pos,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+}
+
+fn selected(h: &Harness<'_, FleetApp>) -> Option<String> {
+    h.state().view().selected.clone()
+}
+
+#[test]
+fn clicking_a_list_row_selects_that_vehicle_and_shows_its_details() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    assert_eq!(h.state().list_ids(), vec!["bus-1", "bus-2", "van-3"]);
+    h.get_by_label_contains("Van 3").click();
+    h.run_steps(3);
+    assert_eq!(selected(&h).as_deref(), Some("van-3"));
+    // The details panel names it, and the map is centred on it.
+    h.get_by_label("van-3");
+    h.get_by_label_contains("s ago");
+    let ((lat, lon), _) = h.state().map_view();
+    assert!((lat - CAIRNS.0).abs() < 1e-6 && (lon - (CAIRNS.1 + 0.004)).abs() < 1e-6);
+}
+
+#[test]
+fn clicking_a_marker_selects_the_nearest_vehicle() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label_contains("Bus 2").click();
+    h.run_steps(3);
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert_eq!(selected(&h), None);
+    // Bus 2 is now at the centre of the map; click a few pixels off it.
+    let centre = h.state().map_rect().center();
+    click_at(&mut h, centre + Vec2::new(3.0, -2.0));
+    assert_eq!(selected(&h).as_deref(), Some("bus-2"));
+    // A click on empty map picks nothing new.
+    click_at(&mut h, centre + Vec2::new(200.0, 200.0));
+    assert_eq!(selected(&h).as_deref(), Some("bus-2"));
+}
+
+#[test]
+fn follow_keeps_the_map_centred_on_the_vehicle_as_it_moves() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    let t = fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label_contains("Bus 1").click();
+    h.run_steps(2);
+    h.key_press(Key::F);
+    h.run_steps(2);
+    assert!(h.state().view().following);
+    let zoom_before = h.state().map_view().1;
+    // It moves 500 m north; the fix comes 300 ms after the last, so it glides for 300 ms.
+    tx.send(moved("bus-1", CAIRNS.0 + 0.0045, CAIRNS.1, t + 300))
+        .expect("send");
+    h.run_steps(2);
+    std::thread::sleep(Duration::from_millis(400));
+    h.run_steps(3);
+    let ((lat, lon), zoom) = h.state().map_view();
+    assert!(
+        (lat - (CAIRNS.0 + 0.0045)).abs() < 1e-6,
+        "centre {lat} {lon}"
+    );
+    assert!((lon - CAIRNS.1).abs() < 1e-6);
+    assert_eq!(zoom, zoom_before, "following keeps the dispatcher's zoom");
+}
+
+#[test]
+fn dragging_the_map_stops_following() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label_contains("Bus 1").click();
+    h.run_steps(2);
+    h.key_press(Key::F);
+    h.run_steps(2);
+    assert!(h.state().view().following);
+    let from = h.state().map_rect().center() + Vec2::new(150.0, 100.0);
+    h.drag_at(from);
+    h.run_steps(1);
+    for step in 1..=5 {
+        h.event(Event::PointerMoved(
+            from + Vec2::new(20.0 * step as f32, 10.0 * step as f32),
+        ));
+        h.run_steps(1);
+    }
+    h.drop_at(from + Vec2::new(100.0, 50.0));
+    h.run_steps(2);
+    assert!(!h.state().view().following);
+    assert_eq!(
+        selected(&h).as_deref(),
+        Some("bus-1"),
+        "the selection stays"
+    );
+}
+
+#[test]
+fn slash_focuses_search_typing_filters_the_list_and_esc_clears_it() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.key_press(Key::Slash);
+    h.run_steps(2);
+    h.event(Event::Text("van".into()));
+    h.run_steps(3);
+    assert_eq!(h.state().list_ids(), vec!["van-3"]);
+    assert_eq!(h.state().view().search, "van");
+    // Typing "f" in the search box searches; it does not follow anything.
+    h.get_by_label_contains("Van 3").click();
+    h.run_steps(2);
+    h.key_press(Key::Slash);
+    h.run_steps(2);
+    h.event(Event::Text("f".into()));
+    h.run_steps(2);
+    assert!(!h.state().view().following);
+    assert_eq!(h.state().view().search, "vanf");
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert_eq!(h.state().view().search, "");
+    assert_eq!(h.state().list_ids(), vec!["bus-1", "bus-2", "van-3"]);
+}
+
+#[test]
+fn esc_stops_following_then_clears_the_selection() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label_contains("Bus 2").click();
+    h.run_steps(2);
+    h.get_by_label("Follow").click();
+    h.run_steps(2);
+    assert!(h.state().view().following);
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().view().following);
+    assert_eq!(selected(&h).as_deref(), Some("bus-2"));
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert_eq!(selected(&h), None);
+}
+
+#[test]
+fn a_followed_vehicle_that_leaves_ends_following_with_a_notice() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label_contains("Van 3").click();
+    h.run_steps(2);
+    h.key_press(Key::F);
+    h.run_steps(2);
+    tx.send(FeedEvent::Removed(vec!["van-3".into()]))
+        .expect("send");
+    h.run_steps(3);
+    assert!(!h.state().view().following);
+    assert_eq!(selected(&h), None);
+    assert_eq!(
+        h.state().view().notice(now_ms()),
+        Some("van-3 left the feed: following stopped")
+    );
+    h.get_by_label_contains("left the feed");
+}
+
+#[test]
+fn arrow_keys_move_the_selection_through_the_list_and_plus_minus_zoom() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    h.key_press(Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(selected(&h).as_deref(), Some("bus-1"));
+    h.key_press(Key::ArrowDown);
+    h.run_steps(2);
+    h.key_press(Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(selected(&h).as_deref(), Some("van-3"));
+    h.key_press(Key::ArrowUp);
+    h.run_steps(2);
+    assert_eq!(selected(&h).as_deref(), Some("bus-2"));
+    let zoom = h.state().map_view().1;
+    h.key_press(Key::Plus);
+    h.run_steps(2);
+    assert_eq!(h.state().map_view().1, zoom + 1.0);
+    h.key_press(Key::Minus);
+    h.key_press(Key::Minus);
+    h.run_steps(2);
+    assert_eq!(h.state().map_view().1, zoom - 1.0);
+}
+
+#[test]
+fn idle_is_idle_and_a_gliding_marker_keeps_the_window_repainting() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    let t = fleet_of_three(&tx);
+    h.run_steps(3);
+    // Nothing moving, nothing selected: the app stops asking for frames.
+    h.run();
+    // A fix 500 m away, 2 s after the last: the marker glides, so frames keep coming.
+    tx.send(moved("bus-2", CAIRNS.0 + 0.009, CAIRNS.1, t + 2000))
+        .expect("send");
+    h.step();
+    assert!(h.try_run().is_err(), "no repaints while a marker glides");
+    std::thread::sleep(Duration::from_millis(2100));
+    // Glide over (and the vehicle is stopped, so no dead reckoning): idle again.
+    h.run();
+}
+
+#[test]
+fn the_status_bar_shows_the_connection_counts_and_refusals() {
+    let (tx, rx) = bounded(64);
+    let mut h = app(rx);
+    fleet_of_three(&tx);
+    let mut refused = fleetview::protocol::RejectTally::default();
+    refused.record_n(
+        fleetview::protocol::RejectReason::MalformedJson,
+        2,
+        "not JSON",
+    );
+    tx.send(FeedEvent::Rejected(Box::new(refused)))
+        .expect("send");
+    h.run_steps(3);
+    h.get_by_label("connected to ws://test.invalid/feed");
+    // In the list's counts and in the status bar.
+    assert_eq!(h.query_all_by_label("3 vehicles").count(), 2);
+    h.get_by_label("2 rejected");
+    h.get_by_label("3 live");
+    tx.send(FeedEvent::Disconnected {
+        reason: "connection reset".into(),
+        retry_in: Some(Duration::from_secs(4)),
+    })
+    .expect("send");
+    h.run_steps(2);
+    h.get_by_label_contains("reconnecting in 4 s: connection reset");
+}
+
+#[test]
+fn the_default_path_shows_the_embedded_simulated_fleet_through_the_real_feed() {
+    let server = fleetview::server::EmbeddedServer::start(
+        fleetview::server::ServerConfig::default(),
+        Some(fleetview::sim::SimConfig::new(60, 5)),
+    )
+    .expect("server");
+    let url = server.url();
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1200.0, 800.0))
+        .build_eframe(|cc| {
+            FleetApp::new(
+                cc,
+                AppConfig {
+                    feed: FeedSource::Url { url, token: None },
+                    prefer_remembered: false,
+                    tiles: TileSpec::None,
+                    fleet: FleetConfig::default(),
+                },
+            )
+        });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.state().fleet().len() < 60 {
+        assert!(Instant::now() < deadline, "the fleet never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+        h.run_steps(1);
+    }
+    // The map opened on the fleet: its centre is in Cairns.
+    let ((lat, lon), _) = h.state().map_view();
+    assert!(
+        (-17.4..-16.6).contains(&lat) && (145.3..146.0).contains(&lon),
+        "{lat} {lon}"
+    );
+    assert_eq!(h.query_all_by_label("60 vehicles").count(), 2);
+    let first = h.state().list_ids()[0].clone();
+    h.key_press(Key::ArrowDown);
+    h.run_steps(2);
+    h.key_press(Key::F);
+    h.run_steps(2);
+    assert_eq!(selected(&h), Some(first));
+    assert!(h.state().view().following);
+    drop(h);
+    drop(server);
+}
