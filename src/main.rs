@@ -16,9 +16,9 @@ use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
 /// fleetview: a live map of a fleet, fed over WebSocket (protocol v1, see the README).
 ///
-/// With no subcommand it opens the map. Without --url it starts a feed server with a simulated
-/// fleet on the Cairns bus routes in the background and shows that (or the feed URL switched to
-/// in an earlier run).
+/// With no subcommand it opens the map. Without --url it shows the feed it showed last time or,
+/// on a first run (or with --demo), a simulated fleet on the Cairns bus routes served by a feed
+/// server it starts in the background.
 #[derive(Parser)]
 #[command(name = "fleetview", version, about, long_about)]
 struct Cli {
@@ -34,6 +34,9 @@ struct Cli {
     /// a raster .pmtiles file for offline use.
     #[arg(long, env = "FLEETVIEW_TILES", default_value = "osm", value_parser = parse_tiles)]
     tiles: TileSpec,
+    /// Show the simulated fleet even if an earlier run remembered another feed URL.
+    #[arg(long, conflicts_with = "url")]
+    demo: bool,
     /// Vehicles in the simulated fleet shown without --url.
     #[arg(long, default_value_t = 250)]
     sim: usize,
@@ -155,7 +158,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
             url,
             token: cli.token,
         },
-        prefer_remembered: cli.url.is_none(),
+        prefer_remembered: cli.url.is_none() && !cli.demo,
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
     };

@@ -18,6 +18,9 @@ use crate::feed::{FeedCommand, FeedConfig, FeedEvent, FeedHandle, RefusalLog};
 use crate::fleet::{Fleet, FleetConfig};
 use crate::sim::Network;
 
+/// Height of the details above the list.
+const DETAILS_HEIGHT: f32 = 270.0;
+
 /// Longest the UI spends applying events in one frame before drawing (and coming back).
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 
@@ -312,8 +315,17 @@ impl eframe::App for FleetApp {
             .resizable(true)
             .default_size(340.0)
             .show(ui, |ui| {
-                actions.extend(details::show(ui, &self.fleet, &self.view, now));
-                ui.separator();
+                // A fixed height for the details, so selecting never moves the list under the
+                // pointer (a double click on a row must land on the same row).
+                egui::Panel::top("details")
+                    .exact_size(DETAILS_HEIGHT)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                actions.extend(details::show(ui, &self.fleet, &self.view, now));
+                            });
+                    });
                 actions.extend(list::show(
                     ui,
                     &self.fleet,
