@@ -24,6 +24,10 @@ struct Args {
     /// Run a simulated fleet of this many vehicles on the Cairns bus routes (0: none).
     #[arg(long, default_value_t = 0)]
     sim: usize,
+    /// Make every simulated tracker report at this interval (±20%) instead of each at its own
+    /// between 1 and 5 s (e.g. 1s, for load tests).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    sim_report_every: Option<Duration>,
     /// Seed of the simulated fleet: the same seed gives the same fleet and motion.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -97,11 +101,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     config.limits.max_frame_bytes = args.max_message_bytes;
     let sim = if args.sim > 0 {
         let network = Network::cairns().context("loading the Cairns routes")?;
-        Some(Sim::new(
-            network,
-            SimConfig::new(args.sim, args.seed),
-            now_ms(),
-        ))
+        let mut sim = SimConfig::new(args.sim, args.seed);
+        if let Some(every) = args.sim_report_every {
+            let ms = every.as_millis().max(100) as i64;
+            sim.report_every_ms = (ms, ms);
+        }
+        Some(Sim::new(network, sim, now_ms()))
     } else {
         None
     };

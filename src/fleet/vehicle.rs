@@ -98,7 +98,7 @@ impl Vehicle {
         let new = Fix::from_ref(fix);
         self.heading = match new.heading {
             Some(h) => Some(h),
-            None if geo::distance_m(old.lat, old.lon, new.lat, new.lon)
+            None if geo::approx_distance_m(old.lat, old.lon, new.lat, new.lon)
                 >= MIN_MOVE_FOR_HEADING_M =>
             {
                 Some(geo::bearing_deg(old.lat, old.lon, new.lat, new.lon) as f32)

@@ -79,7 +79,11 @@ pub async fn upgrade(
         }
         Ok(response)
     };
+    // Viewers send next to nothing and publishers small reports: a small read buffer per
+    // connection; writes go out as they come rather than collecting in a second buffer.
     let ws_config = WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes));
     let handshake =

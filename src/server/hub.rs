@@ -25,20 +25,23 @@ pub type ViewerId = u64;
 /// shared among the viewers of a group.
 pub type Outgoing = Arc<[Utf8Bytes]>;
 
-/// Positions per snapshot frame: ~1 MB of JSON, far below any viewer's frame limit, however
-/// large the fleet.
-pub const SNAPSHOT_PART: usize = 5_000;
+/// Most positions in one frame (a snapshot part or a batch): ~140 KB of JSON. Far below any
+/// viewer's frame limit however large the fleet, and it bounds what each connection's write
+/// buffer grows to (which it keeps): at 1,000 viewers that is the server's memory.
+pub const FRAME_POSITIONS: usize = 1_000;
 
 /// A vehicle's latest fix as the server holds and sends it.
 #[derive(Debug, Clone, Serialize)]
 struct Stored {
     id: Arc<str>,
+    #[serde(serialize_with = "centimetres")]
     lat: f64,
+    #[serde(serialize_with = "centimetres")]
     lon: f64,
     ts: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
     heading: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
     speed: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     label: Option<Box<str>>,
@@ -54,6 +57,20 @@ struct Stored {
     last_seen_ms: i64,
     #[serde(skip)]
     dirty: bool,
+}
+
+/// Degrees to 7 decimals (about 1 cm): GPS is not better, and 17 digits cost bytes on every
+/// viewer's wire and time in every viewer's parser.
+fn centimetres<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((v * 1e7).round() / 1e7)
+}
+
+/// Headings and speeds to a tenth (of a degree, of a m/s).
+fn tenths<S: serde::Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_f64((f64::from(*v) * 10.0).round() / 10.0),
+        None => s.serialize_none(),
+    }
 }
 
 impl Stored {
@@ -300,10 +317,10 @@ impl Hub {
                     ids: &removes,
                 }));
             }
-            if !updates.is_empty() {
+            for chunk in updates.chunks(FRAME_POSITIONS) {
                 frames.push(frame(&PositionsFrame {
                     kind: "positions",
-                    positions: &updates,
+                    positions: chunk,
                     more: false,
                 }));
             }
@@ -373,7 +390,7 @@ impl Hub {
     }
 }
 
-/// The group's whole set, in parts of at most [`SNAPSHOT_PART`] positions (one part, maybe
+/// The group's whole set, in parts of at most [`FRAME_POSITIONS`] positions (one part, maybe
 /// empty, at the least).
 fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Outgoing {
     let positions: Vec<&Stored> = group
@@ -381,11 +398,11 @@ fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>)
         .iter()
         .filter_map(|id| vehicles.get(id))
         .collect();
-    let parts = positions.len().div_ceil(SNAPSHOT_PART).max(1);
+    let parts = positions.len().div_ceil(FRAME_POSITIONS).max(1);
     (0..parts)
         .map(|i| {
-            let chunk = &positions[(i * SNAPSHOT_PART).min(positions.len())
-                ..((i + 1) * SNAPSHOT_PART).min(positions.len())];
+            let chunk = &positions[(i * FRAME_POSITIONS).min(positions.len())
+                ..((i + 1) * FRAME_POSITIONS).min(positions.len())];
             frame(&PositionsFrame {
                 kind: "snapshot",
                 positions: chunk,

@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 pub use filter::Filter;
-pub use hub::{Hub, HubStats, Outgoing, SNAPSHOT_PART, ViewerId};
+pub use hub::{FRAME_POSITIONS, Hub, HubStats, Outgoing, ViewerId};
 pub use ingest::{refusal_message, screen};
 
 use crate::clock::now_ms;

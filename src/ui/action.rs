@@ -21,6 +21,8 @@ pub enum Action {
     FocusSearch,
     /// Arrow keys: move the selection this many rows in the list.
     MoveSelection(i32),
+    /// A cluster was clicked: centre there and zoom in.
+    ZoomTo { lat: f64, lon: f64 },
     /// `+` (1) or `-` (-1).
     Zoom(i32),
     /// Connect to another feed.

@@ -72,11 +72,19 @@ pub struct FleetApp {
 
 impl FleetApp {
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
-        let saved: Saved = cc
-            .storage
+        Self::with_context(&cc.egui_ctx, cc.storage, config)
+    }
+
+    /// The app on a bare egui context (what benchmarks drive, with no window at all).
+    pub fn with_context(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        config: AppConfig,
+    ) -> Self {
+        let saved: Saved = storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
-        let ctx = cc.egui_ctx.clone();
+        let ctx = ctx.clone();
         // Labels come from the feed, in any script: draw a box for a glyph no font has rather
         // than fail (egui_kittest sets "panic" to catch our own text; this overrides it).
         ctx.set_missing_glyph_policy(egui::epaint::text::MissingGlyphPolicy::Tofu);
@@ -144,6 +152,11 @@ impl FleetApp {
     /// The map's centre (lat, lon) and zoom.
     pub fn map_view(&self) -> ((f64, f64), f64) {
         (self.map.centre(), self.map.zoom())
+    }
+
+    /// Vehicles in view in the last frame, and whether they were drawn as clusters.
+    pub fn map_in_view(&self) -> (usize, bool) {
+        self.map.in_view
     }
 
     /// Where the map was drawn in the last frame.
@@ -258,6 +271,12 @@ impl FleetApp {
                     self.map.memory.zoom_out()
                 };
             }
+            Action::ZoomTo { lat, lon } => {
+                self.view.following = false;
+                self.map.centre_on(lat, lon);
+                let _ = self.map.memory.zoom_in();
+                let _ = self.map.memory.zoom_in();
+            }
             Action::SwitchFeed(url) => self.switch_feed(url, now_ms),
         }
     }
@@ -297,6 +316,22 @@ impl FleetApp {
 
 impl eframe::App for FleetApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let saved = Saved {
+            url: self.remember_url.then(|| self.url.clone()),
+            centre: Some(self.map.centre()),
+            zoom: Some(self.map.zoom()),
+        };
+        eframe::set_value(storage, eframe::APP_KEY, &saved);
+    }
+}
+
+impl FleetApp {
+    /// One frame: drain, draw, apply.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let now = now_ms();
         self.drain(&ctx, now);
@@ -359,14 +394,5 @@ impl eframe::App for FleetApp {
         {
             ctx.request_repaint_after(Duration::from_millis((n.until_ms - now) as u64));
         }
-    }
-
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let saved = Saved {
-            url: self.remember_url.then(|| self.url.clone()),
-            centre: Some(self.map.centre()),
-            zoom: Some(self.map.zoom()),
-        };
-        eframe::set_value(storage, eframe::APP_KEY, &saved);
     }
 }

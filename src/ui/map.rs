@@ -21,6 +21,10 @@ const TRAIL_MS: i64 = 10 * 60 * 1000;
 const LABEL_ZOOM: f64 = 15.0;
 /// At most this many labels a frame, so a dense view stays readable and cheap.
 const MAX_LABELS: usize = 300;
+/// Above this many vehicles in view they are drawn as clusters (the selection never is).
+pub const CLUSTER_ABOVE: usize = 2_000;
+/// The side of a cluster's screen cell, pixels.
+const CLUSTER_CELL: f32 = 32.0;
 /// How near a click must be to a marker to pick it, pixels.
 const PICK_RADIUS: f32 = 12.0;
 /// Where the map opens before it has seen a vehicle (Cairns).
@@ -38,14 +42,35 @@ pub struct MapView {
     centre: Position,
     /// Where the map was drawn last frame.
     rect: Rect,
+    frame: Frame,
+    /// Vehicles in view in the last frame, and whether they were clustered.
+    pub in_view: (usize, bool),
 }
 
-/// What one frame of the map saw.
+/// What one frame of the map saw. Kept between frames so its buffers are reused, not
+/// reallocated, at 100k vehicles.
 #[derive(Default)]
 struct Frame {
+    /// Vehicles in view and where they are on screen.
     drawn: Vec<(VehicleKey, Pos2)>,
+    /// Cluster cells: (count, sum of x, sum of y, a vehicle in it).
+    cells: Vec<(u32, f32, f32, VehicleKey)>,
+    /// Clusters drawn (centre, count) for hit-testing.
+    clusters: Vec<(Pos2, u32)>,
     animating: bool,
     clicked: Option<VehicleKey>,
+    /// A cluster was clicked: zoom in there.
+    zoom_to: Option<(f64, f64)>,
+}
+
+impl Frame {
+    fn reset(&mut self) {
+        self.drawn.clear();
+        self.clusters.clear();
+        self.animating = false;
+        self.clicked = None;
+        self.zoom_to = None;
+    }
 }
 
 impl MapView {
@@ -61,6 +86,8 @@ impl MapView {
             route_cache: None,
             centre,
             rect: Rect::NOTHING,
+            frame: Frame::default(),
+            in_view: (0, false),
         }
     }
 
@@ -117,7 +144,8 @@ impl MapView {
         let rect = ui.available_rect_before_wrap();
         ui.painter()
             .rect_filled(rect, 0.0, Color32::from_rgb(0xe8, 0xe4, 0xdc));
-        let mut frame = Frame::default();
+        let mut frame = std::mem::take(&mut self.frame);
+        frame.reset();
         let backdrop = !self.tiles.available(Instant::now());
         let plugin = Markers {
             backdrop,
@@ -160,7 +188,13 @@ impl MapView {
         {
             actions.push(Action::Select(v.id().to_owned()));
         }
-        (actions, frame.animating || self.memory.animating())
+        if let Some((lat, lon)) = frame.zoom_to {
+            actions.push(Action::ZoomTo { lat, lon });
+        }
+        let animating = frame.animating || self.memory.animating();
+        self.in_view = (frame.drawn.len(), !frame.clusters.is_empty());
+        self.frame = frame;
+        (actions, animating)
     }
 
     fn overlays(&self, ui: &mut Ui, rect: Rect, now: Instant) {
@@ -303,8 +337,6 @@ impl Plugin for Markers<'_> {
         let se = projector.unproject(view.right_bottom().to_vec2());
         let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
         let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
-        let labels = self.zoom >= LABEL_ZOOM;
-        let mut labelled = 0;
         for (key, v) in self.fleet.iter() {
             if Some(key) == self.selected {
                 continue;
@@ -319,11 +351,19 @@ impl Plugin for Markers<'_> {
             }
             self.frame.animating |= v.is_animating(self.now_ms);
             self.frame.drawn.push((key, p));
-            let staleness = self.fleet.staleness(v, self.now_ms);
-            draw_marker(&painter, v, p, staleness, false);
-            if labels && labelled < MAX_LABELS {
-                labelled += 1;
-                draw_label(&painter, v, p, false);
+        }
+        if self.frame.drawn.len() > CLUSTER_ABOVE {
+            draw_clusters(&painter, self.fleet, view, self.now_ms, self.frame);
+        } else {
+            let labels = self.zoom >= LABEL_ZOOM;
+            for (i, &(key, p)) in self.frame.drawn.iter().enumerate() {
+                let Some(v) = self.fleet.vehicle(key) else {
+                    continue;
+                };
+                draw_marker(&painter, v, p, self.fleet.staleness(v, self.now_ms), false);
+                if labels && i < MAX_LABELS {
+                    draw_label(&painter, v, p, false);
+                }
             }
         }
         if let Some(key) = self.selected
@@ -349,6 +389,56 @@ impl Plugin for Markers<'_> {
             self.frame.clicked =
                 markers::nearest(self.frame.drawn.iter().copied(), pointer, PICK_RADIUS);
         }
+    }
+}
+
+/// Many vehicles in view: one circle per occupied screen cell, sized by its count; a cell with a
+/// single vehicle still shows that vehicle's marker.
+fn draw_clusters(
+    painter: &egui::Painter,
+    fleet: &Fleet,
+    view: Rect,
+    now_ms: i64,
+    frame: &mut Frame,
+) {
+    let cols = (view.width() / CLUSTER_CELL).ceil() as usize + 1;
+    let rows = (view.height() / CLUSTER_CELL).ceil() as usize + 1;
+    frame.cells.clear();
+    frame
+        .cells
+        .resize(cols * rows, (0, 0.0, 0.0, VehicleKey(0)));
+    for &(key, p) in &frame.drawn {
+        let cx = (((p.x - view.min.x) / CLUSTER_CELL) as usize).min(cols - 1);
+        let cy = (((p.y - view.min.y) / CLUSTER_CELL) as usize).min(rows - 1);
+        let cell = &mut frame.cells[cy * cols + cx];
+        cell.0 += 1;
+        cell.1 += p.x;
+        cell.2 += p.y;
+        cell.3 = key;
+    }
+    let fill = Color32::from_rgba_unmultiplied(0x2b, 0x5d, 0x8c, 215);
+    let stroke = Stroke::new(1.5, Color32::from_white_alpha(220));
+    for &(count, sx, sy, key) in &frame.cells {
+        if count == 0 {
+            continue;
+        }
+        let centre = Pos2::new(sx / count as f32, sy / count as f32);
+        if count == 1 {
+            if let Some(v) = fleet.vehicle(key) {
+                draw_marker(painter, v, centre, fleet.staleness(v, now_ms), false);
+            }
+            continue;
+        }
+        let radius = 6.0 + 2.2 * (count as f32).log2();
+        painter.circle(centre, radius, fill, stroke);
+        painter.text(
+            centre,
+            egui::Align2::CENTER_CENTER,
+            count.to_string(),
+            FontId::proportional(10.0),
+            Color32::WHITE,
+        );
+        frame.clusters.push((centre, count));
     }
 }
 

@@ -220,7 +220,7 @@ fn descriptive_fields_and_attrs_travel_as_sent() {
 #[test]
 fn a_large_snapshot_comes_in_parts_that_together_hold_every_vehicle() {
     let mut hub = Hub::new(60_000);
-    let n = SNAPSHOT_PART * 2 + 7;
+    let n = FRAME_POSITIONS * 2 + 7;
     let list: Vec<(String, f64, f64, i64)> =
         (0..n).map(|i| (format!("v{i}"), 1.0, 1.0, T0)).collect();
     let refs: Vec<(&str, f64, f64, i64)> = list
@@ -244,4 +244,21 @@ fn a_large_snapshot_comes_in_parts_that_together_hold_every_vehicle() {
         .map(|p| p["positions"].as_array().expect("positions").len())
         .sum();
     assert_eq!(total, n);
+}
+
+#[test]
+fn coordinates_go_out_to_a_centimetre_and_headings_to_a_tenth() {
+    let mut hub = Hub::new(60_000);
+    let mut p = Position::new("a", -16.915654052275105, 145.76961251120056, T0);
+    p.heading = Some(329.10284);
+    p.speed = Some(12.345);
+    hub.report(&FixBatch::from_positions(&[p]), T0);
+    let mut rx = viewer(&mut hub, 1, Filter::all(), 8);
+    let bundle = rx.try_recv().expect("snapshot");
+    let text = bundle[0].as_str();
+    assert!(
+        text.contains(r#""lat":-16.9156541,"lon":145.7696125"#),
+        "{text}"
+    );
+    assert!(text.contains(r#""heading":329.1,"speed":12.3"#), "{text}");
 }

@@ -1,0 +1,95 @@
+//! Frame cost without a GPU: egui layout (the app's whole frame: map and markers plugin, list,
+//! details, status bar) plus tessellation, at 1280x800, with 1k, 10k and 100k vehicles in view.
+//!
+//!     cargo bench --bench frame
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use egui::{RawInput, Rect, Vec2};
+use fleetview::clock::now_ms;
+use fleetview::feed::FeedEvent;
+use fleetview::fleet::FleetConfig;
+use fleetview::protocol::{FixBatch, FixRef};
+use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
+
+fn main() {
+    println!("frame cost (layout + tessellation, median of 40 frames, 1280x800, no GPU)");
+    for n in [1_000usize, 10_000, 100_000] {
+        let ctx = egui::Context::default();
+        let (tx, rx) = crossbeam_channel::bounded(4);
+        let mut app = FleetApp::with_context(
+            &ctx,
+            None,
+            AppConfig {
+                feed: FeedSource::Events {
+                    url: "ws://bench.invalid/feed".into(),
+                    events: rx,
+                },
+                prefer_remembered: false,
+                tiles: TileSpec::None,
+                fleet: FleetConfig::default(),
+            },
+        );
+        // N vehicles spread over Cairns, moving (arrows) and stamped now.
+        let now = now_ms();
+        let mut rng = fastrand::Rng::with_seed(n as u64);
+        let ids: Vec<String> = (0..n).map(|i| format!("veh-{i}")).collect();
+        let labels: Vec<String> = (0..n).map(|i| format!("Vehicle {i}")).collect();
+        let mut batch = FixBatch::with_capacity(n, n * 24);
+        for i in 0..n {
+            batch.push(&FixRef {
+                heading: Some(rng.f32() * 360.0),
+                speed: Some(10.0),
+                label: Some(&labels[i]),
+                kind: Some(["bus", "van", "truck"][i % 3]),
+                route: (i % 3 == 0).then_some("110"),
+                ..FixRef::bare(
+                    &ids[i],
+                    -17.05 + rng.f64() * 0.3,
+                    145.65 + rng.f64() * 0.2,
+                    now,
+                )
+            });
+        }
+        tx.send(FeedEvent::Snapshot(batch)).expect("send");
+        let input = |t: f64| RawInput {
+            screen_rect: Some(Rect::from_min_size(
+                egui::Pos2::ZERO,
+                Vec2::new(1280.0, 800.0),
+            )),
+            time: Some(t),
+            ..RawInput::default()
+        };
+        for i in 0..3 {
+            let out = ctx.run_ui(input(i as f64 / 60.0), |ui| app.draw(ui));
+            let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
+        }
+        let (mut layout, mut tessellation, mut total) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..40 {
+            let started = Instant::now();
+            let out = ctx.run_ui(input(1.0 + i as f64 / 60.0), |ui| app.draw(ui));
+            let laid_out = Instant::now();
+            let primitives = ctx.tessellate(out.shapes, out.pixels_per_point);
+            let done = Instant::now();
+            std::hint::black_box(primitives);
+            layout.push(laid_out - started);
+            tessellation.push(done - laid_out);
+            total.push(done - started);
+        }
+        let median = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2].as_secs_f64() * 1e3
+        };
+        let (in_view, clustered) = app.map_in_view();
+        println!(
+            "{n:>7} vehicles: {:.2} ms a frame (layout {:.2} ms + tessellation {:.2} ms); {in_view} in view{}",
+            median(&mut total),
+            median(&mut layout),
+            median(&mut tessellation),
+            if clustered { ", drawn as clusters" } else { "" }
+        );
+    }
+    println!("targets: 10k < 4 ms, 100k < 16 ms");
+}
