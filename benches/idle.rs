@@ -47,6 +47,7 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             feed: FeedSource::Url {
                 url: server.url(),
                 token: None,
+                ca_file: None,
             },
             prefer_remembered: false,
             tiles: TileSpec::None,

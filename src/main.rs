@@ -30,6 +30,9 @@ struct Cli {
     /// Viewer token, sent as a bearer header and in the subscribe message.
     #[arg(long, env = "FLEETVIEW_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Extra CA certificates (PEM) to trust for wss:// feeds, beside the system's.
+    #[arg(long, env = "FLEETVIEW_CA_FILE")]
+    ca_file: Option<std::path::PathBuf>,
     /// Map tiles: osm, none, a URL template like https://tiles.example.com/{z}/{x}/{y}.png, or
     /// a raster .pmtiles file for offline use.
     #[arg(long, env = "FLEETVIEW_TILES", default_value = "osm", value_parser = parse_tiles)]
@@ -75,6 +78,9 @@ struct StatsArgs {
     /// Only these vehicle ids (comma-separated).
     #[arg(long, value_delimiter = ',')]
     ids: Vec<String>,
+    /// Extra CA certificates (PEM) to trust for wss:// feeds, beside the system's.
+    #[arg(long, env = "FLEETVIEW_CA_FILE")]
+    ca_file: Option<std::path::PathBuf>,
     /// Largest frame accepted, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     max_frame_bytes: usize,
@@ -157,6 +163,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         feed: FeedSource::Url {
             url,
             token: cli.token,
+            ca_file: cli.ca_file,
         },
         prefer_remembered: cli.url.is_none() && !cli.demo,
         tiles: cli.tiles,
@@ -176,6 +183,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
         token: None,
     };
     feed.limits.max_frame_bytes = args.max_frame_bytes;
+    feed.ca_file = args.ca_file;
     let fleet = FleetConfig {
         max_vehicles: args.max_vehicles.max(1),
         ..FleetConfig::default()

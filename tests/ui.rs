@@ -346,7 +346,11 @@ fn the_default_path_shows_the_embedded_simulated_fleet_through_the_real_feed() {
             FleetApp::new(
                 cc,
                 AppConfig {
-                    feed: FeedSource::Url { url, token: None },
+                    feed: FeedSource::Url {
+                        url,
+                        token: None,
+                        ca_file: None,
+                    },
                     prefer_remembered: false,
                     tiles: TileSpec::None,
                     fleet: FleetConfig::default(),
@@ -451,7 +455,11 @@ fn the_feed_can_be_switched_at_runtime_from_the_status_bar() {
             FleetApp::new(
                 cc,
                 AppConfig {
-                    feed: FeedSource::Url { url, token: None },
+                    feed: FeedSource::Url {
+                        url,
+                        token: None,
+                        ca_file: None,
+                    },
                     prefer_remembered: false,
                     tiles: TileSpec::None,
                     fleet: FleetConfig::default(),

@@ -8,7 +8,7 @@ use clap::Parser;
 use tokio::sync::watch;
 
 use fleetview::clock::now_ms;
-use fleetview::server::{ServerConfig, serve};
+use fleetview::server::{ServerConfig, TlsFiles, serve, tls_acceptor};
 use fleetview::sim::{Network, Sim, SimConfig};
 
 /// The fleetview feed server (protocol v1, see the README).
@@ -61,6 +61,12 @@ struct Args {
     /// Refuse reports faster than this, in m/s.
     #[arg(long, default_value_t = 150.0)]
     max_speed: f32,
+    /// Serve wss:// with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "info")]
     log: String,
@@ -96,8 +102,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         ping_interval: args.ping_interval,
         idle_timeout: args.idle_timeout,
         max_speed: args.max_speed,
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
         ..ServerConfig::default()
     };
+    if let Some(files) = &config.tls {
+        tls_acceptor(files)?;
+    }
     config.limits.max_frame_bytes = args.max_message_bytes;
     let sim = if args.sim > 0 {
         let network = Network::cairns().context("loading the Cairns routes")?;
@@ -120,12 +133,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
+        let scheme = if config.tls.is_some() { "wss" } else { "ws" };
         if !addr.ip().is_loopback() && (config.viewer_token.is_none() || config.publisher_token.is_none()) {
             tracing::warn!(%addr, "listening beyond loopback without both tokens: anyone who can reach it can watch or publish");
         }
         tracing::info!(
-            viewers = %format!("ws://{addr}/feed"),
-            publishers = %format!("ws://{addr}/ingest"),
+            viewers = %format!("{scheme}://{addr}/feed"),
+            publishers = %format!("{scheme}://{addr}/ingest"),
             simulated = args.sim,
             "fleetview-server listening"
         );

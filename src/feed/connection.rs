@@ -233,6 +233,11 @@ async fn connect(url: &str, token: Option<&str>, config: &FeedConfig) -> Result<
         reason,
         fatal: true,
     };
+    let connector = if url.starts_with("wss:") {
+        Some(super::tls::connector(config.ca_file.as_deref()).map_err(fatal)?)
+    } else {
+        None
+    };
     let mut request = url
         .into_client_request()
         .map_err(|e| fatal(format!("invalid feed URL {url:?}: {e}")))?;
@@ -245,7 +250,8 @@ async fn connect(url: &str, token: Option<&str>, config: &FeedConfig) -> Result<
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(ceiling))
         .max_frame_size(Some(ceiling));
-    let attempt = tokio_tungstenite::connect_async_with_config(request, Some(ws_config), true);
+    let attempt =
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), true, connector);
     match timeout(config.connect_timeout, attempt).await {
         Err(_) => Err(Ended::Failed {
             reason: format!(

@@ -11,6 +11,7 @@ mod connection;
 mod event;
 mod outbox;
 mod throttle;
+mod tls;
 
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use backoff::{Backoff, BackoffConfig};
 pub use event::{FeedCommand, FeedEvent};
 pub use outbox::Waker;
 pub use throttle::{LogThrottle, RefusalLog};
+pub use tls::install_crypto_provider;
 
 use crate::protocol::{DecodeLimits, Subscribe};
 
@@ -46,6 +48,8 @@ pub struct FeedConfig {
     pub connect_timeout: Duration,
     /// Seed of the backoff jitter; `None` picks one at random.
     pub jitter_seed: Option<u64>,
+    /// Extra CA certificates (PEM) to trust for `wss://`, beside the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl FeedConfig {
@@ -62,6 +66,7 @@ impl FeedConfig {
             dead_after: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             jitter_seed: None,
+            ca_file: None,
         }
     }
 }
@@ -161,10 +166,4 @@ impl Drop for FeedHandle {
             tracing::error!("the feed thread panicked");
         }
     }
-}
-
-/// rustls needs a process-wide crypto provider before the first `wss://` connection, or it may
-/// panic choosing one. Installing twice is harmless (the first one stays).
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

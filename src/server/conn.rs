@@ -3,7 +3,7 @@
 
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,7 +15,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use super::ServerConfig;
 use super::auth::{token_matches, token_of};
 
-pub type Socket = WebSocketStream<TcpStream>;
+/// A byte stream a connection can run over: plain TCP, or TLS over it.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for S {}
+
+pub type Socket<S> = WebSocketStream<S>;
 
 /// Who connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +36,11 @@ pub enum Role {
 /// path, 401 for a missing or wrong token.
 // tungstenite's upgrade callback must return its (large) ErrorResponse.
 #[allow(clippy::result_large_err)]
-pub async fn upgrade(
-    stream: TcpStream,
+pub async fn upgrade<S: Stream>(
+    stream: S,
     config: &ServerConfig,
     permit: Option<&OwnedSemaphorePermit>,
-) -> Result<(Socket, Role), String> {
+) -> Result<(Socket<S>, Role), String> {
     let mut role = None;
     let mut refusal = None;
     let has_slot = permit.is_some();
@@ -96,7 +100,7 @@ pub async fn upgrade(
 }
 
 /// Says goodbye with a reason; a peer that does not take it is simply dropped.
-pub async fn close(sink: &mut SplitSink<Socket, Message>, reason: &str) {
+pub async fn close<S: Stream>(sink: &mut SplitSink<Socket<S>, Message>, reason: &str) {
     let frame = CloseFrame {
         code: CloseCode::Away,
         reason: reason.to_owned().into(),

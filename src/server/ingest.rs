@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::conn::{Socket, close};
+use super::conn::{Socket, Stream, close};
 use super::{HubMsg, ServerConfig};
 use crate::clock::now_ms;
 use crate::protocol::{FixBatch, RejectReason, RejectTally, ServerMessage, decode_report, encode};
@@ -66,8 +66,8 @@ pub fn refusal_message(refused: &RejectTally) -> ServerMessage {
     }
 }
 
-pub(super) async fn session(
-    ws: Socket,
+pub(super) async fn session<S: Stream>(
+    ws: Socket<S>,
     hub: mpsc::Sender<HubMsg>,
     config: &ServerConfig,
     mut shutdown: watch::Receiver<bool>,

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub max_future: Duration,
     /// Reports faster than this (m/s) are refused.
     pub max_speed: f32,
+    /// Serve `wss://` with this certificate and key.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +76,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(60),
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
+            tls: None,
         }
     }
 }
@@ -105,6 +108,8 @@ pub enum ServerError {
     Network(#[from] crate::sim::NetworkError),
     #[error("the server has stopped")]
     Stopped,
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// A way to ask the running hub for its counters.
@@ -144,6 +149,16 @@ pub async fn serve(
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
     }
+    let acceptor = match &config.tls {
+        None => None,
+        Some(files) => match tls_acceptor(files) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serve TLS");
+                return;
+            }
+        },
+    };
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let next_viewer = Arc::new(AtomicU64::new(1));
     loop {
@@ -162,29 +177,120 @@ pub async fn serve(
         let permit = slots.clone().try_acquire_owned().ok();
         let (config, hub_tx, shutdown) = (config.clone(), hub_tx.clone(), shutdown.clone());
         let id = next_viewer.fetch_add(1, Ordering::Relaxed);
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let (ws, role) = match conn::upgrade(stream, &config, permit.as_ref()).await {
-                Ok(ok) => ok,
-                Err(why) => {
-                    tracing::info!(%peer, %why, "connection refused");
-                    return;
-                }
+            let link = Link {
+                peer,
+                id,
+                permit,
+                config,
+                hub: hub_tx,
+                shutdown,
             };
-            tracing::debug!(%peer, ?role, "connected");
-            match role {
-                conn::Role::Viewer { authorized } => {
-                    viewer::session(ws, id, authorized, hub_tx, &config, shutdown).await;
+            match acceptor {
+                None => link.run(stream).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(link.config.idle_timeout, acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(tls)) => link.run(tls).await,
+                        Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                    }
                 }
-                conn::Role::Publisher => ingest::session(ws, hub_tx, &config, shutdown).await,
             }
-            tracing::debug!(%peer, "disconnected");
-            drop(permit);
         });
     }
     drop(hub_tx);
     // Give sessions a moment to send their close frames.
     tokio::time::sleep(Duration::from_millis(100)).await;
     hub_task.abort();
+}
+
+/// One accepted connection, over whichever stream it came on.
+struct Link {
+    peer: SocketAddr,
+    id: ViewerId,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    config: Arc<ServerConfig>,
+    hub: mpsc::Sender<HubMsg>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Link {
+    async fn run<S: conn::Stream>(self, stream: S) {
+        let peer = self.peer;
+        let (ws, role) = match conn::upgrade(stream, &self.config, self.permit.as_ref()).await {
+            Ok(ok) => ok,
+            Err(why) => {
+                tracing::info!(%peer, %why, "connection refused");
+                return;
+            }
+        };
+        tracing::debug!(%peer, ?role, "connected");
+        match role {
+            conn::Role::Viewer { authorized } => {
+                viewer::session(
+                    ws,
+                    self.id,
+                    authorized,
+                    self.hub,
+                    &self.config,
+                    self.shutdown,
+                )
+                .await;
+            }
+            conn::Role::Publisher => {
+                ingest::session(ws, self.hub, &self.config, self.shutdown).await
+            }
+        }
+        tracing::debug!(%peer, "disconnected");
+        drop(self.permit);
+    }
+}
+
+/// The certificate chain and private key a TLS server presents, as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+/// Loads the certificate and key; the error names the file and what is wrong with it.
+pub fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServerError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: String| ServerError::Tls(what);
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
+        .map_err(|e| bad(format!("cannot read {}: {e}", files.cert.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            bad(format!(
+                "{} is not PEM certificates: {e}",
+                files.cert.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(bad(format!(
+            "{} holds no certificate",
+            files.cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
+        bad(format!(
+            "{} is not a PEM private key: {e}",
+            files.key.display()
+        ))
+    })?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| bad(format!("the certificate and key do not go together: {e}")))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 async fn run_hub(
@@ -242,6 +348,8 @@ async fn run_sim(mut sim: Sim, hub: mpsc::Sender<HubMsg>, mut shutdown: watch::R
 /// ephemeral port, until dropped.
 pub struct EmbeddedServer {
     addr: SocketAddr,
+    /// `wss` or `ws`.
+    scheme: &'static str,
     shutdown: watch::Sender<bool>,
     stats: StatsHandle,
     thread: Option<JoinHandle<()>>,
@@ -249,6 +357,10 @@ pub struct EmbeddedServer {
 
 impl EmbeddedServer {
     pub fn start(config: ServerConfig, sim: Option<SimConfig>) -> Result<Self, ServerError> {
+        if let Some(files) = &config.tls {
+            tls_acceptor(files)?;
+        }
+        let scheme = if config.tls.is_some() { "wss" } else { "ws" };
         let sim = match sim {
             Some(c) => Some(Sim::new(Network::cairns()?, c, now_ms())),
             None => None,
@@ -298,6 +410,7 @@ impl EmbeddedServer {
         let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
         Ok(Self {
             addr,
+            scheme,
             shutdown,
             stats,
             thread: Some(thread),
@@ -310,12 +423,12 @@ impl EmbeddedServer {
 
     /// Where viewers connect.
     pub fn url(&self) -> String {
-        format!("ws://{}/feed", self.addr)
+        format!("{}://{}/feed", self.scheme, self.addr)
     }
 
     /// Where publishers connect.
     pub fn ingest_url(&self) -> String {
-        format!("ws://{}/ingest", self.addr)
+        format!("{}://{}/ingest", self.scheme, self.addr)
     }
 
     pub fn stats(&self) -> StatsHandle {

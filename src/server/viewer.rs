@@ -7,7 +7,7 @@ use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::auth::token_matches;
-use super::conn::{Socket, close};
+use super::conn::{Socket, Stream, close};
 use super::filter::Filter;
 use super::{HubMsg, Outgoing, ServerConfig, ViewerId};
 use crate::protocol::{ClientMessage, ServerMessage, encode};
@@ -53,8 +53,8 @@ fn parse(text: &str, config: &ServerConfig, authorized: bool) -> Parsed {
     }
 }
 
-pub(super) async fn session(
-    ws: Socket,
+pub(super) async fn session<S: Stream>(
+    ws: Socket<S>,
     id: ViewerId,
     mut authorized: bool,
     hub: mpsc::Sender<HubMsg>,

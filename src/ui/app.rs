@@ -27,7 +27,12 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// Where events come from.
 pub enum FeedSource {
     /// The real feed client, connecting to this URL.
-    Url { url: String, token: Option<String> },
+    Url {
+        url: String,
+        token: Option<String>,
+        /// Extra CA certificates for `wss://`.
+        ca_file: Option<std::path::PathBuf>,
+    },
     /// A channel of events, as the feed thread would send them (tests inject through it).
     Events {
         url: String,
@@ -90,7 +95,11 @@ impl FleetApp {
         ctx.set_missing_glyph_policy(egui::epaint::text::MissingGlyphPolicy::Tofu);
         let remembered = saved.url.clone().filter(|_| config.prefer_remembered);
         let (feed, events, url, token, remember_url) = match config.feed {
-            FeedSource::Url { url, token } => {
+            FeedSource::Url {
+                url,
+                token,
+                ca_file,
+            } => {
                 let (url, remember) = match remembered {
                     Some(r) => (r, true),
                     None => (url, !config.prefer_remembered),
@@ -98,6 +107,7 @@ impl FleetApp {
                 let waker_ctx = ctx.clone();
                 let mut feed_config = FeedConfig::new(url.clone());
                 feed_config.token = token.clone();
+                feed_config.ca_file = ca_file;
                 feed_config.max_pending_vehicles = config.fleet.max_vehicles;
                 match FeedHandle::spawn(
                     feed_config,
