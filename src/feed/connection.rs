@@ -284,11 +284,20 @@ fn connect_error(e: WsError, tls: bool) -> Ended {
             reason: format!("TLS failed: {e}"),
             fatal: false,
         },
-        // rustls reports a failed handshake as invalid data on the socket.
-        WsError::Io(e) if tls && e.kind() == std::io::ErrorKind::InvalidData => Ended::Failed {
-            reason: format!("TLS handshake failed: {e}"),
-            fatal: false,
-        },
+        // rustls reports a failed handshake as invalid data (a bad certificate) or an early end
+        // of the stream (a server that does not speak TLS).
+        WsError::Io(e)
+            if tls
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+                ) =>
+        {
+            Ended::Failed {
+                reason: format!("TLS handshake failed: {e}"),
+                fatal: false,
+            }
+        }
         WsError::Io(e) => Ended::Failed {
             reason: format!("cannot connect: {e}"),
             fatal: false,

@@ -357,6 +357,15 @@ pub struct EmbeddedServer {
 
 impl EmbeddedServer {
     pub fn start(config: ServerConfig, sim: Option<SimConfig>) -> Result<Self, ServerError> {
+        Self::start_at("127.0.0.1:0", config, sim)
+    }
+
+    /// The same on a given address (e.g. to come back on the same port after a restart).
+    pub fn start_at(
+        addr: &str,
+        config: ServerConfig,
+        sim: Option<SimConfig>,
+    ) -> Result<Self, ServerError> {
         if let Some(files) = &config.tls {
             tls_acceptor(files)?;
         }
@@ -365,17 +374,12 @@ impl EmbeddedServer {
             Some(c) => Some(Sim::new(Network::cairns()?, c, now_ms())),
             None => None,
         };
-        let std_listener =
-            std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| ServerError::Bind {
-                addr: "127.0.0.1:0".into(),
-                source,
-            })?;
-        let addr = std_listener
-            .local_addr()
-            .map_err(|source| ServerError::Bind {
-                addr: "127.0.0.1:0".into(),
-                source,
-            })?;
+        let bind_error = |source| ServerError::Bind {
+            addr: addr.to_owned(),
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
+        let addr = std_listener.local_addr().map_err(bind_error)?;
         std_listener
             .set_nonblocking(true)
             .map_err(|source| ServerError::Bind {

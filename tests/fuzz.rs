@@ -1,0 +1,174 @@
+//! The decoders against generated hostile input: random bytes, mutated valid messages, deep
+//! nesting, huge numbers, invalid UTF-8. No input may panic, and valid messages interleaved with
+//! the garbage must still decode exactly.
+//!
+//! CI runs 30,000 inputs (a debug build); the full run is a million or more:
+//!     FLEETVIEW_FUZZ_CASES=1000000 cargo test --release --test fuzz -- --nocapture
+
+use fleetview::protocol::{DecodeLimits, RejectTally, ServerFrame, decode_report, decode_server};
+
+fn cases() -> usize {
+    std::env::var("FLEETVIEW_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30_000)
+}
+
+const VALID: &[&str] = &[
+    r#"{"type":"positions","positions":[{"id":"bus-1","lat":-16.92,"lon":145.77,"ts":1764000000000,"heading":90,"speed":8.5,"label":"Bus 1","kind":"bus","status":"in_service","route":"110","attrs":{"driver":"Ana"}}]}"#,
+    r#"{"type":"snapshot","positions":[{"id":"a","lat":1,"lon":2,"ts":3},{"id":"b","lat":-1,"lon":-2,"ts":4}]}"#,
+    r#"{"type":"remove","ids":["a","b"]}"#,
+    r#"{"type":"error","code":"unauthorized","message":"no"}"#,
+    r#"{"type":"report","positions":[{"id":"t","lat":0,"lon":0,"ts":1}]}"#,
+];
+
+/// What a valid message decodes to, in a form cheap to compare.
+fn digest(text: &str) -> String {
+    let limits = DecodeLimits::default();
+    let mut refused = RejectTally::default();
+    if text.contains(r#""type":"report""#) {
+        return match decode_report(text, &limits, &mut refused) {
+            Ok(b) => format!("report {}", b.len()),
+            Err(e) => format!("refused {e}"),
+        };
+    }
+    match decode_server(text, &limits, &mut refused) {
+        Ok(ServerFrame::Positions(b)) => format!(
+            "positions {} {:?}",
+            b.len(),
+            b.get(0).map(|f| (f.id, f.lat))
+        ),
+        Ok(ServerFrame::Snapshot(b)) | Ok(ServerFrame::SnapshotPart(b)) => {
+            format!("snapshot {}", b.len())
+        }
+        Ok(ServerFrame::Remove(ids)) => format!("remove {ids:?}"),
+        Ok(ServerFrame::Error { code, .. }) => format!("error {code}"),
+        Err(e) => format!("refused {e}"),
+    }
+}
+
+fn hostile(rng: &mut fastrand::Rng) -> Vec<u8> {
+    match rng.u8(0..8) {
+        // Random bytes, any length.
+        0 => (0..rng.usize(0..300)).map(|_| rng.u8(..)).collect(),
+        // A valid message with bytes flipped, inserted or cut.
+        1 | 2 => {
+            let mut m = VALID[rng.usize(..VALID.len())].as_bytes().to_vec();
+            for _ in 0..rng.usize(1..6) {
+                match rng.u8(0..3) {
+                    0 if !m.is_empty() => {
+                        let i = rng.usize(..m.len());
+                        m[i] = rng.u8(..);
+                    }
+                    1 => {
+                        let i = rng.usize(..=m.len());
+                        let pool = b"{}[]\",:0-e9.\\u";
+                        m.insert(i, pool[rng.usize(..pool.len())]);
+                    }
+                    _ if !m.is_empty() => {
+                        let i = rng.usize(..m.len());
+                        m.truncate(i);
+                    }
+                    _ => {}
+                }
+            }
+            m
+        }
+        // Deep nesting, in the envelope or inside a field.
+        3 => {
+            let depth = rng.usize(100..20_000);
+            let open = if rng.bool() { "[" } else { r#"{"a":"# };
+            let close = if open == "[" { "]" } else { "}" };
+            let nest = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            match rng.u8(0..3) {
+                0 => nest.into_bytes(),
+                1 => format!(r#"{{"type":"positions","positions":[{{"id":"x","lat":1,"lon":1,"ts":1,"attrs":{nest}}}]}}"#).into_bytes(),
+                _ => format!(r#"{{"type":"positions","positions":{nest}}}"#).into_bytes(),
+            }
+        }
+        // Huge, tiny and odd numbers where numbers go.
+        4 => {
+            let n = [
+                "1e400",
+                "-1e400",
+                "1e-400",
+                "123456789012345678901234567890",
+                "-0",
+                "0e0",
+                "NaN",
+                "Infinity",
+                "9007199254740993",
+                "1.7976931348623157e308",
+            ][rng.usize(..10)];
+            let field = ["lat", "lon", "ts", "heading", "speed"][rng.usize(..5)];
+            format!(r#"{{"type":"positions","positions":[{{"id":"n","lat":1,"lon":1,"ts":1,"{field}":{n}}}]}}"#).into_bytes()
+        }
+        // Invalid UTF-8 spliced into a valid message.
+        5 => {
+            let mut m = VALID[rng.usize(..VALID.len())].as_bytes().to_vec();
+            let i = rng.usize(..m.len());
+            m.splice(
+                i..i,
+                [0xff, 0xfe, 0xc3, 0x28][..rng.usize(1..5)].iter().copied(),
+            );
+            m
+        }
+        // Huge strings and many positions.
+        6 => {
+            let id = "x".repeat(rng.usize(0..5_000));
+            format!(
+                r#"{{"type":"positions","positions":[{{"id":"{id}","lat":1,"lon":1,"ts":1}}]}}"#
+            )
+            .into_bytes()
+        }
+        _ => {
+            let n = rng.usize(0..2_000);
+            let p = r#"{"id":"p","lat":1,"lon":1,"ts":1},"#.repeat(n);
+            format!(
+                r#"{{"type":"positions","positions":[{}{{"id":"q","lat":1,"lon":1,"ts":2}}]}}"#,
+                p
+            )
+            .into_bytes()
+        }
+    }
+}
+
+#[test]
+fn no_generated_input_panics_and_every_valid_message_still_decodes() {
+    let expected: Vec<String> = VALID.iter().map(|v| digest(v)).collect();
+    assert!(
+        expected.iter().all(|d| !d.starts_with("refused")),
+        "{expected:?}"
+    );
+    let mut rng = fastrand::Rng::with_seed(0xf1ee7);
+    let limits = DecodeLimits::default();
+    let n = cases();
+    let (mut refused_whole, mut decoded, mut invalid_utf8) = (0u64, 0u64, 0u64);
+    for i in 0..n {
+        let bytes = hostile(&mut rng);
+        // A WebSocket text frame is valid UTF-8 (tungstenite refuses the rest), so the decoder
+        // sees text; invalid UTF-8 must never get that far.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => t.to_owned(),
+            Err(_) => {
+                invalid_utf8 += 1;
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+        };
+        let mut tally = RejectTally::default();
+        match decode_server(&text, &limits, &mut tally) {
+            Ok(_) => decoded += 1,
+            Err(_) => refused_whole += 1,
+        }
+        let _ = decode_report(&text, &limits, &mut tally);
+        // Every so often, a valid message must decode exactly as it does alone.
+        if i % 97 == 0 {
+            let k = rng.usize(..VALID.len());
+            assert_eq!(digest(VALID[k]), expected[k], "after input #{i}");
+        }
+    }
+    eprintln!(
+        "{n} generated inputs: {decoded} decoded (in part or whole), {refused_whole} refused whole, {invalid_utf8} with invalid UTF-8; no panic"
+    );
+    assert!(refused_whole > 0 && decoded > 0 && invalid_utf8 > 0);
+}
