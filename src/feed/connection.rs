@@ -67,7 +67,7 @@ pub(super) async fn run(
     loop {
         attempt += 1;
         outbox.send(FeedEvent::Connecting {
-            url: target.url.clone(),
+            url: redact(&target.url),
             attempt,
         });
         let ended = match connect_or_command(
@@ -80,9 +80,9 @@ pub(super) async fn run(
         .await
         {
             Ok(ws) => {
-                tracing::info!(url = %target.url, "connected");
+                tracing::info!(url = %redact(&target.url), "connected");
                 outbox.send(FeedEvent::Connected {
-                    url: target.url.clone(),
+                    url: redact(&target.url),
                 });
                 let started = Instant::now();
                 let ended = session(
@@ -110,7 +110,7 @@ pub(super) async fn run(
             }
             Ended::Failed { reason, fatal } => {
                 let delay = (!fatal).then(|| backoff.next_delay());
-                tracing::warn!(url = %target.url, %reason, retry_in = ?delay, "feed connection ended");
+                tracing::warn!(url = %redact(&target.url), %reason, retry_in = ?delay, "feed connection ended");
                 outbox.send(FeedEvent::Disconnected {
                     reason,
                     retry_in: delay,
@@ -176,7 +176,7 @@ impl Target {
     fn obey(&mut self, command: FeedCommand) -> bool {
         match command {
             FeedCommand::SwitchUrl { url, token } => {
-                tracing::info!(%url, "switching feed");
+                tracing::info!(url = %redact(&url), "switching feed");
                 self.url = url;
                 self.token = token;
                 true
@@ -220,6 +220,25 @@ async fn connect_or_command(
             _ = sleep(FLUSH_RETRY), if outbox.has_pending() => outbox.flush(),
         }
     }
+}
+
+/// The URL with any `token=` value in its query masked: URLs are logged and shown, tokens never.
+pub fn redact(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _))
+                if k.eq_ignore_ascii_case("token") || k.eq_ignore_ascii_case("access_token") =>
+            {
+                format!("{k}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 /// The largest message the transport accepts. Frames between the decode limit and this are read
@@ -478,4 +497,22 @@ fn on_text(
 fn report(tally: RejectTally, outbox: &mut Outbox) {
     // Counted (and logged) where the model applies it: one place for every refusal.
     outbox.send(FeedEvent::Rejected(Box::new(tally)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn tokens_in_a_url_are_masked_and_the_rest_kept() {
+        assert_eq!(
+            redact("wss://h/feed?token=s3cret&x=1"),
+            "wss://h/feed?token=***&x=1"
+        );
+        assert_eq!(
+            redact("ws://h/feed?a=1&access_token=t"),
+            "ws://h/feed?a=1&access_token=***"
+        );
+        assert_eq!(redact("ws://h/feed"), "ws://h/feed");
+    }
 }

@@ -31,11 +31,13 @@ pub enum RejectReason {
     FutureTimestamp,
     /// A new vehicle beyond the vehicle cap (the stalest one was evicted, or this one dropped).
     OverCapacity,
+    /// More messages than the connection may send in the time (server side).
+    RateLimited,
 }
 
 impl RejectReason {
     /// Every reason, in a fixed order (the order of the tally's slots).
-    pub const ALL: [RejectReason; 11] = [
+    pub const ALL: [RejectReason; 12] = [
         RejectReason::MalformedJson,
         RejectReason::UnknownType,
         RejectReason::BinaryFrame,
@@ -47,6 +49,7 @@ impl RejectReason {
         RejectReason::OutOfOrder,
         RejectReason::FutureTimestamp,
         RejectReason::OverCapacity,
+        RejectReason::RateLimited,
     ];
 
     /// The stable name used in logs and in `stats --json`.
@@ -63,6 +66,7 @@ impl RejectReason {
             RejectReason::OutOfOrder => "out_of_order",
             RejectReason::FutureTimestamp => "future_timestamp",
             RejectReason::OverCapacity => "over_capacity",
+            RejectReason::RateLimited => "rate_limited",
         }
     }
 

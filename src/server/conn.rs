@@ -56,6 +56,15 @@ pub async fn upgrade<S: Stream>(
                 "too many connections",
             ));
         }
+        if !config.allowed_origins.is_empty()
+            && let Some(origin) = request.headers().get("origin")
+        {
+            let origin = origin.to_str().unwrap_or("");
+            if !config.allowed_origins.iter().any(|o| o == origin) {
+                refusal = Some(format!("origin {origin:?} is not allowed"));
+                return Err(deny(StatusCode::FORBIDDEN, "origin not allowed"));
+            }
+        }
         let token = token_of(request);
         let valid = |expected: &Option<String>| match (expected, &token) {
             (None, _) => Some(true),

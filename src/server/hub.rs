@@ -134,8 +134,10 @@ pub struct HubStats {
     pub frames_skipped: u64,
     /// Snapshots sent to bring a slow viewer back up to date.
     pub resyncs: u64,
-    /// Report contents refused (decode or screening), all reasons.
+    /// Report contents refused (decode, screening, rate, capacity), all reasons.
     pub refused: u64,
+    /// New vehicles refused because the server holds its maximum.
+    pub over_capacity: u64,
 }
 
 pub struct Hub {
@@ -145,6 +147,8 @@ pub struct Hub {
     viewers: HashMap<ViewerId, Viewer>,
     /// A vehicle silent this long is removed.
     drop_after_ms: i64,
+    /// Most vehicles held: a flood of new ids cannot grow the server without bound.
+    max_vehicles: usize,
     last_sweep_ms: i64,
     stats: HubStats,
 }
@@ -179,9 +183,15 @@ impl Hub {
             groups: HashMap::new(),
             viewers: HashMap::new(),
             drop_after_ms,
+            max_vehicles: usize::MAX,
             last_sweep_ms: 0,
             stats: HubStats::default(),
         }
+    }
+
+    pub fn with_max_vehicles(mut self, max: usize) -> Self {
+        self.max_vehicles = max.max(1);
+        self
     }
 
     pub fn stats(&self) -> HubStats {
@@ -207,6 +217,9 @@ impl Hub {
                     held.dirty = true;
                     self.changed.push(held.id.clone());
                 }
+            } else if self.vehicles.len() >= self.max_vehicles {
+                self.stats.refused += 1;
+                self.stats.over_capacity += 1;
             } else {
                 let id: Arc<str> = fix.id.into();
                 let mut stored = Stored {

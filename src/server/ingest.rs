@@ -13,6 +13,7 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::conn::{Socket, Stream, close};
+use super::limits::TokenBucket;
 use super::{HubMsg, ServerConfig};
 use crate::clock::now_ms;
 use crate::protocol::{FixBatch, RejectReason, RejectTally, ServerMessage, decode_report, encode};
@@ -74,6 +75,14 @@ pub(super) async fn session<S: Stream>(
 ) {
     let (mut sink, mut stream) = ws.split();
     let max_future_ms = config.max_future.as_millis() as i64;
+    let mut rate = TokenBucket::new(
+        config.max_reports_per_s,
+        config.max_reports_per_s * 2.0,
+        std::time::Instant::now(),
+    );
+    // Over its rate, a publisher is told so at most once a second (its own flood is not answered
+    // with one of ours).
+    let mut told_rate_at: Option<std::time::Instant> = None;
     loop {
         let message = tokio::select! {
             _ = shutdown.changed() => {
@@ -89,6 +98,29 @@ pub(super) async fn session<S: Stream>(
                 return;
             }
             Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return,
+            Ok(Some(Ok(Message::Text(_) | Message::Binary(_))))
+                if !rate.take(std::time::Instant::now()) =>
+            {
+                let _ = hub
+                    .send(HubMsg::Refused(Box::new({
+                        let mut t = RejectTally::default();
+                        t.record(RejectReason::RateLimited, "over the rate");
+                        t
+                    })))
+                    .await;
+                let now = std::time::Instant::now();
+                if told_rate_at.is_some_and(|t| now.duration_since(t).as_secs() < 1) {
+                    continue;
+                }
+                told_rate_at = Some(now);
+                refused.record(
+                    RejectReason::RateLimited,
+                    &format!(
+                        "more than {} messages a second; messages over the rate are dropped",
+                        config.max_reports_per_s
+                    ),
+                );
+            }
             Ok(Some(Ok(Message::Text(text)))) => {
                 match decode_report(text.as_str(), &config.limits, &mut refused) {
                     Ok(batch) => {
@@ -117,7 +149,9 @@ pub(super) async fn session<S: Stream>(
         }
         if !refused.is_empty() {
             tracing::debug!(refused = refused.total(), "report refused in part");
-            let _ = hub.send(HubMsg::Refused(Box::new(refused.clone()))).await;
+            if refused.count(RejectReason::RateLimited) == 0 {
+                let _ = hub.send(HubMsg::Refused(Box::new(refused.clone()))).await;
+            }
             let text = encode(&refusal_message(&refused)).unwrap_or_default();
             let sent = timeout(Duration::from_secs(5), sink.send(Message::text(text))).await;
             if !matches!(sent, Ok(Ok(()))) {

@@ -10,6 +10,7 @@ mod conn;
 mod filter;
 mod hub;
 mod ingest;
+mod limits;
 mod viewer;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 pub use filter::Filter;
 pub use hub::{FRAME_POSITIONS, Hub, HubStats, Outgoing, ViewerId};
 pub use ingest::{refusal_message, screen};
+pub use limits::TokenBucket;
 
 use crate::clock::now_ms;
 use crate::protocol::{DecodeLimits, FixBatch, RejectTally};
@@ -56,6 +58,15 @@ pub struct ServerConfig {
     pub max_speed: f32,
     /// Serve `wss://` with this certificate and key.
     pub tls: Option<TlsFiles>,
+    /// Browser origins allowed to connect (`Origin` header); empty allows any. Clients that send
+    /// no `Origin` (anything not a browser) are not affected.
+    pub allowed_origins: Vec<String>,
+    /// Most vehicles held; reports of new ones beyond it are refused (`over_capacity`).
+    pub max_vehicles: usize,
+    /// Messages a publisher may send per second on average (twice that in a burst).
+    pub max_reports_per_s: f64,
+    /// Subscriptions a viewer may send per minute (a few at once).
+    pub max_subscribes_per_min: f64,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +88,10 @@ impl Default for ServerConfig {
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
             tls: None,
+            allowed_origins: Vec::new(),
+            max_vehicles: 200_000,
+            max_reports_per_s: 100.0,
+            max_subscribes_per_min: 30.0,
         }
     }
 }
@@ -138,7 +153,7 @@ pub async fn serve(
     let config = Arc::new(config);
     let (hub_tx, hub_rx) = mpsc::channel(1024);
     let hub_task = tokio::spawn(run_hub(
-        Hub::new(config.drop_after.as_millis() as i64),
+        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles),
         hub_rx,
         config.tick,
         shutdown.clone(),

@@ -9,6 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::auth::token_matches;
 use super::conn::{Socket, Stream, close};
 use super::filter::Filter;
+use super::limits::TokenBucket;
 use super::{HubMsg, Outgoing, ServerConfig, ViewerId};
 use crate::protocol::{ClientMessage, ServerMessage, encode};
 
@@ -64,6 +65,11 @@ pub(super) async fn session<S: Stream>(
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::channel::<Outgoing>(config.viewer_queue.max(1));
     let mut joined = false;
+    let mut subscribes = TokenBucket::new(
+        config.max_subscribes_per_min / 60.0,
+        (config.max_subscribes_per_min / 6.0).max(1.0),
+        std::time::Instant::now(),
+    );
     let mut last_heard = Instant::now();
     let mut heartbeat = tokio::time::interval(config.ping_interval);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -90,6 +96,11 @@ pub(super) async fn session<S: Stream>(
             message = stream.next() => {
                 last_heard = Instant::now();
                 match message {
+                    Some(Ok(Message::Text(_))) if !subscribes.take(std::time::Instant::now()) => {
+                        let e = error("rate_limited", "too many subscriptions; this one is ignored");
+                        let text = encode(&e).unwrap_or_default();
+                        let _ = timeout(config.idle_timeout, sink.send(Message::text(text))).await;
+                    }
                     Some(Ok(Message::Text(text))) => {
                         let answer = match parse(text.as_str(), config, authorized) {
                             Parsed::Subscribe(filter) => {
