@@ -475,28 +475,33 @@ async fn a_server_error_message_reaches_the_model() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_upgrade_stops_retrying_with_the_reason() {
     use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-    let (listener, url) = listen().await;
-    let mut viewer = Viewer::start(config(&url));
-    let (stream, _) = listener.accept().await.expect("accept");
-    let refused = tokio_tungstenite::accept_hdr_async(stream, |_: &Request, _: Response| {
-        let mut e = ErrorResponse::new(Some("bad token".into()));
-        *e.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::UNAUTHORIZED;
-        Err(e)
-    })
-    .await;
-    assert!(refused.is_err());
-    viewer.until("the refusal", |v| v.count(is_disconnected) == 1);
-    let (reason, retry) = viewer
-        .log
-        .iter()
-        .find_map(|(_, e)| match e {
-            FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
-            _ => None,
+    use tokio_tungstenite::tungstenite::http::StatusCode;
+    // A rejected token (401) or a forbidden feed (403) stays refused: retrying only hammers it.
+    for status in [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN] {
+        let (listener, url) = listen().await;
+        let mut viewer = Viewer::start(config(&url));
+        let (stream, _) = listener.accept().await.expect("accept");
+        let refused = tokio_tungstenite::accept_hdr_async(stream, |_: &Request, _: Response| {
+            let mut e = ErrorResponse::new(Some("no".into()));
+            *e.status_mut() = status;
+            Err(e)
         })
-        .expect("disconnected");
-    assert!(reason.contains("401"), "{reason}");
-    assert_eq!(retry, None);
-    // No further attempt arrives.
-    let again = tokio::time::timeout(Duration::from_millis(800), listener.accept()).await;
-    assert!(again.is_err(), "it retried a refused token");
+        .await;
+        assert!(refused.is_err());
+        viewer.until("the refusal", |v| v.count(is_disconnected) == 1);
+        let (reason, retry) = viewer
+            .log
+            .iter()
+            .find_map(|(_, e)| match e {
+                FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
+                _ => None,
+            })
+            .expect("disconnected");
+        assert!(reason.contains(status.as_str()), "{reason}");
+        assert_eq!(retry, None);
+        assert!(viewer.fleet.link().describe(0).starts_with("stopped: "));
+        // No further attempt arrives.
+        let again = tokio::time::timeout(Duration::from_millis(800), listener.accept()).await;
+        assert!(again.is_err(), "it retried after HTTP {status}");
+    }
 }

@@ -67,6 +67,19 @@ struct Args {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// A browser origin allowed to connect (repeat for more); without any, every origin may.
+    /// Clients that are not browsers send no Origin and are not affected.
+    #[arg(long = "allowed-origin")]
+    allowed_origins: Vec<String>,
+    /// Most vehicles held; reports of new ones beyond it are refused.
+    #[arg(long, default_value_t = 200_000)]
+    max_vehicles: usize,
+    /// Messages a publisher may send per second on average (twice that in a burst).
+    #[arg(long, default_value_t = 100.0)]
+    max_reports_per_s: f64,
+    /// Subscriptions a viewer may send per minute.
+    #[arg(long, default_value_t = 30.0)]
+    max_subscribes_per_min: f64,
     /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "info")]
     log: String,
@@ -106,6 +119,10 @@ fn run(args: Args) -> anyhow::Result<()> {
             .tls_cert
             .zip(args.tls_key)
             .map(|(cert, key)| TlsFiles { cert, key }),
+        allowed_origins: args.allowed_origins,
+        max_vehicles: args.max_vehicles.max(1),
+        max_reports_per_s: args.max_reports_per_s.max(0.1),
+        max_subscribes_per_min: args.max_subscribes_per_min.max(1.0),
         ..ServerConfig::default()
     };
     if let Some(files) = &config.tls {
