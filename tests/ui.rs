@@ -44,6 +44,27 @@ fn app_with(
         })
 }
 
+/// The app on a real feed, through the real client.
+fn url_app(url: String) -> Harness<'static, FleetApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1200.0, 800.0))
+        .build_eframe(|cc| {
+            FleetApp::new(
+                cc,
+                AppConfig {
+                    feed: FeedSource::Url {
+                        url,
+                        token: None,
+                        ca_file: None,
+                    },
+                    prefer_remembered: false,
+                    tiles: TileSpec::None,
+                    fleet: FleetConfig::default(),
+                },
+            )
+        })
+}
+
 fn vehicle(id: &str, label: &str, kind: &str, lat: f64, lon: f64, ts: i64) -> Position {
     let mut p = Position::new(id, lat, lon, ts);
     p.label = Some(label.into());
@@ -340,23 +361,7 @@ fn the_default_path_shows_the_embedded_simulated_fleet_through_the_real_feed() {
     )
     .expect("server");
     let url = server.url();
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1200.0, 800.0))
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    feed: FeedSource::Url {
-                        url,
-                        token: None,
-                        ca_file: None,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                },
-            )
-        });
+    let mut h = url_app(url);
     let deadline = Instant::now() + Duration::from_secs(10);
     while h.state().fleet().len() < 60 {
         assert!(Instant::now() < deadline, "the fleet never arrived");
@@ -449,23 +454,7 @@ fn the_feed_can_be_switched_at_runtime_from_the_status_bar() {
         .expect("second");
     let (first_url, second_url) = (first.url(), second.url());
     let url = first_url.clone();
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1200.0, 800.0))
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    feed: FeedSource::Url {
-                        url,
-                        token: None,
-                        ca_file: None,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                },
-            )
-        });
+    let mut h = url_app(url);
     let wait_for = |h: &mut Harness<'_, FleetApp>, n: usize| {
         let deadline = Instant::now() + Duration::from_secs(10);
         while h.state().fleet().len() != n {

@@ -7,6 +7,7 @@
 //! thread down and joins it.
 
 mod backoff;
+mod connect;
 mod connection;
 mod event;
 mod outbox;

@@ -12,7 +12,7 @@ use crossbeam_channel::Sender;
 use foldhash::fast::RandomState;
 
 use super::FeedEvent;
-use crate::protocol::{FixBatch, FixRef, RejectReason, RejectTally};
+use crate::protocol::{FixBatch, FixRef, RejectReason, RejectTally, update_text};
 
 /// Called after events were sent, to wake the consumer (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -234,11 +234,6 @@ impl OwnedFix {
     /// Takes a newer fix; descriptive fields it leaves out keep the values held, exactly as
     /// the model would have ended up had it seen both.
     fn merge(&mut self, f: &FixRef<'_>, received_ms: i64) {
-        let keep = |held: &mut Option<Box<str>>, new: Option<&str>| {
-            if let Some(v) = new {
-                *held = Some(v.into());
-            }
-        };
         if f.ts < self.ts {
             // Older than what is pending: it would be refused as out of order anyway.
             return;
@@ -248,11 +243,11 @@ impl OwnedFix {
         self.ts = f.ts;
         self.heading = f.heading;
         self.speed = f.speed;
-        keep(&mut self.label, f.label);
-        keep(&mut self.kind, f.kind);
-        keep(&mut self.status, f.status);
-        keep(&mut self.route, f.route);
-        keep(&mut self.attrs, f.attrs);
+        update_text(&mut self.label, f.label);
+        update_text(&mut self.kind, f.kind);
+        update_text(&mut self.status, f.status);
+        update_text(&mut self.route, f.route);
+        update_text(&mut self.attrs, f.attrs);
         self.received_ms = received_ms;
     }
 

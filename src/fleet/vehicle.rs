@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::geo;
-use crate::protocol::FixRef;
+use crate::protocol::{FixRef, update_text};
 
 /// Moves shorter than this between fixes are GPS noise, too short to derive a heading from.
 const MIN_MOVE_FOR_HEADING_M: f64 = 3.0;
@@ -127,11 +127,11 @@ impl Vehicle {
     /// Copies the descriptive fields a fix carries; a field the fix leaves out keeps its value
     /// (many feeds send the label only now and then). Allocates only when a value changes.
     fn update_meta(&mut self, fix: &FixRef<'_>) {
-        set_if_changed(&mut self.label, fix.label);
-        set_if_changed(&mut self.kind, fix.kind);
-        set_if_changed(&mut self.status, fix.status);
-        set_if_changed(&mut self.route, fix.route);
-        set_if_changed(&mut self.attrs, fix.attrs);
+        update_text(&mut self.label, fix.label);
+        update_text(&mut self.kind, fix.kind);
+        update_text(&mut self.status, fix.status);
+        update_text(&mut self.route, fix.route);
+        update_text(&mut self.attrs, fix.attrs);
     }
 
     pub fn id(&self) -> &str {
@@ -179,13 +179,5 @@ impl Vehicle {
             + text(&self.route)
             + text(&self.attrs)
             + self.trail.capacity() * std::mem::size_of::<TrailPoint>()
-    }
-}
-
-fn set_if_changed(slot: &mut Option<Box<str>>, value: Option<&str>) {
-    if let Some(v) = value
-        && slot.as_deref() != Some(v)
-    {
-        *slot = Some(v.into());
     }
 }

@@ -5,6 +5,16 @@
 
 use super::wire::Position;
 
+/// The protocol's rule for descriptive fields (`label`, `kind`, `status`, `route`, `attrs`): a
+/// value sent replaces the one held; a field left out keeps it. Allocates only on a change.
+pub fn update_text(held: &mut Option<Box<str>>, sent: Option<&str>) {
+    if let Some(v) = sent
+        && held.as_deref() != Some(v)
+    {
+        *held = Some(v.into());
+    }
+}
+
 /// A byte range in a batch's arena. u32 is enough: frames are capped far below 4 GiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {

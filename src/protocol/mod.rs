@@ -25,9 +25,10 @@
 mod batch;
 mod decode;
 mod reject;
+mod validate;
 mod wire;
 
-pub use batch::{FixBatch, FixRef};
+pub use batch::{FixBatch, FixRef, update_text};
 pub use decode::{DecodeLimits, ServerFrame, decode_report, decode_server};
 pub use reject::{RejectReason, RejectTally, Rejection};
 pub use wire::{BBox, ClientMessage, DeviceMessage, Position, ServerMessage, Subscribe, encode};

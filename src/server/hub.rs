@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::filter::Filter;
-use crate::protocol::{FixBatch, FixRef};
+use crate::protocol::{FixBatch, FixRef, update_text};
 
 pub type ViewerId = u64;
 
@@ -75,22 +75,15 @@ fn tenths<S: serde::Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error
 
 impl Stored {
     fn update(&mut self, f: &FixRef<'_>, now_ms: i64) {
-        fn keep(slot: &mut Option<Box<str>>, new: Option<&str>) {
-            if let Some(v) = new
-                && slot.as_deref() != Some(v)
-            {
-                *slot = Some(v.into());
-            }
-        }
         self.lat = f.lat;
         self.lon = f.lon;
         self.ts = f.ts;
         self.heading = f.heading;
         self.speed = f.speed;
-        keep(&mut self.label, f.label);
-        keep(&mut self.kind, f.kind);
-        keep(&mut self.status, f.status);
-        keep(&mut self.route, f.route);
+        update_text(&mut self.label, f.label);
+        update_text(&mut self.kind, f.kind);
+        update_text(&mut self.status, f.status);
+        update_text(&mut self.route, f.route);
         if let Some(a) = f.attrs
             && let Ok(raw) = RawValue::from_string(a.to_owned())
         {

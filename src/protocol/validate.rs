@@ -1,0 +1,228 @@
+//! Validating one position: every field checked against WGS84 ranges, types and size limits,
+//! with a reason a person can act on when it is refused. Shared by both decoding paths.
+
+use serde_json::{Map, Value};
+
+use super::batch::FixRef;
+use super::decode::DecodeLimits;
+use super::reject::{RejectReason, Rejection, truncate};
+
+/// A position's fields before validation, whichever path read them.
+pub(super) struct Candidate<'a> {
+    pub id: Option<&'a str>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub ts: Option<f64>,
+    pub heading: Option<f64>,
+    pub speed: Option<f64>,
+    pub label: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub route: Option<&'a str>,
+    pub attrs: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    /// Reads a position from a parsed object, refusing fields of the wrong JSON type with the
+    /// reason that field's absence would have had. `attrs` is filled in by the caller.
+    pub fn from_map(map: &'a Map<String, Value>) -> Result<Self, Rejection> {
+        let id_hint = || match map.get("id") {
+            Some(Value::String(s)) => format!(" (id {:?})", truncate(s, 64)),
+            _ => String::new(),
+        };
+        let number = |field: &str, reason: RejectReason| -> Result<Option<f64>, Rejection> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => Ok(n.as_f64()),
+                Some(other) => Err(Rejection::new(
+                    reason,
+                    format!(
+                        "\"{field}\" is {}, not a number{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                )),
+            }
+        };
+        let text = |field: &str| -> Result<Option<&'a str>, Rejection> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.as_str())),
+                Some(other) => Err(Rejection::new(
+                    if field == "id" {
+                        RejectReason::MissingId
+                    } else {
+                        RejectReason::InvalidField
+                    },
+                    format!(
+                        "\"{field}\" is {}, not a string{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                )),
+            }
+        };
+        match map.get("attrs") {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "\"attrs\" is {}, not an object{}",
+                        truncate(&other.to_string(), 32),
+                        id_hint()
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            id: text("id")?,
+            lat: number("lat", RejectReason::BadCoordinates)?,
+            lon: number("lon", RejectReason::BadCoordinates)?,
+            ts: number("ts", RejectReason::BadTimestamp)?,
+            heading: number("heading", RejectReason::InvalidField)?,
+            speed: number("speed", RejectReason::InvalidField)?,
+            label: text("label")?,
+            kind: text("kind")?,
+            status: text("status")?,
+            route: text("route")?,
+            attrs: None,
+        })
+    }
+
+    pub fn check(self, limits: &DecodeLimits) -> Result<FixRef<'a>, Rejection> {
+        let id = check_id(self.id, limits)?;
+        let ctx = || format!(" (id {:?})", truncate(id, 64));
+        // A required number within a range, refused for `reason` when absent or outside it.
+        let required =
+            |value: Option<f64>, name: &str, range: std::ops::RangeInclusive<f64>, reason| {
+                match value {
+                    Some(v) if v.is_finite() && range.contains(&v) => Ok(v),
+                    Some(v) => Err(Rejection::new(
+                        reason,
+                        format!(
+                            "{name} {v} is outside {}..{}{}",
+                            range.start(),
+                            range.end(),
+                            ctx()
+                        ),
+                    )),
+                    None => Err(Rejection::new(
+                        reason,
+                        format!("position has no {name}{}", ctx()),
+                    )),
+                }
+            };
+        let lat = required(self.lat, "lat", -90.0..=90.0, RejectReason::BadCoordinates)?;
+        let lon = required(
+            self.lon,
+            "lon",
+            -180.0..=180.0,
+            RejectReason::BadCoordinates,
+        )?;
+        // 2^53 ms: beyond it milliseconds are no longer exact (and it is year 287,396).
+        let ts = required(
+            self.ts,
+            "ts",
+            0.0..=9_007_199_254_740_992.0,
+            RejectReason::BadTimestamp,
+        )? as i64;
+        let heading = match self.heading {
+            None => None,
+            Some(v) if v.is_finite() => Some(v.rem_euclid(360.0) as f32),
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("heading {v} is not a number of degrees{}", ctx()),
+                ));
+            }
+        };
+        let speed = match self.speed {
+            None => None,
+            Some(v) if v.is_finite() && v >= 0.0 => Some(v as f32),
+            Some(v) => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("speed {v} is not a speed in m/s{}", ctx()),
+                ));
+            }
+        };
+        for (field, value) in [
+            ("label", self.label),
+            ("kind", self.kind),
+            ("status", self.status),
+            ("route", self.route),
+        ] {
+            if let Some(s) = value
+                && s.len() > limits.max_text_bytes
+            {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "{field} of {} bytes is over the {}-byte limit{}",
+                        s.len(),
+                        limits.max_text_bytes,
+                        ctx()
+                    ),
+                ));
+            }
+        }
+        let attrs = match self.attrs.map(str::trim) {
+            None | Some("null") => None,
+            Some(a) if !a.starts_with('{') => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!("\"attrs\" is {}, not an object{}", truncate(a, 32), ctx()),
+                ));
+            }
+            Some(a) if a.len() > limits.max_attrs_bytes => {
+                return Err(Rejection::new(
+                    RejectReason::InvalidField,
+                    format!(
+                        "attrs of {} bytes is over the {}-byte limit{}",
+                        a.len(),
+                        limits.max_attrs_bytes,
+                        ctx()
+                    ),
+                ));
+            }
+            Some(a) => Some(a),
+        };
+        Ok(FixRef {
+            id,
+            lat,
+            lon,
+            ts,
+            heading,
+            speed,
+            label: self.label,
+            kind: self.kind,
+            status: self.status,
+            route: self.route,
+            attrs,
+        })
+    }
+}
+
+pub(super) fn check_id<'a>(
+    id: Option<&'a str>,
+    limits: &DecodeLimits,
+) -> Result<&'a str, Rejection> {
+    match id {
+        None => Err(Rejection::new(
+            RejectReason::MissingId,
+            "position has no id",
+        )),
+        Some("") => Err(Rejection::new(RejectReason::MissingId, "id is empty")),
+        Some(s) if s.len() > limits.max_id_bytes => Err(Rejection::new(
+            RejectReason::InvalidField,
+            format!(
+                "id of {} bytes is over the {}-byte limit ({:?})",
+                s.len(),
+                limits.max_id_bytes,
+                truncate(s, 32)
+            ),
+        )),
+        Some(s) => Ok(s),
+    }
+}
