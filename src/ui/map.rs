@@ -429,7 +429,8 @@ fn draw_clusters(
             }
             continue;
         }
-        let radius = 6.0 + 2.2 * (count as f32).log2();
+        // Grows with the count, but stays inside its cell so neighbours never hide each other.
+        let radius = (6.0 + 2.2 * (count as f32).log2()).min(CLUSTER_CELL / 2.0 - 1.0);
         painter.circle(centre, radius, fill, stroke);
         painter.text(
             centre,
