@@ -187,14 +187,7 @@ async fn each_kind_of_refusal_has_a_clear_reason_and_only_hopeless_ones_stop_ret
         viewer.until(&format!("a refusal from {url}"), |v| {
             v.count(is_disconnected) >= 1
         });
-        let (reason, retry) = viewer
-            .log
-            .iter()
-            .find_map(|(_, e)| match e {
-                FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
-                _ => None,
-            })
-            .expect("disconnected");
+        let (reason, retry) = viewer.first_disconnect().expect("disconnected");
         assert!(
             !reason.is_empty() && reason.contains(words),
             "{url}: {reason}"

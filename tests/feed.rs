@@ -370,12 +370,8 @@ async fn a_server_that_stops_answering_is_detected_by_the_heartbeat() {
         "declared dead too late: {noticed:?}"
     );
     let reason = viewer
-        .log
-        .iter()
-        .find_map(|(_, e)| match e {
-            FeedEvent::Disconnected { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
+        .first_disconnect()
+        .map(|(reason, _)| reason)
         .expect("reason");
     assert!(reason.contains("presumed dead"), "{reason}");
     let _again = accept(&listener).await;
@@ -489,14 +485,7 @@ async fn a_refused_upgrade_stops_retrying_with_the_reason() {
         .await;
         assert!(refused.is_err());
         viewer.until("the refusal", |v| v.count(is_disconnected) == 1);
-        let (reason, retry) = viewer
-            .log
-            .iter()
-            .find_map(|(_, e)| match e {
-                FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
-                _ => None,
-            })
-            .expect("disconnected");
+        let (reason, retry) = viewer.first_disconnect().expect("disconnected");
         assert!(reason.contains(status.as_str()), "{reason}");
         assert_eq!(retry, None);
         assert!(viewer.fleet.link().describe(0).starts_with("stopped: "));

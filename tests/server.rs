@@ -145,10 +145,7 @@ async fn a_missing_or_wrong_token_is_refused() {
     wrong.token = Some("nope".into());
     let mut wrong = Viewer::start(wrong);
     wrong.until("the refusal", |v| v.count(is_disconnected) >= 1);
-    let reason = wrong.log.iter().find_map(|(_, e)| match e {
-        FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
-        _ => None,
-    });
+    let reason = wrong.first_disconnect();
     assert!(
         matches!(&reason, Some((r, None)) if r.contains("401")),
         "{reason:?}"

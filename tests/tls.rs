@@ -92,12 +92,8 @@ async fn a_wss_feed_with_a_custom_ca_delivers_and_an_unknown_ca_is_refused_with_
     let mut stranger = Viewer::start(config(&server.url()));
     stranger.until("the refusal", |v| v.count(is_disconnected) >= 1);
     let reason = stranger
-        .log
-        .iter()
-        .find_map(|(_, e)| match e {
-            FeedEvent::Disconnected { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
+        .first_disconnect()
+        .map(|(reason, _)| reason)
         .expect("reason");
     assert!(
         reason.contains("TLS") && reason.to_lowercase().contains("certificate"),

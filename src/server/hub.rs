@@ -84,7 +84,9 @@ impl Stored {
         update_text(&mut self.kind, f.kind);
         update_text(&mut self.status, f.status);
         update_text(&mut self.route, f.route);
+        // Parsed (and allocated) only when they changed: most reports repeat them or send none.
         if let Some(a) = f.attrs
+            && self.attrs.as_deref().map(RawValue::get) != Some(a)
             && let Ok(raw) = RawValue::from_string(a.to_owned())
         {
             self.attrs = Some(raw);

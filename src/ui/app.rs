@@ -195,14 +195,16 @@ impl FleetApp {
             }
         }
         self.refusals.update(self.fleet.rejected(), Instant::now());
-        if let Some(id) = self.view.selected.clone()
-            && self.fleet.get(&id).is_none()
-        {
+        let gone = self
+            .view
+            .selected
+            .as_deref()
+            .is_some_and(|id| self.fleet.get(id).is_none());
+        if gone && let Some(id) = self.view.selected.take() {
             if self.view.following {
                 self.view
                     .notify(format!("{id} left the feed: following stopped"), now_ms);
             }
-            self.view.selected = None;
             self.view.following = false;
         }
         if !self.fitted && !self.fleet.is_empty() {

@@ -197,6 +197,14 @@ impl Viewer {
         self.log.iter().filter(|(_, e)| pred(e)).count()
     }
 
+    /// The reason and retry delay of the first disconnection seen.
+    pub fn first_disconnect(&self) -> Option<(String, Option<Duration>)> {
+        self.log.iter().find_map(|(_, e)| match e {
+            FeedEvent::Disconnected { reason, retry_in } => Some((reason.clone(), *retry_in)),
+            _ => None,
+        })
+    }
+
     pub fn lat(&self, id: &str) -> Option<f64> {
         self.fleet.get(id).map(|v| v.fix.lat)
     }
