@@ -10,8 +10,9 @@ use std::process::Command;
 
 use common::*;
 use fleetview::feed::FeedEvent;
-use fleetview::fleet::{Fleet, FleetConfig};
+use fleetview::fleet::{FeedId, Fleet, FleetConfig};
 use fleetview::protocol::{DecodeLimits, RejectTally, ServerFrame, decode_server};
+use fleetview::session::Session;
 
 fn main() {
     let frames = record_frames(10_000, 120, 250);
@@ -24,19 +25,19 @@ fn main() {
     );
     let limits = DecodeLimits::default();
     let (elapsed, applied) = best_of(5, || {
-        let mut fleet = Fleet::new(FleetConfig::default());
+        // Through the session, as the window and `stats` apply events.
+        let mut session = Session::new(FleetConfig::default());
         let mut refused = RejectTally::default();
         for frame in &frames {
-            match decode_server(frame, &limits, &mut refused) {
-                Ok(ServerFrame::Snapshot(b)) => fleet.apply(&FeedEvent::Snapshot(b), T0 + 200_000),
-                Ok(ServerFrame::Positions(b)) => {
-                    fleet.apply(&FeedEvent::Positions(b), T0 + 200_000)
-                }
-                _ => {}
-            }
+            let event = match decode_server(frame, &limits, &mut refused) {
+                Ok(ServerFrame::Snapshot(b)) => FeedEvent::Snapshot(b),
+                Ok(ServerFrame::Positions(b)) => FeedEvent::Positions(b),
+                _ => continue,
+            };
+            let _ = session.apply(FeedId(0), &event, T0 + 200_000);
         }
         assert!(refused.is_empty(), "{refused:?}");
-        fleet.counters().applied
+        session.fleet().counters().applied
     });
     let rate = updates as f64 / elapsed.as_secs_f64();
     println!(
@@ -58,11 +59,11 @@ fn main() {
     let (apply_only, _) = best_of(3, || {
         let mut fleet = Fleet::new(FleetConfig::default());
         for b in &batches {
-            match b {
-                ServerFrame::Snapshot(b) => fleet.apply_snapshot(b, T0 + 200_000),
-                ServerFrame::Positions(b) => fleet.apply_batch(b, T0 + 200_000),
-                _ => {}
-            }
+            let _ = match b {
+                ServerFrame::Snapshot(b) => fleet.apply_snapshot(FeedId(0), b, T0 + 200_000),
+                ServerFrame::Positions(b) => fleet.apply_batch(FeedId(0), b, T0 + 200_000),
+                _ => continue,
+            };
         }
         fleet.len()
     });

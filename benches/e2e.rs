@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fleetview::clock::now_ms;
-use fleetview::feed::{FeedConfig, FeedEvent, FeedHandle};
-use fleetview::fleet::{Fleet, FleetConfig};
+use fleetview::feed::{FeedConfig, FeedEvent, FeedId, FeedSet};
+use fleetview::fleet::FleetConfig;
+use fleetview::session::Session;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::net::TcpListener;
@@ -104,23 +105,22 @@ fn main() {
     // The whole path as fast as it goes.
     let sent: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
     let url = serve(frames.clone(), Duration::ZERO, sent.clone(), epoch);
-    let mut config = FeedConfig::new(url);
     // Room for every frame: nothing coalesces, so every update is delivered, applied and counted.
-    config.channel_capacity = n + 16;
-    let feed = FeedHandle::spawn(config, Arc::new(|| {})).expect("feed");
-    let mut fleet = Fleet::new(FleetConfig::default());
+    let feed = FeedSet::with_capacity(n + 16, Arc::new(|| {})).expect("feeds");
+    feed.add(FeedId(0), FeedConfig::new(url)).expect("feed");
+    let mut session = Session::new(FleetConfig::default());
     let mut started = None;
     let mut applied_updates = 0usize;
     let deadline = Instant::now() + Duration::from_secs(60);
     while applied_updates < updates && Instant::now() < deadline {
-        if let Some(event) = feed.recv_timeout(Duration::from_millis(100)) {
+        if let Some((id, event)) = feed.recv_timeout(Duration::from_millis(100)) {
             if let FeedEvent::Connected { .. } = &event {
                 started = Some(Instant::now());
             }
             if let FeedEvent::Positions(b) = &event {
                 applied_updates += b.len();
             }
-            fleet.apply(&event, now_ms());
+            let _ = session.apply(id, &event, now_ms());
         }
     }
     let took = started.map(|s| s.elapsed()).unwrap_or_default();
@@ -153,14 +153,14 @@ fn main() {
         sent.clone(),
         epoch,
     );
-    let feed = FeedHandle::spawn(FeedConfig::new(url), Arc::new(|| {})).expect("feed");
-    let mut fleet = Fleet::new(FleetConfig::default());
+    let feed = FeedSet::single(FeedId(0), FeedConfig::new(url), Arc::new(|| {})).expect("feed");
+    let mut session = Session::new(FleetConfig::default());
     let mut latency = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3).expect("histogram");
     let mut frames_seen = 0;
     let deadline = Instant::now() + Duration::from_secs(30);
     while frames_seen < paced.len() - 1 && Instant::now() < deadline {
-        if let Some(event) = feed.recv_timeout(Duration::from_millis(100)) {
-            fleet.apply(&event, now_ms());
+        if let Some((id, event)) = feed.recv_timeout(Duration::from_millis(100)) {
+            let _ = session.apply(id, &event, now_ms());
             if let FeedEvent::Positions(b) = &event
                 && let Some(first) = b.get(0)
             {

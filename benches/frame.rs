@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use egui::{RawInput, Rect, Vec2};
 use fleetview::clock::now_ms;
-use fleetview::feed::FeedEvent;
+use fleetview::feed::{FeedEvent, FeedId};
 use fleetview::fleet::FleetConfig;
-use fleetview::protocol::{FixBatch, FixRef};
+use fleetview::protocol::{FixBatch, FixRef, Meta};
 use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
 
 fn main() {
@@ -23,8 +23,8 @@ fn main() {
             &ctx,
             None,
             AppConfig {
-                feed: FeedSource::Events {
-                    url: "ws://bench.invalid/feed".into(),
+                source: FeedSource::Events {
+                    feeds: vec![(FeedId(0), "bench".into())],
                     events: rx,
                 },
                 prefer_remembered: false,
@@ -42,9 +42,12 @@ fn main() {
             batch.push(&FixRef {
                 heading: Some(rng.f32() * 360.0),
                 speed: Some(10.0),
-                label: Some(&labels[i]),
-                kind: Some(["bus", "van", "truck"][i % 3]),
-                route: (i % 3 == 0).then_some("110"),
+                meta: Meta {
+                    label: Some(&labels[i]),
+                    kind: Some(["bus", "van", "truck"][i % 3]),
+                    route: (i % 3 == 0).then_some("110"),
+                    ..Meta::default()
+                },
                 ..FixRef::bare(
                     &ids[i],
                     -17.05 + rng.f64() * 0.3,
@@ -53,7 +56,8 @@ fn main() {
                 )
             });
         }
-        tx.send(FeedEvent::Snapshot(batch)).expect("send");
+        tx.send((FeedId(0), FeedEvent::Snapshot(batch)))
+            .expect("send");
         let input = |t: f64| RawInput {
             screen_rect: Some(Rect::from_min_size(
                 egui::Pos2::ZERO,

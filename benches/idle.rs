@@ -44,10 +44,9 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
         &ctx,
         None,
         AppConfig {
-            feed: FeedSource::Url {
-                url: server.url(),
-                token: None,
-                ca_file: None,
+            source: FeedSource::Live {
+                feeds: vec![fleetview::feed::FeedSpec::fleetview(server.url())],
+                embedded: None,
             },
             prefer_remembered: false,
             tiles: TileSpec::None,

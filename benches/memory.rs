@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
-use fleetview::fleet::{Fleet, FleetConfig, TrailPoint};
-use fleetview::protocol::{FixBatch, FixRef};
+use fleetview::fleet::{FeedId, Fleet, FleetConfig, TrailPoint};
+use fleetview::protocol::{FixBatch, FixRef, Meta};
 
 fn fleet_of(n: usize, trail_len: usize, updates: i64) -> Fleet {
     let mut fleet = Fleet::new(FleetConfig {
@@ -22,10 +22,13 @@ fn fleet_of(n: usize, trail_len: usize, updates: i64) -> Fleet {
             batch.push(&FixRef {
                 heading: Some(90.0),
                 speed: Some(11.0),
-                label: Some(&labels[i]),
-                kind: Some("bus"),
-                status: Some("in_service"),
-                route: Some("110"),
+                meta: Meta {
+                    label: Some(&labels[i]),
+                    kind: Some("bus"),
+                    status: Some("in_service"),
+                    route: Some("110"),
+                    attrs: None,
+                },
                 ..FixRef::bare(
                     &ids[i],
                     -16.9 + u as f64 * 1e-4,
@@ -34,7 +37,7 @@ fn fleet_of(n: usize, trail_len: usize, updates: i64) -> Fleet {
                 )
             });
         }
-        fleet.apply_batch(&batch, T0 + updates * 1000);
+        let _ = fleet.apply_batch(FeedId(0), &batch, T0 + updates * 1000);
     }
     fleet
 }

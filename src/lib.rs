@@ -8,11 +8,14 @@
 //! - [`stats`]: the `fleetview stats` harness on top of the feed and the model.
 
 pub mod clock;
+pub mod events;
 pub mod feed;
 pub mod fleet;
+pub mod formats;
 pub mod geo;
 pub mod protocol;
 pub mod server;
+pub mod session;
 pub mod sim;
 pub mod stats;
 pub mod ui;

@@ -7,40 +7,35 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use fleetview::feed::FeedConfig;
+use fleetview::feed::{FeedConfig, FeedSpec, config_file};
 use fleetview::fleet::FleetConfig;
+use fleetview::formats::FeedKind;
 use fleetview::protocol::{BBox, Subscribe};
 use fleetview::server::{EmbeddedServer, ServerConfig};
 use fleetview::sim::SimConfig;
 use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
-/// fleetview: a live map of a fleet, fed over WebSocket (protocol v1, see the README).
+/// fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers and OwnTracks
+/// Recorders (see the README).
 ///
-/// With no subcommand it opens the map. Without --url it shows the feed it showed last time or,
-/// on a first run (or with --demo), a simulated fleet on the Cairns bus routes served by a feed
-/// server it starts in the background.
+/// With no subcommand it opens the map. Without --feed or --url it shows the config file's
+/// feeds, else the feeds it showed last time or, on a first run (or with --demo), a simulated
+/// fleet on the Cairns bus routes served by a feed server it starts in the background.
 #[derive(Parser)]
 #[command(name = "fleetview", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Feed to show, ws:// or wss://.
-    #[arg(long, env = "FLEETVIEW_URL")]
-    url: Option<String>,
-    /// Viewer token, sent as a bearer header and in the subscribe message.
-    #[arg(long, env = "FLEETVIEW_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Extra CA certificates (PEM) to trust for wss:// feeds, beside the system's.
-    #[arg(long, env = "FLEETVIEW_CA_FILE")]
-    ca_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    feeds: FeedArgs,
     /// Map tiles: osm, none, a URL template like https://tiles.example.com/{z}/{x}/{y}.png, or
     /// a raster .pmtiles file for offline use.
     #[arg(long, env = "FLEETVIEW_TILES", default_value = "osm", value_parser = parse_tiles)]
     tiles: TileSpec,
-    /// Show the simulated fleet even if an earlier run remembered another feed URL.
-    #[arg(long, conflicts_with = "url")]
+    /// Show the simulated fleet whatever was configured or remembered.
+    #[arg(long, conflicts_with_all = ["url", "feed", "config"])]
     demo: bool,
-    /// Vehicles in the simulated fleet shown without --url.
+    /// Vehicles in the simulated fleet shown when no feed is given.
     #[arg(long, default_value_t = 250)]
     sim: usize,
     /// Seed of the simulated fleet.
@@ -51,36 +46,91 @@ struct Cli {
     log: String,
 }
 
+/// Where feeds come from, for the map and for `stats`.
+#[derive(Args, Clone)]
+struct FeedArgs {
+    /// A feed: [NAME=]KIND:URL with KIND fleetview, traccar or owntracks, e.g.
+    /// depot=traccar:https://traccar.example.com (a bare ws:// or wss:// URL is a fleetview
+    /// feed). Repeat for several feeds. Credentials may ride in the URL (user:password@host,
+    /// ?token=T) but are better in the config file or the environment.
+    #[arg(long)]
+    feed: Vec<String>,
+    /// A fleetview feed to show, ws:// or wss:// (the same as --feed URL).
+    #[arg(long, env = "FLEETVIEW_URL")]
+    url: Option<String>,
+    /// The config file (TOML, a [[feed]] table per feed). Without --feed or --url the default
+    /// one is read if it exists (~/.config/fleetview/config.toml on Linux).
+    #[arg(long, env = "FLEETVIEW_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Viewer token for fleetview feeds that have none of their own (bearer header and
+    /// subscribe message).
+    #[arg(long, env = "FLEETVIEW_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Extra CA certificates (PEM) to trust for wss:// and https:// feeds, beside the system's.
+    #[arg(long, env = "FLEETVIEW_CA_FILE")]
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl FeedArgs {
+    /// Whether feeds were named on the command line (or by --config).
+    fn explicit(&self) -> bool {
+        !self.feed.is_empty() || self.url.is_some() || self.config.is_some()
+    }
+
+    /// The feeds named by the flags and the config file, with the shared token and CA file
+    /// filled in where a feed has none.
+    fn specs(&self) -> anyhow::Result<Vec<FeedSpec>> {
+        let mut specs = Vec::new();
+        for text in self.url.iter().chain(&self.feed) {
+            specs.push(FeedSpec::parse(text).with_context(|| format!("--feed {text:?}"))?);
+        }
+        let config = match &self.config {
+            Some(path) => Some(path.clone()),
+            None if specs.is_empty() => config_file::default_path().filter(|p| p.exists()),
+            None => None,
+        };
+        if let Some(path) = config {
+            specs.extend(config_file::load(&path, &|var| std::env::var(var).ok())?);
+        }
+        for spec in &mut specs {
+            if spec.kind == FeedKind::Fleetview && spec.credentials.token.is_none() {
+                spec.credentials.token.clone_from(&self.token);
+            }
+            if spec.ca_file.is_none() {
+                spec.ca_file.clone_from(&self.ca_file);
+            }
+        }
+        Ok(specs)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Subscribe to a feed for a while and print what it delivers: vehicles, updates/s,
-    /// refusals by reason, reconnects, latency. Exits 1 if it never connected.
+    /// Subscribe to feeds for a while and print what they deliver, per feed and in total:
+    /// vehicles, updates/s, refusals by reason, reconnects, latency. Exits 1 if a feed never
+    /// connected.
     Stats(StatsArgs),
 }
 
 #[derive(Args)]
 struct StatsArgs {
-    /// Feed URL, ws:// or wss://.
-    #[arg(env = "FLEETVIEW_URL")]
-    url: String,
+    /// A fleetview feed URL, ws:// or wss:// (or use --feed, --config).
+    #[arg(value_name = "URL")]
+    positional: Option<String>,
+    #[command(flatten)]
+    feeds: FeedArgs,
     /// How long to listen (e.g. 10s, 2m).
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     duration: Duration,
     /// Print the report as one JSON object (keys documented in the README).
     #[arg(long)]
     json: bool,
-    /// Viewer token, sent as a bearer header and in the subscribe message.
-    #[arg(long, env = "FLEETVIEW_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Only vehicles inside west,south,east,north (degrees).
+    /// Only vehicles inside west,south,east,north (degrees; fleetview feeds).
     #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
     bbox: Option<BBox>,
-    /// Only these vehicle ids (comma-separated).
+    /// Only these vehicle ids (comma-separated; fleetview feeds).
     #[arg(long, value_delimiter = ',')]
     ids: Vec<String>,
-    /// Extra CA certificates (PEM) to trust for wss:// feeds, beside the system's.
-    #[arg(long, env = "FLEETVIEW_CA_FILE")]
-    ca_file: Option<std::path::PathBuf>,
     /// Largest frame accepted, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     max_frame_bytes: usize,
@@ -142,30 +192,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn map(cli: Cli) -> anyhow::Result<ExitCode> {
     fleetview::feed::install_crypto_provider();
-    if let Some(url) = &cli.url
-        && !(url.starts_with("ws://") || url.starts_with("wss://"))
-    {
-        bail!("--url {url:?}: a feed URL starts with ws:// or wss://");
-    }
+    let feeds = if cli.demo {
+        Vec::new()
+    } else {
+        cli.feeds.specs()?
+    };
     // The default: the real server and WebSocket path, with a simulated fleet, in-process.
-    let (url, embedded) = match cli.url.clone() {
-        Some(url) => (url, None),
-        None => {
-            let server = EmbeddedServer::start(
+    let embedded = if feeds.is_empty() {
+        Some(
+            EmbeddedServer::start(
                 ServerConfig::default(),
                 Some(SimConfig::new(cli.sim, cli.seed)),
             )
-            .context("starting the embedded feed server")?;
-            (server.url(), Some(server))
-        }
+            .context("starting the embedded feed server")?,
+        )
+    } else {
+        None
     };
+    let embedded_spec = embedded.as_ref().map(|server| {
+        let mut spec = FeedSpec::fleetview(server.url());
+        spec.name = "Simulated Cairns fleet".into();
+        spec
+    });
     let config = AppConfig {
-        feed: FeedSource::Url {
-            url,
-            token: cli.token,
-            ca_file: cli.ca_file,
+        source: FeedSource::Live {
+            feeds,
+            embedded: embedded_spec,
         },
-        prefer_remembered: cli.url.is_none() && !cli.demo,
+        prefer_remembered: !cli.feeds.explicit() && !cli.demo,
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
     };
@@ -175,27 +229,48 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let mut feed = FeedConfig::new(args.url);
-    feed.token = args.token;
-    feed.subscribe = Subscribe {
+    fleetview::feed::install_crypto_provider();
+    let mut feed_args = args.feeds.clone();
+    if let Some(url) = args.positional {
+        feed_args.feed.insert(0, url);
+    }
+    let specs: Vec<FeedSpec> = feed_args
+        .specs()?
+        .into_iter()
+        .filter(|s| s.enabled)
+        .collect();
+    if specs.is_empty() {
+        bail!("no feed given: name one (a URL, --feed KIND:URL or --config FILE)");
+    }
+    let subscribe = Subscribe {
         bbox: args.bbox,
         ids: (!args.ids.is_empty()).then_some(args.ids),
         token: None,
     };
-    feed.limits.max_frame_bytes = args.max_frame_bytes;
-    feed.ca_file = args.ca_file;
+    let feeds: Vec<FeedConfig> = specs
+        .into_iter()
+        .map(|spec| {
+            let mut feed = FeedConfig::from_spec(spec);
+            feed.subscribe = subscribe.clone();
+            feed.limits.max_frame_bytes = args.max_frame_bytes;
+            feed
+        })
+        .collect();
     let fleet = FleetConfig {
         max_vehicles: args.max_vehicles.max(1),
         ..FleetConfig::default()
     };
-    let report = fleetview::stats::run(feed, fleet, args.duration).context("stats")?;
+    let report = fleetview::stats::run(feeds, fleet, args.duration).context("stats")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{report}");
     }
-    let ever_connected = report.connected || report.first_data_ms.is_some();
-    Ok(if ever_connected {
+    let all_connected = report
+        .feeds
+        .iter()
+        .all(|f| f.connected || f.first_data_ms.is_some());
+    Ok(if all_connected {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1,7 +1,8 @@
-//! `fleetview stats`: subscribe with the real feed client for a while and report what arrived.
+//! `fleetview stats`: subscribe to one or more feeds with the real feeds thread for a while and
+//! report what arrived, per feed and in total.
 //!
 //! The same [`Collector`] is what benchmarks and fault tests read, so what they measure is what
-//! a person checking a feed sees.
+//! a person checking a feed sees. It consumes events through the [`Session`], like the window.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,139 +12,230 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedHandle, RefusalLog};
-use crate::fleet::{Fleet, FleetConfig};
+use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedId, FeedSet};
+use crate::fleet::{Counts, FleetConfig};
+use crate::protocol::RejectTally;
+use crate::session::{FeedStatus, Session};
 
 /// Latency samples above this (10 min) are clamped; they mean a clock problem, not a feed.
 const MAX_LATENCY_MS: u64 = 600_000;
 
-/// Watches events and keeps what a report needs.
-pub struct Collector {
-    fleet: Fleet,
+/// What is measured of one feed beyond what its status keeps.
+struct Measure {
     updates: u64,
-    disconnects: u64,
-    last_failure: Option<String>,
     latency: Option<Histogram<u64>>,
     clock_ahead: u64,
     first_data: Option<Instant>,
+}
+
+impl Default for Measure {
+    fn default() -> Self {
+        Self {
+            updates: 0,
+            latency: Histogram::new_with_bounds(1, MAX_LATENCY_MS, 3).ok(),
+            clock_ahead: 0,
+            first_data: None,
+        }
+    }
+}
+
+/// Watches events and keeps what a report needs.
+pub struct Collector {
+    session: Session,
+    measures: BTreeMap<FeedId, Measure>,
     started: Instant,
-    refusal_log: RefusalLog,
 }
 
 impl Collector {
     pub fn new(fleet: FleetConfig) -> Self {
         Self {
-            fleet: Fleet::new(fleet),
-            updates: 0,
-            disconnects: 0,
-            last_failure: None,
-            latency: Histogram::new_with_bounds(1, MAX_LATENCY_MS, 3).ok(),
-            clock_ahead: 0,
-            first_data: None,
+            session: Session::new(fleet),
+            measures: BTreeMap::new(),
             started: Instant::now(),
-            refusal_log: RefusalLog::default(),
         }
     }
 
-    /// Applies an event to the model, measuring on the way.
-    pub fn observe(&mut self, event: &FeedEvent, now_ms: i64) {
+    /// Names a feed for the report.
+    pub fn add_feed(&mut self, feed: FeedId, name: &str) {
+        self.session.add_feed(feed, name);
+        self.measures.entry(feed).or_default();
+    }
+
+    /// Applies an event to the session, measuring on the way.
+    pub fn observe(&mut self, feed: FeedId, event: &FeedEvent, now_ms: i64) {
+        let m = self.measures.entry(feed).or_default();
         match event {
             FeedEvent::Positions(batch) => {
-                self.first_data.get_or_insert_with(Instant::now);
-                self.updates += batch.len() as u64;
+                m.first_data.get_or_insert_with(Instant::now);
+                m.updates += batch.len() as u64;
                 for fix in batch.iter() {
                     let latency = batch.received_ms - fix.ts;
                     if latency < 0 {
-                        self.clock_ahead += 1;
-                    } else if let Some(h) = self.latency.as_mut() {
+                        m.clock_ahead += 1;
+                    } else if let Some(h) = m.latency.as_mut() {
                         h.saturating_record((latency as u64).clamp(1, MAX_LATENCY_MS));
                     }
                 }
             }
             FeedEvent::Snapshot(_) => {
-                self.first_data.get_or_insert_with(Instant::now);
-            }
-            FeedEvent::Disconnected { reason, .. } => {
-                self.disconnects += 1;
-                self.last_failure = Some(reason.clone());
+                m.first_data.get_or_insert_with(Instant::now);
             }
             _ => {}
         }
-        self.fleet.apply(event, now_ms);
-        self.refusal_log
-            .update(self.fleet.rejected(), Instant::now());
+        let _ = self.session.apply(feed, event, now_ms);
     }
 
-    pub fn fleet(&self) -> &Fleet {
-        &self.fleet
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
-    /// The report over the last `elapsed` of observing.
-    pub fn report(&self, url: &str, elapsed: Duration, now_ms: i64) -> StatsReport {
-        let counts = self.fleet.counts(now_ms);
-        let counters = self.fleet.counters();
-        let secs = elapsed.as_secs_f64().max(1e-9);
-        let latency = self
-            .latency
-            .as_ref()
-            .filter(|h| !h.is_empty())
-            .map(|h| LatencyReport {
-                samples: h.len(),
-                p50_ms: h.value_at_quantile(0.50),
-                p90_ms: h.value_at_quantile(0.90),
-                p99_ms: h.value_at_quantile(0.99),
-                max_ms: h.max(),
-            });
+    /// The report over the last `elapsed` of observing; `urls` names each feed's URL.
+    pub fn report(
+        &self,
+        urls: &BTreeMap<FeedId, String>,
+        elapsed: Duration,
+        now_ms: i64,
+    ) -> StatsReport {
+        let feeds: Vec<FeedReport> = self
+            .session
+            .feeds()
+            .map(|(id, status)| {
+                let url = urls.get(&id).cloned().unwrap_or_default();
+                self.feed_report(id, status, url, elapsed, now_ms)
+            })
+            .collect();
+        let mut latency = None::<Histogram<u64>>;
+        for m in self.measures.values() {
+            if let Some(h) = &m.latency {
+                match &mut latency {
+                    Some(all) => {
+                        let _ = all.add(h);
+                    }
+                    None => latency = Some(h.clone()),
+                }
+            }
+        }
+        let counters = self.session.fleet().counters();
+        let rejected = self.session.rejected();
+        let counts = self.session.fleet().counts(now_ms);
+        let updates: u64 = feeds.iter().map(|f| f.updates).sum();
+        let link = match &feeds[..] {
+            [one] => one.link.clone(),
+            many => format!(
+                "{} of {} feeds connected",
+                many.iter().filter(|f| f.connected).count(),
+                many.len()
+            ),
+        };
         StatsReport {
-            url: url.to_owned(),
+            url: feeds
+                .iter()
+                .map(|f| f.url.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             duration_s: elapsed.as_secs_f64(),
-            connected: self.fleet.link().is_connected(),
-            link: self.fleet.link().describe(now_ms),
+            connected: !feeds.is_empty() && feeds.iter().all(|f| f.connected),
+            link,
             vehicles: counts.total,
             live: counts.live,
             stale: counts.stale,
             lost: counts.lost,
-            updates: self.updates,
-            updates_per_s: self.updates as f64 / secs,
+            updates,
+            updates_per_s: updates as f64 / elapsed.as_secs_f64().max(1e-9),
             applied: counters.applied,
             snapshots: counters.snapshots,
             removed: counters.removed,
             evicted: counters.evicted,
-            reconnects: counters.reconnects,
-            disconnects: self.disconnects,
-            rejected_total: self.fleet.rejected().total(),
-            rejected: self
-                .fleet
-                .rejected()
-                .iter()
-                .map(|(r, n, _)| (r.as_str(), n))
-                .collect(),
-            rejected_examples: self
-                .fleet
-                .rejected()
-                .iter()
-                .map(|(r, _, e)| (r.as_str(), e.to_owned()))
-                .collect(),
-            first_data_ms: self
+            reconnects: feeds.iter().map(|f| f.reconnects).sum(),
+            disconnects: feeds.iter().map(|f| f.disconnects).sum(),
+            rejected_total: rejected.total(),
+            rejected: by_reason(&rejected),
+            rejected_examples: examples(&rejected),
+            first_data_ms: feeds.iter().filter_map(|f| f.first_data_ms).min(),
+            latency_ms: latency_report(latency.as_ref()),
+            clock_ahead_samples: self.measures.values().map(|m| m.clock_ahead).sum(),
+            last_failure: feeds.iter().rev().find_map(|f| f.last_failure.clone()),
+            server_error: feeds.iter().find_map(|f| f.server_error.clone()),
+            feeds,
+        }
+    }
+
+    fn feed_report(
+        &self,
+        id: FeedId,
+        status: &FeedStatus,
+        url: String,
+        elapsed: Duration,
+        now_ms: i64,
+    ) -> FeedReport {
+        let empty = Measure::default();
+        let m = self.measures.get(&id).unwrap_or(&empty);
+        let Counts {
+            total,
+            live,
+            stale,
+            lost,
+        } = self.session.fleet().counts_of(id, now_ms);
+        FeedReport {
+            name: status.name.clone(),
+            url,
+            connected: status.link.is_connected(),
+            link: status.link.describe(now_ms),
+            vehicles: total,
+            live,
+            stale,
+            lost,
+            updates: m.updates,
+            updates_per_s: m.updates as f64 / elapsed.as_secs_f64().max(1e-9),
+            applied: status.applied,
+            snapshots: status.snapshots,
+            reconnects: status.reconnects,
+            disconnects: status.disconnects,
+            rejected_total: status.rejected.total(),
+            rejected: by_reason(&status.rejected),
+            rejected_examples: examples(&status.rejected),
+            first_data_ms: m
                 .first_data
                 .map(|t| t.duration_since(self.started).as_millis() as u64),
-            latency_ms: latency,
-            clock_ahead_samples: self.clock_ahead,
-            last_failure: self.last_failure.clone(),
-            server_error: self
-                .fleet
-                .last_server_error()
+            latency_ms: latency_report(m.latency.as_ref()),
+            clock_ahead_samples: m.clock_ahead,
+            notices: status.notices.len(),
+            last_failure: status.last_failure.clone(),
+            server_error: status
+                .server_error
+                .as_ref()
                 .map(|(c, m)| format!("{c}: {m}")),
         }
     }
 }
 
-/// What `fleetview stats` prints; the field names are the documented `--json` keys.
+fn by_reason(t: &RejectTally) -> BTreeMap<&'static str, u64> {
+    t.iter().map(|(r, n, _)| (r.as_str(), n)).collect()
+}
+
+fn examples(t: &RejectTally) -> BTreeMap<&'static str, String> {
+    t.iter()
+        .map(|(r, _, e)| (r.as_str(), e.to_owned()))
+        .collect()
+}
+
+fn latency_report(h: Option<&Histogram<u64>>) -> Option<LatencyReport> {
+    h.filter(|h| !h.is_empty()).map(|h| LatencyReport {
+        samples: h.len(),
+        p50_ms: h.value_at_quantile(0.50),
+        p90_ms: h.value_at_quantile(0.90),
+        p99_ms: h.value_at_quantile(0.99),
+        max_ms: h.max(),
+    })
+}
+
+/// What `fleetview stats` prints; the field names are the documented `--json` keys. The top
+/// level sums every feed; `feeds` has each one.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatsReport {
     pub url: String,
     pub duration_s: f64,
-    /// Whether the feed was connected when the run ended.
+    /// Whether every feed was connected when the run ended.
     pub connected: bool,
     /// The connection state in words.
     pub link: String,
@@ -173,9 +265,40 @@ pub struct StatsReport {
     /// Fixes stamped later than they arrived (the device clock is ahead of ours), left out of
     /// the latency figures.
     pub clock_ahead_samples: u64,
-    /// Why the connection last ended, if it did.
+    /// Why a connection last ended, if one did.
     pub last_failure: Option<String>,
-    /// The last `error` message from the server.
+    /// The last `error` message from a server.
+    pub server_error: Option<String>,
+    /// Each feed on its own.
+    pub feeds: Vec<FeedReport>,
+}
+
+/// One feed's part of a [`StatsReport`] (the same keys, for that feed only).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedReport {
+    pub name: String,
+    pub url: String,
+    pub connected: bool,
+    pub link: String,
+    pub vehicles: usize,
+    pub live: usize,
+    pub stale: usize,
+    pub lost: usize,
+    pub updates: u64,
+    pub updates_per_s: f64,
+    pub applied: u64,
+    pub snapshots: u64,
+    pub reconnects: u64,
+    pub disconnects: u64,
+    pub rejected_total: u64,
+    pub rejected: BTreeMap<&'static str, u64>,
+    pub rejected_examples: BTreeMap<&'static str, String>,
+    pub first_data_ms: Option<u64>,
+    pub latency_ms: Option<LatencyReport>,
+    pub clock_ahead_samples: u64,
+    /// Vehicle notices the feed sent (Traccar events).
+    pub notices: usize,
+    pub last_failure: Option<String>,
     pub server_error: Option<String>,
 }
 
@@ -186,6 +309,34 @@ pub struct LatencyReport {
     pub p90_ms: u64,
     pub p99_ms: u64,
     pub max_ms: u64,
+}
+
+impl fmt::Display for LatencyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "p50 {} ms, p90 {} ms, p99 {} ms, max {} ms ({} fixes, from ts)",
+            self.p50_ms, self.p90_ms, self.p99_ms, self.max_ms, self.samples
+        )
+    }
+}
+
+fn write_rejected(
+    f: &mut fmt::Formatter<'_>,
+    indent: &str,
+    total: u64,
+    rejected: &BTreeMap<&'static str, u64>,
+    examples: &BTreeMap<&'static str, String>,
+) -> fmt::Result {
+    if rejected.is_empty() {
+        return writeln!(f, "{indent}rejected    none");
+    }
+    writeln!(f, "{indent}rejected    {total}")?;
+    for (reason, n) in rejected {
+        let example = examples.get(reason).map(String::as_str).unwrap_or("");
+        writeln!(f, "{indent}  {reason:<18} {n:>8}  e.g. {example}")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for StatsReport {
@@ -215,12 +366,7 @@ impl fmt::Display for StatsReport {
         match &self.latency_ms {
             Some(l) => writeln!(
                 f,
-                "latency     p50 {} ms, p90 {} ms, p99 {} ms, max {} ms ({} fixes, from ts){}",
-                l.p50_ms,
-                l.p90_ms,
-                l.p99_ms,
-                l.max_ms,
-                l.samples,
+                "latency     {l}{}",
                 if self.clock_ahead_samples > 0 {
                     format!(
                         "; {} fixes stamped ahead of this clock",
@@ -232,52 +378,78 @@ impl fmt::Display for StatsReport {
             )?,
             None => writeln!(f, "latency     no updates to measure")?,
         }
-        if self.rejected.is_empty() {
-            writeln!(f, "rejected    none")?;
-        } else {
-            writeln!(f, "rejected    {}", self.rejected_total)?;
-            for (reason, n) in &self.rejected {
-                let example = self
-                    .rejected_examples
-                    .get(reason)
-                    .map(String::as_str)
-                    .unwrap_or("");
-                writeln!(f, "  {reason:<18} {n:>8}  e.g. {example}")?;
-            }
-        }
+        write_rejected(
+            f,
+            "",
+            self.rejected_total,
+            &self.rejected,
+            &self.rejected_examples,
+        )?;
         if let Some(e) = &self.server_error {
             writeln!(f, "server said {e}")?;
+        }
+        if self.feeds.len() > 1 {
+            for feed in &self.feeds {
+                writeln!(f)?;
+                writeln!(f, "[{}] {} ({})", feed.name, feed.url, feed.link)?;
+                writeln!(
+                    f,
+                    "  vehicles    {} (live {}, stale {}, lost {}), updates {} ({:.1}/s)",
+                    feed.vehicles,
+                    feed.live,
+                    feed.stale,
+                    feed.lost,
+                    feed.updates,
+                    feed.updates_per_s
+                )?;
+                if let Some(l) = &feed.latency_ms {
+                    writeln!(f, "  latency     {l}")?;
+                }
+                write_rejected(
+                    f,
+                    "  ",
+                    feed.rejected_total,
+                    &feed.rejected,
+                    &feed.rejected_examples,
+                )?;
+            }
         }
         Ok(())
     }
 }
 
-/// Subscribes to `feed` for `duration` and reports.
+/// Subscribes to `feeds` for `duration` and reports.
 pub fn run(
-    feed: FeedConfig,
+    feeds: Vec<FeedConfig>,
     fleet: FleetConfig,
     duration: Duration,
 ) -> Result<StatsReport, FeedError> {
-    let url = feed.url.clone();
     let mut collector = Collector::new(fleet);
+    let mut urls = BTreeMap::new();
     let started = Instant::now();
-    let handle = FeedHandle::spawn(feed, std::sync::Arc::new(|| {}))?;
+    let set = FeedSet::spawn(std::sync::Arc::new(|| {}))?;
+    for (i, feed) in feeds.into_iter().enumerate() {
+        let id = FeedId(i as u32);
+        collector.add_feed(id, &feed.spec.name);
+        urls.insert(id, crate::feed::redact(&feed.spec.url));
+        set.add(id, feed)?;
+    }
     let deadline = started + duration;
     loop {
         let now = Instant::now();
         if now >= deadline {
             break;
         }
-        if let Some(event) = handle.recv_timeout(deadline - now) {
-            collector.observe(&event, now_ms());
+        if let Some((feed, event)) = set.recv_timeout(deadline - now) {
+            collector.observe(feed, &event, now_ms());
         }
     }
-    // Apply what is already queued so the counts are complete, then stop the feed.
-    while let Some(event) = handle.try_recv() {
-        collector.observe(&event, now_ms());
+    // Apply what is already queued so the counts are complete, then stop the feeds.
+    while let Some((feed, event)) = set.try_recv() {
+        collector.observe(feed, &event, now_ms());
     }
-    drop(handle);
-    Ok(collector.report(&url, started.elapsed(), now_ms()))
+    drop(set);
+    Ok(collector.report(&urls, started.elapsed(), now_ms()))
 }
 
 #[cfg(test)]
@@ -288,6 +460,8 @@ mod tests {
     #[test]
     fn latency_is_measured_from_ts_to_arrival_and_clock_skew_is_set_apart() {
         let mut c = Collector::new(FleetConfig::default());
+        let feed = FeedId(0);
+        c.add_feed(feed, "x");
         let t0 = 1_700_000_000_000;
         let mut batch = FixBatch::from_positions(&[
             Position::new("a", 0.0, 0.0, t0 - 40),
@@ -296,16 +470,18 @@ mod tests {
         ]);
         batch.received_ms = t0;
         c.observe(
+            feed,
             &FeedEvent::Connected {
                 url: "ws://x".into(),
             },
             t0,
         );
-        c.observe(&FeedEvent::Positions(batch), t0);
+        c.observe(feed, &FeedEvent::Positions(batch), t0);
         let mut tally = RejectTally::default();
         tally.record(RejectReason::BinaryFrame, "bin");
-        c.observe(&FeedEvent::Rejected(Box::new(tally)), t0);
-        let r = c.report("ws://x", Duration::from_secs(2), t0);
+        c.observe(feed, &FeedEvent::Rejected(Box::new(tally)), t0);
+        let urls = BTreeMap::from([(feed, "ws://x".to_owned())]);
+        let r = c.report(&urls, Duration::from_secs(2), t0);
         assert_eq!(r.vehicles, 3);
         assert_eq!(r.updates, 3);
         assert!((r.updates_per_s - 1.5).abs() < 1e-9);
@@ -318,10 +494,47 @@ mod tests {
         let json = serde_json::to_value(&r).expect("json");
         assert_eq!(json["rejected"]["binary_frame"], 1);
         assert_eq!(json["latency_ms"]["max_ms"], 40);
+        assert_eq!(json["feeds"][0]["name"], "x");
+        assert_eq!(json["feeds"][0]["vehicles"], 3);
         let text = r.to_string();
         assert!(
             text.contains("vehicles    3 (live 3, stale 0, lost 0)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_feed_is_reported_on_its_own_and_the_top_level_sums_them() {
+        let mut c = Collector::new(FleetConfig::default());
+        let (a, b) = (FeedId(0), FeedId(1));
+        c.add_feed(a, "depot");
+        c.add_feed(b, "phones");
+        let t0 = 1_700_000_000_000;
+        c.observe(
+            a,
+            &FeedEvent::Connected {
+                url: "ws://a".into(),
+            },
+            t0,
+        );
+        let batch = |ids: &[&str]| {
+            let ps: Vec<Position> = ids
+                .iter()
+                .map(|id| Position::new(*id, 0.0, 0.0, t0))
+                .collect();
+            FixBatch::from_positions(&ps)
+        };
+        c.observe(a, &FeedEvent::Positions(batch(&["12", "13"])), t0);
+        c.observe(b, &FeedEvent::Positions(batch(&["12"])), t0);
+        let r = c.report(&BTreeMap::new(), Duration::from_secs(1), t0);
+        assert_eq!(r.vehicles, 3, "vehicle 12 of each feed counts twice");
+        assert_eq!((r.feeds[0].vehicles, r.feeds[1].vehicles), (2, 1));
+        assert_eq!(
+            (r.feeds[0].name.as_str(), r.feeds[1].name.as_str()),
+            ("depot", "phones")
+        );
+        assert!(!r.connected, "phones never connected");
+        assert_eq!(r.link, "1 of 2 feeds connected");
+        assert!(r.to_string().contains("[phones]"), "{r}");
     }
 }

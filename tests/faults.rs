@@ -67,7 +67,7 @@ async fn a_server_killed_and_restarted_again_and_again_is_followed_every_time() 
         });
         drop(publisher);
         tokio::task::block_in_place(|| drop(server));
-        viewer.until("the loss is noticed", |v| !v.fleet.link().is_connected());
+        viewer.until("the loss is noticed", |v| !v.status().link.is_connected());
     }
     // Every retry waited a delay within its bounds (failures since the last stable connection).
     let mut failures = 0u32;
@@ -94,7 +94,7 @@ async fn a_server_killed_and_restarted_again_and_again_is_followed_every_time() 
         "{checked} retries for {restarts} restarts"
     );
     // The first incarnation is the first connection; every later one is a reconnect.
-    assert_eq!(viewer.fleet.counters().reconnects, restarts as u64 - 1);
+    assert_eq!(viewer.status().reconnects, restarts as u64 - 1);
     eprintln!(
         "survived {restarts} server restarts; {checked} retries, all within the backoff bounds"
     );
@@ -109,9 +109,8 @@ async fn a_stalled_ui_keeps_memory_bounded_never_blocks_the_socket_and_ends_curr
         Duration::from_millis(1500)
     };
     let (listener, url) = listen().await;
-    let mut cfg = config(&url);
-    cfg.channel_capacity = 8;
-    let mut viewer = Viewer::start(cfg);
+    let cfg = config(&url);
+    let mut viewer = Viewer::with_capacity(cfg, fleetview::fleet::FleetConfig::default(), 8);
     let mut conn = accept(&listener).await;
     conn.snapshot(Vec::new()).await;
     // The UI thread stalls (nothing drains the channel) while every vehicle reports each 100 ms.
@@ -142,7 +141,7 @@ async fn a_stalled_ui_keeps_memory_bounded_never_blocks_the_socket_and_ends_curr
     );
     let last_lat = -16.9 + (round - 1) as f64 * 1e-5;
     viewer.until("every vehicle shows its newest fix", |v| {
-        v.fleet.len() == vehicles && v.fleet.iter().all(|(_, x)| x.fix.lat == last_lat)
+        v.fleet().len() == vehicles && v.fleet().iter().all(|(_, x)| x.fix.lat == last_lat)
     });
     let delivered: usize = viewer
         .log
@@ -194,7 +193,7 @@ async fn each_kind_of_refusal_has_a_clear_reason_and_only_hopeless_ones_stop_ret
         );
         assert_eq!(retry.is_some(), retries, "{url}: {reason}");
         // The status bar says it in words.
-        let shown = viewer.fleet.link().describe(fleetview::clock::now_ms());
+        let shown = viewer.status().link.describe(fleetview::clock::now_ms());
         assert!(shown.contains(&reason), "{shown}");
     }
     tokio::task::block_in_place(|| drop(server));

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn a_snapshot_then_updates_reach_the_model() {
     let (listener, url) = listen().await;
     let mut cfg = config(&url);
-    cfg.token = Some("s3cret".into());
+    cfg.spec.credentials.token = Some("s3cret".into());
     cfg.subscribe.bbox = Some(BBox::from([145.0, -17.5, 146.5, -16.0]));
     let mut viewer = Viewer::start(cfg);
     let mut conn = accept(&listener).await;
@@ -34,16 +34,16 @@ async fn a_snapshot_then_updates_reach_the_model() {
     bus.kind = Some("bus".into());
     conn.snapshot(vec![bus, pos("van-2", -16.90, 145.75, ts(0))])
         .await;
-    viewer.until("the snapshot is applied", |v| v.fleet.len() == 2);
-    assert!(viewer.fleet.link().is_connected());
+    viewer.until("the snapshot is applied", |v| v.fleet().len() == 2);
+    assert!(viewer.status().link.is_connected());
 
     conn.positions(vec![
         pos("bus-1", -16.93, 145.78, ts(1000)),
         pos("truck-3", -16.8, 145.7, ts(1000)),
     ])
     .await;
-    viewer.until("the update is applied", |v| v.fleet.len() == 3);
-    let bus = viewer.fleet.get("bus-1").expect("bus-1");
+    viewer.until("the update is applied", |v| v.fleet().len() == 3);
+    let bus = viewer.get("bus-1").expect("bus-1");
     assert_eq!((bus.fix.lat, bus.fix.lon), (-16.93, 145.78));
     assert_eq!(bus.label(), Some("Bus 1"));
     assert_eq!(bus.prev.map(|p| p.lat), Some(-16.92));
@@ -53,9 +53,9 @@ async fn a_snapshot_then_updates_reach_the_model() {
         ids: vec!["van-2".into()],
     })
     .await;
-    viewer.until("the removal is applied", |v| v.fleet.get("van-2").is_none());
+    viewer.until("the removal is applied", |v| v.get("van-2").is_none());
     assert_eq!(viewer.ids(), vec!["bus-1", "truck-3"]);
-    assert!(viewer.fleet.rejected().is_empty());
+    assert!(viewer.status().rejected.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +73,7 @@ async fn every_bad_input_is_counted_and_the_connection_survives() {
     let mut conn = accept(&listener).await;
     conn.snapshot(vec![pos("a", 1.0, 1.0, ts(0)), pos("b", 2.0, 2.0, ts(0))])
         .await;
-    viewer.until("the snapshot", |v| v.fleet.len() == 2);
+    viewer.until("the snapshot", |v| v.fleet().len() == 2);
 
     conn.send_text(r#"{"type":"positions","positions":[{"id":"a","lat":1"#)
         .await;
@@ -105,7 +105,7 @@ async fn every_bad_input_is_counted_and_the_connection_survives() {
     conn.positions(vec![pos("a", 1.6, 1.6, ts(2000))]).await;
     viewer.until("the last valid update", |v| v.lat("a") == Some(1.6));
 
-    let r = viewer.fleet.rejected();
+    let r = &viewer.status().rejected;
     assert_eq!(r.count(RejectReason::MalformedJson), 1, "{r:?}");
     assert_eq!(r.count(RejectReason::UnknownType), 1);
     assert_eq!(r.count(RejectReason::BinaryFrame), 1);
@@ -114,7 +114,7 @@ async fn every_bad_input_is_counted_and_the_connection_survives() {
     assert_eq!(r.count(RejectReason::Oversized), 1);
     assert_eq!(r.count(RejectReason::OverCapacity), 2);
     assert_eq!(viewer.ids(), vec!["a", "d", "e"]);
-    assert_eq!(viewer.fleet.counters().evicted, 2);
+    assert_eq!(viewer.fleet().counters().evicted, 2);
     // One connection throughout.
     assert_eq!(viewer.count(is_connected), 1);
     assert_eq!(viewer.count(is_disconnected), 0);
@@ -128,7 +128,7 @@ async fn a_frame_too_large_to_skip_ends_the_connection_but_loses_no_vehicle() {
     let mut viewer = Viewer::start(cfg);
     let mut conn = accept(&listener).await;
     conn.snapshot(vec![pos("a", 1.0, 1.0, ts(0))]).await;
-    viewer.until("the snapshot", |v| v.fleet.len() == 1);
+    viewer.until("the snapshot", |v| v.fleet().len() == 1);
     let huge = "x".repeat(1024 * 1024);
     let _ = conn
         .ws
@@ -137,13 +137,13 @@ async fn a_frame_too_large_to_skip_ends_the_connection_but_loses_no_vehicle() {
         )))
         .await;
     viewer.until("the refusal", |v| {
-        v.fleet.rejected().count(RejectReason::Oversized) == 1
+        v.status().rejected.count(RejectReason::Oversized) == 1
     });
     assert_eq!(viewer.ids(), vec!["a"]);
     let mut again = accept(&listener).await;
     again.snapshot(vec![pos("a", 1.1, 1.0, ts(10))]).await;
     viewer.until("the resync", |v| v.lat("a") == Some(1.1));
-    assert_eq!(viewer.fleet.counters().reconnects, 1);
+    assert_eq!(viewer.status().reconnects, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +156,7 @@ async fn the_client_reconnects_within_the_backoff_bounds_and_resyncs() {
     let mut conn = accept(&listener).await;
     conn.snapshot(vec![pos("a", 1.0, 1.0, ts(0)), pos("b", 2.0, 2.0, ts(0))])
         .await;
-    viewer.until("the first snapshot", |v| v.fleet.len() == 2);
+    viewer.until("the first snapshot", |v| v.fleet().len() == 2);
 
     // The server goes away entirely, for about a second.
     drop(conn);
@@ -175,12 +175,12 @@ async fn the_client_reconnects_within_the_backoff_bounds_and_resyncs() {
         pos("c", 3.0, 3.0, ts(100)),
     ])
     .await;
-    viewer.until("the resync", |v| v.fleet.get("c").is_some());
+    viewer.until("the resync", |v| v.get("c").is_some());
 
     // The model equals the server's new state: "a" is gone, "b" moved, "c" arrived.
     assert_eq!(viewer.ids(), vec!["b", "c"]);
     assert_eq!(viewer.lat("b"), Some(2.5));
-    assert_eq!(viewer.fleet.counters().reconnects, 1);
+    assert_eq!(viewer.status().reconnects, 1);
 
     // Each retry waited a delay inside its backoff bounds, and did wait it.
     let delays: Vec<(Instant, Duration)> = viewer
@@ -231,9 +231,8 @@ async fn the_client_reconnects_within_the_backoff_bounds_and_resyncs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_consumer_gets_the_newest_fix_of_every_vehicle_with_bounded_queueing() {
     let (listener, url) = listen().await;
-    let mut cfg = config(&url);
-    cfg.channel_capacity = 4;
-    let mut viewer = Viewer::start(cfg);
+    let cfg = config(&url);
+    let mut viewer = Viewer::with_capacity(cfg, FleetConfig::default(), 4);
     let mut conn = accept(&listener).await;
     const VEHICLES: usize = 500;
     const ROUNDS: i64 = 200;
@@ -255,7 +254,7 @@ async fn a_slow_consumer_gets_the_newest_fix_of_every_vehicle_with_bounded_queue
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let last_lat = (ROUNDS - 1) as f64 * 0.001;
     viewer.until("every vehicle has its newest fix", |v| {
-        v.fleet.len() == VEHICLES && v.fleet.iter().all(|(_, x)| x.fix.lat == last_lat)
+        v.fleet().len() == VEHICLES && v.fleet().iter().all(|(_, x)| x.fix.lat == last_lat)
     });
     let delivered: usize = viewer
         .log
@@ -273,7 +272,10 @@ async fn a_slow_consumer_gets_the_newest_fix_of_every_vehicle_with_bounded_queue
         delivered <= 8 * VEHICLES,
         "delivered {delivered} of {sent}: nothing was coalesced"
     );
-    assert_eq!(viewer.fleet.rejected().count(RejectReason::OverCapacity), 0);
+    assert_eq!(
+        viewer.status().rejected.count(RejectReason::OverCapacity),
+        0
+    );
     assert_eq!(
         viewer.count(is_connected),
         1,
@@ -293,14 +295,14 @@ async fn out_of_order_fixes_are_ignored() {
         pos("b", 3.0, 3.0, ts(6000)),
     ])
     .await;
-    viewer.until("b arrives", |v| v.fleet.get("b").is_some());
+    viewer.until("b arrives", |v| v.get("b").is_some());
     assert_eq!(viewer.lat("a"), Some(2.0));
-    let a = viewer.fleet.get("a").expect("a");
+    let a = viewer.get("a").expect("a");
     assert!(
         a.trail().all(|p| p.lat != 9.0),
         "the old fix never reached the trail"
     );
-    assert_eq!(viewer.fleet.rejected().count(RejectReason::OutOfOrder), 1);
+    assert_eq!(viewer.status().rejected.count(RejectReason::OutOfOrder), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,7 +311,7 @@ async fn dropping_the_handle_closes_the_connection_and_joins_the_thread() {
     let mut viewer = Viewer::start(config(&url));
     let mut conn = accept(&listener).await;
     conn.snapshot(vec![pos("a", 1.0, 1.0, ts(0))]).await;
-    viewer.until("connected", |v| v.fleet.len() == 1);
+    viewer.until("connected", |v| v.fleet().len() == 1);
     assert!(viewer.handle.is_running());
     let started = Instant::now();
     tokio::task::block_in_place(|| drop(viewer));
@@ -354,7 +356,7 @@ async fn a_server_that_stops_answering_is_detected_by_the_heartbeat() {
     let mut viewer = Viewer::start(cfg);
     let mut conn = accept(&listener).await;
     conn.snapshot(vec![pos("a", 1.0, 1.0, ts(0))]).await;
-    viewer.until("the snapshot", |v| v.fleet.len() == 1);
+    viewer.until("the snapshot", |v| v.fleet().len() == 1);
     // Keep the TCP connection open but never read again: pings go unanswered.
     let silent_at = Instant::now();
     viewer.until("the dead peer is noticed", |v| {
@@ -409,27 +411,24 @@ async fn a_quiet_but_healthy_server_answers_pings_and_stays_connected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn switching_the_url_moves_to_the_other_feed_and_resyncs() {
+async fn new_settings_move_the_feed_to_the_other_server_and_resync() {
     let (first, url1) = listen().await;
     let (second, url2) = listen().await;
     let mut viewer = Viewer::start(config(&url1));
     let mut c1 = accept(&first).await;
     c1.snapshot(vec![pos("one", 1.0, 1.0, ts(0))]).await;
-    viewer.until("the first feed", |v| v.fleet.len() == 1);
-    viewer
-        .handle
-        .send(FeedCommand::SwitchUrl {
-            url: url2.clone(),
-            token: Some("t2".into()),
-        })
-        .expect("command");
+    viewer.until("the first feed", |v| v.fleet().len() == 1);
+    let mut moved = config(&url2);
+    moved.spec.credentials.token = Some("t2".into());
+    viewer.handle.add(FEED, moved).expect("command");
     let mut c2 = accept(&second).await;
     assert_eq!(c2.authorization.as_deref(), Some("Bearer t2"));
     c2.snapshot(vec![pos("two", 2.0, 2.0, ts(0))]).await;
-    viewer.until("the second feed", |v| v.fleet.get("two").is_some());
+    viewer.until("the second feed", |v| v.get("two").is_some());
+    // The feed's own snapshot replaced what its first server had sent.
     assert_eq!(viewer.ids(), vec!["two"]);
     assert!(
-        matches!(viewer.fleet.link(), fleetview::fleet::Link::Connected { url, .. } if *url == url2)
+        matches!(&viewer.status().link, fleetview::session::Link::Connected { url, .. } if *url == url2)
     );
 }
 
@@ -441,10 +440,13 @@ async fn a_new_subscription_is_sent_on_the_open_connection() {
     assert!(conn.subscribe.get("ids").is_none());
     viewer
         .handle
-        .send(FeedCommand::Subscribe(Subscribe {
-            ids: Some(vec!["bus-1".into()]),
-            ..Subscribe::default()
-        }))
+        .send(FeedCommand::Subscribe(
+            FEED,
+            Subscribe {
+                ids: Some(vec!["bus-1".into()]),
+                ..Subscribe::default()
+            },
+        ))
         .expect("command");
     let again = conn.next_json().await;
     assert_eq!(again["type"], "subscribe");
@@ -461,9 +463,9 @@ async fn a_server_error_message_reaches_the_model() {
         message: "south above north".into(),
     })
     .await;
-    viewer.until("the error", |v| v.fleet.last_server_error().is_some());
+    viewer.until("the error", |v| v.server_error().is_some());
     assert_eq!(
-        viewer.fleet.last_server_error(),
+        viewer.server_error(),
         Some(("bad_bbox", "south above north"))
     );
 }
@@ -488,7 +490,7 @@ async fn a_refused_upgrade_stops_retrying_with_the_reason() {
         let (reason, retry) = viewer.first_disconnect().expect("disconnected");
         assert!(reason.contains(status.as_str()), "{reason}");
         assert_eq!(retry, None);
-        assert!(viewer.fleet.link().describe(0).starts_with("stopped: "));
+        assert!(viewer.status().link.describe(0).starts_with("stopped: "));
         // No further attempt arrives.
         let again = tokio::time::timeout(Duration::from_millis(800), listener.accept()).await;
         assert!(again.is_err(), "it retried after HTTP {status}");

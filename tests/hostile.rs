@@ -48,24 +48,24 @@ async fn a_million_unique_ids_leave_the_client_at_its_cap_with_every_refusal_cou
     }
     conn.positions(vec![pos("last", 2.0, 2.0, ts(100_000))])
         .await;
-    viewer.until("the last one", |v| v.fleet.get("last").is_some());
+    viewer.until("the last one", |v| v.get("last").is_some());
     assert!(
-        viewer.fleet.len() <= cap,
+        viewer.fleet().len() <= cap,
         "{} vehicles held",
-        viewer.fleet.len()
+        viewer.fleet().len()
     );
-    let refused = viewer.fleet.rejected().count(RejectReason::OverCapacity);
+    let refused = viewer.status().rejected.count(RejectReason::OverCapacity);
     // Every id beyond the cap was evicted or refused, and counted (the feed's own pending set
     // may have refused some before the model saw them).
     assert!(
-        refused as usize + viewer.fleet.len() >= total,
+        refused as usize + viewer.fleet().len() >= total,
         "{refused} counted"
     );
-    let bytes = viewer.fleet.heap_bytes();
+    let bytes = viewer.fleet().heap_bytes();
     assert!(bytes < cap * 2_000, "{bytes} bytes for {cap} vehicles");
     eprintln!(
         "{total} unique ids: {} held, {refused} over capacity, model heap {:.1} MB",
-        viewer.fleet.len(),
+        viewer.fleet().len(),
         bytes as f64 / 1e6
     );
 }
@@ -94,13 +94,13 @@ async fn ids_of_a_megabyte_and_a_flood_of_bad_frames_are_refused_and_counted() {
         "the update after the flood, and every refusal counted",
         |v| {
             v.lat("keep") == Some(1.5)
-                && v.fleet.rejected().count(RejectReason::MalformedJson) == flood as u64
+                && v.status().rejected.count(RejectReason::MalformedJson) == flood as u64
         },
     );
-    let r = viewer.fleet.rejected();
+    let r = &viewer.status().rejected;
     assert_eq!(r.count(RejectReason::InvalidField), 1, "the megabyte id");
     assert_eq!(r.count(RejectReason::MalformedJson), flood as u64);
-    assert!(viewer.fleet.get("ok").is_some());
+    assert!(viewer.get("ok").is_some());
     assert_eq!(viewer.count(is_disconnected), 0, "the connection survived");
     eprintln!(
         "{flood} bad frames and a 1 MB id refused in {:?}; connection kept",

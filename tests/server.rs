@@ -43,7 +43,7 @@ async fn a_viewer_gets_a_snapshot_then_updates() {
     // Let the report reach the hub before the viewer joins: it must come in the snapshot.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut viewer = Viewer::start(config(&server.url()));
-    viewer.until("the snapshot", |v| v.fleet.len() == 2);
+    viewer.until("the snapshot", |v| v.fleet().len() == 2);
     assert!(
         matches!(viewer.log.iter().find(|(_, e)| matches!(e, FeedEvent::Snapshot(_))), Some((_, FeedEvent::Snapshot(b))) if b.len() == 2)
     );
@@ -63,8 +63,8 @@ async fn two_viewers_with_different_filters_get_what_their_filters_say() {
     just_x.subscribe.ids = Some(vec!["x".into()]);
     let mut boxed = Viewer::start(cairns_box);
     let mut by_id = Viewer::start(just_x);
-    boxed.until("connected", |v| v.fleet.link().is_connected());
-    by_id.until("connected", |v| v.fleet.link().is_connected());
+    boxed.until("connected", |v| v.status().link.is_connected());
+    by_id.until("connected", |v| v.status().link.is_connected());
     let mut publisher = publisher(&server.ingest_url(), None)
         .await
         .expect("publisher");
@@ -77,13 +77,13 @@ async fn two_viewers_with_different_filters_get_what_their_filters_say() {
         ],
     )
     .await;
-    boxed.until("the box's vehicles", |v| v.fleet.len() == 1);
-    by_id.until("the id's vehicle", |v| v.fleet.len() == 1);
+    boxed.until("the box's vehicles", |v| v.fleet().len() == 1);
+    by_id.until("the id's vehicle", |v| v.fleet().len() == 1);
     assert_eq!(boxed.ids(), vec!["in"]);
     assert_eq!(by_id.ids(), vec!["x"]);
     // "in" drives out of the box: the boxed viewer is told to remove it.
     report(&mut publisher, vec![pos("in", -20.0, 140.0, ts(1000))]).await;
-    boxed.until("the removal", |v| v.fleet.is_empty());
+    boxed.until("the removal", |v| v.fleet().is_empty());
     let stats = server.stats().get().await.expect("stats");
     assert_eq!(stats.groups, 2);
     drop((boxed, by_id));
@@ -97,14 +97,14 @@ async fn a_published_report_reaches_every_viewer() {
         .map(|_| Viewer::start(config(&server.url())))
         .collect();
     for v in &mut viewers {
-        v.until("connected", |v| v.fleet.link().is_connected());
+        v.until("connected", |v| v.status().link.is_connected());
     }
     let mut publisher = publisher(&server.ingest_url(), None)
         .await
         .expect("publisher");
     report(&mut publisher, vec![pos("bus-9", -16.9, 145.7, ts(0))]).await;
     for v in &mut viewers {
-        v.until("the report", |v| v.fleet.get("bus-9").is_some());
+        v.until("the report", |v| v.get("bus-9").is_some());
     }
     let stats = server.stats().get().await.expect("stats");
     assert_eq!(
@@ -135,14 +135,11 @@ async fn a_missing_or_wrong_token_is_refused() {
 
     // A viewer with no token is told why and let go; with the token it gets the fleet.
     let mut anonymous = Viewer::start(config(&server.url()));
-    anonymous.until("the refusal", |v| v.fleet.last_server_error().is_some());
-    assert_eq!(
-        anonymous.fleet.last_server_error().map(|e| e.0),
-        Some("unauthorized")
-    );
-    assert!(anonymous.fleet.is_empty());
+    anonymous.until("the refusal", |v| v.server_error().is_some());
+    assert_eq!(anonymous.server_error().map(|e| e.0), Some("unauthorized"));
+    assert!(anonymous.fleet().is_empty());
     let mut wrong = config(&server.url());
-    wrong.token = Some("nope".into());
+    wrong.spec.credentials.token = Some("nope".into());
     let mut wrong = Viewer::start(wrong);
     wrong.until("the refusal", |v| v.count(is_disconnected) >= 1);
     let reason = wrong.first_disconnect();
@@ -151,9 +148,9 @@ async fn a_missing_or_wrong_token_is_refused() {
         "{reason:?}"
     );
     let mut right = config(&server.url());
-    right.token = Some("look".into());
+    right.spec.credentials.token = Some("look".into());
     let mut right = Viewer::start(right);
-    right.until("the fleet", |v| v.fleet.len() == 1);
+    right.until("the fleet", |v| v.fleet().len() == 1);
     drop((anonymous, wrong, right));
     close_down(server);
 }
@@ -178,7 +175,7 @@ async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_de
         .await
         .expect("subscribe");
     let mut fast = Viewer::start(config(&server.url()));
-    fast.until("connected", |v| v.fleet.link().is_connected());
+    fast.until("connected", |v| v.status().link.is_connected());
 
     let mut publisher = publisher(&server.ingest_url(), None)
         .await
@@ -199,7 +196,10 @@ async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_de
         let sent = Instant::now();
         let lat = -16.9 + round as f64 * 1e-4;
         fast.until("the fast viewer has the round", |v| {
-            v.fleet.len() == VEHICLES && v.fleet.iter().all(|(_, x)| (x.fix.lat - lat).abs() < 1e-6)
+            v.fleet().len() == VEHICLES
+                && v.fleet()
+                    .iter()
+                    .all(|(_, x)| (x.fix.lat - lat).abs() < 1e-6)
         });
         worst_lag = worst_lag.max(sent.elapsed());
     }
@@ -241,11 +241,15 @@ async fn a_slow_viewer_stays_bounded_and_ends_current_while_a_fast_one_is_not_de
                 ServerFrame::Snapshot(b) => {
                     received += b.len();
                     parts.append(&b);
-                    model.apply_snapshot(&std::mem::take(&mut parts), fleetview::clock::now_ms());
+                    let _ = model.apply_snapshot(
+                        FEED,
+                        &std::mem::take(&mut parts),
+                        fleetview::clock::now_ms(),
+                    );
                 }
                 ServerFrame::Positions(b) => {
                     received += b.len();
-                    model.apply_batch(&b, fleetview::clock::now_ms());
+                    let _ = model.apply_batch(FEED, &b, fleetview::clock::now_ms());
                 }
                 other => panic!("unexpected {other:?}"),
             }
@@ -282,15 +286,13 @@ async fn silent_vehicles_are_removed_after_the_timeout() {
         ],
     )
     .await;
-    viewer.until("both", |v| v.fleet.len() == 2);
+    viewer.until("both", |v| v.fleet().len() == 2);
     let started = Instant::now();
     for i in 1..=8 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         report(&mut publisher, vec![pos("chatty", 2.0, 2.0, ts(i * 250))]).await;
     }
-    viewer.until("the silent one is removed", |v| {
-        v.fleet.get("quiet").is_none()
-    });
+    viewer.until("the silent one is removed", |v| v.get("quiet").is_none());
     assert!(started.elapsed() >= Duration::from_millis(1400));
     assert_eq!(viewer.ids(), vec!["chatty"]);
     drop(viewer);
@@ -342,7 +344,7 @@ async fn a_bad_report_is_answered_with_reasons_and_the_valid_part_and_connection
         text.contains("future_timestamp x1") && text.contains("invalid_field x1"),
         "{text}"
     );
-    viewer.until("the valid vehicle", |v| v.fleet.get("ok").is_some());
+    viewer.until("the valid vehicle", |v| v.get("ok").is_some());
     assert_eq!(viewer.ids(), vec!["ok"]);
     let stats = server.stats().get().await.expect("stats");
     assert_eq!(stats.refused, 3);
@@ -372,22 +374,22 @@ async fn the_embedded_server_with_its_simulated_fleet_serves_cairns_and_stops_on
     .expect("server starts");
     let addr = server.addr();
     let mut viewer = Viewer::start(config(&server.url()));
-    viewer.until("the whole fleet", |v| v.fleet.len() == 200);
+    viewer.until("the whole fleet", |v| v.fleet().len() == 200);
     let cairns = BBox::from([145.3, -17.4, 146.0, -16.6]);
     assert!(
         viewer
-            .fleet
+            .fleet()
             .iter()
             .all(|(_, v)| cairns.contains(v.fix.lat, v.fix.lon))
     );
     let buses = viewer
-        .fleet
+        .fleet()
         .iter()
         .filter(|(_, v)| v.kind() == Some("bus"))
         .count();
     assert!(buses >= 150, "{buses} buses");
     viewer.until("vehicles move", |v| {
-        v.fleet.iter().any(|(_, x)| x.prev.is_some())
+        v.fleet().iter().any(|(_, x)| x.prev.is_some())
     });
     drop(viewer);
     close_down(server);
@@ -404,7 +406,7 @@ async fn a_fleet_larger_than_one_snapshot_frame_arrives_whole_in_one_snapshot() 
     })
     .expect("server starts");
     let mut viewer = Viewer::start(config(&server.url()));
-    viewer.until("the whole fleet", |v| v.fleet.len() == 12_000);
+    viewer.until("the whole fleet", |v| v.fleet().len() == 12_000);
     let snapshot = viewer.log.iter().find_map(|(_, e)| match e {
         FeedEvent::Snapshot(b) => Some(b.len()),
         _ => None,
@@ -415,9 +417,9 @@ async fn a_fleet_larger_than_one_snapshot_frame_arrives_whole_in_one_snapshot() 
         "three parts assembled into one snapshot"
     );
     assert!(
-        viewer.fleet.rejected().is_empty(),
+        viewer.status().rejected.is_empty(),
         "{:?}",
-        viewer.fleet.rejected()
+        viewer.status().rejected
     );
     drop(viewer);
     close_down(server);

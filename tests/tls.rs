@@ -59,9 +59,9 @@ async fn a_wss_feed_with_a_custom_ca_delivers_and_an_unknown_ca_is_refused_with_
 
     // A publisher over wss too, trusting the same CA.
     let mut publisher_config = config(&server.url());
-    publisher_config.ca_file = Some(ca.clone());
+    publisher_config.spec.ca_file = Some(ca.clone());
     let mut viewer = Viewer::start(publisher_config);
-    viewer.until("connected over TLS", |v| v.fleet.link().is_connected());
+    viewer.until("connected over TLS", |v| v.status().link.is_connected());
     {
         use fleetview::feed::install_crypto_provider;
         install_crypto_provider();
@@ -86,7 +86,7 @@ async fn a_wss_feed_with_a_custom_ca_delivers_and_an_unknown_ca_is_refused_with_
         .expect("publisher connects over TLS");
         report(&mut ws, vec![pos("secure-1", -16.9, 145.7, ts(0))]).await;
     }
-    viewer.until("the report over TLS", |v| v.fleet.get("secure-1").is_some());
+    viewer.until("the report over TLS", |v| v.get("secure-1").is_some());
 
     // Without the CA, the same URL is refused, and the reason says why.
     let mut stranger = Viewer::start(config(&server.url()));
@@ -139,19 +139,25 @@ fn a_bad_certificate_or_key_file_is_refused_at_start_with_the_file_named() {
 #[test]
 fn a_missing_ca_file_stops_the_feed_with_the_reason() {
     let mut c = config("wss://127.0.0.1:9/feed");
-    c.ca_file = Some(PathBuf::from("/no/such/ca.pem"));
-    let handle = fleetview::feed::FeedHandle::spawn(c, std::sync::Arc::new(|| {})).expect("feed");
+    c.spec.ca_file = Some(PathBuf::from("/no/such/ca.pem"));
+    let feed = fleetview::feed::FeedId(3);
+    let handle =
+        fleetview::feed::FeedSet::single(feed, c, std::sync::Arc::new(|| {})).expect("feed");
     let mut reason = None;
     for _ in 0..50 {
-        if let Some(FeedEvent::Disconnected {
-            reason: r,
-            retry_in,
-        }) = handle.recv_timeout(std::time::Duration::from_millis(100))
+        if let Some((
+            from,
+            FeedEvent::Disconnected {
+                reason: r,
+                retry_in,
+            },
+        )) = handle.recv_timeout(std::time::Duration::from_millis(100))
         {
             assert_eq!(
                 retry_in, None,
                 "a missing CA file cannot be fixed by retrying"
             );
+            assert_eq!(from, feed);
             reason = Some(r);
             break;
         }

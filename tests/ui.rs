@@ -3,27 +3,47 @@
 
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Sender, bounded};
+use crossbeam_channel::{Receiver, Sender, bounded};
 use egui::accesskit::Role;
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use fleetview::clock::now_ms;
-use fleetview::feed::FeedEvent;
+use fleetview::feed::{FeedEvent, FeedId, FeedSpec};
 use fleetview::fleet::FleetConfig;
 use fleetview::protocol::{FixBatch, Position};
 use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
 
 const CAIRNS: (f64, f64) = (-16.92, 145.77);
 
-fn app(events: crossbeam_channel::Receiver<FeedEvent>) -> Harness<'static, FleetApp> {
+/// The one feed the channel-fed tests speak for.
+const FEED: FeedId = FeedId(0);
+
+/// A sender of one feed's events, as the feeds thread would send them.
+struct Tx(Sender<(FeedId, FeedEvent)>);
+
+impl Tx {
+    fn send(
+        &self,
+        event: FeedEvent,
+    ) -> Result<(), crossbeam_channel::SendError<(FeedId, FeedEvent)>> {
+        self.0.send((FEED, event))
+    }
+}
+
+fn channel() -> (Tx, Receiver<(FeedId, FeedEvent)>) {
+    let (tx, rx) = bounded(64);
+    (Tx(tx), rx)
+}
+
+fn app(events: Receiver<(FeedId, FeedEvent)>) -> Harness<'static, FleetApp> {
     app_with(Harness::builder(), events)
 }
 
 fn app_with(
     builder: egui_kittest::HarnessBuilder<FleetApp>,
-    events: crossbeam_channel::Receiver<FeedEvent>,
+    events: Receiver<(FeedId, FeedEvent)>,
 ) -> Harness<'static, FleetApp> {
     builder
         .with_size(Vec2::new(1200.0, 800.0))
@@ -32,8 +52,8 @@ fn app_with(
             FleetApp::new(
                 cc,
                 AppConfig {
-                    feed: FeedSource::Events {
-                        url: "ws://test.invalid/feed".into(),
+                    source: FeedSource::Events {
+                        feeds: vec![(FEED, "test feed".into())],
                         events,
                     },
                     prefer_remembered: false,
@@ -44,18 +64,17 @@ fn app_with(
         })
 }
 
-/// The app on a real feed, through the real client.
-fn url_app(url: String) -> Harness<'static, FleetApp> {
+/// The app on real feeds, through the real client.
+fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
     Harness::builder()
-        .with_size(Vec2::new(1200.0, 800.0))
+        .with_size(Vec2::new(1400.0, 800.0))
         .build_eframe(|cc| {
             FleetApp::new(
                 cc,
                 AppConfig {
-                    feed: FeedSource::Url {
-                        url,
-                        token: None,
-                        ca_file: None,
+                    source: FeedSource::Live {
+                        feeds,
+                        embedded: None,
                     },
                     prefer_remembered: false,
                     tiles: TileSpec::None,
@@ -63,6 +82,11 @@ fn url_app(url: String) -> Harness<'static, FleetApp> {
                 },
             )
         })
+}
+
+/// The app on one real fleetview feed.
+fn url_app(url: String) -> Harness<'static, FleetApp> {
+    feeds_app(vec![FeedSpec::fleetview(url)])
 }
 
 fn vehicle(id: &str, label: &str, kind: &str, lat: f64, lon: f64, ts: i64) -> Position {
@@ -73,7 +97,7 @@ fn vehicle(id: &str, label: &str, kind: &str, lat: f64, lon: f64, ts: i64) -> Po
 }
 
 /// Three vehicles a few hundred metres apart in Cairns, stamped now.
-fn fleet_of_three(tx: &Sender<FeedEvent>) -> i64 {
+fn fleet_of_three(tx: &Tx) -> i64 {
     let t = now_ms();
     let batch = FixBatch::from_positions(&[
         vehicle("bus-1", "Bus 1", "bus", CAIRNS.0, CAIRNS.1, t),
@@ -114,12 +138,16 @@ fn click_at(h: &mut Harness<'_, FleetApp>, pos: Pos2) {
 }
 
 fn selected(h: &Harness<'_, FleetApp>) -> Option<String> {
-    h.state().view().selected.clone()
+    h.state()
+        .view()
+        .selected
+        .as_ref()
+        .map(|id| id.id.to_string())
 }
 
 #[test]
 fn clicking_a_list_row_selects_that_vehicle_and_shows_its_details() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -136,7 +164,7 @@ fn clicking_a_list_row_selects_that_vehicle_and_shows_its_details() {
 
 #[test]
 fn clicking_a_marker_selects_the_nearest_vehicle() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -156,7 +184,7 @@ fn clicking_a_marker_selects_the_nearest_vehicle() {
 
 #[test]
 fn follow_keeps_the_map_centred_on_the_vehicle_as_it_moves() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     let t = fleet_of_three(&tx);
     h.run_steps(3);
@@ -183,7 +211,7 @@ fn follow_keeps_the_map_centred_on_the_vehicle_as_it_moves() {
 
 #[test]
 fn dragging_the_map_stops_following() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -213,7 +241,7 @@ fn dragging_the_map_stops_following() {
 
 #[test]
 fn slash_focuses_search_typing_filters_the_list_and_esc_clears_it() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -240,7 +268,7 @@ fn slash_focuses_search_typing_filters_the_list_and_esc_clears_it() {
 
 #[test]
 fn esc_stops_following_then_clears_the_selection() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -260,7 +288,7 @@ fn esc_stops_following_then_clears_the_selection() {
 
 #[test]
 fn a_followed_vehicle_that_leaves_ends_following_with_a_notice() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -282,7 +310,7 @@ fn a_followed_vehicle_that_leaves_ends_following_with_a_notice() {
 
 #[test]
 fn arrow_keys_move_the_selection_through_the_list_and_plus_minus_zoom() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     h.run_steps(3);
@@ -309,7 +337,7 @@ fn arrow_keys_move_the_selection_through_the_list_and_plus_minus_zoom() {
 
 #[test]
 fn idle_is_idle_and_a_gliding_marker_keeps_the_window_repainting() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     let t = fleet_of_three(&tx);
     h.run_steps(3);
@@ -327,7 +355,7 @@ fn idle_is_idle_and_a_gliding_marker_keeps_the_window_repainting() {
 
 #[test]
 fn the_status_bar_shows_the_connection_counts_and_refusals() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = app(rx);
     fleet_of_three(&tx);
     let mut refused = fleetview::protocol::RejectTally::default();
@@ -339,10 +367,11 @@ fn the_status_bar_shows_the_connection_counts_and_refusals() {
     tx.send(FeedEvent::Rejected(Box::new(refused)))
         .expect("send");
     h.run_steps(3);
-    h.get_by_label("connected to ws://test.invalid/feed");
-    // In the list's counts and in the status bar.
-    assert_eq!(h.query_all_by_label("3 vehicles").count(), 2);
+    h.get_by_label("test feed: connected to ws://test.invalid/feed");
+    // In the list's counts, the status bar and the Feeds panel.
+    assert_eq!(h.query_all_by_label("3 vehicles").count(), 3);
     h.get_by_label("2 rejected");
+    h.get_by_label("2 refused");
     h.get_by_label("3 live");
     tx.send(FeedEvent::Disconnected {
         reason: "connection reset".into(),
@@ -350,7 +379,12 @@ fn the_status_bar_shows_the_connection_counts_and_refusals() {
     })
     .expect("send");
     h.run_steps(2);
-    h.get_by_label_contains("reconnecting in 4 s: connection reset");
+    assert_eq!(
+        h.query_all_by_label_contains("reconnecting in 4 s: connection reset")
+            .count(),
+        2,
+        "in the status bar and the Feeds panel"
+    );
 }
 
 #[test]
@@ -374,7 +408,7 @@ fn the_default_path_shows_the_embedded_simulated_fleet_through_the_real_feed() {
         (-17.4..-16.6).contains(&lat) && (145.3..146.0).contains(&lon),
         "{lat} {lon}"
     );
-    assert_eq!(h.query_all_by_label("60 vehicles").count(), 2);
+    assert_eq!(h.query_all_by_label("60 vehicles").count(), 3);
     let first = h.state().list_ids()[0].clone();
     h.key_press(Key::ArrowDown);
     h.run_steps(2);
@@ -388,7 +422,7 @@ fn the_default_path_shows_the_embedded_simulated_fleet_through_the_real_feed() {
 
 #[test]
 fn double_clicking_a_row_follows_that_vehicle() {
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     // A short simulated frame: egui's double click is two clicks within 0.3 s.
     let mut h = app_with(Harness::builder().with_step_dt(0.05), rx);
     fleet_of_three(&tx);
@@ -416,7 +450,7 @@ fn double_clicking_a_row_follows_that_vehicle() {
 fn a_label_no_font_can_draw_does_not_take_the_window_down() {
     // The app draws tofu for glyphs no font has (it sets that policy itself; the harness would
     // otherwise panic on purpose): what matters is that nothing else breaks on such text.
-    let (tx, rx) = bounded(64);
+    let (tx, rx) = channel();
     let mut h = Harness::builder()
         .with_size(Vec2::new(1200.0, 800.0))
         .allow_missing_glyphs()
@@ -424,8 +458,8 @@ fn a_label_no_font_can_draw_does_not_take_the_window_down() {
             FleetApp::new(
                 cc,
                 AppConfig {
-                    feed: FeedSource::Events {
-                        url: "ws://test.invalid/feed".into(),
+                    source: FeedSource::Events {
+                        feeds: vec![(FEED, "test feed".into())],
                         events: rx,
                     },
                     prefer_remembered: false,
@@ -445,16 +479,14 @@ fn a_label_no_font_can_draw_does_not_take_the_window_down() {
 }
 
 #[test]
-fn the_feed_can_be_switched_at_runtime_from_the_status_bar() {
+fn feeds_are_added_refused_and_removed_at_runtime_from_the_feeds_panel() {
     use fleetview::server::{EmbeddedServer, ServerConfig};
     use fleetview::sim::SimConfig;
     let first =
         EmbeddedServer::start(ServerConfig::default(), Some(SimConfig::new(10, 1))).expect("first");
     let second = EmbeddedServer::start(ServerConfig::default(), Some(SimConfig::new(25, 2)))
         .expect("second");
-    let (first_url, second_url) = (first.url(), second.url());
-    let url = first_url.clone();
-    let mut h = url_app(url);
+    let mut h = url_app(first.url());
     let wait_for = |h: &mut Harness<'_, FleetApp>, n: usize| {
         let deadline = Instant::now() + Duration::from_secs(10);
         while h.state().fleet().len() != n {
@@ -464,33 +496,38 @@ fn the_feed_can_be_switched_at_runtime_from_the_status_bar() {
         }
     };
     wait_for(&mut h, 10);
-    h.get_by_label("Switch feed…").click();
+    h.get_by_label("Add feed…").click();
     h.run_steps(2);
-    // A URL that is not a WebSocket one is refused with a notice, and nothing changes.
-    let field = h.get_by(|n| {
-        n.role() == Role::TextInput && n.value().as_deref() == Some(first_url.as_str())
-    });
+    // A URL that is not a WebSocket one is refused with the reason, and nothing changes.
+    let field = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("URL"));
     field.focus();
-    h.key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
     field.type_text("http://example.com/feed");
     h.run_steps(1);
-    h.get_by_label("Connect").click();
+    h.get_by_label("Add").click();
     h.run_steps(3);
-    assert_eq!(h.state().url(), first_url);
-    h.get_by_label_contains("is not a ws:// or wss:// URL");
-    h.get_by_label("Switch feed…").click();
-    h.run_steps(2);
-    let field = h.get_by(|n| {
-        n.role() == Role::TextInput && n.value().as_deref() == Some(first_url.as_str())
-    });
+    h.get_by_label_contains("starts with ws:// or wss://");
+    assert_eq!(h.state().specs().len(), 1);
+    let field = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("URL"));
     field.focus();
     h.key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
-    field.type_text(&second_url);
+    field.type_text(&second.url());
+    let name = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("Name"));
+    name.focus();
+    name.type_text("Second depot");
     h.run_steps(1);
-    h.get_by_label("Connect").click();
+    h.get_by_label("Add").click();
     h.run_steps(2);
-    assert_eq!(h.state().url(), second_url);
+    wait_for(&mut h, 35);
+    assert_eq!(h.state().specs().len(), 2);
+    h.get_by_label("Second depot");
+    // The first feed goes, with its vehicles only.
+    let remove = h
+        .query_all_by_label("Remove")
+        .next()
+        .expect("a Remove button");
+    remove.click();
+    h.run_steps(3);
     wait_for(&mut h, 25);
-    h.get_by_label_contains(&format!("connected to {second_url}"));
+    assert!(h.state().fleet().iter().all(|(_, v)| v.feed() == FeedId(1)));
     drop(h);
 }

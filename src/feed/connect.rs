@@ -4,7 +4,7 @@
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::{AUTHORIZATION, HeaderValue};
+use tokio_tungstenite::tungstenite::http::header::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::FeedConfig;
@@ -38,7 +38,7 @@ pub(super) fn transport_ceiling(limits: &DecodeLimits) -> usize {
 
 pub(super) async fn connect(
     url: &str,
-    token: Option<&str>,
+    headers: &[(HeaderName, HeaderValue)],
     config: &FeedConfig,
 ) -> Result<Ws, Ended> {
     let fatal = |reason: String| Ended::Failed {
@@ -46,17 +46,15 @@ pub(super) async fn connect(
         fatal: true,
     };
     let connector = if url.starts_with("wss:") {
-        Some(super::tls::connector(config.ca_file.as_deref()).map_err(fatal)?)
+        Some(super::tls::connector(config.spec.ca_file.as_deref()).map_err(fatal)?)
     } else {
         None
     };
     let mut request = url
         .into_client_request()
-        .map_err(|e| fatal(format!("invalid feed URL {url:?}: {e}")))?;
-    if let Some(token) = token {
-        let value = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| fatal("the token has characters a header cannot carry".into()))?;
-        request.headers_mut().insert(AUTHORIZATION, value);
+        .map_err(|e| fatal(format!("invalid feed URL {:?}: {e}", redact(url))))?;
+    for (name, value) in headers {
+        request.headers_mut().insert(name.clone(), value.clone());
     }
     let ceiling = transport_ceiling(&config.limits);
     let ws_config = WebSocketConfig::default()

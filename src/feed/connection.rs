@@ -1,5 +1,6 @@
-//! The feed thread's async loop: connect, subscribe, read, and start over when the connection
-//! is lost, until told to shut down.
+//! One feed's task: prepare (log in), connect, greet, read frames into its format, and start
+//! over when the connection is lost, until told to stop. Pausing closes the connection and
+//! waits; new settings reconnect at once with a fresh backoff.
 
 use std::time::Duration;
 
@@ -13,13 +14,12 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::backoff::Backoff;
 use super::connect::{connect, redact};
+use super::handshake::{Prepared, http_client, prepare};
 use super::outbox::Outbox;
-use super::{FeedCommand, FeedConfig, FeedEvent};
+use super::{FeedConfig, FeedEvent};
 use crate::clock::now_ms;
-use crate::protocol::{
-    ClientMessage, FixBatch, RejectReason, RejectTally, ServerFrame, Subscribe, decode_server,
-    encode,
-};
+use crate::formats::{Decoded, FeedKind, Format, for_kind};
+use crate::protocol::{RejectReason, RejectTally, Subscribe};
 
 pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -28,70 +28,96 @@ const FLUSH_RETRY: Duration = Duration::from_millis(10);
 /// How long a goodbye (close frame) may take before we just drop the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// What the loop is currently connecting to and asking for; commands change it.
-struct Target {
-    url: String,
-    token: Option<String>,
-    subscribe: Subscribe,
+/// What the manager tells a running feed.
+#[derive(Debug)]
+pub(super) enum Control {
+    Pause,
+    Resume,
+    Subscribe(Subscribe),
 }
 
 /// Why a connection attempt or session ended.
 pub(super) enum Ended {
     Shutdown,
-    /// The URL was switched: connect again at once.
-    Switched,
-    /// Lost or refused. `fatal` when retrying the same URL cannot help.
+    /// Paused: close and wait for Resume.
+    Paused,
+    /// Lost or refused. `fatal` when retrying the same settings cannot help.
     Failed {
         reason: String,
         fatal: bool,
     },
 }
 
-/// Runs until shutdown.
+/// A feed's running state: its settings, its format, and the channels it listens to.
+struct Feed {
+    config: FeedConfig,
+    format: Box<dyn Format>,
+    http: Option<reqwest::Client>,
+    outbox: Outbox,
+    control: mpsc::Receiver<Control>,
+    stop: oneshot::Receiver<()>,
+    paused: bool,
+}
+
+/// What a control message asks of the loop.
+enum Obeyed {
+    Stay,
+    Pause,
+    Resume,
+}
+
+/// Runs one feed until it is stopped.
 pub(super) async fn run(
     config: FeedConfig,
-    mut outbox: Outbox,
-    mut commands: mpsc::Receiver<FeedCommand>,
-    mut shutdown: oneshot::Receiver<()>,
+    outbox: Outbox,
+    control: mpsc::Receiver<Control>,
+    stop: oneshot::Receiver<()>,
 ) {
-    let mut target = Target {
-        url: config.url.clone(),
-        token: config.token.clone(),
-        subscribe: config.subscribe.clone(),
+    let format = for_kind(
+        config.spec.kind,
+        &config.limits,
+        config.max_pending_vehicles,
+    );
+    let paused = !config.spec.enabled;
+    let mut feed = Feed {
+        config,
+        format,
+        http: None,
+        outbox,
+        control,
+        stop,
+        paused,
     };
-    let seed = config.jitter_seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut backoff = Backoff::new(config.backoff.clone(), seed);
+    let seed = feed.config.jitter_seed.unwrap_or_else(|| fastrand::u64(..));
+    let mut backoff = Backoff::new(feed.config.backoff.clone(), seed);
     let mut attempt = 0u32;
     loop {
+        if feed.paused {
+            feed.outbox.send(FeedEvent::Disconnected {
+                reason: crate::events::PAUSED.into(),
+                retry_in: None,
+            });
+            match feed.wait(None).await {
+                Wait::Shutdown => return,
+                Wait::Elapsed | Wait::Paused => continue,
+                Wait::Resumed => {
+                    backoff.reset();
+                    attempt = 0;
+                }
+            }
+        }
         attempt += 1;
-        outbox.send(FeedEvent::Connecting {
-            url: redact(&target.url),
+        let url = redact(&feed.config.spec.url);
+        feed.outbox.send(FeedEvent::Connecting {
+            url: url.clone(),
             attempt,
         });
-        let ended = match connect_or_command(
-            &config,
-            &mut target,
-            &mut commands,
-            &mut shutdown,
-            &mut outbox,
-        )
-        .await
-        {
+        let ended = match feed.open().await {
             Ok(ws) => {
-                tracing::info!(url = %redact(&target.url), "connected");
-                outbox.send(FeedEvent::Connected {
-                    url: redact(&target.url),
-                });
+                tracing::info!(feed = %feed.config.spec.name, %url, "connected");
+                feed.outbox.send(FeedEvent::Connected { url: url.clone() });
                 let started = Instant::now();
-                let ended = session(
-                    ws,
-                    &config,
-                    &mut target,
-                    &mut outbox,
-                    &mut commands,
-                    &mut shutdown,
-                )
-                .await;
+                let ended = feed.session(ws).await;
                 backoff.connection_ended(started.elapsed());
                 if matches!(ended, Ended::Failed { .. }) && backoff.failures() == 0 {
                     attempt = 0;
@@ -102,32 +128,21 @@ pub(super) async fn run(
         };
         match ended {
             Ended::Shutdown => return,
-            Ended::Switched => {
-                backoff.reset();
-                attempt = 0;
-            }
+            Ended::Paused => {}
             Ended::Failed { reason, fatal } => {
                 let delay = (!fatal).then(|| backoff.next_delay());
-                tracing::warn!(url = %redact(&target.url), %reason, retry_in = ?delay, "feed connection ended");
-                outbox.send(FeedEvent::Disconnected {
+                tracing::warn!(feed = %feed.config.spec.name, %url, %reason, retry_in = ?delay, "feed connection ended");
+                feed.outbox.send(FeedEvent::Disconnected {
                     reason,
                     retry_in: delay,
                 });
-                match wait(
-                    delay,
-                    &mut target,
-                    &mut commands,
-                    &mut shutdown,
-                    &mut outbox,
-                )
-                .await
-                {
+                match feed.wait(delay).await {
                     Wait::Shutdown => return,
-                    Wait::Switched => {
+                    Wait::Resumed => {
                         backoff.reset();
                         attempt = 0;
                     }
-                    Wait::Elapsed => {}
+                    Wait::Elapsed | Wait::Paused => {}
                 }
             }
         }
@@ -136,29 +151,210 @@ pub(super) async fn run(
 
 enum Wait {
     Elapsed,
-    Switched,
+    Paused,
+    Resumed,
     Shutdown,
 }
 
-/// Waits out a retry delay (forever when `None`) while obeying commands and flushing.
-async fn wait(
-    delay: Option<Duration>,
-    target: &mut Target,
-    commands: &mut mpsc::Receiver<FeedCommand>,
-    shutdown: &mut oneshot::Receiver<()>,
-    outbox: &mut Outbox,
-) -> Wait {
-    let deadline = delay.map(|d| Instant::now() + d);
-    loop {
-        tokio::select! {
-            _ = &mut *shutdown => return Wait::Shutdown,
-            _ = sleep_until_opt(deadline) => return Wait::Elapsed,
-            command = commands.recv() => match command {
-                None => return Wait::Shutdown,
-                Some(c) => if target.obey(c) { return Wait::Switched },
-            },
-            _ = sleep(FLUSH_RETRY), if outbox.has_pending() => outbox.flush(),
+impl Feed {
+    fn obey(&mut self, control: Control) -> Obeyed {
+        match control {
+            Control::Pause => {
+                self.paused = true;
+                Obeyed::Pause
+            }
+            Control::Resume => {
+                let was = std::mem::replace(&mut self.paused, false);
+                if was { Obeyed::Resume } else { Obeyed::Stay }
+            }
+            Control::Subscribe(s) => {
+                self.config.subscribe = s;
+                Obeyed::Stay
+            }
         }
+    }
+
+    /// Waits out a retry delay (forever when `None`) while obeying controls and flushing. A
+    /// Resume after a fatal failure tries again at once.
+    async fn wait(&mut self, delay: Option<Duration>) -> Wait {
+        let deadline = delay.map(|d| Instant::now() + d);
+        loop {
+            tokio::select! {
+                _ = &mut self.stop => return Wait::Shutdown,
+                _ = sleep_until_opt(deadline) => return Wait::Elapsed,
+                control = self.control.recv() => match control {
+                    None => return Wait::Shutdown,
+                    Some(c) => match self.obey(c) {
+                        Obeyed::Stay => {}
+                        Obeyed::Pause => return Wait::Paused,
+                        Obeyed::Resume => return Wait::Resumed,
+                    },
+                },
+                _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
+            }
+        }
+    }
+
+    /// Logs in where the kind needs it, then opens the socket; obeys controls meanwhile.
+    async fn open(&mut self) -> Result<Ws, Ended> {
+        if self.config.spec.kind == FeedKind::Traccar && self.http.is_none() {
+            self.http = Some(http_client(&self.config)?);
+        }
+        let config = self.config.clone();
+        let http = self.http.clone();
+        let opening = async move {
+            let prepared: Prepared = prepare(&config, http.as_ref()).await?;
+            let ws = connect(&prepared.url, &prepared.headers, &config).await?;
+            Ok::<_, Ended>((ws, prepared.answers))
+        };
+        tokio::pin!(opening);
+        loop {
+            tokio::select! {
+                _ = &mut self.stop => return Err(Ended::Shutdown),
+                result = &mut opening => {
+                    let (ws, answers) = result?;
+                    self.format.opened();
+                    let received = now_ms();
+                    for (path, body) in answers {
+                        let mut out = Decoded::default();
+                        self.format.http_answer(path, &body, received, &mut out);
+                        self.deliver(out);
+                    }
+                    return Ok(ws);
+                }
+                control = self.control.recv() => match control {
+                    None => return Err(Ended::Shutdown),
+                    Some(c) => if let Obeyed::Pause = self.obey(c) { return Err(Ended::Paused) },
+                },
+                _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
+            }
+        }
+    }
+
+    fn greeting(&self) -> Vec<String> {
+        self.format.greeting(
+            &self.config.subscribe,
+            self.config.spec.credentials.token.as_deref(),
+        )
+    }
+
+    /// One connected session: greet, then read until the connection ends or we are told to go.
+    async fn session(&mut self, ws: Ws) -> Ended {
+        let (mut sink, mut stream) = ws.split();
+        let send_timeout = self.config.dead_after;
+        let lost = |reason: String| Ended::Failed {
+            reason,
+            fatal: false,
+        };
+        for text in self.greeting() {
+            match timeout(send_timeout, sink.send(Message::text(text))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return lost(format!("could not subscribe: {e}")),
+                Err(_) => return lost("could not subscribe: the server does not read".into()),
+            }
+        }
+        let mut last_heard = Instant::now();
+        let mut pinged = false;
+        let check_every = (self.config.ping_interval.min(self.config.dead_after) / 2)
+            .max(Duration::from_millis(10));
+        let mut heartbeat = tokio::time::interval(check_every);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut self.stop => {
+                    let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(None))).await;
+                    return Ended::Shutdown;
+                }
+                control = self.control.recv() => match control {
+                    None => return Ended::Shutdown,
+                    Some(c) => {
+                        let resubscribe = matches!(c, Control::Subscribe(_));
+                        if let Obeyed::Pause = self.obey(c) {
+                            let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(None))).await;
+                            return Ended::Paused;
+                        }
+                        if resubscribe {
+                            for text in self.greeting() {
+                                if timeout(send_timeout, sink.send(Message::text(text))).await.is_err() {
+                                    return lost("could not resubscribe: the server does not read".into());
+                                }
+                            }
+                        }
+                    }
+                },
+                message = stream.next() => {
+                    last_heard = Instant::now();
+                    pinged = false;
+                    match message {
+                        Some(Ok(Message::Text(text))) => {
+                            let mut out = Decoded::default();
+                            self.format.decode(text.as_str(), now_ms(), &mut out);
+                            self.deliver(out);
+                        }
+                        Some(Ok(Message::Binary(bytes))) => {
+                            let mut tally = RejectTally::default();
+                            tally.record(
+                                RejectReason::BinaryFrame,
+                                &format!("binary frame of {} bytes (this feed's format is JSON text)", bytes.len()),
+                            );
+                            self.report(tally);
+                        }
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                        Some(Ok(Message::Close(frame))) => {
+                            return lost(match frame {
+                                Some(f) if !f.reason.is_empty() => {
+                                    format!("the server closed the connection ({}: {})", f.code, f.reason)
+                                }
+                                Some(f) => format!("the server closed the connection ({})", f.code),
+                                None => "the server closed the connection".into(),
+                            });
+                        }
+                        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                            let mut tally = RejectTally::default();
+                            tally.record(
+                                RejectReason::Oversized,
+                                &format!("frame of {size} bytes is over the transport ceiling of {max_size}; it cannot be skipped"),
+                            );
+                            self.report(tally);
+                            return lost(format!("a frame of {size} bytes was too large to read"));
+                        }
+                        Some(Err(e)) => return lost(format!("connection lost: {e}")),
+                        None => return lost("the connection closed".into()),
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    let quiet = last_heard.elapsed();
+                    if quiet >= self.config.dead_after {
+                        return lost(format!(
+                            "no data or pong for {:.1} s: the server is presumed dead",
+                            quiet.as_secs_f32()
+                        ));
+                    }
+                    if quiet >= self.config.ping_interval && !pinged {
+                        pinged = true;
+                        if timeout(send_timeout, sink.send(Message::Ping(Default::default()))).await.is_err() {
+                            return lost("the server stopped reading".into());
+                        }
+                    }
+                }
+                _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
+            }
+        }
+    }
+
+    /// Hands a decoded frame's events and refusals to the outbox.
+    fn deliver(&mut self, out: Decoded) {
+        for event in out.events {
+            self.outbox.send(event);
+        }
+        if !out.rejected.is_empty() {
+            self.report(out.rejected);
+        }
+    }
+
+    fn report(&mut self, tally: RejectTally) {
+        // Counted (and logged) where the session applies it: one place for every refusal.
+        self.outbox.send(FeedEvent::Rejected(Box::new(tally)));
     }
 }
 
@@ -167,226 +363,4 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
     }
-}
-
-impl Target {
-    /// Applies a command; returns true when it switched the URL (the caller reconnects).
-    fn obey(&mut self, command: FeedCommand) -> bool {
-        match command {
-            FeedCommand::SwitchUrl { url, token } => {
-                tracing::info!(url = %redact(&url), "switching feed");
-                self.url = url;
-                self.token = token;
-                true
-            }
-            FeedCommand::Subscribe(s) => {
-                self.subscribe = s;
-                false
-            }
-        }
-    }
-
-    fn subscribe_text(&self) -> String {
-        let mut subscribe = self.subscribe.clone();
-        if subscribe.token.is_none() {
-            subscribe.token = self.token.clone();
-        }
-        encode(&ClientMessage::Subscribe(subscribe))
-            .unwrap_or_else(|_| r#"{"type":"subscribe"}"#.into())
-    }
-}
-
-async fn connect_or_command(
-    config: &FeedConfig,
-    target: &mut Target,
-    commands: &mut mpsc::Receiver<FeedCommand>,
-    shutdown: &mut oneshot::Receiver<()>,
-    outbox: &mut Outbox,
-) -> Result<Ws, Ended> {
-    let url = target.url.clone();
-    let token = target.token.clone();
-    let connecting = connect(&url, token.as_deref(), config);
-    tokio::pin!(connecting);
-    loop {
-        tokio::select! {
-            _ = &mut *shutdown => return Err(Ended::Shutdown),
-            result = &mut connecting => return result,
-            command = commands.recv() => match command {
-                None => return Err(Ended::Shutdown),
-                Some(c) => if target.obey(c) { return Err(Ended::Switched) },
-            },
-            _ = sleep(FLUSH_RETRY), if outbox.has_pending() => outbox.flush(),
-        }
-    }
-}
-
-/// One connected session: subscribe, then read until the connection ends or we are told to go.
-async fn session(
-    ws: Ws,
-    config: &FeedConfig,
-    target: &mut Target,
-    outbox: &mut Outbox,
-    commands: &mut mpsc::Receiver<FeedCommand>,
-    shutdown: &mut oneshot::Receiver<()>,
-) -> Ended {
-    let (mut sink, mut stream) = ws.split();
-    let send_timeout = config.dead_after;
-    let lost = |reason: String| Ended::Failed {
-        reason,
-        fatal: false,
-    };
-    match timeout(
-        send_timeout,
-        sink.send(Message::text(target.subscribe_text())),
-    )
-    .await
-    {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return lost(format!("could not subscribe: {e}")),
-        Err(_) => return lost("could not subscribe: the server does not read".into()),
-    }
-    let mut last_heard = Instant::now();
-    let mut pinged = false;
-    // Parts of a large snapshot received so far (the set is replaced when the last arrives).
-    let mut snapshot_parts: Option<FixBatch> = None;
-    let check_every =
-        (config.ping_interval.min(config.dead_after) / 2).max(Duration::from_millis(10));
-    let mut heartbeat = tokio::time::interval(check_every);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = &mut *shutdown => {
-                let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(None))).await;
-                return Ended::Shutdown;
-            }
-            command = commands.recv() => match command {
-                None => return Ended::Shutdown,
-                Some(c) => {
-                    if target.obey(c) {
-                        let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(None))).await;
-                        return Ended::Switched;
-                    }
-                    let text = target.subscribe_text();
-                    if timeout(send_timeout, sink.send(Message::text(text))).await.is_err() {
-                        return lost("could not resubscribe: the server does not read".into());
-                    }
-                }
-            },
-            message = stream.next() => {
-                last_heard = Instant::now();
-                pinged = false;
-                match message {
-                    Some(Ok(Message::Text(text))) => {
-                        on_text(text.as_str(), config, &mut snapshot_parts, outbox);
-                    }
-                    Some(Ok(Message::Binary(bytes))) => {
-                        let mut tally = RejectTally::default();
-                        tally.record(
-                            RejectReason::BinaryFrame,
-                            &format!("binary frame of {} bytes (protocol v1 is JSON text)", bytes.len()),
-                        );
-                        report(tally, outbox);
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                    Some(Ok(Message::Close(frame))) => {
-                        return lost(match frame {
-                            Some(f) if !f.reason.is_empty() => {
-                                format!("the server closed the connection ({}: {})", f.code, f.reason)
-                            }
-                            Some(f) => format!("the server closed the connection ({})", f.code),
-                            None => "the server closed the connection".into(),
-                        });
-                    }
-                    Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
-                        let mut tally = RejectTally::default();
-                        tally.record(
-                            RejectReason::Oversized,
-                            &format!("frame of {size} bytes is over the transport ceiling of {max_size}; it cannot be skipped"),
-                        );
-                        report(tally, outbox);
-                        return lost(format!("a frame of {size} bytes was too large to read"));
-                    }
-                    Some(Err(e)) => return lost(format!("connection lost: {e}")),
-                    None => return lost("the connection closed".into()),
-                }
-            }
-            _ = heartbeat.tick() => {
-                let quiet = last_heard.elapsed();
-                if quiet >= config.dead_after {
-                    return lost(format!(
-                        "no data or pong for {:.1} s: the server is presumed dead",
-                        quiet.as_secs_f32()
-                    ));
-                }
-                if quiet >= config.ping_interval && !pinged {
-                    pinged = true;
-                    if timeout(send_timeout, sink.send(Message::Ping(Default::default()))).await.is_err() {
-                        return lost("the server stopped reading".into());
-                    }
-                }
-            }
-            _ = sleep(FLUSH_RETRY), if outbox.has_pending() => outbox.flush(),
-        }
-    }
-}
-
-fn on_text(
-    text: &str,
-    config: &FeedConfig,
-    snapshot_parts: &mut Option<FixBatch>,
-    outbox: &mut Outbox,
-) {
-    let received_ms = now_ms();
-    let mut tally = RejectTally::default();
-    match decode_server(text, &config.limits, &mut tally) {
-        Ok(ServerFrame::SnapshotPart(batch)) => {
-            let parts = snapshot_parts.get_or_insert_with(FixBatch::default);
-            let room = config.max_pending_vehicles.saturating_sub(parts.len());
-            if batch.len() > room {
-                tally.record_n(
-                    RejectReason::OverCapacity,
-                    (batch.len() - room) as u64,
-                    &format!(
-                        "a snapshot of over {} vehicles",
-                        config.max_pending_vehicles
-                    ),
-                );
-            }
-            for fix in batch.iter().take(room) {
-                parts.push(&fix);
-            }
-        }
-        Ok(ServerFrame::Snapshot(mut batch)) => {
-            if let Some(mut parts) = snapshot_parts.take() {
-                parts.append(&batch);
-                batch = parts;
-            }
-            batch.received_ms = received_ms;
-            outbox.send(FeedEvent::Snapshot(batch));
-        }
-        Ok(ServerFrame::Positions(mut batch)) => {
-            batch.received_ms = received_ms;
-            if !batch.is_empty() {
-                outbox.send(FeedEvent::Positions(batch));
-            }
-        }
-        Ok(ServerFrame::Remove(ids)) => {
-            if !ids.is_empty() {
-                outbox.send(FeedEvent::Removed(ids));
-            }
-        }
-        Ok(ServerFrame::Error { code, message }) => {
-            tracing::warn!(%code, %message, "the server reported an error");
-            outbox.send(FeedEvent::ServerError { code, message });
-        }
-        Err(rejection) => tally.add(&rejection),
-    }
-    if !tally.is_empty() {
-        report(tally, outbox);
-    }
-}
-
-fn report(tally: RejectTally, outbox: &mut Outbox) {
-    // Counted (and logged) where the model applies it: one place for every refusal.
-    outbox.send(FeedEvent::Rejected(Box::new(tally)));
 }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use foldhash::fast::RandomState;
 
-use super::FeedEvent;
-use crate::protocol::{FixBatch, FixRef, RejectReason, RejectTally, update_text};
+use super::{FeedEvent, FeedId, VehicleNotice};
+use crate::protocol::{FixBatch, FixRef, OwnedMeta, RejectReason, RejectTally};
 
 /// Called after events were sent, to wake the consumer (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -20,8 +20,13 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 /// Most connection-state events kept while the channel is full; older ones are superseded.
 const MAX_PENDING_STATUSES: usize = 8;
 
+/// Most vehicle notices kept while the channel is full; the oldest are dropped (and counted).
+const MAX_PENDING_NOTICES: usize = 1_000;
+
+/// One feed's side of the shared channel: everything it sends carries its id.
 pub struct Outbox {
-    tx: Sender<FeedEvent>,
+    feed: FeedId,
+    tx: Sender<(FeedId, FeedEvent)>,
     waker: Waker,
     /// Most distinct vehicles held pending; more are refused as over capacity.
     max_pending_vehicles: usize,
@@ -35,6 +40,7 @@ struct Pending {
     snapshot: bool,
     fixes: HashMap<Box<str>, OwnedFix, RandomState>,
     removed: HashSet<Box<str>, RandomState>,
+    notices: VecDeque<VehicleNotice>,
     rejected: RejectTally,
     server_error: Option<FeedEvent>,
 }
@@ -45,14 +51,21 @@ impl Pending {
             && !self.snapshot
             && self.fixes.is_empty()
             && self.removed.is_empty()
+            && self.notices.is_empty()
             && self.rejected.is_empty()
             && self.server_error.is_none()
     }
 }
 
 impl Outbox {
-    pub fn new(tx: Sender<FeedEvent>, waker: Waker, max_pending_vehicles: usize) -> Self {
+    pub fn new(
+        feed: FeedId,
+        tx: Sender<(FeedId, FeedEvent)>,
+        waker: Waker,
+        max_pending_vehicles: usize,
+    ) -> Self {
         Self {
+            feed,
             tx,
             waker,
             max_pending_vehicles,
@@ -74,7 +87,7 @@ impl Outbox {
     pub fn send(&mut self, event: FeedEvent) {
         self.flush();
         if self.pending.is_empty() && !self.tx.is_full() {
-            if self.tx.try_send(event).is_ok() {
+            if self.tx.try_send((self.feed, event)).is_ok() {
                 (self.waker)();
             }
             return;
@@ -93,7 +106,14 @@ impl Outbox {
             let Some(status) = self.pending.statuses.pop_front() else {
                 break;
             };
-            sent |= self.tx.try_send(status).is_ok();
+            match self.tx.try_send((self.feed, status)) {
+                Ok(()) => sent = true,
+                Err(e) => {
+                    // Another feed took the slot: keep it for the next flush.
+                    self.pending.statuses.push_front(e.into_inner().1);
+                    break;
+                }
+            }
         }
         if self.pending.statuses.is_empty() {
             sent |= self.flush_data();
@@ -127,13 +147,21 @@ impl Outbox {
                 } else {
                     FeedEvent::Positions(batch)
                 }
+            } else if !p.notices.is_empty() {
+                FeedEvent::Notices(p.notices.drain(..).collect())
             } else if !p.rejected.is_empty() {
                 FeedEvent::Rejected(Box::new(std::mem::take(&mut p.rejected)))
             } else {
                 break;
             };
-            // The feed thread is the only sender, so a free slot stays free until we use it.
-            sent |= self.tx.try_send(event).is_ok();
+            // Another feed may take the slot first: then this event waits for the next flush.
+            match self.tx.try_send((self.feed, event)) {
+                Ok(()) => sent = true,
+                Err(e) => {
+                    self.absorb(e.into_inner().1);
+                    break;
+                }
+            }
         }
         sent
     }
@@ -172,6 +200,18 @@ impl Outbox {
                     }
                 }
             }
+            FeedEvent::Notices(notices) => {
+                for notice in notices {
+                    if p.notices.len() >= MAX_PENDING_NOTICES {
+                        p.notices.pop_front();
+                        p.rejected.record(
+                            RejectReason::OverCapacity,
+                            "a vehicle notice dropped while the viewer is behind",
+                        );
+                    }
+                    p.notices.push_back(notice);
+                }
+            }
             FeedEvent::Rejected(tally) => p.rejected.merge(&tally),
             e @ FeedEvent::ServerError { .. } => p.server_error = Some(e),
         }
@@ -206,11 +246,7 @@ struct OwnedFix {
     ts: i64,
     heading: Option<f32>,
     speed: Option<f32>,
-    label: Option<Box<str>>,
-    kind: Option<Box<str>>,
-    status: Option<Box<str>>,
-    route: Option<Box<str>>,
-    attrs: Option<Box<str>>,
+    meta: OwnedMeta,
     received_ms: i64,
 }
 
@@ -222,11 +258,11 @@ impl OwnedFix {
             ts: f.ts,
             heading: f.heading,
             speed: f.speed,
-            label: f.label.map(Into::into),
-            kind: f.kind.map(Into::into),
-            status: f.status.map(Into::into),
-            route: f.route.map(Into::into),
-            attrs: f.attrs.map(Into::into),
+            meta: {
+                let mut meta = OwnedMeta::default();
+                meta.merge(&f.meta);
+                meta
+            },
             received_ms,
         }
     }
@@ -243,11 +279,7 @@ impl OwnedFix {
         self.ts = f.ts;
         self.heading = f.heading;
         self.speed = f.speed;
-        update_text(&mut self.label, f.label);
-        update_text(&mut self.kind, f.kind);
-        update_text(&mut self.status, f.status);
-        update_text(&mut self.route, f.route);
-        update_text(&mut self.attrs, f.attrs);
+        self.meta.merge(&f.meta);
         self.received_ms = received_ms;
     }
 
@@ -259,11 +291,7 @@ impl OwnedFix {
             ts: self.ts,
             heading: self.heading,
             speed: self.speed,
-            label: self.label.as_deref(),
-            kind: self.kind.as_deref(),
-            status: self.status.as_deref(),
-            route: self.route.as_deref(),
-            attrs: self.attrs.as_deref(),
+            meta: self.meta.as_ref(),
         }
     }
 }

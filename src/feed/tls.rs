@@ -1,5 +1,6 @@
-//! TLS for `wss://` feeds: rustls with the ring provider, the system's root certificates, and
-//! optionally a CA file of the user's (a company CA, or a test CA).
+//! TLS for `wss://` and `https://` feeds: rustls with the ring provider, the system's root
+//! certificates, and optionally a CA file of the user's (a company CA, or a test CA). The
+//! WebSocket connector and the HTTP client (Traccar's login) trust exactly the same roots.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,11 @@ pub fn install_crypto_provider() {
 
 /// A connector trusting the system roots and, when given, every certificate in `ca_file` (PEM).
 pub fn connector(ca_file: Option<&Path>) -> Result<Connector, String> {
+    Ok(Connector::Rustls(Arc::new(client_config(ca_file)?)))
+}
+
+/// The rustls configuration behind [`connector`].
+pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for cert in native.certs {
@@ -51,5 +57,5 @@ pub fn connector(ca_file: Option<&Path>) -> Result<Connector, String> {
     .map_err(|e| format!("TLS setup failed: {e}"))?
     .with_root_certificates(roots)
     .with_no_client_auth();
-    Ok(Connector::Rustls(Arc::new(config)))
+    Ok(config)
 }

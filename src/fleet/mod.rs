@@ -1,14 +1,17 @@
-//! The fleet model: every vehicle the feed has told us about, as plain data with methods.
+//! The fleet model: every vehicle the feeds have told us about, as plain data with methods.
 //!
-//! No I/O, no egui, no tokio: the UI applies [`FeedEvent`]s to it and draws what it holds, and
-//! tests drive it with ordinary values. Time is always passed in (`now_ms`, UTC ms) so that
-//! staleness and ordering are testable.
+//! No I/O, no egui, no tokio: the session applies feed events to it and the UI draws what it
+//! holds; tests drive it with ordinary values. Time is always passed in (`now_ms`, UTC ms) so
+//! that staleness and ordering are testable. A vehicle is `(feed, id)`: each feed has its own id
+//! space, and a feed's snapshot replaces that feed's vehicles only. Applying anything returns the
+//! [`Changes`] it made; connection state and refusal counts live in the session, per feed.
 //!
 //! Ids are interned: each known id maps to a slot, so an update of a known vehicle looks its id
 //! up by `&str` and allocates nothing.
 
+mod changes;
 mod evict;
-mod link;
+mod id;
 pub mod motion;
 mod query;
 mod vehicle;
@@ -21,11 +24,11 @@ use std::time::Duration;
 
 use foldhash::fast::RandomState;
 
-use crate::feed::FeedEvent;
-use crate::protocol::{FixBatch, FixRef, RejectReason, RejectTally};
+use crate::protocol::{FixBatch, FixRef, RejectReason};
 
-pub use link::Link;
-pub use query::{Counts, Staleness};
+pub use changes::{Applied, Changes};
+pub use id::{FeedId, VehicleId};
+pub use query::{Counts, Staleness, text_matches};
 pub use vehicle::{Fix, TrailPoint, Vehicle};
 
 /// Thresholds and bounds of the model.
@@ -37,7 +40,7 @@ pub struct FleetConfig {
     pub lost_after: Duration,
     /// Past positions kept per vehicle for its trail.
     pub trail_len: usize,
-    /// Most vehicles held; past it the stalest is evicted to make room.
+    /// Most vehicles held (all feeds together); past it the stalest is evicted to make room.
     pub max_vehicles: usize,
     /// How far ahead of our clock a fix may be stamped (device clocks drift a little; a fix
     /// from next week would pin the vehicle forever, since older fixes are refused).
@@ -57,11 +60,11 @@ impl Default for FleetConfig {
 }
 
 /// A vehicle's slot. Valid until that vehicle is removed; slots are reused afterwards, so keep
-/// ids, not keys, across frames.
+/// [`VehicleId`]s, not keys, across frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VehicleKey(pub u32);
 
-/// Running totals since the model was made.
+/// Running totals since the model was made, all feeds together.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FleetCounters {
     /// Fixes that moved a vehicle (or added one).
@@ -73,33 +76,23 @@ pub struct FleetCounters {
     pub removed: u64,
     /// Vehicles dropped to stay under the cap.
     pub evicted: u64,
-    /// Successful connections after the first.
-    pub reconnects: u64,
-    connects: u64,
 }
 
-/// What one fix did to the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    Added(VehicleKey),
-    Moved(VehicleKey),
-    Duplicate,
-    Refused(RejectReason),
-}
+type Index = HashMap<Box<str>, VehicleKey, RandomState>;
 
 #[derive(Debug, Clone)]
 pub struct Fleet {
     config: FleetConfig,
-    index: HashMap<Box<str>, VehicleKey, RandomState>,
+    /// Per feed, its ids.
+    index: HashMap<FeedId, Index, RandomState>,
+    len: usize,
     slots: Vec<Option<Vehicle>>,
     free: Vec<u32>,
     evict: evict::EvictQueue,
-    /// Bumped by each snapshot; vehicles it does not mention keep the old value and are swept.
+    /// Bumped by each snapshot; the feed's vehicles it does not mention keep the old value and
+    /// are swept.
     generation: u32,
-    rejected: RejectTally,
     counters: FleetCounters,
-    link: Link,
-    last_server_error: Option<(String, String)>,
     /// Bumped when a vehicle is added or removed, so views can cache lists of vehicles.
     membership: u64,
 }
@@ -115,14 +108,12 @@ impl Fleet {
         Self {
             config,
             index: HashMap::default(),
+            len: 0,
             slots: Vec::new(),
             free: Vec::new(),
             evict: evict::EvictQueue::default(),
             generation: 0,
-            rejected: RejectTally::default(),
             counters: FleetCounters::default(),
-            link: Link::default(),
-            last_server_error: None,
             membership: 0,
         }
     }
@@ -131,80 +122,96 @@ impl Fleet {
         &self.config
     }
 
-    /// Applies one event from the feed, at our clock `now_ms`.
-    pub fn apply(&mut self, event: &FeedEvent, now_ms: i64) {
-        match event {
-            FeedEvent::Connecting { url, attempt } => {
-                self.link = Link::Connecting {
-                    url: url.clone(),
-                    attempt: *attempt,
-                };
-            }
-            FeedEvent::Connected { url } => {
-                self.counters.connects += 1;
-                self.counters.reconnects = self.counters.connects.saturating_sub(1);
-                self.link = Link::Connected {
-                    url: url.clone(),
-                    since_ms: now_ms,
-                };
-            }
-            FeedEvent::Disconnected { reason, retry_in } => {
-                self.link = Link::Disconnected {
-                    reason: reason.clone(),
-                    retry_at_ms: retry_in.map(|d| now_ms + d.as_millis() as i64),
-                };
-            }
-            FeedEvent::Snapshot(batch) => self.apply_snapshot(batch, now_ms),
-            FeedEvent::Positions(batch) => self.apply_batch(batch, now_ms),
-            FeedEvent::Removed(ids) => {
-                for id in ids {
-                    self.remove(id);
-                }
-            }
-            FeedEvent::Rejected(tally) => self.rejected.merge(tally),
-            FeedEvent::ServerError { code, message } => {
-                self.last_server_error = Some((code.clone(), message.clone()));
-            }
-        }
+    /// Applies a batch of updates from `feed`.
+    pub fn apply_batch(&mut self, feed: FeedId, batch: &FixBatch, now_ms: i64) -> Changes {
+        let mut changes = Changes::default();
+        self.apply_into(feed, batch, now_ms, &mut changes);
+        changes
     }
 
-    /// Applies a batch of updates.
-    pub fn apply_batch(&mut self, batch: &FixBatch, now_ms: i64) {
+    fn apply_into(&mut self, feed: FeedId, batch: &FixBatch, now_ms: i64, changes: &mut Changes) {
         let received = if batch.received_ms > 0 {
             batch.received_ms
         } else {
             now_ms
         };
         for fix in batch.iter() {
-            self.apply_fix(&fix, now_ms, received);
+            self.apply_fix(feed, &fix, now_ms, received, changes);
         }
     }
 
-    /// Replaces the whole set with a snapshot: vehicles it lists are updated (never moved back
-    /// in time), vehicles it does not list are removed.
-    pub fn apply_snapshot(&mut self, batch: &FixBatch, now_ms: i64) {
+    /// Replaces `feed`'s vehicles with a snapshot: vehicles it lists are updated (never moved
+    /// back in time), the feed's vehicles it does not list are removed. Other feeds are untouched.
+    pub fn apply_snapshot(&mut self, feed: FeedId, batch: &FixBatch, now_ms: i64) -> Changes {
         self.generation = self.generation.wrapping_add(1);
         self.counters.snapshots += 1;
-        self.apply_batch(batch, now_ms);
+        let mut changes = Changes::default();
+        self.apply_into(feed, batch, now_ms, &mut changes);
         let generation = self.generation;
         let gone: Vec<Box<str>> = self
             .slots
             .iter()
             .flatten()
-            .filter(|v| v.seen_gen != generation)
+            .filter(|v| v.feed() == feed && v.seen_gen != generation)
             .map(|v| Box::from(v.id()))
             .collect();
         for id in gone {
-            self.remove(&id);
+            self.remove_into(feed, &id, &mut changes);
+        }
+        changes
+    }
+
+    /// Removes these vehicles of `feed`.
+    pub fn remove_ids<S: AsRef<str>>(&mut self, feed: FeedId, ids: &[S]) -> Changes {
+        let mut changes = Changes::default();
+        for id in ids {
+            self.remove_into(feed, id.as_ref(), &mut changes);
+        }
+        changes
+    }
+
+    /// Removes every vehicle of `feed` (the feed was removed, or is hidden from the model).
+    pub fn remove_feed(&mut self, feed: FeedId) -> Changes {
+        let ids: Vec<Box<str>> = self
+            .index
+            .get(&feed)
+            .map(|index| index.keys().cloned().collect())
+            .unwrap_or_default();
+        let changes = self.remove_ids(feed, &ids);
+        self.index.remove(&feed);
+        changes
+    }
+
+    fn remove_into(&mut self, feed: FeedId, id: &str, changes: &mut Changes) {
+        if self.drop_vehicle(feed, id) {
+            self.counters.removed += 1;
+            changes.removed.push(VehicleId::new(feed, id));
         }
     }
 
     /// Applies one fix, refusing one that is out of order, from the future, or over the cap.
-    pub fn apply_fix(&mut self, fix: &FixRef<'_>, now_ms: i64, received_ms: i64) -> Applied {
-        let outcome = self.place(fix, now_ms, received_ms);
+    pub fn apply_fix(
+        &mut self,
+        feed: FeedId,
+        fix: &FixRef<'_>,
+        now_ms: i64,
+        received_ms: i64,
+        changes: &mut Changes,
+    ) -> Applied {
+        let outcome = self.place(feed, fix, now_ms, received_ms, changes);
         match outcome {
-            Applied::Added(_) | Applied::Moved(_) => self.counters.applied += 1,
-            Applied::Duplicate => self.counters.duplicates += 1,
+            Applied::Added(key) => {
+                self.counters.applied += 1;
+                changes.added.push(key);
+            }
+            Applied::Moved(key) => {
+                self.counters.applied += 1;
+                changes.moved.push(key);
+            }
+            Applied::Duplicate => {
+                self.counters.duplicates += 1;
+                changes.duplicates += 1;
+            }
             Applied::Refused(reason) => {
                 let detail = match reason {
                     RejectReason::OutOfOrder => {
@@ -224,18 +231,25 @@ impl Fleet {
                         fix.id, self.config.max_vehicles
                     ),
                 };
-                self.rejected.record(reason, &detail);
+                changes.rejected.record(reason, &detail);
             }
         }
         outcome
     }
 
-    fn place(&mut self, fix: &FixRef<'_>, now_ms: i64, received_ms: i64) -> Applied {
+    fn place(
+        &mut self,
+        feed: FeedId,
+        fix: &FixRef<'_>,
+        now_ms: i64,
+        received_ms: i64,
+        changes: &mut Changes,
+    ) -> Applied {
         if fix.ts > now_ms.saturating_add(self.config.max_future.as_millis() as i64) {
             return Applied::Refused(RejectReason::FutureTimestamp);
         }
         let generation = self.generation;
-        if let Some(&key) = self.index.get(fix.id)
+        if let Some(key) = self.key_of(feed, fix.id)
             && let Some(v) = self.slots.get_mut(key.0 as usize).and_then(Option::as_mut)
         {
             v.seen_gen = generation;
@@ -243,32 +257,18 @@ impl Fleet {
                 v.advance(fix, received_ms, self.config.trail_len);
                 Applied::Moved(key)
             } else if fix.ts == v.fix.ts {
+                // The same fix again may say something new about the vehicle (a feed's device
+                // renamed, gone offline): take its descriptive fields.
+                v.take_meta(fix);
                 Applied::Duplicate
             } else {
                 Applied::Refused(RejectReason::OutOfOrder)
             };
         }
-        if self.index.len() >= self.config.max_vehicles {
-            match self.evict.stalest(&self.slots, self.config.max_vehicles) {
-                Some((key, ts)) if ts <= fix.ts => {
-                    if let Some(id) = self.vehicle(key).map(|v| Box::<str>::from(v.id())) {
-                        self.drop_vehicle(&id);
-                        self.counters.evicted += 1;
-                        // An eviction drops data the feed still considers live: count it as
-                        // refused input too, so `stats` shows the cap being hit.
-                        self.rejected.record(
-                            RejectReason::OverCapacity,
-                            &format!(
-                                "vehicle {id:?} evicted to stay under the cap of {} vehicles",
-                                self.config.max_vehicles
-                            ),
-                        );
-                    }
-                }
-                _ => return Applied::Refused(RejectReason::OverCapacity),
-            }
+        if self.len >= self.config.max_vehicles && !self.evict_for(fix, changes) {
+            return Applied::Refused(RejectReason::OverCapacity);
         }
-        let vehicle = Vehicle::new(fix, received_ms, generation);
+        let vehicle = Vehicle::new(feed, fix, received_ms, generation);
         let key = match self.free.pop() {
             Some(k) => {
                 self.slots[k as usize] = Some(vehicle);
@@ -279,34 +279,62 @@ impl Fleet {
                 VehicleKey((self.slots.len() - 1) as u32)
             }
         };
-        self.index.insert(fix.id.into(), key);
+        self.index
+            .entry(feed)
+            .or_default()
+            .insert(fix.id.into(), key);
+        self.len += 1;
         self.membership += 1;
         Applied::Added(key)
     }
 
-    /// Drops a vehicle; returns whether it was held.
-    pub fn remove(&mut self, id: &str) -> bool {
-        let held = self.drop_vehicle(id);
-        if held {
-            self.counters.removed += 1;
+    /// Makes room for `fix` by evicting the stalest vehicle, if it is older; false if not.
+    fn evict_for(&mut self, fix: &FixRef<'_>, changes: &mut Changes) -> bool {
+        let Some((key, ts)) = self.evict.stalest(&self.slots, self.config.max_vehicles) else {
+            return false;
+        };
+        if ts > fix.ts {
+            return false;
         }
-        held
+        let Some(gone) = self.vehicle(key).map(|v| VehicleId::new(v.feed(), v.id())) else {
+            return false;
+        };
+        self.drop_vehicle(gone.feed, &gone.id);
+        self.counters.evicted += 1;
+        changes.evicted += 1;
+        // An eviction drops data the feed still considers live: count it as refused input too,
+        // so `stats` shows the cap being hit.
+        changes.rejected.record(
+            RejectReason::OverCapacity,
+            &format!(
+                "vehicle {:?} evicted to stay under the cap of {} vehicles",
+                gone.id, self.config.max_vehicles
+            ),
+        );
+        changes.removed.push(gone);
+        true
     }
 
-    fn drop_vehicle(&mut self, id: &str) -> bool {
-        let Some(key) = self.index.remove(id) else {
+    fn drop_vehicle(&mut self, feed: FeedId, id: &str) -> bool {
+        let Some(key) = self.index.get_mut(&feed).and_then(|index| index.remove(id)) else {
             return false;
         };
         if let Some(slot) = self.slots.get_mut(key.0 as usize) {
             *slot = None;
             self.free.push(key.0);
         }
+        self.len -= 1;
         self.membership += 1;
         true
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.len
+    }
+
+    /// Vehicles held from `feed`.
+    pub fn len_of(&self, feed: FeedId) -> usize {
+        self.index.get(&feed).map_or(0, HashMap::len)
     }
 
     /// Changes whenever a vehicle is added or removed.
@@ -315,15 +343,20 @@ impl Fleet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.len == 0
     }
 
-    pub fn get(&self, id: &str) -> Option<&Vehicle> {
-        self.key_of(id).and_then(|k| self.vehicle(k))
+    pub fn get(&self, feed: FeedId, id: &str) -> Option<&Vehicle> {
+        self.key_of(feed, id).and_then(|k| self.vehicle(k))
     }
 
-    pub fn key_of(&self, id: &str) -> Option<VehicleKey> {
-        self.index.get(id).copied()
+    /// The vehicle named by `id`, if it is still held.
+    pub fn find(&self, id: &VehicleId) -> Option<&Vehicle> {
+        self.get(id.feed, &id.id)
+    }
+
+    pub fn key_of(&self, feed: FeedId, id: &str) -> Option<VehicleKey> {
+        self.index.get(&feed)?.get(id).copied()
     }
 
     pub fn vehicle(&self, key: VehicleKey) -> Option<&Vehicle> {
@@ -338,30 +371,20 @@ impl Fleet {
             .filter_map(|(i, v)| v.as_ref().map(|v| (VehicleKey(i as u32), v)))
     }
 
-    /// Input refused so far, by reason: the feed's decode refusals and the model's own.
-    pub fn rejected(&self) -> &RejectTally {
-        &self.rejected
-    }
-
     pub fn counters(&self) -> FleetCounters {
         self.counters
     }
 
-    pub fn link(&self) -> &Link {
-        &self.link
-    }
-
-    /// The last `error` the server sent, as (code, message).
-    pub fn last_server_error(&self) -> Option<(&str, &str)> {
-        self.last_server_error
-            .as_ref()
-            .map(|(c, m)| (c.as_str(), m.as_str()))
-    }
-
     /// Heap bytes held by the model (index, slots, vehicles' own strings and trails).
     pub fn heap_bytes(&self) -> usize {
-        let index = self.index.capacity() * (std::mem::size_of::<(Box<str>, VehicleKey)>() + 1)
-            + self.index.keys().map(|k| k.len()).sum::<usize>();
+        let index: usize = self
+            .index
+            .values()
+            .map(|index| {
+                index.capacity() * (std::mem::size_of::<(Box<str>, VehicleKey)>() + 1)
+                    + index.keys().map(|k| k.len()).sum::<usize>()
+            })
+            .sum();
         let slots = self.slots.capacity() * std::mem::size_of::<Option<Vehicle>>();
         let vehicles: usize = self.slots.iter().flatten().map(Vehicle::heap_bytes).sum();
         index + slots + vehicles + self.free.capacity() * 4 + self.evict.heap_bytes()

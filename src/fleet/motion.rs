@@ -88,8 +88,7 @@ impl Vehicle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feed::FeedEvent;
-    use crate::fleet::Fleet;
+    use crate::fleet::{FeedId, Fleet};
     use crate::protocol::{FixBatch, Position};
 
     const T0: i64 = 1_764_000_000_000;
@@ -97,7 +96,7 @@ mod tests {
     fn apply(fleet: &mut Fleet, p: Position, received: i64) {
         let mut b = FixBatch::from_positions(&[p]);
         b.received_ms = received;
-        fleet.apply(&FeedEvent::Positions(b), received);
+        fleet.apply_batch(FeedId(0), &b, received);
     }
 
     fn moving(lat: f64, ts: i64, speed: f32) -> Position {
@@ -112,7 +111,7 @@ mod tests {
         let mut fleet = Fleet::default();
         apply(&mut fleet, moving(0.0, T0, 10.0), T0);
         apply(&mut fleet, moving(0.001, T0 + 2000, 10.0), T0 + 2000);
-        let v = fleet.get("a").expect("a");
+        let v = fleet.get(FeedId(0), "a").expect("a");
         assert_eq!(v.display_position(T0 + 2000), (0.0, 0.0));
         let (mid, _) = v.display_position(T0 + 3000);
         assert!((mid - 0.0005).abs() < 1e-12, "{mid}");
@@ -125,12 +124,18 @@ mod tests {
         let mut fleet = Fleet::default();
         apply(&mut fleet, moving(0.0, T0, 10.0), T0);
         apply(&mut fleet, moving(0.001, T0 + 2000, 10.0), T0 + 2000);
-        let before = fleet.get("a").expect("a").display_position(T0 + 2500);
+        let before = fleet
+            .get(FeedId(0), "a")
+            .expect("a")
+            .display_position(T0 + 2500);
         apply(&mut fleet, moving(0.002, T0 + 2500, 10.0), T0 + 2500);
-        let after = fleet.get("a").expect("a").display_position(T0 + 2500);
+        let after = fleet
+            .get(FeedId(0), "a")
+            .expect("a")
+            .display_position(T0 + 2500);
         assert_eq!(before, after);
         // ... and glides on, monotonically, to the newest fix.
-        let v = fleet.get("a").expect("a");
+        let v = fleet.get(FeedId(0), "a").expect("a");
         let mut last = after.0;
         for t in (T0 + 2500..=T0 + 3000).step_by(50) {
             let (lat, _) = v.display_position(t);
@@ -145,7 +150,7 @@ mod tests {
         let mut fleet = Fleet::default();
         apply(&mut fleet, moving(0.0, T0, 10.0), T0);
         apply(&mut fleet, moving(0.001, T0 + 4000, 10.0), T0 + 4000);
-        let v = fleet.get("a").expect("a");
+        let v = fleet.get(FeedId(0), "a").expect("a");
         // The glide ends at T0 + 8000; one second later it is 10 m further north.
         let (lat, _) = v.display_position(T0 + 9000);
         let metres = (lat - 0.001).to_radians() * EARTH_RADIUS_M;
@@ -162,7 +167,7 @@ mod tests {
         let mut fleet = Fleet::default();
         apply(&mut fleet, moving(0.0, T0, 0.0), T0);
         apply(&mut fleet, moving(0.0, T0 + 2000, 0.0), T0 + 2000);
-        let v = fleet.get("a").expect("a");
+        let v = fleet.get(FeedId(0), "a").expect("a");
         assert!(!v.is_moving());
         assert!(!v.is_animating(T0 + 2100));
         assert_eq!(v.display_position(T0 + 9000), (0.0, 0.0));
@@ -172,7 +177,7 @@ mod tests {
     fn a_first_fix_is_drawn_where_it_is() {
         let mut fleet = Fleet::default();
         apply(&mut fleet, moving(0.5, T0, 10.0), T0);
-        let v = fleet.get("a").expect("a");
+        let v = fleet.get(FeedId(0), "a").expect("a");
         assert_eq!(v.display_position(T0), (0.5, 0.0));
     }
 

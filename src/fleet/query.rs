@@ -1,6 +1,6 @@
 //! Questions the UI and `stats` ask of the model: staleness, counts, search, area.
 
-use super::{Fleet, Vehicle, VehicleKey};
+use super::{FeedId, Fleet, Vehicle, VehicleKey};
 use crate::protocol::BBox;
 
 /// How fresh a vehicle's newest fix is.
@@ -39,8 +39,17 @@ impl Fleet {
     }
 
     pub fn counts(&self, now_ms: i64) -> Counts {
+        self.counts_where(now_ms, |_| true)
+    }
+
+    /// Counts of the vehicles of one feed.
+    pub fn counts_of(&self, feed: FeedId, now_ms: i64) -> Counts {
+        self.counts_where(now_ms, |v| v.feed() == feed)
+    }
+
+    fn counts_where(&self, now_ms: i64, keep: impl Fn(&Vehicle) -> bool) -> Counts {
         let mut counts = Counts::default();
-        for (_, v) in self.iter() {
+        for (_, v) in self.iter().filter(|(_, v)| keep(v)) {
             counts.total += 1;
             match self.staleness(v, now_ms) {
                 Staleness::Live => counts.live += 1,
@@ -51,15 +60,18 @@ impl Fleet {
         counts
     }
 
-    /// Vehicles whose id, label, kind or route contains `query`, ignoring case. An empty or
-    /// blank query matches every vehicle.
+    /// Vehicles whose id, label, kind or route contains `query`, ignoring case, or whose feed
+    /// is one of `feeds_named` (the feeds whose name matched). An empty or blank query matches
+    /// every vehicle.
     pub fn search<'a>(
         &'a self,
         query: &str,
+        feeds_named: &'a [FeedId],
     ) -> impl Iterator<Item = (VehicleKey, &'a Vehicle)> + 'a {
         let needle = Needle::new(query);
         self.iter().filter(move |(_, v)| {
             needle.is_empty()
+                || feeds_named.contains(&v.feed())
                 || needle.found_in(v.id())
                 || v.label().is_some_and(|s| needle.found_in(s))
                 || v.kind().is_some_and(|s| needle.found_in(s))
@@ -72,6 +84,12 @@ impl Fleet {
         self.iter()
             .filter(move |(_, v)| bbox.contains(v.fix.lat, v.fix.lon))
     }
+}
+
+/// Whether `haystack` contains `query`, ignoring case (a blank query matches nothing here).
+pub fn text_matches(haystack: &str, query: &str) -> bool {
+    let needle = Needle::new(query);
+    !needle.is_empty() && needle.found_in(haystack)
 }
 
 /// A lower-cased search string, matched without allocating when it is ASCII.

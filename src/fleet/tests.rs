@@ -13,23 +13,26 @@ fn batch(positions: &[Position]) -> FixBatch {
     FixBatch::from_positions(positions)
 }
 
-fn positions(fleet: &mut Fleet, list: &[Position], now: i64) {
-    fleet.apply(&FeedEvent::Positions(batch(list)), now);
+const F: FeedId = FeedId(0);
+
+fn positions(fleet: &mut Fleet, list: &[Position], now: i64) -> Changes {
+    fleet.apply_batch(F, &batch(list), now)
 }
 
 #[test]
 fn a_snapshot_then_updates_give_each_vehicle_its_newest_fix() {
     let mut fleet = Fleet::default();
-    fleet.apply(
-        &FeedEvent::Snapshot(batch(&[fix("a", 1.0, 1.0, T0), fix("b", 2.0, 2.0, T0)])),
+    fleet.apply_snapshot(
+        F,
+        &batch(&[fix("a", 1.0, 1.0, T0), fix("b", 2.0, 2.0, T0)]),
         T0,
     );
     positions(&mut fleet, &[fix("a", 1.1, 1.0, T0 + 1000)], T0 + 1000);
     assert_eq!(fleet.len(), 2);
-    let a = fleet.get("a").expect("a");
+    let a = fleet.get(F, "a").expect("a");
     assert_eq!((a.fix.lat, a.fix.ts), (1.1, T0 + 1000));
     assert_eq!(a.prev.map(|p| p.lat), Some(1.0));
-    assert_eq!(fleet.get("b").map(|b| b.fix.lat), Some(2.0));
+    assert_eq!(fleet.get(F, "b").map(|b| b.fix.lat), Some(2.0));
     assert_eq!(fleet.counters().applied, 3);
 }
 
@@ -37,29 +40,37 @@ fn a_snapshot_then_updates_give_each_vehicle_its_newest_fix() {
 fn a_fix_older_than_the_last_is_ignored() {
     let mut fleet = Fleet::default();
     positions(&mut fleet, &[fix("a", 1.0, 1.0, T0 + 5000)], T0 + 5000);
-    positions(&mut fleet, &[fix("a", 9.0, 9.0, T0)], T0 + 6000);
-    let a = fleet.get("a").expect("a");
+    let changes = positions(&mut fleet, &[fix("a", 9.0, 9.0, T0)], T0 + 6000);
+    let a = fleet.get(F, "a").expect("a");
     assert_eq!((a.fix.lat, a.fix.ts), (1.0, T0 + 5000));
     assert_eq!(a.trail().len(), 0);
-    assert_eq!(fleet.rejected().count(RejectReason::OutOfOrder), 1);
+    assert_eq!(changes.rejected.count(RejectReason::OutOfOrder), 1);
 }
 
 #[test]
 fn a_fix_repeating_the_held_time_is_a_duplicate_not_an_error() {
     let mut fleet = Fleet::default();
     positions(&mut fleet, &[fix("a", 1.0, 1.0, T0)], T0);
-    positions(&mut fleet, &[fix("a", 1.0, 1.0, T0)], T0);
+    let mut again = fix("a", 1.0, 1.0, T0);
+    again.status = Some("offline".into());
+    let changes = positions(&mut fleet, &[again], T0);
     assert_eq!(fleet.counters().duplicates, 1);
-    assert!(fleet.rejected().is_empty());
+    assert_eq!(changes.duplicates, 1);
+    assert!(changes.rejected.is_empty());
+    assert_eq!(
+        fleet.get(F, "a").and_then(|a| a.status()),
+        Some("offline"),
+        "a repeated fix still brings its descriptive fields"
+    );
 }
 
 #[test]
 fn a_fix_far_in_the_future_is_refused() {
     let mut fleet = Fleet::default();
     let week = 7 * 24 * 3600 * 1000;
-    positions(&mut fleet, &[fix("a", 1.0, 1.0, T0 + week)], T0);
+    let changes = positions(&mut fleet, &[fix("a", 1.0, 1.0, T0 + week)], T0);
     assert!(fleet.is_empty());
-    assert_eq!(fleet.rejected().count(RejectReason::FutureTimestamp), 1);
+    assert_eq!(changes.rejected.count(RejectReason::FutureTimestamp), 1);
     // A little drift is tolerated.
     positions(&mut fleet, &[fix("a", 1.0, 1.0, T0 + 10_000)], T0);
     assert_eq!(fleet.len(), 1);
@@ -73,14 +84,16 @@ fn a_snapshot_replaces_the_set_without_moving_anything_back_in_time() {
         &[fix("a", 1.0, 1.0, T0 + 2000), fix("gone", 0.0, 0.0, T0)],
         T0 + 2000,
     );
-    fleet.apply(
-        &FeedEvent::Snapshot(batch(&[fix("a", 5.0, 5.0, T0), fix("new", 3.0, 3.0, T0)])),
+    let changes = fleet.apply_snapshot(
+        F,
+        &batch(&[fix("a", 5.0, 5.0, T0), fix("new", 3.0, 3.0, T0)]),
         T0 + 3000,
     );
+    assert_eq!(changes.removed, [VehicleId::new(F, "gone")]);
     let mut ids: Vec<_> = fleet.iter().map(|(_, v)| v.id().to_owned()).collect();
     ids.sort();
     assert_eq!(ids, vec!["a", "new"]);
-    assert_eq!(fleet.get("a").map(|a| a.fix.lat), Some(1.0));
+    assert_eq!(fleet.get(F, "a").map(|a| a.fix.lat), Some(1.0));
     assert_eq!(fleet.counters().removed, 1);
 }
 
@@ -92,13 +105,14 @@ fn removing_a_vehicle_frees_its_id_and_slot() {
         &[fix("a", 1.0, 1.0, T0), fix("b", 1.0, 1.0, T0)],
         T0,
     );
-    let key_a = fleet.key_of("a").expect("a");
-    fleet.apply(&FeedEvent::Removed(vec!["a".into(), "unknown".into()]), T0);
-    assert!(fleet.get("a").is_none());
+    let key_a = fleet.key_of(F, "a").expect("a");
+    let changes = fleet.remove_ids(F, &["a", "unknown"]);
+    assert_eq!(changes.removed, [VehicleId::new(F, "a")]);
+    assert!(fleet.get(F, "a").is_none());
     assert_eq!(fleet.len(), 1);
     assert_eq!(fleet.counters().removed, 1);
     positions(&mut fleet, &[fix("c", 1.0, 1.0, T0)], T0);
-    assert_eq!(fleet.key_of("c"), Some(key_a));
+    assert_eq!(fleet.key_of(F, "c"), Some(key_a));
 }
 
 #[test]
@@ -116,17 +130,18 @@ fn over_the_cap_the_stalest_vehicle_is_evicted_and_counted() {
         ],
         T0 + 100,
     );
-    positions(&mut fleet, &[fix("fourth", 0.0, 0.0, T0 + 30)], T0 + 100);
+    let changes = positions(&mut fleet, &[fix("fourth", 0.0, 0.0, T0 + 30)], T0 + 100);
     assert_eq!(fleet.len(), 3);
-    assert!(fleet.get("oldest").is_none());
-    assert!(fleet.get("fourth").is_some());
+    assert!(fleet.get(F, "oldest").is_none());
+    assert!(fleet.get(F, "fourth").is_some());
     assert_eq!(fleet.counters().evicted, 1);
-    assert_eq!(fleet.rejected().count(RejectReason::OverCapacity), 1);
+    assert_eq!((changes.evicted, changes.removed.len()), (1, 1));
+    assert_eq!(changes.rejected.count(RejectReason::OverCapacity), 1);
     // A newcomer staler than everything held is the one refused.
-    positions(&mut fleet, &[fix("ancient", 0.0, 0.0, T0 - 1000)], T0 + 100);
-    assert!(fleet.get("ancient").is_none());
+    let changes = positions(&mut fleet, &[fix("ancient", 0.0, 0.0, T0 - 1000)], T0 + 100);
+    assert!(fleet.get(F, "ancient").is_none());
     assert_eq!(fleet.len(), 3);
-    assert_eq!(fleet.rejected().count(RejectReason::OverCapacity), 2);
+    assert_eq!(changes.rejected.count(RejectReason::OverCapacity), 1);
 }
 
 #[test]
@@ -140,12 +155,12 @@ fn eviction_skips_candidates_that_moved_since_they_were_picked() {
         .collect();
     positions(&mut fleet, &first, T0 + 100);
     positions(&mut fleet, &[fix("x0", 0.0, 0.0, T0 + 50)], T0 + 100);
-    assert!(fleet.get("v0").is_none());
+    assert!(fleet.get(F, "v0").is_none());
     // v1 is the next stalest in the queue; it moves, so v2 goes instead.
     positions(&mut fleet, &[fix("v1", 0.0, 0.0, T0 + 60)], T0 + 100);
     positions(&mut fleet, &[fix("x1", 0.0, 0.0, T0 + 61)], T0 + 100);
-    assert!(fleet.get("v1").is_some());
-    assert!(fleet.get("v2").is_none());
+    assert!(fleet.get(F, "v1").is_some());
+    assert!(fleet.get(F, "v2").is_none());
     assert_eq!(fleet.len(), 20);
 }
 
@@ -183,7 +198,7 @@ fn staleness_follows_the_configured_thresholds() {
         ],
         T0,
     );
-    let class = |id: &str| fleet.staleness(fleet.get(id).expect(id), T0);
+    let class = |id: &str| fleet.staleness(fleet.get(F, id).expect(id), T0);
     assert_eq!(class("live"), Staleness::Live);
     assert_eq!(class("stale"), Staleness::Stale);
     assert_eq!(class("lost"), Staleness::Lost);
@@ -208,7 +223,7 @@ fn the_trail_keeps_only_the_configured_number_of_points() {
     for i in 0..10 {
         positions(&mut fleet, &[fix("a", i as f64, 0.0, T0 + i)], T0 + 10);
     }
-    let a = fleet.get("a").expect("a");
+    let a = fleet.get(F, "a").expect("a");
     let lats: Vec<f32> = a.trail().map(|p| p.lat).collect();
     assert_eq!(lats, vec![6.0, 7.0, 8.0]);
     assert_eq!(a.fix.lat, 9.0);
@@ -218,9 +233,9 @@ fn the_trail_keeps_only_the_configured_number_of_points() {
 fn a_heading_is_derived_from_the_move_when_none_is_sent_and_kept_when_stopped() {
     let mut fleet = Fleet::default();
     positions(&mut fleet, &[fix("a", 0.0, 0.0, T0)], T0);
-    assert_eq!(fleet.get("a").and_then(|a| a.heading), None);
+    assert_eq!(fleet.get(F, "a").and_then(|a| a.heading), None);
     positions(&mut fleet, &[fix("a", 0.0, 0.001, T0 + 1000)], T0 + 1000);
-    let h = fleet.get("a").and_then(|a| a.heading).expect("derived");
+    let h = fleet.get(F, "a").and_then(|a| a.heading).expect("derived");
     assert!((h - 90.0).abs() < 0.01, "{h}");
     // Standing still (a metre of GPS noise) keeps the heading.
     positions(
@@ -228,13 +243,13 @@ fn a_heading_is_derived_from_the_move_when_none_is_sent_and_kept_when_stopped() 
         &[fix("a", 0.000_005, 0.001, T0 + 2000)],
         T0 + 2000,
     );
-    let h = fleet.get("a").and_then(|a| a.heading).expect("kept");
+    let h = fleet.get(F, "a").and_then(|a| a.heading).expect("kept");
     assert!((h - 90.0).abs() < 0.01, "{h}");
     // A reported heading wins.
     let mut p = fix("a", 0.001, 0.001, T0 + 3000);
     p.heading = Some(10.0);
     positions(&mut fleet, &[p], T0 + 3000);
-    assert_eq!(fleet.get("a").and_then(|a| a.heading), Some(10.0));
+    assert_eq!(fleet.get(F, "a").and_then(|a| a.heading), Some(10.0));
 }
 
 #[test]
@@ -248,7 +263,7 @@ fn descriptive_fields_persist_when_an_update_leaves_them_out() {
     let mut q = fix("a", 0.0, 0.0, T0 + 1);
     q.status = Some("depot".into());
     positions(&mut fleet, &[q], T0 + 1);
-    let a = fleet.get("a").expect("a");
+    let a = fleet.get(F, "a").expect("a");
     assert_eq!(a.label(), Some("Bus 7"));
     assert_eq!(a.kind(), Some("bus"));
     assert_eq!(a.route(), Some("110"));
@@ -269,7 +284,10 @@ fn search_matches_id_label_kind_and_route_ignoring_case() {
     cafe.kind = Some("van".into());
     positions(&mut fleet, &[bus, truck, cafe], T0);
     let found = |q: &str| {
-        let mut ids: Vec<String> = fleet.search(q).map(|(_, v)| v.id().to_owned()).collect();
+        let mut ids: Vec<String> = fleet
+            .search(q, &[])
+            .map(|(_, v)| v.id().to_owned())
+            .collect();
         ids.sort();
         ids
     };
@@ -308,48 +326,6 @@ fn a_bbox_query_returns_only_vehicles_inside_it() {
         inside(BBox::from([170.0, -20.0, -170.0, -10.0])),
         vec!["fiji", "samoa"]
     );
-}
-
-#[test]
-fn connection_events_drive_the_link_and_count_reconnects() {
-    let mut fleet = Fleet::default();
-    let url = "ws://127.0.0.1:1/feed".to_owned();
-    fleet.apply(
-        &FeedEvent::Connecting {
-            url: url.clone(),
-            attempt: 1,
-        },
-        T0,
-    );
-    assert_eq!(
-        fleet.link().describe(T0),
-        "connecting to ws://127.0.0.1:1/feed"
-    );
-    fleet.apply(&FeedEvent::Connected { url: url.clone() }, T0);
-    assert!(fleet.link().is_connected());
-    fleet.apply(
-        &FeedEvent::Disconnected {
-            reason: "connection reset".into(),
-            retry_in: Some(Duration::from_secs(2)),
-        },
-        T0,
-    );
-    assert_eq!(
-        fleet.link().describe(T0),
-        "reconnecting in 2 s: connection reset"
-    );
-    fleet.apply(&FeedEvent::Connected { url }, T0 + 2000);
-    assert_eq!(fleet.counters().reconnects, 1);
-}
-
-#[test]
-fn refusals_reported_by_the_feed_are_added_to_the_models_own() {
-    let mut fleet = Fleet::default();
-    let mut tally = RejectTally::default();
-    tally.record_n(RejectReason::MalformedJson, 3, "not JSON");
-    fleet.apply(&FeedEvent::Rejected(Box::new(tally.clone())), T0);
-    fleet.apply(&FeedEvent::Rejected(Box::new(tally)), T0);
-    assert_eq!(fleet.rejected().count(RejectReason::MalformedJson), 6);
 }
 
 #[test]

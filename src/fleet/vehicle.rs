@@ -2,8 +2,9 @@
 
 use std::collections::VecDeque;
 
+use super::{FeedId, VehicleId};
 use crate::geo;
-use crate::protocol::{FixRef, update_text};
+use crate::protocol::{FixRef, OwnedMeta};
 
 /// Moves shorter than this between fixes are GPS noise, too short to derive a heading from.
 const MIN_MOVE_FOR_HEADING_M: f64 = 3.0;
@@ -44,6 +45,7 @@ pub struct TrailPoint {
 
 #[derive(Debug, Clone)]
 pub struct Vehicle {
+    feed: FeedId,
     id: Box<str>,
     /// The newest fix; never replaced by an older one.
     pub fix: Fix,
@@ -58,11 +60,7 @@ pub struct Vehicle {
     pub(crate) glide_from: (f64, f64),
     /// How long the glide to the newest fix lasts, ms (0: no glide, drawn at the fix).
     pub(crate) glide_ms: i64,
-    label: Option<Box<str>>,
-    kind: Option<Box<str>>,
-    status: Option<Box<str>>,
-    route: Option<Box<str>>,
-    attrs: Option<Box<str>>,
+    meta: OwnedMeta,
     /// Older fixes, oldest first, at most the configured length. Allocated on the second fix,
     /// so vehicles seen once cost nothing here.
     trail: VecDeque<TrailPoint>,
@@ -71,8 +69,9 @@ pub struct Vehicle {
 }
 
 impl Vehicle {
-    pub(crate) fn new(fix: &FixRef<'_>, received_ms: i64, seen_gen: u32) -> Self {
+    pub(crate) fn new(feed: FeedId, fix: &FixRef<'_>, received_ms: i64, seen_gen: u32) -> Self {
         let mut v = Self {
+            feed,
             id: fix.id.into(),
             fix: Fix::from_ref(fix),
             prev: None,
@@ -80,15 +79,11 @@ impl Vehicle {
             received_ms,
             glide_from: (fix.lat, fix.lon),
             glide_ms: 0,
-            label: None,
-            kind: None,
-            status: None,
-            route: None,
-            attrs: None,
+            meta: OwnedMeta::default(),
             trail: VecDeque::new(),
             seen_gen,
         };
-        v.update_meta(fix);
+        v.meta.merge(&fix.meta);
         v
     }
 
@@ -121,25 +116,37 @@ impl Vehicle {
         self.prev = Some(old);
         self.fix = new;
         self.received_ms = received_ms;
-        self.update_meta(fix);
+        // A field the fix leaves out keeps its value (many feeds send the label only now and then).
+        self.meta.merge(&fix.meta);
     }
 
-    /// Copies the descriptive fields a fix carries; a field the fix leaves out keeps its value
-    /// (many feeds send the label only now and then). Allocates only when a value changes.
-    fn update_meta(&mut self, fix: &FixRef<'_>) {
-        update_text(&mut self.label, fix.label);
-        update_text(&mut self.kind, fix.kind);
-        update_text(&mut self.status, fix.status);
-        update_text(&mut self.route, fix.route);
-        update_text(&mut self.attrs, fix.attrs);
+    /// Takes the descriptive fields `fix` carries; a field it leaves out keeps its value.
+    pub(crate) fn take_meta(&mut self, fix: &FixRef<'_>) {
+        self.meta.merge(&fix.meta);
     }
 
+    /// The id its feed gives it (unique within that feed only).
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The feed it comes from.
+    pub fn feed(&self) -> FeedId {
+        self.feed
+    }
+
+    /// Its identity across feeds.
+    pub fn vehicle_id(&self) -> VehicleId {
+        VehicleId::new(self.feed, &*self.id)
+    }
+
+    /// Whether this is the vehicle `id` names.
+    pub fn is(&self, id: &VehicleId) -> bool {
+        self.feed == id.feed && *self.id == *id.id
+    }
+
     pub fn label(&self) -> Option<&str> {
-        self.label.as_deref()
+        self.meta.label.as_deref()
     }
 
     /// The label when there is one, else the id: what a list row shows.
@@ -148,20 +155,20 @@ impl Vehicle {
     }
 
     pub fn kind(&self) -> Option<&str> {
-        self.kind.as_deref()
+        self.meta.kind.as_deref()
     }
 
     pub fn status(&self) -> Option<&str> {
-        self.status.as_deref()
+        self.meta.status.as_deref()
     }
 
     pub fn route(&self) -> Option<&str> {
-        self.route.as_deref()
+        self.meta.route.as_deref()
     }
 
     /// The raw JSON object of free attributes.
     pub fn attrs(&self) -> Option<&str> {
-        self.attrs.as_deref()
+        self.meta.attrs.as_deref()
     }
 
     /// Past positions, oldest first (the current fix is not included).
@@ -171,13 +178,8 @@ impl Vehicle {
 
     /// Heap bytes this vehicle holds beyond its struct, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        let text = |s: &Option<Box<str>>| s.as_ref().map_or(0, |s| s.len());
         self.id.len()
-            + text(&self.label)
-            + text(&self.kind)
-            + text(&self.status)
-            + text(&self.route)
-            + text(&self.attrs)
+            + self.meta.text_bytes()
             + self.trail.capacity() * std::mem::size_of::<TrailPoint>()
     }
 }

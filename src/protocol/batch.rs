@@ -3,17 +3,8 @@
 //! Decoding a `positions` frame therefore costs two allocations however many fixes it carries,
 //! and the batch can cross to the UI thread as plain owned data.
 
+use super::meta::{Meta, MetaRef};
 use super::wire::Position;
-
-/// The protocol's rule for descriptive fields (`label`, `kind`, `status`, `route`, `attrs`): a
-/// value sent replaces the one held; a field left out keeps it. Allocates only on a change.
-pub fn update_text(held: &mut Option<Box<str>>, sent: Option<&str>) {
-    if let Some(v) = sent
-        && held.as_deref() != Some(v)
-    {
-        *held = Some(v.into());
-    }
-}
 
 /// A byte range in a batch's arena. u32 is enough: frames are capped far below 4 GiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +21,7 @@ struct RawFix {
     ts: i64,
     heading: Option<f32>,
     speed: Option<f32>,
-    label: Option<Span>,
-    kind: Option<Span>,
-    status: Option<Span>,
-    route: Option<Span>,
-    attrs: Option<Span>,
+    meta: Meta<Span>,
 }
 
 /// One fix borrowed from a [`FixBatch`]; the fields mean what [`Position`]'s do, `attrs` is the
@@ -47,11 +34,7 @@ pub struct FixRef<'a> {
     pub ts: i64,
     pub heading: Option<f32>,
     pub speed: Option<f32>,
-    pub label: Option<&'a str>,
-    pub kind: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub route: Option<&'a str>,
-    pub attrs: Option<&'a str>,
+    pub meta: MetaRef<'a>,
 }
 
 impl<'a> FixRef<'a> {
@@ -64,11 +47,7 @@ impl<'a> FixRef<'a> {
             ts,
             heading: None,
             speed: None,
-            label: None,
-            kind: None,
-            status: None,
-            route: None,
-            attrs: None,
+            meta: Meta::default(),
         }
     }
 }
@@ -113,11 +92,14 @@ impl FixBatch {
     /// Appends a copy of `fix`; the caller has validated it.
     pub fn push(&mut self, fix: &FixRef<'_>) {
         let id = self.store(fix.id);
-        let label = fix.label.map(|s| self.store(s));
-        let kind = fix.kind.map(|s| self.store(s));
-        let status = fix.status.map(|s| self.store(s));
-        let route = fix.route.map(|s| self.store(s));
-        let attrs = fix.attrs.map(|s| self.store(s));
+        let m = &fix.meta;
+        let meta = Meta {
+            label: m.label.map(|s| self.store(s)),
+            kind: m.kind.map(|s| self.store(s)),
+            status: m.status.map(|s| self.store(s)),
+            route: m.route.map(|s| self.store(s)),
+            attrs: m.attrs.map(|s| self.store(s)),
+        };
         self.fixes.push(RawFix {
             id,
             lat: fix.lat,
@@ -125,11 +107,7 @@ impl FixBatch {
             ts: fix.ts,
             heading: fix.heading,
             speed: fix.speed,
-            label,
-            kind,
-            status,
-            route,
-            attrs,
+            meta,
         });
     }
 
@@ -165,11 +143,13 @@ impl FixBatch {
                 ts: p.ts,
                 heading: p.heading,
                 speed: p.speed,
-                label: p.label.as_deref(),
-                kind: p.kind.as_deref(),
-                status: p.status.as_deref(),
-                route: p.route.as_deref(),
-                attrs: attrs.as_deref(),
+                meta: Meta {
+                    label: p.label.as_deref(),
+                    kind: p.kind.as_deref(),
+                    status: p.status.as_deref(),
+                    route: p.route.as_deref(),
+                    attrs: attrs.as_deref(),
+                },
             });
         }
         batch
@@ -199,11 +179,13 @@ impl FixBatch {
             ts: raw.ts,
             heading: raw.heading,
             speed: raw.speed,
-            label: raw.label.map(|s| self.text(s)),
-            kind: raw.kind.map(|s| self.text(s)),
-            status: raw.status.map(|s| self.text(s)),
-            route: raw.route.map(|s| self.text(s)),
-            attrs: raw.attrs.map(|s| self.text(s)),
+            meta: Meta {
+                label: raw.meta.label.map(|s| self.text(s)),
+                kind: raw.meta.kind.map(|s| self.text(s)),
+                status: raw.meta.status.map(|s| self.text(s)),
+                route: raw.meta.route.map(|s| self.text(s)),
+                attrs: raw.meta.attrs.map(|s| self.text(s)),
+            },
         }
     }
 }
@@ -225,11 +207,11 @@ mod tests {
         assert_eq!(batch.len(), 2);
         let fix = batch.get(1).expect("second fix");
         assert_eq!(fix.id, "van-7");
-        assert_eq!(fix.label, Some("Van 7"));
-        assert_eq!(fix.kind, Some("van"));
-        assert_eq!(fix.route, None);
+        assert_eq!(fix.meta.label, Some("Van 7"));
+        assert_eq!(fix.meta.kind, Some("van"));
+        assert_eq!(fix.meta.route, None);
         assert_eq!(fix.heading, Some(90.0));
-        assert_eq!(fix.attrs, Some(r#"{"driver":"Ana"}"#));
+        assert_eq!(fix.meta.attrs, Some(r#"{"driver":"Ana"}"#));
         assert_eq!(batch.get(0).map(|f| f.id), Some("a"));
     }
 }

@@ -13,6 +13,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::batch::FixBatch;
+use super::meta::Meta;
 use super::reject::{RejectReason, RejectTally, Rejection, truncate};
 use super::validate::{Candidate, check_id};
 
@@ -325,11 +326,13 @@ fn fast_batch(
             ts: p.ts,
             heading: p.heading,
             speed: p.speed,
-            label: p.label.as_ref().map(|t| t.0.as_ref()),
-            kind: p.kind.as_ref().map(|t| t.0.as_ref()),
-            status: p.status.as_ref().map(|t| t.0.as_ref()),
-            route: p.route.as_ref().map(|t| t.0.as_ref()),
-            attrs: p.attrs.map(RawValue::get),
+            meta: Meta {
+                label: p.label.as_ref().map(|t| t.0.as_ref()),
+                kind: p.kind.as_ref().map(|t| t.0.as_ref()),
+                status: p.status.as_ref().map(|t| t.0.as_ref()),
+                route: p.route.as_ref().map(|t| t.0.as_ref()),
+                attrs: p.attrs.map(RawValue::get),
+            },
         };
         match candidate.check(limits) {
             Ok(fix) => batch.push(&fix),
@@ -364,16 +367,11 @@ fn slow_batch(
                 continue;
             }
         };
-        let candidate = match value.get("attrs") {
-            Some(Value::Object(a)) => {
-                attrs_text = Value::Object(a.clone()).to_string();
-                Candidate {
-                    attrs: Some(attrs_text.as_str()),
-                    ..candidate
-                }
-            }
-            _ => candidate,
-        };
+        let mut candidate = candidate;
+        if let Some(Value::Object(a)) = value.get("attrs") {
+            attrs_text = Value::Object(a.clone()).to_string();
+            candidate.meta.attrs = Some(attrs_text.as_str());
+        }
         match candidate.check(limits) {
             Ok(fix) => batch.push(&fix),
             Err(r) => rejected.add(&r),

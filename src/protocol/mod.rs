@@ -24,11 +24,15 @@
 
 mod batch;
 mod decode;
+mod meta;
 mod reject;
 mod validate;
 mod wire;
 
-pub use batch::{FixBatch, FixRef, update_text};
+pub use batch::{FixBatch, FixRef};
 pub use decode::{DecodeLimits, ServerFrame, decode_report, decode_server};
+pub use meta::{Meta, MetaRef, OwnedMeta, update_text};
+pub(crate) use reject::truncate;
 pub use reject::{RejectReason, RejectTally, Rejection};
+pub use validate::Candidate;
 pub use wire::{BBox, ClientMessage, DeviceMessage, Position, ServerMessage, Subscribe, encode};

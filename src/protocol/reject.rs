@@ -33,11 +33,14 @@ pub enum RejectReason {
     OverCapacity,
     /// More messages than the connection may send in the time (server side).
     RateLimited,
+    /// A position for a device the feed has not described (Traccar: a `deviceId` missing
+    /// from the device list).
+    UnknownDevice,
 }
 
 impl RejectReason {
     /// Every reason, in a fixed order (the order of the tally's slots).
-    pub const ALL: [RejectReason; 12] = [
+    pub const ALL: [RejectReason; 13] = [
         RejectReason::MalformedJson,
         RejectReason::UnknownType,
         RejectReason::BinaryFrame,
@@ -50,6 +53,7 @@ impl RejectReason {
         RejectReason::FutureTimestamp,
         RejectReason::OverCapacity,
         RejectReason::RateLimited,
+        RejectReason::UnknownDevice,
     ];
 
     /// The stable name used in logs and in `stats --json`.
@@ -67,6 +71,7 @@ impl RejectReason {
             RejectReason::FutureTimestamp => "future_timestamp",
             RejectReason::OverCapacity => "over_capacity",
             RejectReason::RateLimited => "rate_limited",
+            RejectReason::UnknownDevice => "unknown_device",
         }
     }
 

@@ -5,27 +5,25 @@ use serde_json::{Map, Value};
 
 use super::batch::FixRef;
 use super::decode::DecodeLimits;
+use super::meta::{Meta, MetaRef};
 use super::reject::{RejectReason, Rejection, truncate};
 
-/// A position's fields before validation, whichever path read them.
-pub(super) struct Candidate<'a> {
+/// A position's fields before validation, whichever path (or foreign format) read them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Candidate<'a> {
     pub id: Option<&'a str>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub ts: Option<f64>,
     pub heading: Option<f64>,
     pub speed: Option<f64>,
-    pub label: Option<&'a str>,
-    pub kind: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub route: Option<&'a str>,
-    pub attrs: Option<&'a str>,
+    pub meta: MetaRef<'a>,
 }
 
 impl<'a> Candidate<'a> {
     /// Reads a position from a parsed object, refusing fields of the wrong JSON type with the
     /// reason that field's absence would have had. `attrs` is filled in by the caller.
-    pub fn from_map(map: &'a Map<String, Value>) -> Result<Self, Rejection> {
+    pub(super) fn from_map(map: &'a Map<String, Value>) -> Result<Self, Rejection> {
         let id_hint = || match map.get("id") {
             Some(Value::String(s)) => format!(" (id {:?})", truncate(s, 64)),
             _ => String::new(),
@@ -82,14 +80,17 @@ impl<'a> Candidate<'a> {
             ts: number("ts", RejectReason::BadTimestamp)?,
             heading: number("heading", RejectReason::InvalidField)?,
             speed: number("speed", RejectReason::InvalidField)?,
-            label: text("label")?,
-            kind: text("kind")?,
-            status: text("status")?,
-            route: text("route")?,
-            attrs: None,
+            meta: Meta {
+                label: text("label")?,
+                kind: text("kind")?,
+                status: text("status")?,
+                route: text("route")?,
+                attrs: None,
+            },
         })
     }
 
+    /// The position as a fix, or why it is refused: ranges, types and size limits.
     pub fn check(self, limits: &DecodeLimits) -> Result<FixRef<'a>, Rejection> {
         let id = check_id(self.id, limits)?;
         let ctx = || format!(" (id {:?})", truncate(id, 64));
@@ -147,13 +148,8 @@ impl<'a> Candidate<'a> {
                 ));
             }
         };
-        for (field, value) in [
-            ("label", self.label),
-            ("kind", self.kind),
-            ("status", self.status),
-            ("route", self.route),
-        ] {
-            if let Some(s) = value
+        for (field, value) in self.meta.named().into_iter().take(4) {
+            if let Some(s) = value.copied()
                 && s.len() > limits.max_text_bytes
             {
                 return Err(Rejection::new(
@@ -167,7 +163,7 @@ impl<'a> Candidate<'a> {
                 ));
             }
         }
-        let attrs = match self.attrs.map(str::trim) {
+        let attrs = match self.meta.attrs.map(str::trim) {
             None | Some("null") => None,
             Some(a) if !a.starts_with('{') => {
                 return Err(Rejection::new(
@@ -195,11 +191,7 @@ impl<'a> Candidate<'a> {
             ts,
             heading,
             speed,
-            label: self.label,
-            kind: self.kind,
-            status: self.status,
-            route: self.route,
-            attrs,
+            meta: Meta { attrs, ..self.meta },
         })
     }
 }

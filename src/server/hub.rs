@@ -80,12 +80,12 @@ impl Stored {
         self.ts = f.ts;
         self.heading = f.heading;
         self.speed = f.speed;
-        update_text(&mut self.label, f.label);
-        update_text(&mut self.kind, f.kind);
-        update_text(&mut self.status, f.status);
-        update_text(&mut self.route, f.route);
+        update_text(&mut self.label, f.meta.label);
+        update_text(&mut self.kind, f.meta.kind);
+        update_text(&mut self.status, f.meta.status);
+        update_text(&mut self.route, f.meta.route);
         // Parsed (and allocated) only when they changed: most reports repeat them or send none.
-        if let Some(a) = f.attrs
+        if let Some(a) = f.meta.attrs
             && self.attrs.as_deref().map(RawValue::get) != Some(a)
             && let Ok(raw) = RawValue::from_string(a.to_owned())
         {

@@ -12,7 +12,7 @@ pub use network::{Network, NetworkError, Route, Shape};
 
 use motion::Motion;
 
-use crate::protocol::{FixBatch, FixRef};
+use crate::protocol::{FixBatch, FixRef, Meta};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
@@ -186,11 +186,14 @@ fn push_report(network: &Network, v: &SimVehicle, now_ms: i64, batch: &mut FixBa
         ts: now_ms,
         heading: Some(heading as f32),
         speed: Some(v.motion.speed as f32),
-        label: Some(&v.label),
-        kind: Some(v.motion.kind.as_str()),
-        status: Some(v.motion.status()),
-        route: (v.motion.kind == Kind::Bus).then_some(network.routes[shape.route].name.as_str()),
-        attrs: None,
+        meta: Meta {
+            label: Some(&v.label),
+            kind: Some(v.motion.kind.as_str()),
+            status: Some(v.motion.status()),
+            route: (v.motion.kind == Kind::Bus)
+                .then_some(network.routes[shape.route].name.as_str()),
+            attrs: None,
+        },
     });
 }
 

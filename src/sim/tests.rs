@@ -73,7 +73,7 @@ fn buses_change_speed_dwell_at_stops_and_some_trackers_go_silent() {
         t += 500;
         for fix in sim.step(t).iter() {
             *statuses
-                .entry(fix.status.unwrap_or("").to_owned())
+                .entry(fix.meta.status.unwrap_or("").to_owned())
                 .or_default() += 1;
             speeds.push(fix.speed.unwrap_or(0.0));
             reports.entry(fix.id.to_owned()).or_default().push(fix.ts);

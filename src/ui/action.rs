@@ -1,16 +1,19 @@
 //! What the dispatcher asked for, as values: drawing code returns these and one place
 //! ([`super::app`]) applies them.
 
+use crate::feed::FeedSpec;
+use crate::fleet::{FeedId, VehicleId};
+
 /// An intent from a widget or a key.
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Select this vehicle; picking the selected one again re-centres the map on it.
-    Select(String),
+    Select(VehicleId),
     /// Select this vehicle and centre the map on it (from the list, or the arrow keys).
-    Show(String),
+    Show(VehicleId),
     /// Select this vehicle and follow it.
-    Follow(String),
+    Follow(VehicleId),
     /// Follow the selected vehicle (F).
     FollowSelected,
     /// The dispatcher dragged the map: following stops.
@@ -22,9 +25,21 @@ pub enum Action {
     /// Arrow keys: move the selection this many rows in the list.
     MoveSelection(i32),
     /// A cluster was clicked: centre there and zoom in.
-    ZoomTo { lat: f64, lon: f64 },
+    ZoomTo {
+        lat: f64,
+        lon: f64,
+    },
     /// `+` (1) or `-` (-1).
     Zoom(i32),
-    /// Connect to another feed.
-    SwitchFeed(String),
+    /// Start a new feed.
+    AddFeed(Box<FeedSpec>),
+    /// Change a feed's settings (it reconnects).
+    EditFeed(FeedId, Box<FeedSpec>),
+    RemoveFeed(FeedId),
+    PauseFeed(FeedId),
+    ResumeFeed(FeedId),
+    /// Hide or show a feed's vehicles on the map and in the list.
+    SetHidden(FeedId, bool),
+    /// Colour markers by feed (true) or by route and kind (false).
+    ColourByFeed(bool),
 }

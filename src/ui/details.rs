@@ -4,7 +4,8 @@ use egui::{Grid, RichText, Ui};
 
 use super::action::Action;
 use super::view::ViewState;
-use crate::fleet::{Fleet, Staleness};
+use crate::fleet::Staleness;
+use crate::session::Session;
 
 /// Compass point of a heading, for people.
 pub fn compass(heading: f32) -> &'static str {
@@ -22,9 +23,10 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
-pub fn show(ui: &mut Ui, fleet: &Fleet, view: &ViewState, now_ms: i64) -> Vec<Action> {
+pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {
+    let fleet = session.fleet();
     let mut actions = Vec::new();
-    let Some(v) = view.selected.as_deref().and_then(|id| fleet.get(id)) else {
+    let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) else {
         ui.label(RichText::new("Click a vehicle on the map or in the list.").weak());
         return actions;
     };
@@ -55,6 +57,7 @@ pub fn show(ui: &mut Ui, fleet: &Fleet, view: &ViewState, now_ms: i64) -> Vec<Ac
                 ui.label(value);
                 ui.end_row();
             };
+            row("feed", session.feed_name(v.feed()));
             row("id", v.id().to_owned());
             if let Some(label) = v.label() {
                 row("label", label.to_owned());
@@ -75,6 +78,17 @@ pub fn show(ui: &mut Ui, fleet: &Fleet, view: &ViewState, now_ms: i64) -> Vec<Ac
             );
             row("position", format!("{:.5}, {:.5}", v.fix.lat, v.fix.lon));
             row("updated", format!("{}{state}", ago(age)));
+            if let Some(n) = session.feed(v.feed()).and_then(|f| f.notice_of(v.id())) {
+                let detail = n
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                row(
+                    "event",
+                    format!("{}{detail}, {}", n.kind, ago(now_ms - n.ts)),
+                );
+            }
             if let Some(attrs) = v.attrs() {
                 row("attrs", attrs.to_owned());
             }

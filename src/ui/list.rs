@@ -1,31 +1,54 @@
 //! The side list: search box, counts, and one row per vehicle, virtualised so that only the
 //! rows on screen are built (100k vehicles cost what 30 do).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use egui::{Color32, RichText, ScrollArea, TextEdit, Ui};
 
 use super::action::Action;
-use super::markers;
+use super::markers::{self, Palette};
 use super::view::ViewState;
-use crate::fleet::{Fleet, VehicleKey};
+use crate::fleet::{FeedId, Fleet, VehicleId, VehicleKey, text_matches};
+
+/// Feed names by feed, for rows and search.
+pub type FeedNames = BTreeMap<FeedId, String>;
 
 const ROW_HEIGHT: f32 = 22.0;
 /// egui id of the search box, so `/` can focus it.
 pub const SEARCH_ID: &str = "fleetview-search";
 
-/// The filtered, sorted rows, rebuilt only when the fleet's membership or the search changes.
+/// What the rows were built for: membership, search, hidden feeds, feed names.
+type BuiltFor = (u64, String, BTreeSet<FeedId>, FeedNames);
+
+/// The filtered, sorted rows, rebuilt only when the fleet's membership, the search, the hidden
+/// feeds or the feeds' names change.
 #[derive(Default)]
 pub struct ListState {
     rows: Vec<VehicleKey>,
-    built_for: Option<(u64, String)>,
+    built_for: Option<BuiltFor>,
 }
 
 impl ListState {
-    pub fn refresh(&mut self, fleet: &Fleet, search: &str) {
-        let key = (fleet.membership(), search.to_owned());
+    pub fn refresh(&mut self, fleet: &Fleet, view: &ViewState, feeds: &FeedNames) {
+        let key = (
+            fleet.membership(),
+            view.search.clone(),
+            view.hidden.clone(),
+            feeds.clone(),
+        );
         if self.built_for.as_ref() == Some(&key) {
             return;
         }
-        self.rows = fleet.search(search).map(|(k, _)| k).collect();
+        let named: Vec<FeedId> = feeds
+            .iter()
+            .filter(|(_, name)| text_matches(name, &view.search))
+            .map(|(id, _)| *id)
+            .collect();
+        self.rows = fleet
+            .search(&view.search, &named)
+            .filter(|(_, v)| view.shows(v.feed()))
+            .map(|(k, _)| k)
+            .collect();
         let name = |k: &VehicleKey| fleet.vehicle(*k).map_or("", |v| v.display_name());
         self.rows
             .sort_by(|a, b| natural_cmp(name(a), name(b)).then_with(|| a.cmp(b)));
@@ -36,20 +59,25 @@ impl ListState {
         &self.rows
     }
 
-    /// The id `delta` rows from the selected one (the first row when nothing is selected).
-    pub fn step(&self, fleet: &Fleet, selected: Option<&str>, delta: i32) -> Option<String> {
+    /// The vehicle `delta` rows from the selected one (the first row when nothing is selected).
+    pub fn step(
+        &self,
+        fleet: &Fleet,
+        selected: Option<&VehicleId>,
+        delta: i32,
+    ) -> Option<VehicleId> {
         if self.rows.is_empty() {
             return None;
         }
         let at = selected
-            .and_then(|id| fleet.key_of(id))
+            .and_then(|id| fleet.key_of(id.feed, &id.id))
             .and_then(|k| self.rows.iter().position(|r| *r == k));
         let next = match at {
             Some(i) => (i as i64 + i64::from(delta)).clamp(0, self.rows.len() as i64 - 1) as usize,
             None if delta < 0 => self.rows.len() - 1,
             None => 0,
         };
-        fleet.vehicle(self.rows[next]).map(|v| v.id().to_owned())
+        fleet.vehicle(self.rows[next]).map(|v| v.vehicle_id())
     }
 }
 
@@ -86,25 +114,34 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// What the list needs besides the fleet and the view.
+pub struct ListContext<'a> {
+    pub feeds: &'a FeedNames,
+    pub palette: &'a Palette,
+    pub now_ms: i64,
+}
+
 pub fn show(
     ui: &mut Ui,
     fleet: &Fleet,
     view: &mut ViewState,
     list: &mut ListState,
-    now_ms: i64,
+    cx: &ListContext<'_>,
 ) -> Vec<Action> {
+    let now_ms = cx.now_ms;
+    let several_feeds = cx.feeds.len() > 1;
     let mut actions = Vec::new();
     let search = ui.add(
         TextEdit::singleline(&mut view.search)
             .id_salt(SEARCH_ID)
-            .hint_text("Search id, label, kind, route   ( / )")
+            .hint_text("Search id, label, kind, route, feed   ( / )")
             .desired_width(f32::INFINITY),
     );
     if std::mem::take(&mut view.focus_search) {
         search.request_focus();
     }
     view.search_focused = search.has_focus();
-    list.refresh(fleet, &view.search);
+    list.refresh(fleet, view, cx.feeds);
     let counts = fleet.counts(now_ms);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
@@ -125,8 +162,8 @@ pub fn show(
 
     let selected_row = view
         .selected
-        .as_deref()
-        .and_then(|id| fleet.key_of(id))
+        .as_ref()
+        .and_then(|id| fleet.key_of(id.feed, &id.id))
         .and_then(|k| list.rows().iter().position(|r| *r == k));
     let mut area = ScrollArea::vertical().auto_shrink([false, false]);
     if std::mem::take(&mut view.scroll_to_selected)
@@ -143,11 +180,14 @@ pub fn show(
                 continue;
             };
             let staleness = fleet.staleness(v, now_ms);
-            let colour = markers::colour(markers::base_colour(v.kind(), v.route()), staleness);
-            let selected = view.is_selected(v.id());
+            let colour = markers::colour(cx.palette.base(v), staleness);
+            let selected = view.is_selected(v);
             ui.horizontal(|ui| {
                 super::status::dot(ui, colour);
-                let detail = [v.kind(), v.route()]
+                let feed = several_feeds
+                    .then(|| cx.feeds.get(&v.feed()).map(String::as_str))
+                    .flatten();
+                let detail = [v.kind(), v.route(), feed]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
@@ -159,9 +199,9 @@ pub fn show(
                 };
                 let row = ui.selectable_label(selected, text);
                 if row.double_clicked() {
-                    actions.push(Action::Follow(v.id().to_owned()));
+                    actions.push(Action::Follow(v.vehicle_id()));
                 } else if row.clicked() {
-                    actions.push(Action::Show(v.id().to_owned()));
+                    actions.push(Action::Show(v.vehicle_id()));
                 }
             });
         }

@@ -12,8 +12,9 @@ use super::action::Action;
 use super::markers;
 use super::tiles::TileLayer;
 use super::view::ViewState;
-use crate::fleet::{Fleet, Staleness, Vehicle, VehicleKey};
+use crate::fleet::{Fleet, Staleness, Vehicle, VehicleId, VehicleKey};
 use crate::sim::Network;
+use markers::Palette;
 
 /// Trail shown behind the selected vehicle.
 const TRAIL_MS: i64 = 10 * 60 * 1000;
@@ -37,7 +38,7 @@ pub struct MapView {
     /// Route geometry known to the app (the Cairns network), for drawing a bus's route.
     network: Option<Network>,
     /// The shapes of the selected vehicle's route near it: (vehicle id, shape indices).
-    route_cache: Option<(String, Option<String>, Vec<usize>)>,
+    route_cache: Option<(VehicleId, Option<String>, Vec<usize>)>,
     /// The centre when not following, so the map stays put.
     centre: Position,
     /// Where the map was drawn last frame.
@@ -117,10 +118,14 @@ impl MapView {
         ui: &mut Ui,
         fleet: &Fleet,
         view: &ViewState,
+        palette: &Palette,
         notice: Option<&str>,
         now_ms: i64,
     ) -> (Vec<Action>, bool) {
-        let selected = view.selected.as_deref().and_then(|id| fleet.key_of(id));
+        let selected = view
+            .selected
+            .as_ref()
+            .and_then(|id| fleet.key_of(id.feed, &id.id));
         let followed = selected
             .filter(|_| view.following)
             .and_then(|k| fleet.vehicle(k));
@@ -150,6 +155,8 @@ impl MapView {
         let plugin = Markers {
             backdrop,
             fleet,
+            view,
+            palette,
             selected,
             now_ms,
             zoom: self.memory.zoom(),
@@ -186,7 +193,7 @@ impl MapView {
         if let Some(key) = frame.clicked
             && let Some(v) = fleet.vehicle(key)
         {
-            actions.push(Action::Select(v.id().to_owned()));
+            actions.push(Action::Select(v.vehicle_id()));
         }
         if let Some((lat, lon)) = frame.zoom_to {
             actions.push(Action::ZoomTo { lat, lon });
@@ -228,12 +235,12 @@ impl MapView {
         let Some(network) = &self.network else {
             return Vec::new();
         };
-        let Some(v) = view.selected.as_deref().and_then(|id| fleet.get(id)) else {
+        let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) else {
             return Vec::new();
         };
         let route = v.route().map(str::to_owned);
         if let Some((id, r, shapes)) = &self.route_cache
-            && id == v.id()
+            && v.is(id)
             && *r == route
         {
             return shapes.clone();
@@ -249,7 +256,7 @@ impl MapView {
                 .collect(),
             None => Vec::new(),
         };
-        self.route_cache = Some((v.id().to_owned(), route, shapes.clone()));
+        self.route_cache = Some((v.vehicle_id(), route, shapes.clone()));
         shapes
     }
 }
@@ -258,6 +265,8 @@ struct Markers<'a> {
     /// No basemap: draw the known route network faintly so the map still reads as streets.
     backdrop: bool,
     fleet: &'a Fleet,
+    view: &'a ViewState,
+    palette: &'a Palette,
     selected: Option<VehicleKey>,
     now_ms: i64,
     zoom: f64,
@@ -268,7 +277,7 @@ struct Markers<'a> {
 
 impl Plugin for Markers<'_> {
     fn run(
-        self: Box<Self>,
+        mut self: Box<Self>,
         ui: &mut Ui,
         response: &Response,
         projector: &Projector,
@@ -297,7 +306,7 @@ impl Plugin for Markers<'_> {
         if let (Some(network), Some(key)) = (self.network, self.selected)
             && let Some(v) = self.fleet.vehicle(key)
         {
-            let colour = markers::base_colour(v.kind(), v.route()).gamma_multiply(0.55);
+            let colour = self.palette.base(v).gamma_multiply(0.55);
             for &i in self.route_shapes {
                 let points: Vec<Pos2> = network.shapes[i]
                     .points()
@@ -338,7 +347,7 @@ impl Plugin for Markers<'_> {
         let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
         let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
         for (key, v) in self.fleet.iter() {
-            if Some(key) == self.selected {
+            if Some(key) == self.selected || !self.view.shows(v.feed()) {
                 continue;
             }
             let (lat, lon) = v.display_position(self.now_ms);
@@ -353,14 +362,22 @@ impl Plugin for Markers<'_> {
             self.frame.drawn.push((key, p));
         }
         if self.frame.drawn.len() > CLUSTER_ABOVE {
-            draw_clusters(&painter, self.fleet, view, self.now_ms, self.frame);
+            draw_clusters(&painter, &mut self, view);
         } else {
             let labels = self.zoom >= LABEL_ZOOM;
             for (i, &(key, p)) in self.frame.drawn.iter().enumerate() {
                 let Some(v) = self.fleet.vehicle(key) else {
                     continue;
                 };
-                draw_marker(&painter, v, p, self.fleet.staleness(v, self.now_ms), false);
+                let fill = self.palette.base(v);
+                draw_marker(
+                    &painter,
+                    v,
+                    fill,
+                    p,
+                    self.fleet.staleness(v, self.now_ms),
+                    false,
+                );
                 if labels && i < MAX_LABELS {
                     draw_label(&painter, v, p, false);
                 }
@@ -379,7 +396,15 @@ impl Plugin for Markers<'_> {
                 Color32::from_white_alpha(160),
                 Stroke::new(2.5, Color32::from_rgb(0xff, 0xb3, 0x00)),
             );
-            draw_marker(&painter, v, p, self.fleet.staleness(v, self.now_ms), true);
+            let fill = self.palette.base(v);
+            draw_marker(
+                &painter,
+                v,
+                fill,
+                p,
+                self.fleet.staleness(v, self.now_ms),
+                true,
+            );
             draw_label(&painter, v, p, true);
         }
 
@@ -394,13 +419,10 @@ impl Plugin for Markers<'_> {
 
 /// Many vehicles in view: one circle per occupied screen cell, sized by its count; a cell with a
 /// single vehicle still shows that vehicle's marker.
-fn draw_clusters(
-    painter: &egui::Painter,
-    fleet: &Fleet,
-    view: Rect,
-    now_ms: i64,
-    frame: &mut Frame,
-) {
+fn draw_clusters(painter: &egui::Painter, markers: &mut Markers<'_>, view: Rect) {
+    let (fleet, now_ms) = (markers.fleet, markers.now_ms);
+    let frame = &mut *markers.frame;
+    let palette = markers.palette;
     let cols = (view.width() / CLUSTER_CELL).ceil() as usize + 1;
     let rows = (view.height() / CLUSTER_CELL).ceil() as usize + 1;
     frame.cells.clear();
@@ -425,7 +447,8 @@ fn draw_clusters(
         let centre = Pos2::new(sx / count as f32, sy / count as f32);
         if count == 1 {
             if let Some(v) = fleet.vehicle(key) {
-                draw_marker(painter, v, centre, fleet.staleness(v, now_ms), false);
+                let fill = palette.base(v);
+                draw_marker(painter, v, fill, centre, fleet.staleness(v, now_ms), false);
             }
             continue;
         }
@@ -446,11 +469,12 @@ fn draw_clusters(
 fn draw_marker(
     painter: &egui::Painter,
     v: &Vehicle,
+    base: Color32,
     p: Pos2,
     staleness: Staleness,
     selected: bool,
 ) {
-    let fill = markers::colour(markers::base_colour(v.kind(), v.route()), staleness);
+    let fill = markers::colour(base, staleness);
     let outline = Stroke::new(
         1.0,
         Color32::from_black_alpha(if staleness == Staleness::Live {

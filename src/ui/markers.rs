@@ -1,8 +1,10 @@
 //! How a vehicle looks on the map (pure: colours, shapes, hit-testing), apart from the drawing.
 
+use std::collections::BTreeMap;
+
 use egui::{Color32, Pos2, Vec2};
 
-use crate::fleet::Staleness;
+use crate::fleet::{FeedId, Staleness, Vehicle};
 
 /// Distinct colours for routes, picked by a hash of the route name so a route keeps its colour.
 const ROUTE_PALETTE: [Color32; 10] = [
@@ -34,6 +36,46 @@ pub fn base_colour(kind: Option<&str>, route: Option<&str>) -> Color32 {
         (Some("van"), _) => Color32::from_rgb(0x8e, 0x44, 0xad),
         (Some("car"), _) => Color32::from_rgb(0x34, 0x98, 0xdb),
         _ => Color32::from_rgb(0x16, 0xa0, 0x85),
+    }
+}
+
+/// Colours of feeds without one of their own, by feed number.
+const FEED_PALETTE: [Color32; 6] = [
+    Color32::from_rgb(0x1f, 0x77, 0xb4),
+    Color32::from_rgb(0xd6, 0x27, 0x28),
+    Color32::from_rgb(0x2c, 0xa0, 0x2c),
+    Color32::from_rgb(0xff, 0x7f, 0x0e),
+    Color32::from_rgb(0x94, 0x67, 0xbd),
+    Color32::from_rgb(0x17, 0xbe, 0xcf),
+];
+
+/// The colour a feed is shown in when it names none.
+pub fn default_feed_colour(feed: FeedId) -> Color32 {
+    FEED_PALETTE[feed.0 as usize % FEED_PALETTE.len()]
+}
+
+/// How markers are coloured this frame: by route and kind, or by feed.
+#[derive(Debug, Clone, Default)]
+pub struct Palette {
+    pub by_feed: bool,
+    pub feeds: BTreeMap<FeedId, Color32>,
+}
+
+impl Palette {
+    pub fn feed(&self, feed: FeedId) -> Color32 {
+        self.feeds
+            .get(&feed)
+            .copied()
+            .unwrap_or_else(|| default_feed_colour(feed))
+    }
+
+    /// A vehicle's colour before staleness.
+    pub fn base(&self, v: &Vehicle) -> Color32 {
+        if self.by_feed {
+            self.feed(v.feed())
+        } else {
+            base_colour(v.kind(), v.route())
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! The dispatcher's window: a walkers map of OSM tiles with every vehicle moving, a list and
-//! details beside it, a status bar below. Drawing only: the model lives in [`crate::fleet`], the
-//! socket in [`crate::feed`]; panels return [`Action`]s that [`FleetApp`] applies.
+//! details beside it, the Feeds panel on the left, a status bar below. Drawing only: the model
+//! lives in [`crate::session`] and [`crate::fleet`], the sockets in [`crate::feed`]; panels
+//! return [`Action`]s that [`FleetApp`] applies.
 
 mod action;
 mod app;
 mod details;
+mod feeds;
 mod keys;
 mod list;
 mod map;

@@ -1,125 +1,102 @@
-//! The status bar: connection, feed URL, counts, rates, refusals, and switching feed.
+//! The status bar: every feed's state at a glance, vehicles, rates and refusals. Feeds are
+//! managed in the Feeds panel (`super::feeds`).
 
-use egui::{Color32, RichText, TextEdit, Ui};
+use egui::{Color32, RichText, Ui};
 
-use super::action::Action;
-use crate::fleet::{Fleet, Link};
+use crate::session::{Link, Session};
 
-/// Updates per second over the last second or so, from the model's running count.
-#[derive(Debug, Default)]
-pub struct RateMeter {
-    last: Option<(i64, u64)>,
-    rate: f64,
+pub const OK_GREEN: Color32 = Color32::from_rgb(0x2e, 0x8b, 0x57);
+pub const WAIT_ORANGE: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
+pub const FAIL_RED: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
+
+/// A small filled circle in the flow of a row (painted, so it needs no glyph in any font).
+pub fn dot(ui: &mut Ui, colour: Color32) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.5, colour);
+    response
 }
 
-impl RateMeter {
-    /// Feeds the running `count` at `now_ms`; the rate updates once a second.
-    pub fn observe(&mut self, count: u64, now_ms: i64) -> f64 {
-        match self.last {
-            Some((t, c)) if now_ms - t >= 1000 => {
-                self.rate = count.saturating_sub(c) as f64 * 1000.0 / (now_ms - t) as f64;
-                self.last = Some((now_ms, count));
-            }
-            None => self.last = Some((now_ms, count)),
-            _ => {}
-        }
-        self.rate
+/// The colour of a connection state.
+pub fn link_colour(link: &Link) -> Color32 {
+    match link {
+        Link::Connected { .. } => OK_GREEN,
+        Link::Disconnected {
+            retry_at_ms: None, ..
+        } => FAIL_RED,
+        Link::Paused => Color32::GRAY,
+        _ => WAIT_ORANGE,
     }
 }
 
-/// A small filled circle in the flow of a row (painted, so it needs no glyph in any font).
-pub fn dot(ui: &mut Ui, colour: Color32) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-    ui.painter().circle_filled(rect.center(), 4.5, colour);
-}
-
-#[derive(Default)]
+/// Whether the Feeds panel is open; toggled from the status bar.
 pub struct StatusBar {
-    pub rate: RateMeter,
-    /// The feed URL being typed, while switching.
-    editing: Option<String>,
+    pub feeds_open: bool,
 }
 
-pub fn show(
-    ui: &mut Ui,
-    fleet: &Fleet,
-    bar: &mut StatusBar,
-    url: &str,
-    now_ms: i64,
-) -> Vec<Action> {
-    let mut actions = Vec::new();
-    let rate = bar.rate.observe(fleet.counters().applied, now_ms);
+impl Default for StatusBar {
+    fn default() -> Self {
+        Self { feeds_open: true }
+    }
+}
+
+pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
+    let feeds: Vec<_> = session.feeds().collect();
     ui.horizontal(|ui| {
-        let colour = match fleet.link() {
-            Link::Connected { .. } => Color32::from_rgb(0x2e, 0x8b, 0x57),
-            Link::Disconnected {
-                retry_at_ms: None, ..
-            } => Color32::from_rgb(0xc0, 0x39, 0x2b),
-            _ => Color32::from_rgb(0xe6, 0x7e, 0x22),
-        };
-        dot(ui, colour);
-        ui.label(fleet.link().describe(now_ms));
-        ui.separator();
-        match &mut bar.editing {
-            Some(text) => {
-                let field = ui.add(
-                    TextEdit::singleline(text)
-                        .hint_text("ws://host:port/feed")
-                        .desired_width(280.0),
-                );
-                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if ui.button("Connect").clicked() || enter {
-                    actions.push(Action::SwitchFeed(text.trim().to_owned()));
-                    bar.editing = None;
-                } else if ui.button("Cancel").clicked() {
-                    bar.editing = None;
-                }
+        if ui
+            .selectable_label(bar.feeds_open, "Feeds")
+            .on_hover_text("Show or hide the Feeds panel")
+            .clicked()
+        {
+            bar.feeds_open = !bar.feeds_open;
+        }
+        match &feeds[..] {
+            [] => {
+                ui.label("no feeds");
             }
-            None => {
-                ui.label(RichText::new(url).monospace());
-                if ui.small_button("Switch feed…").clicked() {
-                    bar.editing = Some(url.to_owned());
+            [(_, one)] => {
+                dot(ui, link_colour(&one.link));
+                ui.label(format!("{}: {}", one.name, one.link.describe(now_ms)));
+            }
+            many => {
+                for (_, feed) in many {
+                    dot(ui, link_colour(&feed.link)).on_hover_text(format!(
+                        "{}: {}",
+                        feed.name,
+                        feed.link.describe(now_ms)
+                    ));
                 }
+                let connected = many.iter().filter(|(_, f)| f.link.is_connected()).count();
+                ui.label(format!("{connected} of {} feeds connected", many.len()));
             }
         }
         ui.separator();
-        ui.label(format!("{} vehicles", fleet.len()));
+        ui.label(format!("{} vehicles", session.fleet().len()));
+        let rate: f64 = feeds.iter().map(|(_, f)| f.rate.per_second(now_ms)).sum();
         ui.label(format!("{rate:.0} updates/s"));
-        let rejected = fleet.rejected();
+        let rejected = session.rejected();
         let text = RichText::new(format!("{} rejected", rejected.total()));
         let label = ui.label(if rejected.is_empty() {
             text
         } else {
-            text.color(Color32::from_rgb(0xc0, 0x39, 0x2b))
+            text.color(FAIL_RED)
         });
         if !rejected.is_empty() {
             label.on_hover_ui(|ui| {
-                for (reason, n, example) in rejected.iter() {
-                    ui.label(format!("{reason}: {n} (e.g. {example})"));
+                for (_, feed) in &feeds {
+                    for (reason, n, example) in feed.rejected.iter() {
+                        ui.label(format!("{}: {reason}: {n} (e.g. {example})", feed.name));
+                    }
                 }
             });
         }
-        if let Some((code, message)) = fleet.last_server_error() {
-            ui.separator();
-            ui.label(
-                RichText::new(format!("server: {code}: {message}"))
-                    .color(Color32::from_rgb(0xc0, 0x39, 0x2b)),
-            );
+        for (_, feed) in &feeds {
+            if let Some((code, message)) = &feed.server_error {
+                ui.separator();
+                ui.label(
+                    RichText::new(format!("{}: server: {code}: {message}", feed.name))
+                        .color(FAIL_RED),
+                );
+            }
         }
     });
-    actions
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_rate_is_updates_over_the_last_second() {
-        let mut m = RateMeter::default();
-        assert_eq!(m.observe(0, 0), 0.0);
-        assert_eq!(m.observe(50, 500), 0.0);
-        assert_eq!(m.observe(100, 1000), 100.0);
-        assert_eq!(m.observe(400, 3000), 150.0);
-    }
 }

@@ -1,5 +1,10 @@
 //! The dispatcher's view state, apart from any widget: what is selected, whether it is followed,
-//! the search text, the notice shown. Plain data, changed only by [`super::app`] applying actions.
+//! the search text, hidden feeds, the colouring, the notice shown. Plain data, changed only by
+//! [`super::app`] applying actions.
+
+use std::collections::BTreeSet;
+
+use crate::fleet::{FeedId, Vehicle, VehicleId};
 
 /// A short message shown over the map until it expires.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,8 +16,8 @@ pub struct Notice {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewState {
-    /// The selected vehicle's id (ids survive removals and slot reuse; keys do not).
-    pub selected: Option<String>,
+    /// The selected vehicle (ids survive removals and slot reuse; keys do not).
+    pub selected: Option<VehicleId>,
     /// Keep the selected vehicle centred.
     pub following: bool,
     pub search: String,
@@ -24,6 +29,10 @@ pub struct ViewState {
     /// The search box had the keyboard in the last frame (egui drops focus on Esc before the
     /// app sees the key, so Esc-in-search is told by this).
     pub search_focused: bool,
+    /// Feeds whose vehicles are not drawn or listed.
+    pub hidden: BTreeSet<FeedId>,
+    /// Colour markers by feed rather than by route and kind.
+    pub colour_by_feed: bool,
 }
 
 impl ViewState {
@@ -42,7 +51,12 @@ impl ViewState {
             .map(|n| n.text.as_str())
     }
 
-    pub fn is_selected(&self, id: &str) -> bool {
-        self.selected.as_deref() == Some(id)
+    pub fn is_selected(&self, v: &Vehicle) -> bool {
+        self.selected.as_ref().is_some_and(|id| v.is(id))
+    }
+
+    /// Whether a vehicle of `feed` is shown.
+    pub fn shows(&self, feed: FeedId) -> bool {
+        !self.hidden.contains(&feed)
     }
 }

@@ -15,9 +15,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
 use fleetview::clock::now_ms;
-use fleetview::feed::{BackoffConfig, FeedConfig, FeedEvent, FeedHandle};
-use fleetview::fleet::{Fleet, FleetConfig};
+use fleetview::feed::{BackoffConfig, FeedConfig, FeedEvent, FeedId, FeedSet};
+use fleetview::fleet::{Fleet, FleetConfig, Vehicle};
 use fleetview::protocol::{Position, ServerMessage, encode};
+use fleetview::session::{FeedStatus, Session};
 
 /// How long any single wait in a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -125,10 +126,13 @@ pub fn config(url: &str) -> FeedConfig {
     c
 }
 
-/// The real feed thread feeding the real model, as the UI will use them.
+/// The id a [`Viewer`]'s one feed runs as.
+pub const FEED: FeedId = FeedId(7);
+
+/// The real feeds thread feeding the real session, as the UI uses them, with one feed.
 pub struct Viewer {
-    pub handle: FeedHandle,
-    pub fleet: Fleet,
+    pub handle: FeedSet,
+    pub session: Session,
     /// Every event seen, with when it was seen.
     pub log: Vec<(Instant, FeedEvent)>,
     pub wakes: Arc<AtomicUsize>,
@@ -140,20 +144,58 @@ impl Viewer {
     }
 
     pub fn with_fleet(config: FeedConfig, fleet: FleetConfig) -> Self {
+        Self::with_capacity(config, fleet, fleetview::feed::DEFAULT_CAPACITY)
+    }
+
+    /// ... with a channel of `capacity` events.
+    pub fn with_capacity(config: FeedConfig, fleet: FleetConfig, capacity: usize) -> Self {
         let wakes = Arc::new(AtomicUsize::new(0));
         let w = wakes.clone();
-        let handle = FeedHandle::spawn(
-            config,
+        let handle = FeedSet::with_capacity(
+            capacity,
             Arc::new(move || {
                 w.fetch_add(1, Ordering::Relaxed);
             }),
         )
-        .expect("feed starts");
+        .expect("feeds start");
+        handle.add(FEED, config).expect("feed starts");
+        let mut session = Session::new(fleet);
+        session.add_feed(FEED, "test feed");
         Self {
             handle,
-            fleet: Fleet::new(fleet),
+            session,
             log: Vec::new(),
             wakes,
+        }
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        self.session.fleet()
+    }
+
+    /// A vehicle of the feed.
+    pub fn get(&self, id: &str) -> Option<&Vehicle> {
+        self.session.fleet().get(FEED, id)
+    }
+
+    /// The feed's status: link, refusals, reconnects, server error.
+    pub fn status(&self) -> &FeedStatus {
+        self.session.feed(FEED).expect("the feed is registered")
+    }
+
+    /// The last error the server sent, as (code, message).
+    pub fn server_error(&self) -> Option<(&str, &str)> {
+        self.status()
+            .server_error
+            .as_ref()
+            .map(|(c, m)| (c.as_str(), m.as_str()))
+    }
+
+    fn take(&mut self, got: Option<(FeedId, FeedEvent)>) {
+        if let Some((feed, e)) = got {
+            assert_eq!(feed, FEED, "every event carries its feed's id");
+            let _ = self.session.apply(feed, &e, now_ms());
+            self.log.push((Instant::now(), e));
         }
     }
 
@@ -171,10 +213,7 @@ impl Viewer {
                 self.handle
                     .recv_timeout(left.min(Duration::from_millis(50)))
             });
-            if let Some(e) = event {
-                self.fleet.apply(&e, now_ms());
-                self.log.push((Instant::now(), e));
-            }
+            self.take(event);
         }
     }
 
@@ -186,10 +225,8 @@ impl Viewer {
             if left.is_zero() {
                 return;
             }
-            if let Some(e) = tokio::task::block_in_place(|| self.handle.recv_timeout(left)) {
-                self.fleet.apply(&e, now_ms());
-                self.log.push((Instant::now(), e));
-            }
+            let event = tokio::task::block_in_place(|| self.handle.recv_timeout(left));
+            self.take(event);
         }
     }
 
@@ -206,11 +243,15 @@ impl Viewer {
     }
 
     pub fn lat(&self, id: &str) -> Option<f64> {
-        self.fleet.get(id).map(|v| v.fix.lat)
+        self.get(id).map(|v| v.fix.lat)
     }
 
     pub fn ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.fleet.iter().map(|(_, v)| v.id().to_owned()).collect();
+        let mut ids: Vec<String> = self
+            .fleet()
+            .iter()
+            .map(|(_, v)| v.id().to_owned())
+            .collect();
         ids.sort();
         ids
     }

@@ -6,14 +6,39 @@ use crossbeam_channel::{Receiver, bounded};
 use super::*;
 use crate::protocol::Position;
 
-fn outbox(capacity: usize, max_pending: usize) -> (Outbox, Receiver<FeedEvent>, Arc<AtomicUsize>) {
+const FEED: FeedId = FeedId(3);
+
+/// The consumer's end, checking that every event carries the feed's id.
+struct Rx(Receiver<(FeedId, FeedEvent)>);
+
+impl Rx {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn untag(&self, got: Option<(FeedId, FeedEvent)>) -> Result<FeedEvent, ()> {
+        let (feed, event) = got.ok_or(())?;
+        assert_eq!(feed, FEED, "every event carries its feed's id");
+        Ok(event)
+    }
+
+    fn try_recv(&self) -> Result<FeedEvent, ()> {
+        self.untag(self.0.try_recv().ok())
+    }
+
+    fn recv_timeout(&self, t: Duration) -> Result<FeedEvent, ()> {
+        self.untag(self.0.recv_timeout(t).ok())
+    }
+}
+
+fn outbox(capacity: usize, max_pending: usize) -> (Outbox, Rx, Arc<AtomicUsize>) {
     let (tx, rx) = bounded(capacity);
     let wakes = Arc::new(AtomicUsize::new(0));
     let counter = wakes.clone();
     let waker: Waker = Arc::new(move || {
         counter.fetch_add(1, Ordering::Relaxed);
     });
-    (Outbox::new(tx, waker, max_pending), rx, wakes)
+    (Outbox::new(FEED, tx, waker, max_pending), Rx(rx), wakes)
 }
 
 fn positions(list: &[(&str, f64, i64)]) -> FeedEvent {
@@ -196,7 +221,7 @@ fn a_coalesced_fix_keeps_a_label_only_an_earlier_one_carried() {
     match rx.try_recv() {
         Ok(FeedEvent::Positions(b)) => {
             let f = b.get(0).expect("fix");
-            assert_eq!((f.lat, f.label), (2.0, Some("Bus 1")));
+            assert_eq!((f.lat, f.meta.label), (2.0, Some("Bus 1")));
         }
         other => panic!("expected positions, got {other:?}"),
     }

@@ -34,11 +34,11 @@ fn a_positions_frame_decodes_every_field() {
     );
     assert_eq!(fix.heading, Some(10.0));
     assert_eq!(fix.speed, Some(8.5));
-    assert_eq!(fix.label, Some("Bus 1"));
-    assert_eq!(fix.kind, Some("bus"));
-    assert_eq!(fix.status, Some("in_service"));
-    assert_eq!(fix.route, Some("110"));
-    assert_eq!(fix.attrs, Some(r#"{"driver":"Ana"}"#));
+    assert_eq!(fix.meta.label, Some("Bus 1"));
+    assert_eq!(fix.meta.kind, Some("bus"));
+    assert_eq!(fix.meta.status, Some("in_service"));
+    assert_eq!(fix.meta.route, Some("110"));
+    assert_eq!(fix.meta.attrs, Some(r#"{"driver":"Ana"}"#));
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn escaped_strings_decode_to_their_text() {
     assert!(tally.is_empty(), "{tally:?}");
     let fix = batch.get(0).expect("one fix");
     assert_eq!(fix.id, "a\"b");
-    assert_eq!(fix.label, Some("Café"));
+    assert_eq!(fix.meta.label, Some("Café"));
 }
 
 #[test]
@@ -156,7 +156,10 @@ fn fields_of_the_wrong_type_are_refused_without_losing_the_frame() {
     );
     let batch = positions(frame);
     assert_eq!(ids(&batch), vec!["ok-1", "ok-2"]);
-    assert_eq!(batch.get(1).and_then(|f| f.attrs), Some(r#"{"a":"é"}"#));
+    assert_eq!(
+        batch.get(1).and_then(|f| f.meta.attrs),
+        Some(r#"{"a":"é"}"#)
+    );
     assert_eq!(tally.count(RejectReason::BadCoordinates), 1);
     assert_eq!(tally.count(RejectReason::MissingId), 1);
     assert_eq!(tally.count(RejectReason::BadTimestamp), 1);

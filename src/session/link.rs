@@ -1,4 +1,4 @@
-//! The state of the feed connection as the dispatcher sees it in the status bar.
+//! The state of a feed's connection as the dispatcher sees it in the Feeds panel.
 
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ pub enum Link {
         /// When the next attempt starts; `None` when the feed stopped trying.
         retry_at_ms: Option<i64>,
     },
+    /// Paused by the dispatcher.
+    Paused,
 }
 
 impl Link {
@@ -48,6 +50,7 @@ impl Link {
                 reason,
                 retry_at_ms: None,
             } => format!("stopped: {reason}"),
+            Link::Paused => "paused".into(),
         }
     }
 }

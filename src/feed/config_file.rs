@@ -1,0 +1,223 @@
+//! The config file (TOML): a `[[feed]]` table per feed.
+//!
+//! ```toml
+//! [[feed]]
+//! name = "Depot"
+//! kind = "traccar"                      # fleetview | traccar | owntracks
+//! url = "https://traccar.example.com"
+//! user = "dispatch@example.com"
+//! password_env = "DEPOT_TRACCAR_PASSWORD"   # or password = "..." (keep the file private)
+//! colour = "#1f77b4"
+//! enabled = true
+//! ```
+//!
+//! Secrets are read from the file or from the environment variable it names; they never go to
+//! the window's remembered state.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::spec::{Credentials, FeedSpec, SpecError, parse_colour};
+use crate::formats::FeedKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: feed {index} ({name}): {source}")]
+    Feed {
+        path: PathBuf,
+        index: usize,
+        name: String,
+        source: SpecError,
+    },
+    #[error("{path}: feed {index} ({name}): the environment variable {var} is not set")]
+    MissingEnv {
+        path: PathBuf,
+        index: usize,
+        name: String,
+        var: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    feed: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: Option<String>,
+    #[serde(default)]
+    kind: FeedKind,
+    url: String,
+    token: Option<String>,
+    token_env: Option<String>,
+    user: Option<String>,
+    password: Option<String>,
+    password_env: Option<String>,
+    code: Option<String>,
+    colour: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    ca_file: Option<PathBuf>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where the config file is looked for when `--config` is not given.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("fleetview").join("config.toml"))
+}
+
+/// Reads the feeds of the config file at `path`; `env` looks up environment variables.
+pub fn load(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<FeedSpec>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    parse(&text, path, env)
+}
+
+/// The feeds of a config file's text (`path` names it in errors).
+pub fn parse(
+    text: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<FeedSpec>, ConfigError> {
+    let file: File = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    file.feed
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| entry_spec(entry, i + 1, path, env))
+        .collect()
+}
+
+fn entry_spec(
+    e: Entry,
+    index: usize,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<FeedSpec, ConfigError> {
+    let name = e.name.clone().unwrap_or_else(|| e.url.clone());
+    let from_env = |var: &Option<String>| -> Result<Option<String>, ConfigError> {
+        match var {
+            None => Ok(None),
+            Some(var) => env(var).map(Some).ok_or_else(|| ConfigError::MissingEnv {
+                path: path.into(),
+                index,
+                name: name.clone(),
+                var: var.clone(),
+            }),
+        }
+    };
+    let credentials = Credentials {
+        token: e.token.or(from_env(&e.token_env)?),
+        user: e.user,
+        password: e.password.or(from_env(&e.password_env)?),
+        code: e.code,
+    };
+    let feed_error = |source| ConfigError::Feed {
+        path: path.into(),
+        index,
+        name: name.clone(),
+        source,
+    };
+    let mut spec = FeedSpec::new(e.name, e.kind, &e.url, credentials).map_err(feed_error)?;
+    spec.colour = e
+        .colour
+        .as_deref()
+        .map(parse_colour)
+        .transpose()
+        .map_err(feed_error)?;
+    spec.enabled = e.enabled;
+    spec.ca_file = e.ca_file;
+    Ok(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r##"
+[[feed]]
+name = "Depot"
+kind = "traccar"
+url = "https://traccar.example.com"
+user = "dispatch@example.com"
+password_env = "DEPOT_PW"
+colour = "#1f77b4"
+
+[[feed]]
+name = "Phones"
+kind = "owntracks"
+url = "https://rec.example.com"
+enabled = false
+
+[[feed]]
+url = "wss://fleet.example.com/feed"
+token_env = "FLEET_TOKEN"
+"##;
+
+    fn env(var: &str) -> Option<String> {
+        match var {
+            "DEPOT_PW" => Some("pw".into()),
+            "FLEET_TOKEN" => Some("tok".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_feed_table_becomes_a_feed_with_its_secrets_from_the_environment() {
+        let feeds = parse(EXAMPLE, Path::new("c.toml"), &env).expect("parses");
+        assert_eq!(feeds.len(), 3);
+        assert_eq!(feeds[0].kind, FeedKind::Traccar);
+        assert_eq!(feeds[0].credentials.password.as_deref(), Some("pw"));
+        assert_eq!(feeds[0].colour, Some([0x1f, 0x77, 0xb4]));
+        assert_eq!(feeds[1].url, "wss://rec.example.com/ws/last");
+        assert!(!feeds[1].enabled);
+        assert_eq!(feeds[2].kind, FeedKind::Fleetview);
+        assert_eq!(feeds[2].name, "fleet.example.com");
+        assert_eq!(feeds[2].credentials.token.as_deref(), Some("tok"));
+    }
+
+    #[test]
+    fn a_missing_variable_or_an_unknown_field_is_a_clear_error() {
+        let e = parse(EXAMPLE, Path::new("c.toml"), &|_| None).expect_err("no env");
+        assert_eq!(
+            e.to_string(),
+            "c.toml: feed 1 (Depot): the environment variable DEPOT_PW is not set"
+        );
+        let e = parse(
+            "[[feed]]\nurl = \"ws://x\"\npasword = \"typo\"\n",
+            Path::new("c.toml"),
+            &env,
+        )
+        .expect_err("unknown field");
+        assert!(e.to_string().contains("pasword"), "{e}");
+        let e = parse(
+            "[[feed]]\nkind = \"gps\"\nurl = \"ws://x\"\n",
+            Path::new("c.toml"),
+            &env,
+        )
+        .expect_err("unknown kind");
+        assert!(e.to_string().contains("gps"), "{e}");
+    }
+}

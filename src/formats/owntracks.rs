@@ -1,0 +1,146 @@
+//! An OwnTracks Recorder as a feed: its `/ws/last` WebSocket (see the recorder's `http.c`).
+//!
+//! After connecting the viewer sends the text `LAST`; the recorder echoes it (it echoes whatever
+//! a viewer sends), then sends each device's last location as one JSON object per device (not
+//! an array), then pushes every message it receives, of any `_type`. Only `location` objects are
+//! positions; the echo, empty frames (pings) and other types are ignored, not refused.
+//!
+//! A vehicle is the MQTT `topic` (`owntracks/jane/phone`), else `username/device`; its label the
+//! card's `name`, else the `tid`. `tst` is epoch **seconds**, `vel` **km/h**, `cog` degrees;
+//! -1 or absence means unknown. `batt`, `acc`, `alt`, `conn` and a few more go to attrs.
+
+use serde_json::{Map, Value};
+
+use super::{Decoded, Format};
+use crate::events::FeedEvent;
+use crate::protocol::{Candidate, DecodeLimits, FixBatch, Meta, RejectReason, Subscribe, truncate};
+
+/// What the viewer sends to get every device's last location.
+pub const LAST: &str = "LAST";
+
+/// Fields copied into attrs when present.
+const ATTRS: [&str; 9] = [
+    "batt", "acc", "alt", "conn", "bs", "vac", "t", "addr", "ghash",
+];
+
+pub struct OwnTracks {
+    limits: DecodeLimits,
+}
+
+impl OwnTracks {
+    pub fn new(limits: DecodeLimits) -> Self {
+        Self { limits }
+    }
+
+    fn location(
+        &self,
+        map: &Map<String, Value>,
+        batch: &mut FixBatch,
+    ) -> Result<(), (RejectReason, String)> {
+        let text = |k: &str| map.get(k).and_then(Value::as_str);
+        let joined;
+        let id = match (text("topic"), text("username"), text("device")) {
+            (Some(topic), _, _) => topic,
+            (None, Some(user), Some(device)) => {
+                joined = format!("{user}/{device}");
+                &joined
+            }
+            _ => {
+                return Err((
+                    RejectReason::MissingId,
+                    "location without topic or username/device".into(),
+                ));
+            }
+        };
+        let ctx = || format!(" (topic {:?})", truncate(id, 64));
+        let number =
+            |k: &str, reason: RejectReason| -> Result<Option<f64>, (RejectReason, String)> {
+                match map.get(k) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::Number(n)) => Ok(n.as_f64()),
+                    Some(other) => Err((
+                        reason,
+                        format!(
+                            "\"{k}\" is {}, not a number{}",
+                            truncate(&other.to_string(), 32),
+                            ctx()
+                        ),
+                    )),
+                }
+            };
+        let tst = number("tst", RejectReason::BadTimestamp)?.ok_or_else(|| {
+            (
+                RejectReason::BadTimestamp,
+                format!("location without tst{}", ctx()),
+            )
+        })?;
+        // -1 (or less) means the device does not know.
+        let known = |v: Option<f64>| v.filter(|v| *v >= 0.0);
+        let vel_kmh = known(number("vel", RejectReason::InvalidField)?);
+        let cog = known(number("cog", RejectReason::InvalidField)?);
+        let mut attrs = Map::new();
+        for k in ATTRS {
+            if let Some(v) = map.get(k).filter(|v| !v.is_null()) {
+                attrs.insert(k.into(), v.clone());
+            }
+        }
+        let attrs = (!attrs.is_empty()).then(|| Value::Object(attrs).to_string());
+        let candidate = Candidate {
+            id: Some(id),
+            lat: number("lat", RejectReason::BadCoordinates)?,
+            lon: number("lon", RejectReason::BadCoordinates)?,
+            ts: Some(tst * 1000.0),
+            heading: cog,
+            speed: vel_kmh.map(|v| v / 3.6),
+            meta: Meta {
+                label: text("name").or(text("tid")),
+                attrs: attrs.as_deref(),
+                ..Meta::default()
+            },
+        };
+        let fix = candidate
+            .check(&self.limits)
+            .map_err(|r| (r.reason, r.detail))?;
+        batch.push(&fix);
+        Ok(())
+    }
+}
+
+impl Format for OwnTracks {
+    fn greeting(&self, _: &Subscribe, _: Option<&str>) -> Vec<String> {
+        vec![LAST.into()]
+    }
+
+    fn decode(&mut self, text: &str, received_ms: i64, out: &mut Decoded) {
+        let text = text.trim();
+        if text.is_empty() || text == LAST {
+            out.ignored += 1;
+            return;
+        }
+        let map: Map<String, Value> = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => {
+                out.rejected.record(
+                    RejectReason::MalformedJson,
+                    &format!("{e} in {}", truncate(text, 64)),
+                );
+                return;
+            }
+        };
+        if map.get("_type").and_then(Value::as_str) != Some("location") {
+            out.ignored += 1;
+            return;
+        }
+        let mut batch = FixBatch::with_capacity(1, 96);
+        match self.location(&map, &mut batch) {
+            Ok(()) => {
+                batch.received_ms = received_ms;
+                out.events.push(FeedEvent::Positions(batch));
+            }
+            Err((reason, detail)) => out.rejected.record(reason, &detail),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
