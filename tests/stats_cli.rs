@@ -104,3 +104,92 @@ fn stats_refuses_a_malformed_bbox_with_a_clear_message() {
     assert_eq!(status.code(), Some(2));
     assert!(stderr.contains("needs four numbers"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_reports_each_feed_on_its_own_and_their_sum() {
+    let (a_listener, a_url) = listen().await;
+    let (b_listener, b_url) = listen().await;
+    let serve = |listener: tokio::net::TcpListener, ids: &'static [&'static str]| {
+        tokio::spawn(async move {
+            let mut conn = accept(&listener).await;
+            conn.snapshot(ids.iter().map(|id| pos(id, 1.0, 1.0, ts(0))).collect())
+                .await;
+            let _ = tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut conn.ws)).await;
+        })
+    };
+    let a = serve(a_listener, &["12", "13"]);
+    let b = serve(b_listener, &["12"]);
+    let (status, stdout, stderr) = tokio::task::spawn_blocking(move || {
+        stats(&[
+            "--feed",
+            &format!("depot={a_url}"),
+            "--feed",
+            &format!("yard=fleetview:{b_url}"),
+            "--duration",
+            "1s",
+            "--json",
+        ])
+    })
+    .await
+    .expect("stats ran");
+    assert!(status.success(), "exit {status:?}; stderr: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        report["vehicles"], 3,
+        "vehicle 12 of each feed is its own vehicle"
+    );
+    assert_eq!(report["connected"], true);
+    let feeds = report["feeds"].as_array().expect("feeds");
+    assert_eq!(feeds.len(), 2);
+    assert_eq!(
+        (&feeds[0]["name"], &feeds[0]["vehicles"]),
+        (&"depot".into(), &2.into())
+    );
+    assert_eq!(
+        (&feeds[1]["name"], &feeds[1]["vehicles"]),
+        (&"yard".into(), &1.into())
+    );
+    let _ = (a.await, b.await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_reads_a_traccar_feed_from_the_config_file_with_its_password_from_the_environment() {
+    let server = common::traccar::FakeTraccar::start(format!(
+        r#"{{"positions":[{}]}}"#,
+        common::traccar::position(1, 7, -16.92, 145.77, &common::traccar::iso(-2000), 5.0)
+    ))
+    .await;
+    let dir = std::env::temp_dir().join(format!("fleetview-stats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[feed]]\nname = \"Depot\"\nkind = \"traccar\"\nurl = \"{}\"\nuser = \"{}\"\npassword_env = \"FV_TEST_TRACCAR_PW\"\n",
+            server.url,
+            common::traccar::EMAIL
+        ),
+    )
+    .expect("write config");
+    let path = config.display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_fleetview"))
+            .args(["stats", "--config", &path, "--duration", "1s", "--json"])
+            .env("FV_TEST_TRACCAR_PW", common::traccar::PASSWORD)
+            .output()
+            .expect("run fleetview")
+    })
+    .await
+    .expect("stats ran");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout} {stderr}");
+    assert!(
+        !stdout.contains(common::traccar::PASSWORD) && !stderr.contains(common::traccar::PASSWORD)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["feeds"][0]["name"], "Depot");
+    assert_eq!(report["feeds"][0]["vehicles"], 1);
+    assert_eq!(server.count(|s| &s.logins), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

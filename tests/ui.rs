@@ -10,6 +10,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use fleetview::clock::now_ms;
+
+mod common;
+
+use common::owntracks::{self, FakeRecorder};
+use common::traccar::{self, FakeTraccar};
 use fleetview::feed::{FeedEvent, FeedId, FeedSpec};
 use fleetview::fleet::FleetConfig;
 use fleetview::protocol::{FixBatch, Position};
@@ -530,4 +535,126 @@ fn feeds_are_added_refused_and_removed_at_runtime_from_the_feeds_panel() {
     wait_for(&mut h, 25);
     assert!(h.state().fleet().iter().all(|(_, v)| v.feed() == FeedId(1)));
     drop(h);
+}
+
+#[test]
+fn three_feeds_show_side_by_side_and_one_dying_leaves_the_others_live() {
+    use fleetview::feed::Credentials;
+    use fleetview::formats::FeedKind;
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sim = fleetview::server::EmbeddedServer::start(
+        fleetview::server::ServerConfig::default(),
+        Some(fleetview::sim::SimConfig::new(30, 3)),
+    )
+    .expect("sim");
+    let traccar = rt.block_on(FakeTraccar::start(format!(
+        r#"{{"positions":[{},{}]}}"#,
+        traccar::position(1, 7, -16.925, 145.775, &traccar::iso(-3000), 10.0),
+        traccar::position(2, 8, -16.93, 145.76, &traccar::iso(-3000), 0.0)
+    )));
+    let tst = now_ms() / 1000 - 5;
+    let recorder = rt.block_on(FakeRecorder::start(vec![owntracks::last_object(
+        "jane", "phone", "Jane Doe", -16.918, 145.778, tst,
+    )]));
+    let mut sim_spec = FeedSpec::fleetview(sim.url());
+    sim_spec.name = "Buses".into();
+    let traccar_spec = FeedSpec::new(
+        Some("Depot Traccar".into()),
+        FeedKind::Traccar,
+        &traccar.url,
+        Credentials {
+            user: Some(traccar::EMAIL.into()),
+            password: Some(traccar::PASSWORD.into()),
+            ..Credentials::default()
+        },
+    )
+    .expect("traccar");
+    let phones = FeedSpec::parse(&format!("Phones=owntracks:{}", recorder.url)).expect("phones");
+    let mut h = feeds_app(vec![sim_spec, traccar_spec, phones]);
+    let wait = |h: &mut Harness<'_, FleetApp>, what: &str, done: &dyn Fn(&FleetApp) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(h.state()) {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            std::thread::sleep(Duration::from_millis(50));
+            h.run_steps(1);
+        }
+    };
+    wait(&mut h, "every feed's vehicles", &|app| {
+        app.fleet().len() == 33
+    });
+    let fleet = h.state().fleet();
+    assert_eq!(
+        (
+            fleet.len_of(FeedId(0)),
+            fleet.len_of(FeedId(1)),
+            fleet.len_of(FeedId(2))
+        ),
+        (30, 2, 1)
+    );
+    h.run_steps(2);
+    // The Feeds panel: three feeds, each connected, with its own count.
+    for name in ["Buses", "Depot Traccar", "Phones"] {
+        h.get_by_label(name);
+    }
+    h.get_by_label("3 of 3 feeds connected");
+    assert_eq!(h.query_all_by_label_contains("connected to ").count(), 3);
+    h.get_by_label("30 vehicles");
+    h.get_by_label("2 vehicles");
+    h.get_by_label("1 vehicles");
+    // Search finds a feed's vehicles by the feed's name; rows name their feed.
+    let search = h.get_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(""));
+    search.focus();
+    search.type_text("traccar");
+    h.run_steps(3);
+    assert_eq!(h.state().list_ids(), vec!["truck-12", "358240051111110"]);
+    h.get_by_label_contains("Van 7   van · Depot Traccar");
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    let search = h.get_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(""));
+    search.focus();
+    search.type_text("phones");
+    h.run_steps(3);
+    assert_eq!(h.state().list_ids(), vec!["owntracks/jane/phone"]);
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+
+    // The Traccar server dies: its feed says so; the other two stay live and complete.
+    traccar.kill();
+    wait(&mut h, "the Traccar feed notices", &|app| {
+        !app.session()
+            .feed(FeedId(1))
+            .expect("traccar")
+            .link
+            .is_connected()
+    });
+    let before = h
+        .state()
+        .fleet()
+        .get(FeedId(2), "owntracks/jane/phone")
+        .map(|v| v.fix.ts);
+    recorder.push(owntracks::live(
+        "jane",
+        "phone",
+        -16.919,
+        145.779,
+        tst + 3,
+        20,
+    ));
+    wait(&mut h, "the phone moves on", &|app| {
+        app.fleet()
+            .get(FeedId(2), "owntracks/jane/phone")
+            .map(|v| v.fix.ts)
+            > before
+    });
+    let buses_before = h.state().session().feed(FeedId(0)).expect("buses").applied;
+    wait(&mut h, "the buses keep reporting", &|app| {
+        app.session().feed(FeedId(0)).expect("buses").applied > buses_before + 5
+    });
+    let fleet = h.state().fleet();
+    assert_eq!((fleet.len_of(FeedId(0)), fleet.len_of(FeedId(2))), (30, 1));
+    h.run_steps(2);
+    h.get_by_label("2 of 3 feeds connected");
+    h.get_by_label_contains("reconnecting in");
+    drop(h);
+    drop(rt);
 }

@@ -18,6 +18,9 @@ use fleetview::clock::now_ms;
 use fleetview::feed::{BackoffConfig, FeedConfig, FeedEvent, FeedId, FeedSet};
 use fleetview::fleet::{Fleet, FleetConfig, Vehicle};
 use fleetview::protocol::{Position, ServerMessage, encode};
+
+pub mod owntracks;
+pub mod traccar;
 use fleetview::session::{FeedStatus, Session};
 
 /// How long any single wait in a test may take before it fails.
@@ -115,7 +118,12 @@ pub fn ts(offset_ms: i64) -> i64 {
 
 /// Quick settings for tests: short backoff and heartbeat.
 pub fn config(url: &str) -> FeedConfig {
-    let mut c = FeedConfig::new(url);
+    spec_config(fleetview::feed::FeedSpec::fleetview(url))
+}
+
+/// Quick settings for a feed of any kind.
+pub fn spec_config(spec: fleetview::feed::FeedSpec) -> FeedConfig {
+    let mut c = FeedConfig::from_spec(spec);
     c.backoff = BackoffConfig {
         initial: Duration::from_millis(100),
         max: Duration::from_secs(2),
