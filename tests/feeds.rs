@@ -127,7 +127,7 @@ async fn a_paused_feed_closes_and_resumes_while_the_others_run_on() {
     a.snapshot(vec![pos("x", 1.0, 1.0, ts(0))]).await;
     b.snapshot(vec![pos("y", 1.0, 1.0, ts(0))]).await;
     let mut session = Session::new(FleetConfig::default());
-    let mut until = |session: &mut Session, what: &str, done: &dyn Fn(&Session) -> bool| {
+    let until = |session: &mut Session, what: &str, done: &dyn Fn(&Session) -> bool| {
         let deadline = Instant::now() + WAIT;
         while !done(session) {
             assert!(Instant::now() < deadline, "timed out waiting until {what}");
