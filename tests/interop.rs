@@ -99,3 +99,56 @@ fn a_report_published_with_python_websockets_shows_up_in_stats() {
     assert_eq!(report["live"], 1);
     assert_eq!(report["rejected_total"], 0);
 }
+
+#[test]
+fn stats_reads_traccar_and_owntracks_as_a_python_stack_serves_them() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/traccar_owntracks.py"
+    );
+    if !python_websockets() {
+        return;
+    }
+    let mut server = Command::new("python3")
+        .args([script, "6", "3", "20"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the python servers");
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut port)
+        .expect("the servers print their port");
+    let port = port.trim();
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
+        .args([
+            "stats",
+            "--feed",
+            &format!("depot=traccar:http://127.0.0.1:{port}?token=demo-token"),
+            "--feed",
+            &format!("phones=owntracks:ws://127.0.0.1:{port}"),
+            "--duration",
+            "3s",
+            "--json",
+        ])
+        .output()
+        .expect("run fleetview stats");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let feeds = &report["feeds"];
+    assert_eq!(feeds[0]["name"], "depot");
+    assert_eq!(feeds[0]["vehicles"], 6, "{report:#}");
+    assert!(
+        feeds[0]["updates"].as_u64().expect("updates") >= 12,
+        "{report:#}"
+    );
+    assert_eq!(feeds[1]["name"], "phones");
+    assert_eq!(feeds[1]["vehicles"], 3, "{report:#}");
+    assert_eq!(report["rejected_total"], 0, "{report:#}");
+    assert_eq!(report["live"], 9);
+}

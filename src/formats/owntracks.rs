@@ -9,6 +9,8 @@
 //! card's `name`, else the `tid`. `tst` is epoch **seconds**, `vel` **km/h**, `cog` degrees;
 //! -1 or absence means unknown. `batt`, `acc`, `alt`, `conn` and a few more go to attrs.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::{Decoded, Format};
@@ -25,15 +27,21 @@ const ATTRS: [&str; 9] = [
 
 pub struct OwnTracks {
     limits: DecodeLimits,
+    /// Topics whose card name has been seen: their label stays the name when a live location
+    /// carries only the `tid`.
+    named: HashSet<String>,
 }
 
 impl OwnTracks {
     pub fn new(limits: DecodeLimits) -> Self {
-        Self { limits }
+        Self {
+            limits,
+            named: HashSet::new(),
+        }
     }
 
     fn location(
-        &self,
+        &mut self,
         map: &Map<String, Value>,
         batch: &mut FixBatch,
     ) -> Result<(), (RejectReason, String)> {
@@ -85,6 +93,18 @@ impl OwnTracks {
             }
         }
         let attrs = (!attrs.is_empty()).then(|| Value::Object(attrs).to_string());
+        // The card's name when there is one; the tid only for a device never named (a label
+        // left out keeps the one held).
+        let label = match text("name") {
+            Some(name) => {
+                if !self.named.contains(id) {
+                    self.named.insert(id.to_owned());
+                }
+                Some(name)
+            }
+            None if self.named.contains(id) => None,
+            None => text("tid"),
+        };
         let candidate = Candidate {
             id: Some(id),
             lat: number("lat", RejectReason::BadCoordinates)?,
@@ -93,7 +113,7 @@ impl OwnTracks {
             heading: cog,
             speed: vel_kmh.map(|v| v / 3.6),
             meta: Meta {
-                label: text("name").or(text("tid")),
+                label,
                 attrs: attrs.as_deref(),
                 ..Meta::default()
             },

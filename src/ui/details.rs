@@ -52,6 +52,20 @@ pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Ve
         .num_columns(2)
         .striped(true)
         .show(ui, |ui| {
+            // What the feed last said about it (an alarm, a geofence) comes first.
+            if let Some(n) = session.feed(v.feed()).and_then(|f| f.notice_of(v.id())) {
+                let detail = n
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                ui.label(RichText::new("event").weak());
+                ui.label(
+                    RichText::new(format!("{}{detail}, {}", n.kind, ago(now_ms - n.ts)))
+                        .color(super::status::FAIL_RED),
+                );
+                ui.end_row();
+            }
             let mut row = |k: &str, value: String| {
                 ui.label(RichText::new(k).weak());
                 ui.label(value);
@@ -78,17 +92,6 @@ pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Ve
             );
             row("position", format!("{:.5}, {:.5}", v.fix.lat, v.fix.lon));
             row("updated", format!("{}{state}", ago(age)));
-            if let Some(n) = session.feed(v.feed()).and_then(|f| f.notice_of(v.id())) {
-                let detail = n
-                    .detail
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default();
-                row(
-                    "event",
-                    format!("{}{detail}, {}", n.kind, ago(now_ms - n.ts)),
-                );
-            }
             if let Some(attrs) = v.attrs() {
                 row("attrs", attrs.to_owned());
             }

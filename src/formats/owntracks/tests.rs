@@ -60,6 +60,18 @@ fn a_live_location_converts_kmh_and_keeps_the_phone_state_in_attrs() {
 }
 
 #[test]
+fn a_named_device_keeps_its_name_when_a_live_location_brings_only_its_tid() {
+    let mut o = OwnTracks::new(DecodeLimits::default());
+    let named = LIVE.replace(r#""tid":"bo","#, r#""tid":"bo","name":"Bob","#);
+    let mut out = Decoded::default();
+    o.decode(&named, 1, &mut out);
+    assert_eq!(one(&out).meta.label, Some("Bob"));
+    let mut out = Decoded::default();
+    o.decode(LIVE, 2, &mut out);
+    assert_eq!(one(&out).meta.label, None, "left out: the model keeps Bob");
+}
+
+#[test]
 fn minus_one_means_unknown_speed_and_course() {
     let out = decode(&LIVE.replace(r#""vel":36,"cog":270"#, r#""vel":-1,"cog":-1"#));
     let fix = one(&out);
