@@ -285,41 +285,8 @@ impl Feed {
                 message = stream.next() => {
                     last_heard = Instant::now();
                     pinged = false;
-                    match message {
-                        Some(Ok(Message::Text(text))) => {
-                            let mut out = Decoded::default();
-                            self.format.decode(text.as_str(), now_ms(), &mut out);
-                            self.deliver(out);
-                        }
-                        Some(Ok(Message::Binary(bytes))) => {
-                            let mut tally = RejectTally::default();
-                            tally.record(
-                                RejectReason::BinaryFrame,
-                                &format!("binary frame of {} bytes (this feed's format is JSON text)", bytes.len()),
-                            );
-                            self.report(tally);
-                        }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                        Some(Ok(Message::Close(frame))) => {
-                            return lost(match frame {
-                                Some(f) if !f.reason.is_empty() => {
-                                    format!("the server closed the connection ({}: {})", f.code, f.reason)
-                                }
-                                Some(f) => format!("the server closed the connection ({})", f.code),
-                                None => "the server closed the connection".into(),
-                            });
-                        }
-                        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
-                            let mut tally = RejectTally::default();
-                            tally.record(
-                                RejectReason::Oversized,
-                                &format!("frame of {size} bytes is over the transport ceiling of {max_size}; it cannot be skipped"),
-                            );
-                            self.report(tally);
-                            return lost(format!("a frame of {size} bytes was too large to read"));
-                        }
-                        Some(Err(e)) => return lost(format!("connection lost: {e}")),
-                        None => return lost("the connection closed".into()),
+                    if let Some(ended) = self.on_message(message) {
+                        return ended;
                     }
                 }
                 _ = heartbeat.tick() => {
@@ -340,6 +307,58 @@ impl Feed {
                 _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
             }
         }
+    }
+
+    /// What one message from the server does; `Some` when it ends the session.
+    fn on_message(&mut self, message: Option<Result<Message, WsError>>) -> Option<Ended> {
+        let reason = match message {
+            Some(Ok(Message::Text(text))) => {
+                let mut out = Decoded::default();
+                self.format.decode(text.as_str(), now_ms(), &mut out);
+                self.deliver(out);
+                return None;
+            }
+            Some(Ok(Message::Binary(bytes))) => {
+                let mut tally = RejectTally::default();
+                tally.record(
+                    RejectReason::BinaryFrame,
+                    &format!(
+                        "binary frame of {} bytes (this feed's format is JSON text)",
+                        bytes.len()
+                    ),
+                );
+                self.report(tally);
+                return None;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
+            Some(Ok(Message::Close(frame))) => match frame {
+                Some(f) if !f.reason.is_empty() => {
+                    format!(
+                        "the server closed the connection ({}: {})",
+                        f.code, f.reason
+                    )
+                }
+                Some(f) => format!("the server closed the connection ({})", f.code),
+                None => "the server closed the connection".into(),
+            },
+            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                let mut tally = RejectTally::default();
+                tally.record(
+                    RejectReason::Oversized,
+                    &format!(
+                        "frame of {size} bytes is over the transport ceiling of {max_size}; it cannot be skipped"
+                    ),
+                );
+                self.report(tally);
+                format!("a frame of {size} bytes was too large to read")
+            }
+            Some(Err(e)) => format!("connection lost: {e}"),
+            None => "the connection closed".into(),
+        };
+        Some(Ended::Failed {
+            reason,
+            fatal: false,
+        })
     }
 
     /// Hands a decoded frame's events and refusals to the outbox.

@@ -223,6 +223,42 @@ fn editor_form(
         .strong(),
     );
     let mut done = None;
+    editor_fields(ui, editor);
+    if let Some(error) = &editor.error {
+        ui.label(RichText::new(error).color(FAIL_RED));
+    }
+    ui.horizontal(|ui| {
+        let label = if editor.target.is_some() {
+            "Save"
+        } else {
+            "Add"
+        };
+        if ui.button(label).clicked() {
+            let old = editor.target.and_then(|id| specs.get(&id));
+            match editor.spec(old) {
+                Ok(spec) => {
+                    done = Some(Outcome::Save(match editor.target {
+                        Some(id) => Action::EditFeed(id, Box::new(spec)),
+                        None => Action::AddFeed(Box::new(spec)),
+                    }));
+                }
+                Err(e) => editor.error = Some(e),
+            }
+        }
+        if ui.button("Cancel").clicked() {
+            done = Some(Outcome::Cancel);
+        }
+    });
+    done
+}
+
+/// The form's fields, each labelled for screen readers (and tests).
+fn editor_fields(ui: &mut Ui, editor: &mut Editor) {
+    let secret_hint = if editor.target.is_some() {
+        "unchanged"
+    } else {
+        ""
+    };
     Grid::new("feed-editor").num_columns(2).show(ui, |ui| {
         let label = ui.label("Name");
         ui.add(TextEdit::singleline(&mut editor.name).hint_text("Depot Traccar"))
@@ -259,11 +295,7 @@ fn editor_form(
             ui.add(
                 TextEdit::singleline(&mut editor.password)
                     .password(true)
-                    .hint_text(if editor.target.is_some() {
-                        "unchanged"
-                    } else {
-                        ""
-                    }),
+                    .hint_text(secret_hint),
             )
             .labelled_by(label.id);
             ui.end_row();
@@ -273,11 +305,7 @@ fn editor_form(
             ui.add(
                 TextEdit::singleline(&mut editor.token)
                     .password(true)
-                    .hint_text(if editor.target.is_some() {
-                        "unchanged"
-                    } else {
-                        ""
-                    }),
+                    .hint_text(secret_hint),
             )
             .labelled_by(label.id);
             ui.end_row();
@@ -287,32 +315,6 @@ fn editor_form(
             .labelled_by(label.id);
         ui.end_row();
     });
-    if let Some(error) = &editor.error {
-        ui.label(RichText::new(error).color(FAIL_RED));
-    }
-    ui.horizontal(|ui| {
-        let label = if editor.target.is_some() {
-            "Save"
-        } else {
-            "Add"
-        };
-        if ui.button(label).clicked() {
-            let old = editor.target.and_then(|id| specs.get(&id));
-            match editor.spec(old) {
-                Ok(spec) => {
-                    done = Some(Outcome::Save(match editor.target {
-                        Some(id) => Action::EditFeed(id, Box::new(spec)),
-                        None => Action::AddFeed(Box::new(spec)),
-                    }));
-                }
-                Err(e) => editor.error = Some(e),
-            }
-        }
-        if ui.button("Cancel").clicked() {
-            done = Some(Outcome::Cancel);
-        }
-    });
-    done
 }
 
 #[cfg(test)]

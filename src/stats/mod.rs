@@ -3,19 +3,22 @@
 //!
 //! The same [`Collector`] is what benchmarks and fault tests read, so what they measure is what
 //! a person checking a feed sees. It consumes events through the [`Session`], like the window.
+//! The report and its text form are in `report`.
+
+mod report;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
 
 use crate::clock::now_ms;
 use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedId, FeedSet};
 use crate::fleet::{Counts, FleetConfig};
-use crate::protocol::RejectTally;
 use crate::session::{FeedStatus, Session};
+
+pub use report::{FeedReport, LatencyReport, StatsReport};
+use report::{by_reason, examples, latency_report};
 
 /// Latency samples above this (10 min) are clamped; they mean a clock problem, not a feed.
 const MAX_LATENCY_MS: u64 = 600_000;
@@ -206,215 +209,6 @@ impl Collector {
                 .as_ref()
                 .map(|(c, m)| format!("{c}: {m}")),
         }
-    }
-}
-
-fn by_reason(t: &RejectTally) -> BTreeMap<&'static str, u64> {
-    t.iter().map(|(r, n, _)| (r.as_str(), n)).collect()
-}
-
-fn examples(t: &RejectTally) -> BTreeMap<&'static str, String> {
-    t.iter()
-        .map(|(r, _, e)| (r.as_str(), e.to_owned()))
-        .collect()
-}
-
-fn latency_report(h: Option<&Histogram<u64>>) -> Option<LatencyReport> {
-    h.filter(|h| !h.is_empty()).map(|h| LatencyReport {
-        samples: h.len(),
-        p50_ms: h.value_at_quantile(0.50),
-        p90_ms: h.value_at_quantile(0.90),
-        p99_ms: h.value_at_quantile(0.99),
-        max_ms: h.max(),
-    })
-}
-
-/// What `fleetview stats` prints; the field names are the documented `--json` keys. The top
-/// level sums every feed; `feeds` has each one.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatsReport {
-    pub url: String,
-    pub duration_s: f64,
-    /// Whether every feed was connected when the run ended.
-    pub connected: bool,
-    /// The connection state in words.
-    pub link: String,
-    pub vehicles: usize,
-    pub live: usize,
-    pub stale: usize,
-    pub lost: usize,
-    /// Fixes received in `positions` batches (snapshots not counted).
-    pub updates: u64,
-    pub updates_per_s: f64,
-    /// Fixes that moved or added a vehicle (snapshots included).
-    pub applied: u64,
-    pub snapshots: u64,
-    pub removed: u64,
-    pub evicted: u64,
-    pub reconnects: u64,
-    pub disconnects: u64,
-    pub rejected_total: u64,
-    /// Refusals by reason name.
-    pub rejected: BTreeMap<&'static str, u64>,
-    /// The first refusal of each reason, in words.
-    pub rejected_examples: BTreeMap<&'static str, String>,
-    /// From start to the first snapshot or batch.
-    pub first_data_ms: Option<u64>,
-    /// From each fix's `ts` to its arrival here; `None` without samples.
-    pub latency_ms: Option<LatencyReport>,
-    /// Fixes stamped later than they arrived (the device clock is ahead of ours), left out of
-    /// the latency figures.
-    pub clock_ahead_samples: u64,
-    /// Why a connection last ended, if one did.
-    pub last_failure: Option<String>,
-    /// The last `error` message from a server.
-    pub server_error: Option<String>,
-    /// Each feed on its own.
-    pub feeds: Vec<FeedReport>,
-}
-
-/// One feed's part of a [`StatsReport`] (the same keys, for that feed only).
-#[derive(Debug, Clone, Serialize)]
-pub struct FeedReport {
-    pub name: String,
-    pub url: String,
-    pub connected: bool,
-    pub link: String,
-    pub vehicles: usize,
-    pub live: usize,
-    pub stale: usize,
-    pub lost: usize,
-    pub updates: u64,
-    pub updates_per_s: f64,
-    pub applied: u64,
-    pub snapshots: u64,
-    pub reconnects: u64,
-    pub disconnects: u64,
-    pub rejected_total: u64,
-    pub rejected: BTreeMap<&'static str, u64>,
-    pub rejected_examples: BTreeMap<&'static str, String>,
-    pub first_data_ms: Option<u64>,
-    pub latency_ms: Option<LatencyReport>,
-    pub clock_ahead_samples: u64,
-    /// Vehicle notices the feed sent (Traccar events).
-    pub notices: usize,
-    pub last_failure: Option<String>,
-    pub server_error: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct LatencyReport {
-    pub samples: u64,
-    pub p50_ms: u64,
-    pub p90_ms: u64,
-    pub p99_ms: u64,
-    pub max_ms: u64,
-}
-
-impl fmt::Display for LatencyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "p50 {} ms, p90 {} ms, p99 {} ms, max {} ms ({} fixes, from ts)",
-            self.p50_ms, self.p90_ms, self.p99_ms, self.max_ms, self.samples
-        )
-    }
-}
-
-fn write_rejected(
-    f: &mut fmt::Formatter<'_>,
-    indent: &str,
-    total: u64,
-    rejected: &BTreeMap<&'static str, u64>,
-    examples: &BTreeMap<&'static str, String>,
-) -> fmt::Result {
-    if rejected.is_empty() {
-        return writeln!(f, "{indent}rejected    none");
-    }
-    writeln!(f, "{indent}rejected    {total}")?;
-    for (reason, n) in rejected {
-        let example = examples.get(reason).map(String::as_str).unwrap_or("");
-        writeln!(f, "{indent}  {reason:<18} {n:>8}  e.g. {example}")?;
-    }
-    Ok(())
-}
-
-impl fmt::Display for StatsReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "feed        {} ({})", self.url, self.link)?;
-        writeln!(f, "duration    {:.1} s", self.duration_s)?;
-        writeln!(
-            f,
-            "vehicles    {} (live {}, stale {}, lost {})",
-            self.vehicles, self.live, self.stale, self.lost
-        )?;
-        writeln!(
-            f,
-            "updates     {} ({:.1}/s), snapshots {}, removed {}, evicted {}",
-            self.updates, self.updates_per_s, self.snapshots, self.removed, self.evicted
-        )?;
-        writeln!(
-            f,
-            "connection  reconnects {}, disconnects {}{}",
-            self.reconnects,
-            self.disconnects,
-            self.last_failure
-                .as_deref()
-                .map(|r| format!(", last: {r}"))
-                .unwrap_or_default()
-        )?;
-        match &self.latency_ms {
-            Some(l) => writeln!(
-                f,
-                "latency     {l}{}",
-                if self.clock_ahead_samples > 0 {
-                    format!(
-                        "; {} fixes stamped ahead of this clock",
-                        self.clock_ahead_samples
-                    )
-                } else {
-                    String::new()
-                }
-            )?,
-            None => writeln!(f, "latency     no updates to measure")?,
-        }
-        write_rejected(
-            f,
-            "",
-            self.rejected_total,
-            &self.rejected,
-            &self.rejected_examples,
-        )?;
-        if let Some(e) = &self.server_error {
-            writeln!(f, "server said {e}")?;
-        }
-        if self.feeds.len() > 1 {
-            for feed in &self.feeds {
-                writeln!(f)?;
-                writeln!(f, "[{}] {} ({})", feed.name, feed.url, feed.link)?;
-                writeln!(
-                    f,
-                    "  vehicles    {} (live {}, stale {}, lost {}), updates {} ({:.1}/s)",
-                    feed.vehicles,
-                    feed.live,
-                    feed.stale,
-                    feed.lost,
-                    feed.updates,
-                    feed.updates_per_s
-                )?;
-                if let Some(l) = &feed.latency_ms {
-                    writeln!(f, "  latency     {l}")?;
-                }
-                write_rejected(
-                    f,
-                    "  ",
-                    feed.rejected_total,
-                    &feed.rejected,
-                    &feed.rejected_examples,
-                )?;
-            }
-        }
-        Ok(())
     }
 }
 

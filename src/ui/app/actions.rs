@@ -1,0 +1,155 @@
+//! Applying what the dispatcher asked for, in one place: selection, following, search, zoom, and
+//! the Feeds panel's changes (which go to the feeds thread and the session together).
+
+use super::FleetApp;
+use crate::feed::FeedCommand;
+use crate::fleet::VehicleId;
+use crate::ui::action::Action;
+
+impl FleetApp {
+    /// Applies one action. `searching`: the search box had the keyboard when the frame began.
+    pub(super) fn apply(
+        &mut self,
+        action: Action,
+        ctx: &egui::Context,
+        searching: bool,
+        now_ms: i64,
+    ) {
+        match action {
+            Action::Select(id) => {
+                if self.view.selected.as_ref() == Some(&id) {
+                    self.centre_on(&id, now_ms);
+                } else {
+                    self.view.selected = Some(id);
+                    self.view.following = false;
+                    self.view.scroll_to_selected = true;
+                }
+            }
+            Action::Show(id) => {
+                self.centre_on(&id, now_ms);
+                self.view.selected = Some(id);
+                self.view.scroll_to_selected = true;
+            }
+            Action::Follow(id) => {
+                self.view.selected = Some(id);
+                self.view.following = true;
+                self.view.scroll_to_selected = true;
+            }
+            Action::FollowSelected => match &self.view.selected {
+                Some(_) => self.view.following = true,
+                None => self.view.notify("Select a vehicle to follow first", now_ms),
+            },
+            Action::MapDragged => self.view.following = false,
+            Action::Escape => {
+                if searching || ctx.egui_wants_keyboard_input() {
+                    self.view.search.clear();
+                    ctx.memory_mut(|m| m.stop_text_input());
+                } else if self.view.following {
+                    self.view.following = false;
+                } else {
+                    self.view.selected = None;
+                }
+            }
+            Action::FocusSearch => self.view.focus_search = true,
+            Action::MoveSelection(delta) => {
+                let names = self.feed_names();
+                self.list.refresh(self.session.fleet(), &self.view, &names);
+                if let Some(id) =
+                    self.list
+                        .step(self.session.fleet(), self.view.selected.as_ref(), delta)
+                {
+                    self.apply(Action::Show(id), ctx, false, now_ms);
+                }
+            }
+            Action::Zoom(d) => {
+                let _ = if d > 0 {
+                    self.map.memory.zoom_in()
+                } else {
+                    self.map.memory.zoom_out()
+                };
+            }
+            Action::ZoomTo { lat, lon } => {
+                self.view.following = false;
+                self.map.centre_on(lat, lon);
+                let _ = self.map.memory.zoom_in();
+                let _ = self.map.memory.zoom_in();
+            }
+            feed_action => self.apply_feed_action(feed_action, now_ms),
+        }
+    }
+
+    /// The Feeds panel's actions.
+    fn apply_feed_action(&mut self, action: Action, now_ms: i64) {
+        let command = match action {
+            Action::AddFeed(spec) => {
+                if self.feeds.is_none() {
+                    self.view.notify("No feeds thread to add a feed to", now_ms);
+                    return;
+                }
+                let name = spec.name.clone();
+                self.start_feed(*spec);
+                self.view.notify(format!("Feed {name} added"), now_ms);
+                return;
+            }
+            Action::EditFeed(id, spec) => {
+                let _ = self.session.reset_feed(id);
+                self.session.add_feed(id, spec.name.clone());
+                if self.embedded == Some(id) {
+                    self.embedded = None;
+                }
+                self.run_feed(id, *spec);
+                self.forget_gone_selection(now_ms);
+                return;
+            }
+            Action::RemoveFeed(id) => {
+                self.specs.remove(&id);
+                let _ = self.session.remove_feed(id);
+                self.view.hidden.remove(&id);
+                if self.embedded == Some(id) {
+                    self.embedded = None;
+                }
+                self.forget_gone_selection(now_ms);
+                FeedCommand::Remove(id)
+            }
+            Action::PauseFeed(id) => {
+                if let Some(spec) = self.specs.get_mut(&id) {
+                    spec.enabled = false;
+                }
+                FeedCommand::Pause(id)
+            }
+            Action::ResumeFeed(id) => {
+                if let Some(spec) = self.specs.get_mut(&id) {
+                    spec.enabled = true;
+                }
+                FeedCommand::Resume(id)
+            }
+            Action::SetHidden(id, hidden) => {
+                if hidden {
+                    self.view.hidden.insert(id);
+                } else {
+                    self.view.hidden.remove(&id);
+                }
+                self.forget_gone_selection(now_ms);
+                return;
+            }
+            Action::ColourByFeed(on) => {
+                self.view.colour_by_feed = on;
+                return;
+            }
+            _ => return,
+        };
+        if let Some(set) = &self.feeds
+            && let Err(e) = set.send(command)
+        {
+            self.view
+                .notify(format!("Cannot change the feed: {e}"), now_ms);
+        }
+    }
+
+    fn centre_on(&mut self, id: &VehicleId, now_ms: i64) {
+        if let Some(v) = self.session.fleet().find(id) {
+            let (lat, lon) = v.display_position(now_ms);
+            self.map.centre_on(lat, lon);
+        }
+    }
+}

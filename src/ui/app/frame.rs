@@ -1,0 +1,135 @@
+//! One frame: drain, draw every panel, apply the actions they returned, and ask for the next
+//! frame only when something moves or ticks.
+
+use std::time::Duration;
+
+use super::FleetApp;
+use super::saved::{Saved, SavedFeed};
+use crate::clock::now_ms;
+use crate::session::Link;
+use crate::ui::feeds::FeedsContext;
+use crate::ui::list::ListContext;
+use crate::ui::{details, feeds, keys, list, status};
+
+/// Height of the details above the list.
+const DETAILS_HEIGHT: f32 = 270.0;
+
+impl eframe::App for FleetApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let saved = Saved {
+            feeds: self
+                .specs
+                .iter()
+                .filter(|(id, _)| Some(**id) != self.embedded)
+                .map(|(_, spec)| SavedFeed::of(spec))
+                .collect(),
+            centre: Some(self.map.centre()),
+            zoom: Some(self.map.zoom()),
+            colour_by_feed: self.view.colour_by_feed,
+        };
+        eframe::set_value(storage, eframe::APP_KEY, &saved);
+    }
+}
+
+impl FleetApp {
+    /// One frame: drain, draw, apply.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let now = now_ms();
+        self.drain(&ctx, now);
+        let searching = self.view.search_focused;
+        let mut actions = keys::read(&ctx);
+        let palette = self.palette();
+        let names = self.feed_names();
+        egui::Panel::bottom("status").show(ui, |ui| {
+            status::show(ui, &self.session, &mut self.status, now);
+        });
+        if self.status.feeds_open {
+            egui::Panel::left("feeds")
+                .resizable(true)
+                .default_size(270.0)
+                .show(ui, |ui| {
+                    let cx = FeedsContext {
+                        session: &self.session,
+                        specs: &self.specs,
+                        view: &self.view,
+                        palette: &palette,
+                        now_ms: now,
+                    };
+                    actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
+                });
+        }
+        egui::Panel::right("vehicles")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| {
+                // A fixed height for the details, so selecting never moves the list under the
+                // pointer (a double click on a row must land on the same row).
+                egui::Panel::top("details")
+                    .exact_size(DETAILS_HEIGHT)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                actions.extend(details::show(ui, &self.session, &self.view, now));
+                            });
+                    });
+                let cx = ListContext {
+                    feeds: &names,
+                    palette: &palette,
+                    now_ms: now,
+                };
+                actions.extend(list::show(
+                    ui,
+                    self.session.fleet(),
+                    &mut self.view,
+                    &mut self.list,
+                    &cx,
+                ));
+            });
+        let mut animating = false;
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                let (map_actions, moving) = self.map.show(
+                    ui,
+                    self.session.fleet(),
+                    &self.view,
+                    &palette,
+                    self.view.notice(now),
+                    now,
+                );
+                actions.extend(map_actions);
+                animating = moving;
+            });
+        for action in actions {
+            self.apply(action, &ctx, searching, now);
+        }
+        // Idle is idle: repaint only while something moves, a countdown or the selection's age
+        // ticks, or a notice is up. New data wakes the UI through the feeds' waker.
+        let ticking = self.view.selected.is_some()
+            || self.session.feeds().any(|(_, f)| {
+                matches!(
+                    f.link,
+                    Link::Disconnected {
+                        retry_at_ms: Some(_),
+                        ..
+                    }
+                )
+            });
+        if animating {
+            ctx.request_repaint();
+        } else if ticking {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+        if let Some(n) = &self.view.notice
+            && n.until_ms > now
+        {
+            ctx.request_repaint_after(Duration::from_millis((n.until_ms - now) as u64));
+        }
+    }
+}

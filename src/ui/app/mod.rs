@@ -1,0 +1,285 @@
+//! The app: drain feed events into the session (within a time budget), draw the panels
+//! (`frame`), collect the actions they return, and apply them in one place (`actions`). What is
+//! remembered between runs is in `saved`.
+
+mod actions;
+mod frame;
+mod saved;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+
+use super::feeds::FeedsPanel;
+use super::list::{FeedNames, ListState};
+use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
+use super::markers::Palette;
+use super::status::StatusBar;
+use super::tiles::{TileLayer, TileSpec};
+use super::view::ViewState;
+use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
+use crate::fleet::{FeedId, Fleet, FleetConfig};
+use crate::session::Session;
+use crate::sim::Network;
+use saved::{Saved, SavedFeed};
+
+/// Longest the UI spends applying events in one frame before drawing (and coming back).
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+
+/// Where events come from.
+pub enum FeedSource {
+    /// The real feeds thread, running these feeds (the dispatcher may add more).
+    Live {
+        feeds: Vec<FeedSpec>,
+        /// The in-process simulated fleet's feed, shown when no other feed is given or
+        /// remembered; never remembered itself (its port changes every run).
+        embedded: Option<FeedSpec>,
+    },
+    /// Events injected by the caller as the feeds thread would send them (tests, benchmarks);
+    /// `feeds` names the feeds they come from.
+    Events {
+        feeds: Vec<(FeedId, String)>,
+        events: Receiver<(FeedId, FeedEvent)>,
+    },
+}
+
+pub struct AppConfig {
+    pub source: FeedSource,
+    /// When no feed was given explicitly: the feeds remembered from an earlier run win over the
+    /// embedded default.
+    pub prefer_remembered: bool,
+    pub tiles: TileSpec,
+    pub fleet: FleetConfig,
+}
+
+pub struct FleetApp {
+    feeds: Option<FeedSet>,
+    events: Receiver<(FeedId, FeedEvent)>,
+    /// The settings of every feed this app runs, by id.
+    specs: BTreeMap<FeedId, FeedSpec>,
+    /// The embedded simulated fleet's feed, if shown (not remembered).
+    embedded: Option<FeedId>,
+    next_id: u32,
+    fleet_config: FleetConfig,
+    session: Session,
+    view: ViewState,
+    map: MapView,
+    list: ListState,
+    status: StatusBar,
+    feeds_panel: FeedsPanel,
+    /// The map is fitted to the fleet once, on a first run.
+    fitted: bool,
+}
+
+impl FleetApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
+        Self::with_context(&cc.egui_ctx, cc.storage, config)
+    }
+
+    /// The app on a bare egui context (what benchmarks drive, with no window at all).
+    pub fn with_context(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        config: AppConfig,
+    ) -> Self {
+        let saved: Saved = storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let ctx = ctx.clone();
+        // Labels come from the feed, in any script: draw a box for a glyph no font has rather
+        // than fail (egui_kittest sets "panic" to catch our own text; this overrides it).
+        ctx.set_missing_glyph_policy(egui::epaint::text::MissingGlyphPolicy::Tofu);
+        let (centre, zoom, fitted) = match (saved.centre, saved.zoom) {
+            (Some(c), Some(z)) => (c, z, true),
+            _ => (DEFAULT_CENTRE, DEFAULT_ZOOM, false),
+        };
+        let tiles = TileLayer::new(config.tiles, &ctx);
+        let mut app = Self {
+            feeds: None,
+            events: crossbeam_channel::bounded(1).1,
+            specs: BTreeMap::new(),
+            embedded: None,
+            next_id: 0,
+            session: Session::new(config.fleet.clone()),
+            fleet_config: config.fleet,
+            view: ViewState {
+                colour_by_feed: saved.colour_by_feed,
+                ..ViewState::default()
+            },
+            map: MapView::new(tiles, Network::cairns().ok(), centre, zoom),
+            list: ListState::default(),
+            status: StatusBar::default(),
+            feeds_panel: FeedsPanel::default(),
+            fitted,
+        };
+        match config.source {
+            FeedSource::Live { feeds, embedded } => {
+                let waker_ctx = ctx.clone();
+                match FeedSet::spawn(std::sync::Arc::new(move || waker_ctx.request_repaint())) {
+                    Ok(set) => {
+                        app.events = set.events().clone();
+                        app.feeds = Some(set);
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot start the feeds"),
+                }
+                let remembered: Vec<FeedSpec> = if config.prefer_remembered && feeds.is_empty() {
+                    saved.feeds.iter().filter_map(SavedFeed::spec).collect()
+                } else {
+                    Vec::new()
+                };
+                let chosen = if feeds.is_empty() { remembered } else { feeds };
+                if chosen.is_empty()
+                    && let Some(spec) = embedded
+                {
+                    app.embedded = Some(app.start_feed(spec));
+                }
+                for spec in chosen {
+                    app.start_feed(spec);
+                }
+            }
+            FeedSource::Events { feeds, events } => {
+                for (id, name) in feeds {
+                    app.session.add_feed(id, name);
+                    app.next_id = app.next_id.max(id.0 + 1);
+                }
+                app.events = events;
+            }
+        }
+        app
+    }
+
+    /// Starts a feed on the feeds thread and registers it; returns its id.
+    fn start_feed(&mut self, spec: FeedSpec) -> FeedId {
+        let id = FeedId(self.next_id);
+        self.next_id += 1;
+        self.session.add_feed(id, spec.name.clone());
+        self.run_feed(id, spec);
+        id
+    }
+
+    /// (Re)starts feed `id` with `spec`.
+    fn run_feed(&mut self, id: FeedId, spec: FeedSpec) {
+        let mut config = FeedConfig::from_spec(spec.clone());
+        config.max_pending_vehicles = self.fleet_config.max_vehicles;
+        self.specs.insert(id, spec);
+        if let Some(set) = &self.feeds
+            && let Err(e) = set.add(id, config)
+        {
+            tracing::error!(error = %e, feed = %id, "cannot start the feed");
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        self.session.fleet()
+    }
+
+    pub fn view(&self) -> &ViewState {
+        &self.view
+    }
+
+    /// The settings of the feeds this app runs.
+    pub fn specs(&self) -> &BTreeMap<FeedId, FeedSpec> {
+        &self.specs
+    }
+
+    /// The map's centre (lat, lon) and zoom.
+    pub fn map_view(&self) -> ((f64, f64), f64) {
+        (self.map.centre(), self.map.zoom())
+    }
+
+    /// Vehicles in view in the last frame, and whether they were drawn as clusters.
+    pub fn map_in_view(&self) -> (usize, bool) {
+        self.map.in_view
+    }
+
+    /// Where the map was drawn in the last frame.
+    pub fn map_rect(&self) -> egui::Rect {
+        self.map.rect()
+    }
+
+    /// The rows of the list, as ids, in order.
+    pub fn list_ids(&self) -> Vec<String> {
+        self.list
+            .rows()
+            .iter()
+            .filter_map(|k| self.fleet().vehicle(*k))
+            .map(|v| v.id().to_owned())
+            .collect()
+    }
+
+    fn feed_names(&self) -> FeedNames {
+        self.session
+            .feeds()
+            .map(|(id, s)| (id, s.name.clone()))
+            .collect()
+    }
+
+    fn palette(&self) -> Palette {
+        Palette {
+            by_feed: self.view.colour_by_feed,
+            feeds: self
+                .specs
+                .iter()
+                .filter_map(|(id, s)| {
+                    s.colour
+                        .map(|[r, g, b]| (*id, egui::Color32::from_rgb(r, g, b)))
+                })
+                .collect(),
+        }
+    }
+
+    /// Applies waiting events, stopping after the time budget (and asking to be called again).
+    fn drain(&mut self, ctx: &egui::Context, now_ms: i64) {
+        let deadline = Instant::now() + DRAIN_BUDGET;
+        while let Ok((feed, event)) = self.events.try_recv() {
+            let _ = self.session.apply(feed, &event, now_ms);
+            if Instant::now() >= deadline {
+                ctx.request_repaint();
+                break;
+            }
+        }
+        self.forget_gone_selection(now_ms);
+        if !self.fitted && !self.fleet().is_empty() {
+            self.fitted = true;
+            self.fit_to_fleet();
+        }
+    }
+
+    /// A selected vehicle that left its feed (or whose feed went) is no longer selected.
+    fn forget_gone_selection(&mut self, now_ms: i64) {
+        let gone =
+            self.view.selected.as_ref().is_some_and(|id| {
+                self.session.fleet().find(id).is_none() || !self.view.shows(id.feed)
+            });
+        if gone && let Some(id) = self.view.selected.take() {
+            if self.view.following {
+                self.view.notify(
+                    format!("{} left the feed: following stopped", id.id),
+                    now_ms,
+                );
+            }
+            self.view.following = false;
+        }
+    }
+
+    /// Centres the map on the fleet at a zoom that shows all of it.
+    fn fit_to_fleet(&mut self) {
+        let (mut s, mut n, mut w, mut e) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+        for (_, v) in self.session.fleet().iter() {
+            s = s.min(v.fix.lat);
+            n = n.max(v.fix.lat);
+            w = w.min(v.fix.lon);
+            e = e.max(v.fix.lon);
+        }
+        let span = (e - w).max((n - s) * 1.3).max(0.005);
+        // 256 px tiles: at zoom z the world is 256·2^z px wide; aim for ~900 px of map.
+        let zoom = (360.0 * 900.0 / (256.0 * span)).log2().clamp(3.0, 16.0);
+        self.map.centre_on((s + n) / 2.0, (w + e) / 2.0);
+        let _ = self.map.memory.set_zoom(zoom.floor());
+    }
+}
