@@ -1,11 +1,16 @@
-//! fleetview: a live map of a fleet, fed over WebSocket.
+//! fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers and OwnTracks
+//! Recorders.
 //!
 //! The layers, each in its own module and reaching only downwards:
-//! - [`protocol`]: wire types and decoding (no I/O);
-//! - [`fleet`]: the pure model a map draws (no tokio, no egui);
-//! - [`feed`]: the background thread that owns the WebSocket subscription and sends
-//!   [`feed::FeedEvent`]s over a bounded channel;
-//! - [`stats`]: the `fleetview stats` harness on top of the feed and the model.
+//! - [`protocol`]: fleetview's wire types, decoding and validation (no I/O);
+//! - [`events`]: what a feed says, as plain data;
+//! - [`formats`]: one file per feed format, bytes to events (no I/O);
+//! - [`fleet`]: the pure model a map draws, vehicles keyed by (feed, id) (no tokio, no egui);
+//! - [`feed`]: the background thread that owns every feed's connection and sends
+//!   `(FeedId, FeedEvent)` over a bounded channel;
+//! - [`session`]: applies feed events to the fleet and to each feed's status (no tokio, no egui);
+//! - [`stats`] and [`ui`]: the `fleetview stats` harness and the window, both on the session;
+//! - [`server`] and [`sim`]: the feed server and its simulated fleet.
 
 pub mod clock;
 pub mod events;
@@ -14,6 +19,7 @@ pub mod fleet;
 pub mod formats;
 pub mod geo;
 pub mod protocol;
+mod runtime_thread;
 pub mod server;
 pub mod session;
 pub mod sim;

@@ -269,7 +269,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let all_connected = report
         .feeds
         .iter()
-        .all(|f| f.connected || f.first_data_ms.is_some());
+        .all(|f| f.figures.connected || f.figures.first_data_ms.is_some());
     Ok(if all_connected {
         ExitCode::SUCCESS
     } else {

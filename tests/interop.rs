@@ -28,34 +28,63 @@ fn python_websockets() -> bool {
     has
 }
 
-#[test]
-fn stats_counts_a_python_websockets_feed_correctly() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/python_feed.py");
-    if !python_websockets() {
-        return;
+/// A Python server from `tests/interop/`, killed when dropped, and the port it printed.
+struct PythonServer {
+    child: std::process::Child,
+    port: String,
+}
+
+impl PythonServer {
+    fn start(script: &str, args: &[&str]) -> Self {
+        let path = format!("{}/tests/interop/{script}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("python3")
+            .arg(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the python server");
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut port)
+            .expect("the server prints its port");
+        Self {
+            child,
+            port: port.trim().to_owned(),
+        }
     }
-    let mut server = Command::new("python3")
-        .args([script, &N.to_string(), &ROUNDS.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the python feed");
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut port)
-        .expect("the feed prints its port");
-    let url = format!("ws://127.0.0.1:{}/", port.trim());
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `fleetview stats ARGS --json`, its report.
+fn stats_json(args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
-        .args(["stats", &url, "--duration", "2s", "--json"])
+        .arg("stats")
+        .args(args)
+        .arg("--json")
         .output()
         .expect("run fleetview stats");
-    let _ = server.kill();
-    let _ = server.wait();
     assert!(
         out.status.success(),
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+#[test]
+fn stats_counts_a_python_websockets_feed_correctly() {
+    if !python_websockets() {
+        return;
+    }
+    let server = PythonServer::start("python_feed.py", &[&N.to_string(), &ROUNDS.to_string()]);
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let report = stats_json(&[&url, "--duration", "2s"]);
     assert_eq!(report["vehicles"], N, "{report:#}");
     assert_eq!(report["live"], N);
     assert_eq!(report["snapshots"], 1);
@@ -102,44 +131,19 @@ fn a_report_published_with_python_websockets_shows_up_in_stats() {
 
 #[test]
 fn stats_reads_traccar_and_owntracks_as_a_python_stack_serves_them() {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/interop/traccar_owntracks.py"
-    );
     if !python_websockets() {
         return;
     }
-    let mut server = Command::new("python3")
-        .args([script, "6", "3", "20"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the python servers");
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut port)
-        .expect("the servers print their port");
-    let port = port.trim();
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
-        .args([
-            "stats",
-            "--feed",
-            &format!("depot=traccar:http://127.0.0.1:{port}?token=demo-token"),
-            "--feed",
-            &format!("phones=owntracks:ws://127.0.0.1:{port}"),
-            "--duration",
-            "3s",
-            "--json",
-        ])
-        .output()
-        .expect("run fleetview stats");
-    let _ = server.kill();
-    let _ = server.wait();
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let server = PythonServer::start("traccar_owntracks.py", &["6", "3", "20"]);
+    let port = &server.port;
+    let report = stats_json(&[
+        "--feed",
+        &format!("depot=traccar:http://127.0.0.1:{port}?token=demo-token"),
+        "--feed",
+        &format!("phones=owntracks:ws://127.0.0.1:{port}"),
+        "--duration",
+        "3s",
+    ]);
     let feeds = &report["feeds"];
     assert_eq!(feeds[0]["name"], "depot");
     assert_eq!(feeds[0]["vehicles"], 6, "{report:#}");

@@ -48,22 +48,10 @@ impl FeedSet {
         let (event_tx, events) = crossbeam_channel::bounded(capacity.max(1));
         let (commands, command_rx) = mpsc::channel(256);
         let (shutdown, shutdown_rx) = oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name("fleetview-feeds".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not start the feeds runtime");
-                        return;
-                    }
-                };
-                runtime.block_on(manage(event_tx, waker, command_rx, shutdown_rx));
-            })
-            .map_err(FeedError::Spawn)?;
+        let thread = crate::runtime_thread::spawn("fleetview-feeds", move || {
+            manage(event_tx, waker, command_rx, shutdown_rx)
+        })
+        .map_err(FeedError::Spawn)?;
         Ok(Self {
             events,
             commands,

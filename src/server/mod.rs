@@ -403,29 +403,13 @@ impl EmbeddedServer {
             })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (stats_tx, stats_rx) = oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name("fleetview-server".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot start the embedded server's runtime");
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    match TcpListener::from_std(std_listener) {
-                        Ok(listener) => {
-                            serve(listener, config, sim, shutdown_rx, Some(stats_tx)).await
-                        }
-                        Err(e) => tracing::error!(error = %e, "cannot listen"),
-                    }
-                });
-            })
-            .map_err(ServerError::Spawn)?;
+        let thread = crate::runtime_thread::spawn("fleetview-server", move || async move {
+            match TcpListener::from_std(std_listener) {
+                Ok(listener) => serve(listener, config, sim, shutdown_rx, Some(stats_tx)).await,
+                Err(e) => tracing::error!(error = %e, "cannot listen"),
+            }
+        })
+        .map_err(ServerError::Spawn)?;
         let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
         Ok(Self {
             addr,

@@ -17,7 +17,7 @@ use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedId, FeedSet};
 use crate::fleet::{Counts, FleetConfig};
 use crate::session::{FeedStatus, Session};
 
-pub use report::{FeedReport, LatencyReport, StatsReport};
+pub use report::{FeedReport, Figures, LatencyReport, StatsReport};
 use report::{by_reason, examples, latency_report};
 
 /// Latency samples above this (10 min) are clamped; they mean a clock problem, not a feed.
@@ -121,23 +121,23 @@ impl Collector {
         let counters = self.session.fleet().counters();
         let rejected = self.session.rejected();
         let counts = self.session.fleet().counts(now_ms);
-        let updates: u64 = feeds.iter().map(|f| f.updates).sum();
+        let all = |f: fn(&Figures) -> u64| feeds.iter().map(|r| f(&r.figures)).sum::<u64>();
+        let updates = all(|f| f.updates);
         let link = match &feeds[..] {
-            [one] => one.link.clone(),
+            [one] => one.figures.link.clone(),
             many => format!(
                 "{} of {} feeds connected",
-                many.iter().filter(|f| f.connected).count(),
+                many.iter().filter(|f| f.figures.connected).count(),
                 many.len()
             ),
         };
-        StatsReport {
+        let total = Figures {
             url: feeds
                 .iter()
-                .map(|f| f.url.as_str())
+                .map(|f| f.figures.url.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            duration_s: elapsed.as_secs_f64(),
-            connected: !feeds.is_empty() && feeds.iter().all(|f| f.connected),
+            connected: !feeds.is_empty() && feeds.iter().all(|f| f.figures.connected),
             link,
             vehicles: counts.total,
             live: counts.live,
@@ -147,18 +147,25 @@ impl Collector {
             updates_per_s: updates as f64 / elapsed.as_secs_f64().max(1e-9),
             applied: counters.applied,
             snapshots: counters.snapshots,
-            removed: counters.removed,
-            evicted: counters.evicted,
-            reconnects: feeds.iter().map(|f| f.reconnects).sum(),
-            disconnects: feeds.iter().map(|f| f.disconnects).sum(),
+            reconnects: all(|f| f.reconnects),
+            disconnects: all(|f| f.disconnects),
             rejected_total: rejected.total(),
             rejected: by_reason(&rejected),
             rejected_examples: examples(&rejected),
-            first_data_ms: feeds.iter().filter_map(|f| f.first_data_ms).min(),
+            first_data_ms: feeds.iter().filter_map(|f| f.figures.first_data_ms).min(),
             latency_ms: latency_report(latency.as_ref()),
-            clock_ahead_samples: self.measures.values().map(|m| m.clock_ahead).sum(),
-            last_failure: feeds.iter().rev().find_map(|f| f.last_failure.clone()),
-            server_error: feeds.iter().find_map(|f| f.server_error.clone()),
+            clock_ahead_samples: all(|f| f.clock_ahead_samples),
+            last_failure: feeds
+                .iter()
+                .rev()
+                .find_map(|f| f.figures.last_failure.clone()),
+            server_error: feeds.iter().find_map(|f| f.figures.server_error.clone()),
+        };
+        StatsReport {
+            duration_s: elapsed.as_secs_f64(),
+            total,
+            removed: counters.removed,
+            evicted: counters.evicted,
             feeds,
         }
     }
@@ -179,8 +186,7 @@ impl Collector {
             stale,
             lost,
         } = self.session.fleet().counts_of(id, now_ms);
-        FeedReport {
-            name: status.name.clone(),
+        let figures = Figures {
             url,
             connected: status.link.is_connected(),
             link: status.link.describe(now_ms),
@@ -202,12 +208,16 @@ impl Collector {
                 .map(|t| t.duration_since(self.started).as_millis() as u64),
             latency_ms: latency_report(m.latency.as_ref()),
             clock_ahead_samples: m.clock_ahead,
-            notices: status.notices.len(),
             last_failure: status.last_failure.clone(),
             server_error: status
                 .server_error
                 .as_ref()
                 .map(|(c, m)| format!("{c}: {m}")),
+        };
+        FeedReport {
+            name: status.name.clone(),
+            figures,
+            notices: status.notices.len(),
         }
     }
 }
@@ -276,15 +286,16 @@ mod tests {
         c.observe(feed, &FeedEvent::Rejected(Box::new(tally)), t0);
         let urls = BTreeMap::from([(feed, "ws://x".to_owned())]);
         let r = c.report(&urls, Duration::from_secs(2), t0);
-        assert_eq!(r.vehicles, 3);
-        assert_eq!(r.updates, 3);
-        assert!((r.updates_per_s - 1.5).abs() < 1e-9);
-        assert_eq!(r.clock_ahead_samples, 1);
-        let l = r.latency_ms.expect("latency");
+        let t = &r.total;
+        assert_eq!(t.vehicles, 3);
+        assert_eq!(t.updates, 3);
+        assert!((t.updates_per_s - 1.5).abs() < 1e-9);
+        assert_eq!(t.clock_ahead_samples, 1);
+        let l = t.latency_ms.expect("latency");
         assert_eq!(l.samples, 2);
         assert_eq!(l.max_ms, 40);
-        assert_eq!(r.rejected.get("binary_frame"), Some(&1));
-        assert!(r.connected);
+        assert_eq!(t.rejected.get("binary_frame"), Some(&1));
+        assert!(t.connected);
         let json = serde_json::to_value(&r).expect("json");
         assert_eq!(json["rejected"]["binary_frame"], 1);
         assert_eq!(json["latency_ms"]["max_ms"], 40);
@@ -321,14 +332,17 @@ mod tests {
         c.observe(a, &FeedEvent::Positions(batch(&["12", "13"])), t0);
         c.observe(b, &FeedEvent::Positions(batch(&["12"])), t0);
         let r = c.report(&BTreeMap::new(), Duration::from_secs(1), t0);
-        assert_eq!(r.vehicles, 3, "vehicle 12 of each feed counts twice");
-        assert_eq!((r.feeds[0].vehicles, r.feeds[1].vehicles), (2, 1));
+        assert_eq!(r.total.vehicles, 3, "vehicle 12 of each feed counts twice");
+        assert_eq!(
+            (r.feeds[0].figures.vehicles, r.feeds[1].figures.vehicles),
+            (2, 1)
+        );
         assert_eq!(
             (r.feeds[0].name.as_str(), r.feeds[1].name.as_str()),
             ("depot", "phones")
         );
-        assert!(!r.connected, "phones never connected");
-        assert_eq!(r.link, "1 of 2 feeds connected");
+        assert!(!r.total.connected, "phones never connected");
+        assert_eq!(r.total.link, "1 of 2 feeds connected");
         assert!(r.to_string().contains("[phones]"), "{r}");
     }
 }

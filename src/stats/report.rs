@@ -29,12 +29,34 @@ pub(super) fn latency_report(h: Option<&Histogram<u64>>) -> Option<LatencyReport
 }
 
 /// What `fleetview stats` prints; the field names are the documented `--json` keys. The top
-/// level sums every feed; `feeds` has each one.
+/// level sums every feed (`total`, flattened); `feeds` has each one.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatsReport {
-    pub url: String,
     pub duration_s: f64,
-    /// Whether every feed was connected when the run ended.
+    #[serde(flatten)]
+    pub total: Figures,
+    /// Vehicles removed by their feeds, and evicted at the cap.
+    pub removed: u64,
+    pub evicted: u64,
+    /// Each feed on its own.
+    pub feeds: Vec<FeedReport>,
+}
+
+/// One feed's part of a [`StatsReport`].
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedReport {
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Vehicle notices the feed sent (Traccar events).
+    pub notices: usize,
+}
+
+/// What is reported of one feed, or of all of them together.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub url: String,
+    /// Whether the feed (every feed) was connected when the run ended.
     pub connected: bool,
     /// The connection state in words.
     pub link: String,
@@ -48,8 +70,6 @@ pub struct StatsReport {
     /// Fixes that moved or added a vehicle (snapshots included).
     pub applied: u64,
     pub snapshots: u64,
-    pub removed: u64,
-    pub evicted: u64,
     pub reconnects: u64,
     pub disconnects: u64,
     pub rejected_total: u64,
@@ -67,37 +87,6 @@ pub struct StatsReport {
     /// Why a connection last ended, if one did.
     pub last_failure: Option<String>,
     /// The last `error` message from a server.
-    pub server_error: Option<String>,
-    /// Each feed on its own.
-    pub feeds: Vec<FeedReport>,
-}
-
-/// One feed's part of a [`StatsReport`] (the same keys, for that feed only).
-#[derive(Debug, Clone, Serialize)]
-pub struct FeedReport {
-    pub name: String,
-    pub url: String,
-    pub connected: bool,
-    pub link: String,
-    pub vehicles: usize,
-    pub live: usize,
-    pub stale: usize,
-    pub lost: usize,
-    pub updates: u64,
-    pub updates_per_s: f64,
-    pub applied: u64,
-    pub snapshots: u64,
-    pub reconnects: u64,
-    pub disconnects: u64,
-    pub rejected_total: u64,
-    pub rejected: BTreeMap<&'static str, u64>,
-    pub rejected_examples: BTreeMap<&'static str, String>,
-    pub first_data_ms: Option<u64>,
-    pub latency_ms: Option<LatencyReport>,
-    pub clock_ahead_samples: u64,
-    /// Vehicle notices the feed sent (Traccar events).
-    pub notices: usize,
-    pub last_failure: Option<String>,
     pub server_error: Option<String>,
 }
 
@@ -120,19 +109,17 @@ impl fmt::Display for LatencyReport {
     }
 }
 
-fn write_rejected(
-    f: &mut fmt::Formatter<'_>,
-    indent: &str,
-    total: u64,
-    rejected: &BTreeMap<&'static str, u64>,
-    examples: &BTreeMap<&'static str, String>,
-) -> fmt::Result {
-    if rejected.is_empty() {
+fn write_rejected(f: &mut fmt::Formatter<'_>, indent: &str, figures: &Figures) -> fmt::Result {
+    if figures.rejected.is_empty() {
         return writeln!(f, "{indent}rejected    none");
     }
-    writeln!(f, "{indent}rejected    {total}")?;
-    for (reason, n) in rejected {
-        let example = examples.get(reason).map(String::as_str).unwrap_or("");
+    writeln!(f, "{indent}rejected    {}", figures.rejected_total)?;
+    for (reason, n) in &figures.rejected {
+        let example = figures
+            .rejected_examples
+            .get(reason)
+            .map(String::as_str)
+            .unwrap_or("");
         writeln!(f, "{indent}  {reason:<18} {n:>8}  e.g. {example}")?;
     }
     Ok(())
@@ -140,36 +127,37 @@ fn write_rejected(
 
 impl fmt::Display for StatsReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "feed        {} ({})", self.url, self.link)?;
+        let t = &self.total;
+        writeln!(f, "feed        {} ({})", t.url, t.link)?;
         writeln!(f, "duration    {:.1} s", self.duration_s)?;
         writeln!(
             f,
             "vehicles    {} (live {}, stale {}, lost {})",
-            self.vehicles, self.live, self.stale, self.lost
+            t.vehicles, t.live, t.stale, t.lost
         )?;
         writeln!(
             f,
             "updates     {} ({:.1}/s), snapshots {}, removed {}, evicted {}",
-            self.updates, self.updates_per_s, self.snapshots, self.removed, self.evicted
+            t.updates, t.updates_per_s, t.snapshots, self.removed, self.evicted
         )?;
         writeln!(
             f,
             "connection  reconnects {}, disconnects {}{}",
-            self.reconnects,
-            self.disconnects,
-            self.last_failure
+            t.reconnects,
+            t.disconnects,
+            t.last_failure
                 .as_deref()
                 .map(|r| format!(", last: {r}"))
                 .unwrap_or_default()
         )?;
-        match &self.latency_ms {
+        match &t.latency_ms {
             Some(l) => writeln!(
                 f,
                 "latency     {l}{}",
-                if self.clock_ahead_samples > 0 {
+                if t.clock_ahead_samples > 0 {
                     format!(
                         "; {} fixes stamped ahead of this clock",
-                        self.clock_ahead_samples
+                        t.clock_ahead_samples
                     )
                 } else {
                     String::new()
@@ -177,40 +165,24 @@ impl fmt::Display for StatsReport {
             )?,
             None => writeln!(f, "latency     no updates to measure")?,
         }
-        write_rejected(
-            f,
-            "",
-            self.rejected_total,
-            &self.rejected,
-            &self.rejected_examples,
-        )?;
-        if let Some(e) = &self.server_error {
+        write_rejected(f, "", t)?;
+        if let Some(e) = &t.server_error {
             writeln!(f, "server said {e}")?;
         }
         if self.feeds.len() > 1 {
             for feed in &self.feeds {
+                let g = &feed.figures;
                 writeln!(f)?;
-                writeln!(f, "[{}] {} ({})", feed.name, feed.url, feed.link)?;
+                writeln!(f, "[{}] {} ({})", feed.name, g.url, g.link)?;
                 writeln!(
                     f,
                     "  vehicles    {} (live {}, stale {}, lost {}), updates {} ({:.1}/s)",
-                    feed.vehicles,
-                    feed.live,
-                    feed.stale,
-                    feed.lost,
-                    feed.updates,
-                    feed.updates_per_s
+                    g.vehicles, g.live, g.stale, g.lost, g.updates, g.updates_per_s
                 )?;
-                if let Some(l) = &feed.latency_ms {
+                if let Some(l) = &g.latency_ms {
                     writeln!(f, "  latency     {l}")?;
                 }
-                write_rejected(
-                    f,
-                    "  ",
-                    feed.rejected_total,
-                    &feed.rejected,
-                    &feed.rejected_examples,
-                )?;
+                write_rejected(f, "  ", g)?;
             }
         }
         Ok(())
