@@ -150,18 +150,8 @@ impl Traccar {
     fn take_devices(&mut self, items: &[&RawValue], received_ms: i64, out: &mut Decoded) {
         let mut changed = FixBatch::default();
         for raw in items {
-            let device: WireDevice = match serde_json::from_str(raw.get()) {
-                Ok(d) => d,
-                Err(e) => {
-                    out.rejected.record(
-                        RejectReason::InvalidField,
-                        &format!(
-                            "device {} is not a Traccar device: {e}",
-                            truncate(raw.get(), 64)
-                        ),
-                    );
-                    continue;
-                }
+            let Some(device) = parse::<WireDevice>(raw, "device", out) else {
+                continue;
             };
             if device.unique_id.trim().is_empty() {
                 out.rejected.record(
@@ -291,18 +281,8 @@ impl Traccar {
     fn take_events(&self, items: &[&RawValue], out: &mut Decoded) {
         let mut notices = Vec::new();
         for raw in items {
-            let event: WireEvent = match serde_json::from_str(raw.get()) {
-                Ok(e) => e,
-                Err(e) => {
-                    out.rejected.record(
-                        RejectReason::InvalidField,
-                        &format!(
-                            "event {} is not a Traccar event: {e}",
-                            truncate(raw.get(), 64)
-                        ),
-                    );
-                    continue;
-                }
+            let Some(event) = parse::<WireEvent>(raw, "event", out) else {
+                continue;
             };
             let Some(device) = self.devices.get(&event.device_id) else {
                 out.rejected.record(
@@ -345,6 +325,25 @@ impl Traccar {
             out.events.push(FeedEvent::Notices(notices));
         }
     }
+}
+
+/// One item of a frame as Traccar's `what`, or refused (`invalid_field`) saying why.
+fn parse<T: serde::de::DeserializeOwned>(
+    raw: &RawValue,
+    what: &str,
+    out: &mut Decoded,
+) -> Option<T> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| {
+            out.rejected.record(
+                RejectReason::InvalidField,
+                &format!(
+                    "{what} {} is not a Traccar {what}: {e}",
+                    truncate(raw.get(), 64)
+                ),
+            );
+        })
+        .ok()
 }
 
 fn meta_of<'a>(device: &'a Device, attrs: Option<&'a str>) -> Meta<&'a str> {

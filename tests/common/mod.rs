@@ -23,6 +23,30 @@ pub mod owntracks;
 pub mod traccar;
 use fleetview::session::{FeedStatus, Session};
 
+/// Accepts connections on `listener` until `stop` turns, serving each on a task of its own with
+/// `serve(stream, stop)` (the fake servers' accept loop).
+pub fn accept_until<F, Fut>(
+    listener: TcpListener,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    serve: F,
+) where
+    F: Fn(TcpStream, tokio::sync::watch::Receiver<bool>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            let stream = tokio::select! {
+                _ = stop.changed() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => return,
+                },
+            };
+            tokio::spawn(serve(stream, stop.clone()));
+        }
+    });
+}
+
 /// How long any single wait in a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(10);
 

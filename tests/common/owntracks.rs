@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
@@ -25,6 +25,63 @@ pub fn live(user: &str, device: &str, lat: f64, lon: f64, tst: i64, vel_kmh: i64
         r#"{{"_type":"location","acc":12,"alt":21,"batt":78,"bs":1,"conn":"m","created_at":{tst},"lat":{lat},"lon":{lon},"m":1,"tid":"{}","tst":{tst},"vac":3,"vel":{vel_kmh},"cog":270,"topic":"owntracks/{user}/{device}","username":"{user}","device":"{device}"}}"#,
         &user[..2]
     )
+}
+
+/// What every connection of the fake shares.
+#[derive(Clone)]
+struct Shared {
+    authorizations: Arc<Mutex<Vec<Option<String>>>>,
+    received: Arc<Mutex<Vec<String>>>,
+    last: Arc<Mutex<Vec<String>>>,
+}
+
+/// One viewer: the upgrade (noting its Authorization), then the echo, LAST and pushes.
+async fn serve(
+    stream: TcpStream,
+    shared: Shared,
+    mut pushed: broadcast::Receiver<String>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut auth = None;
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, resp: Response| {
+        auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(resp)
+    })
+    .await
+    else {
+        return;
+    };
+    shared.authorizations.lock().expect("lock").push(auth);
+    let (mut sink, mut stream) = ws.split();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            text = pushed.recv() => match text {
+                Ok(text) => { let _ = sink.send(Message::text(text)).await; }
+                Err(_) => return,
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(t))) => {
+                    shared.received.lock().expect("lock").push(t.to_string());
+                    // The recorder echoes every frame, then answers LAST.
+                    let _ = sink.send(Message::text(t.to_string())).await;
+                    if t.as_str() == "LAST" {
+                        let objects = shared.last.lock().expect("lock").clone();
+                        for o in objects {
+                            let _ = sink.send(Message::text(o)).await;
+                        }
+                    }
+                }
+                Some(Ok(Message::Ping(p))) => { let _ = sink.send(Message::Pong(p)).await; }
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+        }
+    }
 }
 
 pub struct FakeRecorder {
@@ -49,71 +106,14 @@ impl FakeRecorder {
         let last = Arc::new(Mutex::new(last));
         let (push, _) = broadcast::channel(64);
         let (stop, stopped) = watch::channel(false);
-        let (a, r, l, p) = (
-            authorizations.clone(),
-            received.clone(),
-            last.clone(),
-            push.clone(),
-        );
-        let mut stopped_accept = stopped.clone();
-        tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    _ = stopped_accept.changed() => return,
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => return,
-                    },
-                };
-                let (a, r, l) = (a.clone(), r.clone(), l.clone());
-                let mut pushed = p.subscribe();
-                let mut stop = stopped.clone();
-                tokio::spawn(async move {
-                    let mut auth = None;
-                    let Ok(ws) = tokio_tungstenite::accept_hdr_async(
-                        stream,
-                        |req: &Request, resp: Response| {
-                            auth = req
-                                .headers()
-                                .get("authorization")
-                                .and_then(|v| v.to_str().ok())
-                                .map(str::to_owned);
-                            Ok(resp)
-                        },
-                    )
-                    .await
-                    else {
-                        return;
-                    };
-                    a.lock().expect("lock").push(auth);
-                    let (mut sink, mut stream) = ws.split();
-                    loop {
-                        tokio::select! {
-                            _ = stop.changed() => return,
-                            text = pushed.recv() => match text {
-                                Ok(text) => { let _ = sink.send(Message::text(text)).await; }
-                                Err(_) => return,
-                            },
-                            incoming = stream.next() => match incoming {
-                                Some(Ok(Message::Text(t))) => {
-                                    r.lock().expect("lock").push(t.to_string());
-                                    // The recorder echoes every frame, then answers LAST.
-                                    let _ = sink.send(Message::text(t.to_string())).await;
-                                    if t.as_str() == "LAST" {
-                                        let objects = l.lock().expect("lock").clone();
-                                        for o in objects {
-                                            let _ = sink.send(Message::text(o)).await;
-                                        }
-                                    }
-                                }
-                                Some(Ok(Message::Ping(p))) => { let _ = sink.send(Message::Pong(p)).await; }
-                                Some(Ok(_)) => {}
-                                _ => return,
-                            },
-                        }
-                    }
-                });
-            }
+        let shared = Shared {
+            authorizations: authorizations.clone(),
+            received: received.clone(),
+            last: last.clone(),
+        };
+        let p = push.clone();
+        super::accept_until(listener, stopped, move |stream, stop| {
+            serve(stream, shared.clone(), p.subscribe(), stop)
         });
         Self {
             url,

@@ -79,18 +79,8 @@ impl FakeTraccar {
         let (push, _) = broadcast::channel(64);
         let (stop, stopped) = watch::channel(false);
         let (s, p) = (seen.clone(), push.clone());
-        let mut stopped_accept = stopped.clone();
-        tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    _ = stopped_accept.changed() => return,
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => return,
-                    },
-                };
-                tokio::spawn(serve(stream, s.clone(), p.subscribe(), stopped.clone()));
-            }
+        super::accept_until(listener, stopped, move |stream, stop| {
+            serve(stream, s.clone(), p.subscribe(), stop)
         });
         Self {
             url,
