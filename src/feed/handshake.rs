@@ -193,14 +193,20 @@ async fn traccar_session(
         .ok_or_else(|| lost("Traccar accepted the login but set no JSESSIONID cookie"))
 }
 
-/// reqwest's error with its causes, which say what actually went wrong.
+/// reqwest's error in the words that say what went wrong: its deepest cause, named as a
+/// connection failure or a timeout where it is one.
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+    let mut root: &dyn std::error::Error = e;
+    while let Some(source) = root.source() {
+        root = source;
     }
-    text
+    if e.is_timeout() {
+        "no answer in time".into()
+    } else if e.is_connect() {
+        format!("cannot connect: {root}")
+    } else if std::ptr::addr_eq(root, e as &dyn std::error::Error) {
+        e.to_string()
+    } else {
+        format!("{e}: {root}")
+    }
 }
