@@ -133,6 +133,15 @@ async fn a_wrong_password_is_a_clear_reason_and_no_retry_storm() {
     );
     assert!(viewer.status().link.describe(0).starts_with("stopped: "));
     assert!(viewer.fleet().is_empty());
+    // Retry (the Feeds panel's button) tries once more, at once, and stops again.
+    viewer
+        .handle
+        .send(fleetview::feed::FeedCommand::Resume(FEED))
+        .expect("retry");
+    viewer.until("the second refusal", |v| {
+        v.count(|e| matches!(e, FeedEvent::Disconnected { retry_in: None, .. })) == 2
+    });
+    assert_eq!(server.count(|s| &s.failed_logins), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -163,9 +163,11 @@ impl Feed {
                 self.paused = true;
                 Obeyed::Pause
             }
+            // Resume also retries at once a feed that stopped (a refused login) or is waiting
+            // out its backoff; a connected feed carries on.
             Control::Resume => {
-                let was = std::mem::replace(&mut self.paused, false);
-                if was { Obeyed::Resume } else { Obeyed::Stay }
+                self.paused = false;
+                Obeyed::Resume
             }
             Control::Subscribe(s) => {
                 self.config.subscribe = s;

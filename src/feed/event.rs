@@ -14,6 +14,7 @@ pub enum FeedCommand {
     Remove(FeedId),
     /// Close a feed's connection and keep it closed until resumed.
     Pause(FeedId),
+    /// Reconnect a paused feed, or retry at once one that stopped or is waiting to retry.
     Resume(FeedId),
     /// Send a new subscription on a fleetview feed (and use it for every reconnect).
     Subscribe(FeedId, Subscribe),

@@ -175,12 +175,29 @@ fn feed_row(
     }
     ui.horizontal(|ui| {
         if spec.is_some() {
-            if status.link == Link::Paused {
-                if ui.small_button("Resume").clicked() {
-                    actions.push(Action::ResumeFeed(id));
+            match &status.link {
+                Link::Paused => {
+                    if ui.small_button("Resume").clicked() {
+                        actions.push(Action::ResumeFeed(id));
+                    }
                 }
-            } else if ui.small_button("Pause").clicked() {
-                actions.push(Action::PauseFeed(id));
+                Link::Disconnected { .. } => {
+                    if ui
+                        .small_button("Retry")
+                        .on_hover_text("Connect again now")
+                        .clicked()
+                    {
+                        actions.push(Action::ResumeFeed(id));
+                    }
+                    if ui.small_button("Pause").clicked() {
+                        actions.push(Action::PauseFeed(id));
+                    }
+                }
+                _ => {
+                    if ui.small_button("Pause").clicked() {
+                        actions.push(Action::PauseFeed(id));
+                    }
+                }
             }
         }
         let hidden = !cx.view.shows(id);
