@@ -194,3 +194,27 @@ async fn a_token_opens_the_socket_without_a_login() {
     assert_eq!(server.count(|s| &s.logins), 0);
     assert_eq!(server.count(|s| &s.device_fetches), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traccar_over_https_logs_in_and_reads_the_socket_over_wss_with_a_custom_ca() {
+    let dir = std::env::temp_dir().join(format!("fleetview-traccar-tls-{}", std::process::id()));
+    let (ca, cert, key) = common::pki::make_pki(&dir);
+    let acceptor = fleetview::server::tls_acceptor(&fleetview::server::TlsFiles { cert, key })
+        .expect("acceptor");
+    let server = FakeTraccar::start_tls(positions_frame(-5000), acceptor).await;
+    assert!(server.url.starts_with("https://"));
+    let mut spec = login_spec(&server.url, traccar::PASSWORD);
+    spec.ca_file = Some(ca);
+    let mut viewer = Viewer::start(spec_config(spec.clone()));
+    viewer.until("both devices over TLS", |v| v.fleet().len() == 2);
+    assert_eq!(server.count(|s| &s.logins), 1);
+    assert_eq!(server.count(|s| &s.upgrades), 1);
+    // Without the CA the login itself is refused, with the reason.
+    spec.ca_file = None;
+    let mut untrusting = Viewer::start(spec_config(spec));
+    untrusting.until("the refusal", |v| v.first_disconnect().is_some());
+    let (reason, _) = untrusting.first_disconnect().expect("reason");
+    assert!(reason.contains("cannot log in to Traccar"), "{reason}");
+    assert!(untrusting.fleet().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,6 +20,7 @@ use fleetview::fleet::{Fleet, FleetConfig, Vehicle};
 use fleetview::protocol::{Position, ServerMessage, encode};
 
 pub mod owntracks;
+pub mod pki;
 pub mod traccar;
 use fleetview::session::{FeedStatus, Session};
 

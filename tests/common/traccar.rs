@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -71,8 +71,18 @@ pub struct FakeTraccar {
 
 impl FakeTraccar {
     pub async fn start(on_connect: String) -> Self {
+        Self::start_with(on_connect, None).await
+    }
+
+    /// The same over HTTPS (and `wss://` for the socket), with this TLS acceptor.
+    pub async fn start_tls(on_connect: String, tls: tokio_rustls::TlsAcceptor) -> Self {
+        Self::start_with(on_connect, Some(tls)).await
+    }
+
+    async fn start_with(on_connect: String, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().expect("addr"));
         let seen = Arc::new(Seen::default());
         *seen.devices.lock().expect("lock") = DEVICES.to_owned();
         *seen.on_connect.lock().expect("lock") = on_connect;
@@ -80,7 +90,17 @@ impl FakeTraccar {
         let (stop, stopped) = watch::channel(false);
         let (s, p) = (seen.clone(), push.clone());
         super::accept_until(listener, stopped, move |stream, stop| {
-            serve(stream, s.clone(), p.subscribe(), stop)
+            let (s, push, tls) = (s.clone(), p.subscribe(), tls.clone());
+            async move {
+                match tls {
+                    None => serve(stream, s, push, stop).await,
+                    Some(tls) => {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            serve(stream, s, push, stop).await;
+                        }
+                    }
+                }
+            }
         });
         Self {
             url,
@@ -135,7 +155,11 @@ impl Request {
     }
 }
 
-async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+/// A connection of the fake: plain TCP or TLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
+async fn read_request<S: Stream>(reader: &mut BufReader<S>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).await.ok()? == 0 {
         return None;
@@ -170,8 +194,8 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     })
 }
 
-async fn reply(
-    stream: &mut BufReader<TcpStream>,
+async fn reply<S: Stream>(
+    stream: &mut BufReader<S>,
     status: &str,
     extra: &[(&str, &str)],
     body: &str,
@@ -195,8 +219,8 @@ fn form(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn serve(
-    stream: TcpStream,
+async fn serve<S: Stream>(
+    stream: S,
     seen: Arc<Seen>,
     mut push: broadcast::Receiver<Option<String>>,
     mut stop: watch::Receiver<bool>,
@@ -259,8 +283,8 @@ async fn serve(
     }
 }
 
-async fn socket(
-    ws: WebSocketStream<TcpStream>,
+async fn socket<S: Stream>(
+    ws: WebSocketStream<S>,
     seen: &Seen,
     push: &mut broadcast::Receiver<Option<String>>,
     stop: &mut watch::Receiver<bool>,
