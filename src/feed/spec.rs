@@ -182,8 +182,10 @@ fn normalise(kind: FeedKind, url: &mut url::Url) -> Result<(), SpecError> {
                 _ => return Err(wrong("ws://, wss://, http:// or https://")),
             };
             let _ = url.set_scheme(ws);
-            if url.path().trim_end_matches('/').is_empty() {
-                url.set_path("/ws/last");
+            // The recorder's base (at the root or behind a proxy's prefix) gets /ws/last.
+            let path = url.path().trim_end_matches('/').to_owned();
+            if !path.ends_with("/ws/last") {
+                url.set_path(&format!("{path}/ws/last"));
             }
         }
     }
@@ -256,6 +258,10 @@ mod tests {
         assert_eq!(t.url, "https://t.example.com/");
         let o = FeedSpec::parse("owntracks:https://rec.example.com").expect("owntracks");
         assert_eq!(o.url, "wss://rec.example.com/ws/last");
+        let o = FeedSpec::parse("owntracks:https://x.com/owntracks/").expect("behind a prefix");
+        assert_eq!(o.url, "wss://x.com/owntracks/ws/last");
+        let o = FeedSpec::parse("owntracks:ws://x.com:8083/ws/last").expect("in full");
+        assert_eq!(o.url, "ws://x.com:8083/ws/last");
         assert!(matches!(
             FeedSpec::parse("fleetview:http://x"),
             Err(SpecError::WrongScheme { .. })
