@@ -135,6 +135,7 @@ impl Fleet {
         } else {
             now_ms
         };
+        changes.moved.reserve(batch.len());
         for fix in batch.iter() {
             self.apply_fix(feed, &fix, now_ms, received, changes);
         }
