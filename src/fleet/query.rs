@@ -1,5 +1,7 @@
 //! Questions the UI and `stats` ask of the model: staleness, counts, search, area.
 
+use std::collections::BTreeMap;
+
 use super::{FeedId, Fleet, Vehicle, VehicleKey};
 use crate::protocol::BBox;
 
@@ -18,6 +20,30 @@ pub struct Counts {
     pub live: usize,
     pub stale: usize,
     pub lost: usize,
+}
+
+impl Counts {
+    fn add(&mut self, staleness: Staleness) {
+        self.total += 1;
+        match staleness {
+            Staleness::Live => self.live += 1,
+            Staleness::Stale => self.stale += 1,
+            Staleness::Lost => self.lost += 1,
+        }
+    }
+}
+
+/// Counts of the whole fleet and of each feed, from one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FleetCounts {
+    pub total: Counts,
+    pub by_feed: BTreeMap<FeedId, Counts>,
+}
+
+impl FleetCounts {
+    pub fn of(&self, feed: FeedId) -> Counts {
+        self.by_feed.get(&feed).copied().unwrap_or_default()
+    }
 }
 
 impl Fleet {
@@ -47,15 +73,38 @@ impl Fleet {
         self.counts_where(now_ms, |v| v.feed() == feed)
     }
 
+    /// Counts of the whole fleet and of each feed, in one pass (what a frame shows).
+    pub fn counts_by_feed(&self, now_ms: i64) -> FleetCounts {
+        let mut counts = FleetCounts::default();
+        let mut current: Option<(FeedId, Counts)> = None;
+        for (_, v) in self.iter() {
+            let staleness = self.staleness(v, now_ms);
+            counts.total.add(staleness);
+            // Vehicles of one feed mostly sit together: keep a running count until it changes.
+            match &mut current {
+                Some((feed, c)) if *feed == v.feed() => c.add(staleness),
+                _ => {
+                    if let Some((feed, c)) = current.take() {
+                        let held = counts.by_feed.entry(feed).or_default();
+                        *held = merged(*held, c);
+                    }
+                    let mut c = Counts::default();
+                    c.add(staleness);
+                    current = Some((v.feed(), c));
+                }
+            }
+        }
+        if let Some((feed, c)) = current {
+            let held = counts.by_feed.entry(feed).or_default();
+            *held = merged(*held, c);
+        }
+        counts
+    }
+
     fn counts_where(&self, now_ms: i64, keep: impl Fn(&Vehicle) -> bool) -> Counts {
         let mut counts = Counts::default();
         for (_, v) in self.iter().filter(|(_, v)| keep(v)) {
-            counts.total += 1;
-            match self.staleness(v, now_ms) {
-                Staleness::Live => counts.live += 1,
-                Staleness::Stale => counts.stale += 1,
-                Staleness::Lost => counts.lost += 1,
-            }
+            counts.add(self.staleness(v, now_ms));
         }
         counts
     }
@@ -83,6 +132,15 @@ impl Fleet {
     pub fn in_bbox(&self, bbox: BBox) -> impl Iterator<Item = (VehicleKey, &Vehicle)> + '_ {
         self.iter()
             .filter(move |(_, v)| bbox.contains(v.fix.lat, v.fix.lon))
+    }
+}
+
+fn merged(a: Counts, b: Counts) -> Counts {
+    Counts {
+        total: a.total + b.total,
+        live: a.live + b.live,
+        stale: a.stale + b.stale,
+        lost: a.lost + b.lost,
     }
 }
 

@@ -349,3 +349,22 @@ fn updating_a_known_vehicle_does_not_grow_the_model() {
     }
     assert_eq!(fleet.heap_bytes(), before);
 }
+
+#[test]
+fn counts_by_feed_in_one_pass_match_each_feeds_own_counts() {
+    let mut fleet = Fleet::default();
+    let (a, b) = (FeedId(1), FeedId(2));
+    // Interleaved feeds, some vehicles stale.
+    for i in 0..30 {
+        let feed = if i % 3 == 0 { b } else { a };
+        let ts = if i % 4 == 0 { T0 - 60_000 } else { T0 };
+        let _ = fleet.apply_batch(feed, &batch(&[fix(&format!("v{i}"), 1.0, 1.0, ts)]), T0);
+    }
+    let counts = fleet.counts_by_feed(T0);
+    assert_eq!(counts.total, fleet.counts(T0));
+    assert_eq!(counts.of(a), fleet.counts_of(a, T0));
+    assert_eq!(counts.of(b), fleet.counts_of(b, T0));
+    assert_eq!(counts.of(b).total, 10);
+    assert!(counts.of(a).stale > 0);
+    assert_eq!(counts.of(FeedId(9)), Counts::default());
+}

@@ -11,7 +11,7 @@ use super::markers::Palette;
 use super::status::{FAIL_RED, dot, link_colour};
 use super::view::ViewState;
 use crate::feed::{Credentials, FeedSpec, colour_hex, parse_colour};
-use crate::fleet::FeedId;
+use crate::fleet::{FeedId, FleetCounts};
 use crate::formats::FeedKind;
 use crate::session::{FeedStatus, Link, Session};
 
@@ -83,6 +83,8 @@ pub struct FeedsContext<'a> {
     pub specs: &'a BTreeMap<FeedId, FeedSpec>,
     pub view: &'a ViewState,
     pub palette: &'a Palette,
+    /// Each feed's counts this frame.
+    pub counts: &'a FleetCounts,
     pub now_ms: i64,
 }
 
@@ -148,7 +150,7 @@ fn feed_row(
         dot(ui, link_colour(&status.link));
         ui.add(egui::Label::new(status.link.describe(cx.now_ms)).wrap());
     });
-    let counts = cx.session.fleet().counts_of(id, cx.now_ms);
+    let counts = cx.counts.of(id);
     let refused = status.rejected.total();
     ui.horizontal_wrapped(|ui| {
         ui.label(format!("{} vehicles", counts.total));

@@ -8,7 +8,7 @@ use egui::{Color32, RichText, ScrollArea, TextEdit, Ui};
 use super::action::Action;
 use super::markers::{self, Palette};
 use super::view::ViewState;
-use crate::fleet::{FeedId, Fleet, VehicleId, VehicleKey, text_matches};
+use crate::fleet::{Counts, FeedId, Fleet, VehicleId, VehicleKey, text_matches};
 
 /// Feed names by feed, for rows and search.
 pub type FeedNames = BTreeMap<FeedId, String>;
@@ -117,6 +117,8 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// What the list needs besides the fleet and the view.
 pub struct ListContext<'a> {
     pub feeds: &'a FeedNames,
+    /// The whole fleet's counts this frame.
+    pub counts: Counts,
     pub palette: &'a Palette,
     pub now_ms: i64,
 }
@@ -142,7 +144,7 @@ pub fn show(
     }
     view.search_focused = search.has_focus();
     list.refresh(fleet, view, cx.feeds);
-    let counts = fleet.counts(now_ms);
+    let counts = cx.counts;
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
         ui.label(

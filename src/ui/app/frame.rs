@@ -44,6 +44,8 @@ impl FleetApp {
         let searching = self.view.search_focused;
         let mut actions = keys::read(&ctx);
         let palette = self.palette();
+        // One pass over the fleet for every count the frame shows.
+        let counts = self.session.fleet().counts_by_feed(now);
         let names = self.feed_names();
         egui::Panel::bottom("status").show(ui, |ui| {
             status::show(ui, &self.session, &mut self.status, now);
@@ -58,6 +60,7 @@ impl FleetApp {
                         specs: &self.specs,
                         view: &self.view,
                         palette: &palette,
+                        counts: &counts,
                         now_ms: now,
                     };
                     actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
@@ -80,6 +83,7 @@ impl FleetApp {
                     });
                 let cx = ListContext {
                     feeds: &names,
+                    counts: counts.total,
                     palette: &palette,
                     now_ms: now,
                 };
