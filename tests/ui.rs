@@ -525,6 +525,29 @@ fn feeds_are_added_refused_and_removed_at_runtime_from_the_feeds_panel() {
     wait_for(&mut h, 35);
     assert_eq!(h.state().specs().len(), 2);
     h.get_by_label("Second depot");
+    // Editing the second feed (a new name) reconnects it in its place; its vehicles come back.
+    let edit = h
+        .query_all_by_label("Edit")
+        .nth(1)
+        .expect("the second Edit button");
+    edit.click();
+    h.run_steps(2);
+    let name = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("Name"));
+    name.focus();
+    h.key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    name.type_text("Yard");
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    wait_for(&mut h, 35);
+    let names: Vec<String> = h
+        .state()
+        .session()
+        .feeds()
+        .map(|(_, f)| f.name.clone())
+        .collect();
+    assert_eq!(names[1], "Yard", "in its place: {names:?}");
+    assert_eq!(h.state().specs().len(), 2);
     // The first feed goes, with its vehicles only.
     let remove = h
         .query_all_by_label("Remove")
@@ -533,7 +556,15 @@ fn feeds_are_added_refused_and_removed_at_runtime_from_the_feeds_panel() {
     remove.click();
     h.run_steps(3);
     wait_for(&mut h, 25);
-    assert!(h.state().fleet().iter().all(|(_, v)| v.feed() == FeedId(1)));
+    let yard = h
+        .state()
+        .session()
+        .feeds()
+        .next()
+        .map(|(id, _)| id)
+        .expect("yard");
+    assert!(h.state().fleet().iter().all(|(_, v)| v.feed() == yard));
+    assert_eq!(h.state().session().feeds().count(), 1);
     drop(h);
 }
 

@@ -2,12 +2,16 @@
 //! window, `stats`, tests). It applies each event to the fleet model and to that feed's
 //! [`FeedStatus`] at the time it is handed, logs refusals once a minute per reason per feed, and
 //! returns what changed. No egui, no tokio.
+//!
+//! Feeds are kept in the order they were added (the Feeds panel's order). Events of a feed that
+//! was removed (or replaced) and still sat in the channel are ignored, so its vehicles never come
+//! back.
 
 mod link;
 mod refusals;
 mod status;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use crate::events::{FeedEvent, PAUSED};
 use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
@@ -20,15 +24,26 @@ pub use status::{FeedStatus, MAX_NOTICES, RateWindow};
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     fleet: Fleet,
-    feeds: BTreeMap<FeedId, FeedStatus>,
+    /// In the order they were added (a handful: found by a linear search).
+    feeds: Vec<(FeedId, FeedStatus)>,
+    /// Feeds removed or replaced: their late events are ignored.
+    gone: BTreeSet<FeedId>,
 }
 
 impl Session {
     pub fn new(config: FleetConfig) -> Self {
         Self {
             fleet: Fleet::new(config),
-            feeds: BTreeMap::new(),
+            feeds: Vec::new(),
+            gone: BTreeSet::new(),
         }
+    }
+
+    fn status_mut(&mut self, feed: FeedId) -> Option<&mut FeedStatus> {
+        self.feeds
+            .iter_mut()
+            .find(|(id, _)| *id == feed)
+            .map(|(_, s)| s)
     }
 
     pub fn fleet(&self) -> &Fleet {
@@ -38,37 +53,47 @@ impl Session {
     /// Registers a feed under `name` (or renames it); its vehicles stay.
     pub fn add_feed(&mut self, feed: FeedId, name: impl Into<String>) {
         let name = name.into();
-        self.feeds
-            .entry(feed)
-            .and_modify(|s| s.name.clone_from(&name))
-            .or_insert_with(|| FeedStatus::new(name));
-    }
-
-    /// Forgets a feed and drops its vehicles.
-    pub fn remove_feed(&mut self, feed: FeedId) -> Changes {
-        self.feeds.remove(&feed);
-        self.fleet.remove_feed(feed)
-    }
-
-    /// Drops a feed's vehicles and counts, keeping it (its settings changed).
-    pub fn reset_feed(&mut self, feed: FeedId) -> Changes {
-        if let Some(status) = self.feeds.get_mut(&feed) {
-            *status = FeedStatus::new(std::mem::take(&mut status.name));
+        self.gone.remove(&feed);
+        match self.status_mut(feed) {
+            Some(status) => status.name = name,
+            None => self.feeds.push((feed, FeedStatus::new(name))),
         }
+    }
+
+    /// Forgets a feed and drops its vehicles; its late events are ignored.
+    pub fn remove_feed(&mut self, feed: FeedId) -> Changes {
+        self.feeds.retain(|(id, _)| *id != feed);
+        self.gone.insert(feed);
         self.fleet.remove_feed(feed)
+    }
+
+    /// Puts feed `new` (`name`) in the place of `old` (new settings run as a new feed): `old`'s
+    /// vehicles go, and its late events are ignored.
+    pub fn replace_feed(&mut self, old: FeedId, new: FeedId, name: impl Into<String>) -> Changes {
+        let status = (new, FeedStatus::new(name));
+        match self.feeds.iter().position(|(id, _)| *id == old) {
+            Some(at) => self.feeds[at] = status,
+            None => self.feeds.push(status),
+        }
+        self.gone.insert(old);
+        self.gone.remove(&new);
+        self.fleet.remove_feed(old)
     }
 
     pub fn feed(&self, feed: FeedId) -> Option<&FeedStatus> {
-        self.feeds.get(&feed)
+        self.feeds
+            .iter()
+            .find(|(id, _)| *id == feed)
+            .map(|(_, s)| s)
     }
 
     /// The feed's name, or its number when it is not registered.
     pub fn feed_name(&self, feed: FeedId) -> String {
-        self.feeds
-            .get(&feed)
+        self.feed(feed)
             .map_or_else(|| feed.to_string(), |s| s.name.clone())
     }
 
+    /// Every feed, in the order they were added.
     pub fn feeds(&self) -> impl Iterator<Item = (FeedId, &FeedStatus)> + '_ {
         self.feeds.iter().map(|(id, s)| (*id, s))
     }
@@ -76,7 +101,7 @@ impl Session {
     /// Every feed's refusals together.
     pub fn rejected(&self) -> RejectTally {
         let mut all = RejectTally::default();
-        for status in self.feeds.values() {
+        for (_, status) in &self.feeds {
             all.merge(&status.rejected);
         }
         all
@@ -84,10 +109,20 @@ impl Session {
 
     /// Applies one event from `feed` at our clock `now_ms`.
     pub fn apply(&mut self, feed: FeedId, event: &FeedEvent, now_ms: i64) -> Changes {
-        let status = self
+        if self.gone.contains(&feed) {
+            return Changes::default();
+        }
+        if self.status_mut(feed).is_none() {
+            self.feeds.push((feed, FeedStatus::new(feed.to_string())));
+        }
+        let Some(status) = self
             .feeds
-            .entry(feed)
-            .or_insert_with(|| FeedStatus::new(feed.to_string()));
+            .iter_mut()
+            .find(|(id, _)| *id == feed)
+            .map(|(_, s)| s)
+        else {
+            return Changes::default();
+        };
         let changes = match event {
             FeedEvent::Connecting { url, attempt } => {
                 status.link = Link::Connecting {
@@ -142,7 +177,7 @@ impl Session {
                 Changes::default()
             }
         };
-        if let Some(status) = self.feeds.get_mut(&feed) {
+        if let Some(status) = self.status_mut(feed) {
             status.applied += changes.applied();
             status.rate.record(now_ms, changes.applied());
             status.rejected.merge(&changes.rejected);

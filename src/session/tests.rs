@@ -192,3 +192,33 @@ fn applied_updates_feed_the_rate_of_their_feed() {
     assert_eq!(status.rate.per_second(T0 + 3000), 3.0);
     assert_eq!(s.feed(B).expect("b").rate.per_second(T0 + 3000), 0.0);
 }
+
+#[test]
+fn late_events_of_a_removed_feed_are_ignored() {
+    let mut s = two_feeds();
+    s.apply(A, &FeedEvent::Positions(batch(&[("a1", 1.0, T0)])), T0);
+    let _ = s.remove_feed(A);
+    let changes = s.apply(A, &FeedEvent::Positions(batch(&[("a2", 1.0, T0)])), T0);
+    assert!(changes.is_empty());
+    assert_eq!(s.fleet().len_of(A), 0);
+    assert!(s.feed(A).is_none(), "no zombie feed in the panel");
+    assert_eq!(s.feeds().count(), 1);
+}
+
+#[test]
+fn a_replaced_feed_takes_the_old_ones_place_and_the_old_ones_vehicles_go() {
+    let mut s = two_feeds();
+    let c = FeedId(3);
+    s.apply(A, &FeedEvent::Positions(batch(&[("a1", 1.0, T0)])), T0);
+    let changes = s.replace_feed(A, c, "Depot (new server)");
+    assert_eq!(changes.removed.len(), 1);
+    let order: Vec<(FeedId, String)> = s.feeds().map(|(id, f)| (id, f.name.clone())).collect();
+    assert_eq!(
+        order,
+        [(c, "Depot (new server)".into()), (B, "Phones".into())]
+    );
+    s.apply(A, &FeedEvent::Positions(batch(&[("a1", 1.0, T0 + 1)])), T0);
+    assert_eq!(s.fleet().len(), 0, "the old feed's late update is ignored");
+    s.apply(c, &FeedEvent::Positions(batch(&[("a1", 1.0, T0 + 2)])), T0);
+    assert_eq!(s.fleet().len_of(c), 1);
+}

@@ -2,8 +2,8 @@
 //! the Feeds panel's changes (which go to the feeds thread and the session together).
 
 use super::FleetApp;
-use crate::feed::FeedCommand;
-use crate::fleet::VehicleId;
+use crate::feed::{FeedCommand, FeedSpec};
+use crate::fleet::{FeedId, VehicleId};
 use crate::ui::action::Action;
 
 impl FleetApp {
@@ -92,14 +92,8 @@ impl FleetApp {
                 return;
             }
             Action::EditFeed(id, spec) => {
-                let _ = self.session.reset_feed(id);
-                self.session.add_feed(id, spec.name.clone());
-                if self.embedded == Some(id) {
-                    self.embedded = None;
-                }
-                self.run_feed(id, *spec);
-                self.forget_gone_selection(now_ms);
-                return;
+                self.replace_feed(id, *spec, now_ms);
+                FeedCommand::Remove(id)
             }
             Action::RemoveFeed(id) => {
                 self.specs.remove(&id);
@@ -144,6 +138,27 @@ impl FleetApp {
             self.view
                 .notify(format!("Cannot change the feed: {e}"), now_ms);
         }
+    }
+
+    /// New settings run as a new feed in the old one's place, with its colour and visibility:
+    /// the old feed's vehicles (and any of its events still on the way) are gone for good.
+    fn replace_feed(&mut self, old: FeedId, mut spec: FeedSpec, now_ms: i64) {
+        if spec.colour.is_none() {
+            let [r, g, b, _] = self.palette().feed(old).to_array();
+            spec.colour = Some([r, g, b]);
+        }
+        let new = FeedId(self.next_id);
+        self.next_id += 1;
+        let _ = self.session.replace_feed(old, new, spec.name.clone());
+        self.specs.remove(&old);
+        if self.view.hidden.remove(&old) {
+            self.view.hidden.insert(new);
+        }
+        if self.embedded == Some(old) {
+            self.embedded = None;
+        }
+        self.run_feed(new, spec);
+        self.forget_gone_selection(now_ms);
     }
 
     fn centre_on(&mut self, id: &VehicleId, now_ms: i64) {
