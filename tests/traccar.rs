@@ -66,7 +66,7 @@ async fn a_traccar_feed_shows_its_devices_with_names_units_and_times() {
     );
     assert_eq!(van.heading, Some(92.0));
     let age = fleetview::clock::now_ms() - van.fix.ts;
-    assert!((4_000..8_000).contains(&age), "fixTime kept: {age} ms old");
+    assert!((4_000..60_000).contains(&age), "fixTime kept: {age} ms old");
     assert!(van.attrs().is_some_and(|a| a.contains("\"ignition\":true")));
     assert_eq!(
         viewer.get("truck-12").and_then(|t| t.label()),
