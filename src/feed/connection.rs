@@ -107,46 +107,30 @@ pub(super) async fn run(
             }
         }
         attempt += 1;
-        let url = redact(&feed.config.spec.url);
-        feed.outbox.send(FeedEvent::Connecting {
-            url: url.clone(),
-            attempt,
-        });
-        let ended = match feed.open().await {
-            Ok(ws) => {
-                tracing::info!(feed = %feed.config.spec.name, %url, "connected");
-                feed.outbox.send(FeedEvent::Connected { url: url.clone() });
-                let started = Instant::now();
-                let ended = feed.session(ws).await;
-                backoff.connection_ended(started.elapsed());
-                if matches!(ended, Ended::Failed { .. }) && backoff.failures() == 0 {
-                    attempt = 0;
-                }
-                ended
-            }
-            Err(ended) => ended,
-        };
-        match ended {
+        let ended = feed.attempt(attempt, &mut backoff).await;
+        if ended.connected_long_enough {
+            attempt = 0;
+        }
+        let delay = match ended.how {
             Ended::Shutdown => return,
-            Ended::Paused => {}
-            Ended::Failed { reason, fatal } => {
-                let delay = (!fatal).then(|| backoff.next_delay());
-                tracing::warn!(feed = %feed.config.spec.name, %url, %reason, retry_in = ?delay, "feed connection ended");
-                feed.outbox.send(FeedEvent::Disconnected {
-                    reason,
-                    retry_in: delay,
-                });
-                match feed.wait(delay).await {
-                    Wait::Shutdown => return,
-                    Wait::Resumed => {
-                        backoff.reset();
-                        attempt = 0;
-                    }
-                    Wait::Elapsed | Wait::Paused => {}
-                }
+            Ended::Paused => continue,
+            Ended::Failed { reason, fatal } => feed.failed(reason, fatal, &mut backoff),
+        };
+        match feed.wait(delay).await {
+            Wait::Shutdown => return,
+            Wait::Resumed => {
+                backoff.reset();
+                attempt = 0;
             }
+            Wait::Elapsed | Wait::Paused => {}
         }
     }
+}
+
+/// How one attempt ended, and whether its connection lasted long enough to count as stable.
+struct Attempt {
+    how: Ended,
+    connected_long_enough: bool,
 }
 
 enum Wait {
@@ -157,6 +141,46 @@ enum Wait {
 }
 
 impl Feed {
+    /// One attempt: connect, then the session until it ends.
+    async fn attempt(&mut self, attempt: u32, backoff: &mut Backoff) -> Attempt {
+        let url = redact(&self.config.spec.url);
+        self.outbox.send(FeedEvent::Connecting {
+            url: url.clone(),
+            attempt,
+        });
+        match self.open().await {
+            Ok(ws) => {
+                tracing::info!(feed = %self.config.spec.name, %url, "connected");
+                self.outbox.send(FeedEvent::Connected { url });
+                let started = Instant::now();
+                let how = self.session(ws).await;
+                backoff.connection_ended(started.elapsed());
+                let connected_long_enough =
+                    matches!(how, Ended::Failed { .. }) && backoff.failures() == 0;
+                Attempt {
+                    how,
+                    connected_long_enough,
+                }
+            }
+            Err(how) => Attempt {
+                how,
+                connected_long_enough: false,
+            },
+        }
+    }
+
+    /// Reports a failure; returns when to try again (`None`: not until told).
+    fn failed(&mut self, reason: String, fatal: bool, backoff: &mut Backoff) -> Option<Duration> {
+        let delay = (!fatal).then(|| backoff.next_delay());
+        let url = redact(&self.config.spec.url);
+        tracing::warn!(feed = %self.config.spec.name, %url, %reason, retry_in = ?delay, "feed connection ended");
+        self.outbox.send(FeedEvent::Disconnected {
+            reason,
+            retry_in: delay,
+        });
+        delay
+    }
+
     fn obey(&mut self, control: Control) -> Obeyed {
         match control {
             Control::Pause => {

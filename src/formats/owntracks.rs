@@ -40,80 +40,30 @@ impl OwnTracks {
         }
     }
 
-    fn location(
-        &mut self,
-        map: &Map<String, Value>,
-        batch: &mut FixBatch,
-    ) -> Result<(), (RejectReason, String)> {
+    fn location(&mut self, map: &Map<String, Value>, batch: &mut FixBatch) -> Result<(), Refused> {
         let text = |k: &str| map.get(k).and_then(Value::as_str);
-        let joined;
-        let id = match (text("topic"), text("username"), text("device")) {
-            (Some(topic), _, _) => topic,
-            (None, Some(user), Some(device)) => {
-                joined = format!("{user}/{device}");
-                &joined
-            }
-            _ => {
-                return Err((
-                    RejectReason::MissingId,
-                    "location without topic or username/device".into(),
-                ));
-            }
-        };
-        let ctx = || format!(" (topic {:?})", truncate(id, 64));
-        let number =
-            |k: &str, reason: RejectReason| -> Result<Option<f64>, (RejectReason, String)> {
-                match map.get(k) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::Number(n)) => Ok(n.as_f64()),
-                    Some(other) => Err((
-                        reason,
-                        format!(
-                            "\"{k}\" is {}, not a number{}",
-                            truncate(&other.to_string(), 32),
-                            ctx()
-                        ),
-                    )),
-                }
-            };
+        let id = id_of(map)?;
+        let number = |k: &str, reason| number(map, k, reason, &id);
         let tst = number("tst", RejectReason::BadTimestamp)?.ok_or_else(|| {
             (
                 RejectReason::BadTimestamp,
-                format!("location without tst{}", ctx()),
+                format!("location without tst (topic {:?})", truncate(&id, 64)),
             )
         })?;
         // -1 (or less) means the device does not know.
         let known = |v: Option<f64>| v.filter(|v| *v >= 0.0);
         let vel_kmh = known(number("vel", RejectReason::InvalidField)?);
         let cog = known(number("cog", RejectReason::InvalidField)?);
-        let mut attrs = Map::new();
-        for k in ATTRS {
-            if let Some(v) = map.get(k).filter(|v| !v.is_null()) {
-                attrs.insert(k.into(), v.clone());
-            }
-        }
-        let attrs = (!attrs.is_empty()).then(|| Value::Object(attrs).to_string());
-        // The card's name when there is one; the tid only for a device never named (a label
-        // left out keeps the one held).
-        let label = match text("name") {
-            Some(name) => {
-                if !self.named.contains(id) {
-                    self.named.insert(id.to_owned());
-                }
-                Some(name)
-            }
-            None if self.named.contains(id) => None,
-            None => text("tid"),
-        };
+        let attrs = attrs_of(map);
         let candidate = Candidate {
-            id: Some(id),
+            id: Some(&id),
             lat: number("lat", RejectReason::BadCoordinates)?,
             lon: number("lon", RejectReason::BadCoordinates)?,
             ts: Some(tst * 1000.0),
             heading: cog,
             speed: vel_kmh.map(|v| v / 3.6),
             meta: Meta {
-                label,
+                label: self.label(&id, text("name"), text("tid")),
                 attrs: attrs.as_deref(),
                 ..Meta::default()
             },
@@ -124,6 +74,76 @@ impl OwnTracks {
         batch.push(&fix);
         Ok(())
     }
+
+    /// The card's name when there is one; the tid only for a device never named (a label left
+    /// out keeps the one held).
+    fn label<'a>(
+        &mut self,
+        id: &str,
+        name: Option<&'a str>,
+        tid: Option<&'a str>,
+    ) -> Option<&'a str> {
+        match name {
+            Some(name) => {
+                if !self.named.contains(id) {
+                    self.named.insert(id.to_owned());
+                }
+                Some(name)
+            }
+            None if self.named.contains(id) => None,
+            None => tid,
+        }
+    }
+}
+
+/// Why a location is refused.
+type Refused = (RejectReason, String);
+
+/// The vehicle: the MQTT topic, else `username/device`.
+fn id_of(map: &Map<String, Value>) -> Result<std::borrow::Cow<'_, str>, Refused> {
+    let text = |k: &str| map.get(k).and_then(Value::as_str);
+    match (text("topic"), text("username"), text("device")) {
+        (Some(topic), _, _) => Ok(topic.into()),
+        (None, Some(user), Some(device)) => Ok(format!("{user}/{device}").into()),
+        _ => Err((
+            RejectReason::MissingId,
+            "location without topic or username/device".into(),
+        )),
+    }
+}
+
+/// A number field, absent as `None`, of another type refused for `reason`.
+fn number(
+    map: &Map<String, Value>,
+    key: &str,
+    reason: RejectReason,
+    id: &str,
+) -> Result<Option<f64>, Refused> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(other) => Err((
+            reason,
+            format!(
+                "\"{key}\" is {}, not a number (topic {:?})",
+                truncate(&other.to_string(), 32),
+                truncate(id, 64)
+            ),
+        )),
+    }
+}
+
+/// The phone's state worth showing, as a JSON object's text.
+fn attrs_of(map: &Map<String, Value>) -> Option<String> {
+    let attrs: Map<String, Value> = ATTRS
+        .iter()
+        .filter_map(|k| {
+            map.get(*k)
+                .filter(|v| !v.is_null())
+                .map(|v| ((*k).to_owned(), v.clone()))
+        })
+        .collect();
+    (!attrs.is_empty()).then(|| Value::Object(attrs).to_string())
 }
 
 impl Format for OwnTracks {

@@ -13,7 +13,7 @@ mod status;
 
 use std::collections::BTreeSet;
 
-use crate::events::{FeedEvent, PAUSED};
+use crate::events::FeedEvent;
 use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
 use crate::protocol::RejectTally;
 
@@ -124,32 +124,10 @@ impl Session {
             return Changes::default();
         };
         let changes = match event {
-            FeedEvent::Connecting { url, attempt } => {
-                status.link = Link::Connecting {
-                    url: url.clone(),
-                    attempt: *attempt,
-                };
-                Changes::default()
-            }
-            FeedEvent::Connected { url } => {
-                status.connected();
-                status.link = Link::Connected {
-                    url: url.clone(),
-                    since_ms: now_ms,
-                };
-                Changes::default()
-            }
-            FeedEvent::Disconnected { reason, retry_in } => {
-                status.link = if reason == PAUSED && retry_in.is_none() {
-                    Link::Paused
-                } else {
-                    status.disconnects += 1;
-                    status.last_failure = Some(reason.clone());
-                    Link::Disconnected {
-                        reason: reason.clone(),
-                        retry_at_ms: retry_in.map(|d| now_ms + d.as_millis() as i64),
-                    }
-                };
+            FeedEvent::Connecting { .. }
+            | FeedEvent::Connected { .. }
+            | FeedEvent::Disconnected { .. } => {
+                status.link_event(event, now_ms);
                 Changes::default()
             }
             FeedEvent::Snapshot(batch) => {

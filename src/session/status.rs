@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::link::Link;
 use super::refusals::RefusalLog;
-use crate::events::VehicleNotice;
+use crate::events::{FeedEvent, PAUSED, VehicleNotice};
 use crate::protocol::RejectTally;
 
 /// Notices kept per feed (the newest).
@@ -94,9 +94,37 @@ impl FeedStatus {
         }
     }
 
-    pub(super) fn connected(&mut self) {
-        self.connects += 1;
-        self.reconnects = self.connects.saturating_sub(1);
+    /// Takes a connection event (`Connecting`, `Connected`, `Disconnected`) at `now_ms`.
+    pub(super) fn link_event(&mut self, event: &FeedEvent, now_ms: i64) {
+        match event {
+            FeedEvent::Connecting { url, attempt } => {
+                self.link = Link::Connecting {
+                    url: url.clone(),
+                    attempt: *attempt,
+                };
+            }
+            FeedEvent::Connected { url } => {
+                self.connects += 1;
+                self.reconnects = self.connects.saturating_sub(1);
+                self.link = Link::Connected {
+                    url: url.clone(),
+                    since_ms: now_ms,
+                };
+            }
+            FeedEvent::Disconnected { reason, retry_in } => {
+                self.link = if reason == PAUSED && retry_in.is_none() {
+                    Link::Paused
+                } else {
+                    self.disconnects += 1;
+                    self.last_failure = Some(reason.clone());
+                    Link::Disconnected {
+                        reason: reason.clone(),
+                        retry_at_ms: retry_in.map(|d| now_ms + d.as_millis() as i64),
+                    }
+                };
+            }
+            _ => {}
+        }
     }
 
     pub(super) fn notice(&mut self, notice: VehicleNotice) {

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::events::VehicleNotice;
+use crate::events::{PAUSED, VehicleNotice};
 use crate::protocol::{FixBatch, Position, RejectReason};
 
 const T0: i64 = 1_700_000_000_000;

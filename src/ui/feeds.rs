@@ -175,6 +175,19 @@ fn feed_row(
     if let Some((code, message)) = &status.server_error {
         ui.label(RichText::new(format!("server: {code}: {message}")).color(FAIL_RED));
     }
+    feed_buttons(ui, cx, id, status, panel, actions);
+}
+
+/// Pause/Resume/Retry, Hide/Show, Edit and Remove.
+fn feed_buttons(
+    ui: &mut Ui,
+    cx: &FeedsContext<'_>,
+    id: FeedId,
+    status: &FeedStatus,
+    panel: &mut FeedsPanel,
+    actions: &mut Vec<Action>,
+) {
+    let spec = cx.specs.get(&id);
     ui.horizontal(|ui| {
         if spec.is_some() {
             match &status.link {
