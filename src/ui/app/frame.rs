@@ -6,9 +6,12 @@ use std::time::Duration;
 use super::FleetApp;
 use super::saved::{Saved, SavedFeed};
 use crate::clock::now_ms;
+use crate::fleet::FleetCounts;
 use crate::session::Link;
+use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
-use crate::ui::list::ListContext;
+use crate::ui::list::{FeedNames, ListContext};
+use crate::ui::markers::Palette;
 use crate::ui::{details, feeds, keys, list, status};
 
 /// Height of the details above the list.
@@ -50,51 +53,16 @@ impl FleetApp {
         egui::Panel::bottom("status").show(ui, |ui| {
             status::show(ui, &self.session, &mut self.status, now);
         });
+        let frame = Frame {
+            palette: &palette,
+            counts: &counts,
+            names: &names,
+            now,
+        };
         if self.status.feeds_open {
-            egui::Panel::left("feeds")
-                .resizable(true)
-                .default_size(270.0)
-                .show(ui, |ui| {
-                    let cx = FeedsContext {
-                        session: &self.session,
-                        specs: &self.specs,
-                        view: &self.view,
-                        palette: &palette,
-                        counts: &counts,
-                        now_ms: now,
-                    };
-                    actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
-                });
+            actions.extend(self.feeds_panel(ui, &frame));
         }
-        egui::Panel::right("vehicles")
-            .resizable(true)
-            .default_size(340.0)
-            .show(ui, |ui| {
-                // A fixed height for the details, so selecting never moves the list under the
-                // pointer (a double click on a row must land on the same row).
-                egui::Panel::top("details")
-                    .exact_size(DETAILS_HEIGHT)
-                    .show(ui, |ui| {
-                        egui::ScrollArea::vertical()
-                            .auto_shrink([false, false])
-                            .show(ui, |ui| {
-                                actions.extend(details::show(ui, &self.session, &self.view, now));
-                            });
-                    });
-                let cx = ListContext {
-                    feeds: &names,
-                    counts: counts.total,
-                    palette: &palette,
-                    now_ms: now,
-                };
-                actions.extend(list::show(
-                    ui,
-                    self.session.fleet(),
-                    &mut self.view,
-                    &mut self.list,
-                    &cx,
-                ));
-            });
+        actions.extend(self.vehicles_panel(ui, &frame));
         let mut animating = false;
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
@@ -136,4 +104,72 @@ impl FleetApp {
             ctx.request_repaint_after(Duration::from_millis((n.until_ms - now) as u64));
         }
     }
+
+    /// The Feeds panel, on the left.
+    fn feeds_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::Panel::left("feeds")
+            .resizable(true)
+            .default_size(270.0)
+            .show(ui, |ui| {
+                let cx = FeedsContext {
+                    session: &self.session,
+                    specs: &self.specs,
+                    view: &self.view,
+                    palette: frame.palette,
+                    counts: frame.counts,
+                    now_ms: frame.now,
+                };
+                actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
+            });
+        actions
+    }
+
+    /// The details of the selection above the list of vehicles, on the right.
+    fn vehicles_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::Panel::right("vehicles")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| {
+                // A fixed height for the details, so selecting never moves the list under the
+                // pointer (a double click on a row must land on the same row).
+                egui::Panel::top("details")
+                    .exact_size(DETAILS_HEIGHT)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                actions.extend(details::show(
+                                    ui,
+                                    &self.session,
+                                    &self.view,
+                                    frame.now,
+                                ));
+                            });
+                    });
+                let cx = ListContext {
+                    feeds: frame.names,
+                    counts: frame.counts.total,
+                    palette: frame.palette,
+                    now_ms: frame.now,
+                };
+                actions.extend(list::show(
+                    ui,
+                    self.session.fleet(),
+                    &mut self.view,
+                    &mut self.list,
+                    &cx,
+                ));
+            });
+        actions
+    }
+}
+
+/// What every panel of one frame reads.
+struct Frame<'a> {
+    palette: &'a Palette,
+    counts: &'a FleetCounts,
+    names: &'a FeedNames,
+    now: i64,
 }
