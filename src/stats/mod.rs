@@ -107,17 +107,7 @@ impl Collector {
                 self.feed_report(id, status, url, elapsed, now_ms)
             })
             .collect();
-        let mut latency = None::<Histogram<u64>>;
-        for m in self.measures.values() {
-            if let Some(h) = &m.latency {
-                match &mut latency {
-                    Some(all) => {
-                        let _ = all.add(h);
-                    }
-                    None => latency = Some(h.clone()),
-                }
-            }
-        }
+        let latency = self.all_latency();
         let counters = self.session.fleet().counters();
         let rejected = self.session.rejected();
         let counts = self.session.fleet().counts(now_ms);
@@ -168,6 +158,20 @@ impl Collector {
             evicted: counters.evicted,
             feeds,
         }
+    }
+
+    /// Every feed's latency samples in one histogram.
+    fn all_latency(&self) -> Option<Histogram<u64>> {
+        let mut latency = None::<Histogram<u64>>;
+        for h in self.measures.values().filter_map(|m| m.latency.as_ref()) {
+            match &mut latency {
+                Some(all) => {
+                    let _ = all.add(h);
+                }
+                None => latency = Some(h.clone()),
+            }
+        }
+        latency
     }
 
     fn feed_report(
