@@ -50,6 +50,14 @@ fn app_with(
     builder: egui_kittest::HarnessBuilder<FleetApp>,
     events: Receiver<(FeedId, FeedEvent)>,
 ) -> Harness<'static, FleetApp> {
+    app_with_fleet(builder, events, FleetConfig::default())
+}
+
+fn app_with_fleet(
+    builder: egui_kittest::HarnessBuilder<FleetApp>,
+    events: Receiver<(FeedId, FeedEvent)>,
+    fleet: FleetConfig,
+) -> Harness<'static, FleetApp> {
     builder
         .with_size(Vec2::new(1200.0, 800.0))
         .with_max_steps(20)
@@ -63,7 +71,7 @@ fn app_with(
                     },
                     prefer_remembered: false,
                     tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
+                    fleet,
                 },
             )
         })
@@ -387,8 +395,8 @@ fn the_status_bar_shows_the_connection_counts_and_refusals() {
     assert_eq!(
         h.query_all_by_label_contains("reconnecting in 4 s: connection reset")
             .count(),
-        2,
-        "in the status bar and the Feeds panel"
+        3,
+        "in the status bar, the Feeds panel and on the map"
     );
 }
 
@@ -683,15 +691,50 @@ fn three_feeds_show_side_by_side_and_one_dying_leaves_the_others_live() {
     });
     let fleet = h.state().fleet();
     assert_eq!((fleet.len_of(FeedId(0)), fleet.len_of(FeedId(2))), (30, 1));
-    // The dead feed's state says when it tries again (between attempts; an attempt itself
-    // takes a moment only, so wait for the countdown rather than catch it mid-attempt).
+    // The map itself says the feed is down, and since when.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while h.query_all_by_label_contains("reconnecting in").count() != 1 {
-        assert!(Instant::now() < deadline, "no countdown shown");
+    while h
+        .query_all_by_label_contains("Depot Traccar is down: no data for")
+        .count()
+        != 1
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the map never said the feed is down"
+        );
         std::thread::sleep(Duration::from_millis(20));
         h.run_steps(1);
     }
     h.get_by_label("2 of 3 feeds connected");
     drop(h);
     drop(rt);
+}
+
+#[test]
+fn a_dead_feeds_vehicles_turn_stale_on_time_with_no_input_and_the_map_says_the_feed_is_down() {
+    let (tx, rx) = channel();
+    let fleet = FleetConfig {
+        stale_after: Duration::from_millis(800),
+        ..FleetConfig::default()
+    };
+    let mut h = app_with_fleet(Harness::builder(), rx, fleet);
+    fleet_of_three(&tx);
+    tx.send(FeedEvent::Disconnected {
+        reason: "connection reset".into(),
+        retry_in: Some(Duration::from_secs(30)),
+    })
+    .expect("send");
+    h.run_steps(2);
+    h.get_by_label("3 live");
+    h.get_by_label_contains("test feed is down: no data for 0 s; reconnecting in 30 s");
+    // The window asks to be drawn again in time, by itself: nothing moves, nothing is selected.
+    let delay = |h: &Harness<'_, FleetApp>| {
+        h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay
+    };
+    assert!(delay(&h) <= Duration::from_secs(1), "{:?}", delay(&h));
+    std::thread::sleep(Duration::from_millis(1100));
+    // One frame, as the requested repaint gives it: no input, no feed event.
+    h.step();
+    h.get_by_label("3 stale");
+    h.get_by_label_contains("test feed is down: no data for 1 s");
 }

@@ -33,11 +33,15 @@ impl Counts {
     }
 }
 
-/// Counts of the whole fleet and of each feed, from one pass.
+/// Counts of the whole fleet and of each feed, from one pass, and when the next vehicle changes
+/// class (what a window needs to stay true without redrawing for nothing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FleetCounts {
     pub total: Counts,
     pub by_feed: BTreeMap<FeedId, Counts>,
+    /// How long until the first vehicle turns stale or lost, ms; `None` when none can (all
+    /// lost, or none held).
+    pub next_change_ms: Option<i64>,
 }
 
 impl FleetCounts {
@@ -77,9 +81,23 @@ impl Fleet {
     pub fn counts_by_feed(&self, now_ms: i64) -> FleetCounts {
         let mut counts = FleetCounts::default();
         let mut current: Option<(FeedId, Counts)> = None;
+        let (stale_ms, lost_ms) = (
+            self.config.stale_after.as_millis() as i64,
+            self.config.lost_after.as_millis() as i64,
+        );
         for (_, v) in self.iter() {
             let staleness = self.staleness(v, now_ms);
             counts.total.add(staleness);
+            let age = self.age_ms(v, now_ms);
+            let until = match staleness {
+                Staleness::Live => Some(stale_ms - age),
+                Staleness::Stale => Some(lost_ms - age),
+                Staleness::Lost => None,
+            };
+            if let Some(until) = until {
+                let next = counts.next_change_ms.get_or_insert(until);
+                *next = (*next).min(until);
+            }
             // Vehicles of one feed mostly sit together: keep a running count until it changes.
             match &mut current {
                 Some((feed, c)) if *feed == v.feed() => c.add(staleness),

@@ -368,3 +368,35 @@ fn counts_by_feed_in_one_pass_match_each_feeds_own_counts() {
     assert!(counts.of(a).stale > 0);
     assert_eq!(counts.of(FeedId(9)), Counts::default());
 }
+
+#[test]
+fn the_next_change_of_class_is_when_the_freshest_live_vehicle_goes_stale_or_a_stale_one_lost() {
+    let mut fleet = Fleet::new(FleetConfig {
+        stale_after: Duration::from_secs(30),
+        lost_after: Duration::from_secs(300),
+        ..FleetConfig::default()
+    });
+    assert_eq!(
+        fleet.counts_by_feed(T0).next_change_ms,
+        None,
+        "nothing held"
+    );
+    positions(&mut fleet, &[fix("live", 1.0, 1.0, T0 - 10_000)], T0);
+    positions(&mut fleet, &[fix("stale", 1.0, 1.0, T0 - 295_000)], T0);
+    positions(&mut fleet, &[fix("lost", 1.0, 1.0, T0 - 900_000)], T0);
+    assert_eq!(
+        fleet.counts_by_feed(T0).next_change_ms,
+        Some(5_000),
+        "stale goes lost in 5 s"
+    );
+    assert_eq!(
+        fleet.counts_by_feed(T0 + 6_000).next_change_ms,
+        Some(14_000),
+        "live goes stale"
+    );
+    assert_eq!(
+        fleet.counts_by_feed(T0 + 400_000).next_change_ms,
+        None,
+        "all lost: idle"
+    );
+}

@@ -133,10 +133,12 @@ impl Session {
             FeedEvent::Snapshot(batch) => {
                 status.snapshots += 1;
                 status.first_data_ms.get_or_insert(now_ms);
+                status.last_data_ms = Some(now_ms);
                 self.fleet.apply_snapshot(feed, batch, now_ms)
             }
             FeedEvent::Positions(batch) => {
                 status.first_data_ms.get_or_insert(now_ms);
+                status.last_data_ms = Some(now_ms);
                 self.fleet.apply_batch(feed, batch, now_ms)
             }
             FeedEvent::Removed(ids) => self.fleet.remove_ids(feed, ids),
@@ -168,6 +170,16 @@ impl Session {
             refusal_log.update(name, rejected, now_ms);
         }
         changes
+    }
+}
+
+/// A span of time as a dispatcher reads it: "35 s", "4 min", "2 h".
+pub fn ago_words(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=89 => format!("{s} s"),
+        90..=5399 => format!("{} min", (s + 30) / 60),
+        _ => format!("{} h", (s + 1800) / 3600),
     }
 }
 

@@ -67,6 +67,8 @@ pub struct FeedStatus {
     pub last_failure: Option<String>,
     /// When its first position or snapshot arrived, our clock.
     pub first_data_ms: Option<i64>,
+    /// When it last sent anything about vehicles, our clock.
+    pub last_data_ms: Option<i64>,
     /// What the feed said about its vehicles, oldest first, with when it arrived.
     pub notices: VecDeque<VehicleNotice>,
     pub rate: RateWindow,
@@ -87,6 +89,7 @@ impl FeedStatus {
             disconnects: 0,
             last_failure: None,
             first_data_ms: None,
+            last_data_ms: None,
             notices: VecDeque::new(),
             rate: RateWindow::default(),
             connects: 0,
@@ -132,6 +135,29 @@ impl FeedStatus {
             self.notices.pop_front();
         }
         self.notices.push_back(notice);
+    }
+
+    /// Whether the feed is down: it lost its connection (or never made one) and is not paused.
+    pub fn is_down(&self) -> bool {
+        matches!(self.link, Link::Disconnected { .. })
+            || (matches!(self.link, Link::Connecting { .. }) && self.disconnects > 0)
+    }
+
+    /// "Depot is down: no data for 35 s; reconnecting in 4 s: connection refused", or `None`
+    /// while the feed is up or paused.
+    pub fn down_line(&self, now_ms: i64) -> Option<String> {
+        if !self.is_down() {
+            return None;
+        }
+        let since = match self.last_data_ms {
+            Some(at) => format!("no data for {}", crate::session::ago_words(now_ms - at)),
+            None => "no data yet".into(),
+        };
+        Some(format!(
+            "{} is down: {since}; {}",
+            self.name,
+            self.link.describe(now_ms)
+        ))
     }
 
     /// The newest notice about vehicle `id`.

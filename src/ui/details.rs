@@ -15,12 +15,7 @@ pub fn compass(heading: f32) -> &'static str {
 
 /// "3 s ago", "4 min ago", "2 h ago".
 pub fn ago(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    match s {
-        0..=89 => format!("{s} s ago"),
-        90..=5399 => format!("{} min ago", (s + 30) / 60),
-        _ => format!("{} h ago", (s + 1800) / 3600),
-    }
+    format!("{} ago", crate::session::ago_words(ms))
 }
 
 pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {

@@ -32,6 +32,33 @@ const PICK_RADIUS: f32 = 12.0;
 pub const DEFAULT_CENTRE: (f64, f64) = (-16.92, 145.77);
 pub const DEFAULT_ZOOM: f64 = 12.0;
 
+/// Words shown over the map this frame: a passing notice, and a line per feed that is down.
+pub struct MapWords<'a> {
+    pub notice: Option<&'a str>,
+    pub down: &'a [String],
+}
+
+/// Feeds that are down, said on the map itself (not only in a panel): a dispatcher must not
+/// read old positions as live.
+fn down_banner(ui: &mut Ui, rect: Rect, down: &[String]) {
+    if down.is_empty() {
+        return;
+    }
+    egui::Area::new(egui::Id::unique("fleetview-down-feeds"))
+        .fixed_pos(rect.left_top() + Vec2::new(8.0, 40.0))
+        .order(egui::Order::Foreground)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style())
+                .fill(Color32::from_rgb(0x7a, 0x1f, 0x16))
+                .show(ui, |ui| {
+                    ui.set_max_width(rect.width() - 40.0);
+                    for line in down {
+                        ui.label(egui::RichText::new(line).color(Color32::WHITE).strong());
+                    }
+                });
+        });
+}
+
 pub struct MapView {
     pub memory: MapMemory,
     pub tiles: TileLayer,
@@ -119,7 +146,7 @@ impl MapView {
         fleet: &Fleet,
         view: &ViewState,
         palette: &Palette,
-        notice: Option<&str>,
+        words: &MapWords<'_>,
         now_ms: i64,
     ) -> (Vec<Action>, bool) {
         let selected = view
@@ -171,7 +198,8 @@ impl MapView {
         let now = Instant::now();
         self.tiles.end_frame(ui.ctx(), now);
         self.overlays(ui, response.rect, now);
-        if let Some(text) = notice {
+        down_banner(ui, response.rect, words.down);
+        if let Some(text) = words.notice {
             // A notice sits on the map, with its text as a label so it can be read (and found).
             let area = egui::Area::new(egui::Id::unique("fleetview-notice"))
                 .fixed_pos(response.rect.center_bottom() + Vec2::new(-180.0, -70.0))

@@ -7,10 +7,10 @@ use super::FleetApp;
 use super::saved::{Saved, SavedFeed};
 use crate::clock::now_ms;
 use crate::fleet::FleetCounts;
-use crate::session::Link;
 use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
 use crate::ui::list::{FeedNames, ListContext};
+use crate::ui::map::MapWords;
 use crate::ui::markers::Palette;
 use crate::ui::{details, feeds, keys, list, status};
 
@@ -50,6 +50,12 @@ impl FleetApp {
         // One pass over the fleet for every count the frame shows.
         let counts = self.session.fleet().counts_by_feed(now);
         let names = self.feed_names();
+        let down: Vec<String> = self
+            .session
+            .feeds()
+            .filter(|(id, _)| self.view.shows(*id))
+            .filter_map(|(_, f)| f.down_line(now))
+            .collect();
         egui::Panel::bottom("status").show(ui, |ui| {
             status::show(ui, &self.session, &mut self.status, now);
         });
@@ -67,36 +73,36 @@ impl FleetApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let (map_actions, moving) = self.map.show(
-                    ui,
-                    self.session.fleet(),
-                    &self.view,
-                    &palette,
-                    self.view.notice(now),
-                    now,
-                );
+                let words = MapWords {
+                    notice: self.view.notice(now),
+                    down: &down,
+                };
+                let (map_actions, moving) =
+                    self.map
+                        .show(ui, self.session.fleet(), &self.view, &palette, &words, now);
                 actions.extend(map_actions);
                 animating = moving;
             });
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }
-        // Idle is idle: repaint only while something moves, a countdown or the selection's age
-        // ticks, or a notice is up. New data wakes the UI through the feeds' waker.
+        // Idle is idle: repaint only while something moves, something shown ticks (the
+        // selection's age, a feed that is down, a rate decaying), or when the next vehicle turns
+        // stale or lost, so what is shown never lies. New data wakes the UI through the feeds'
+        // waker.
         let ticking = self.view.selected.is_some()
-            || self.session.feeds().any(|(_, f)| {
-                matches!(
-                    f.link,
-                    Link::Disconnected {
-                        retry_at_ms: Some(_),
-                        ..
-                    }
-                )
-            });
+            || !down.is_empty()
+            || self
+                .session
+                .feeds()
+                .any(|(_, f)| f.rate.per_second(now) > 0.0);
         if animating {
             ctx.request_repaint();
         } else if ticking {
             ctx.request_repaint_after(Duration::from_secs(1));
+        }
+        if let Some(ms) = counts.next_change_ms {
+            ctx.request_repaint_after(Duration::from_millis(ms.max(0) as u64 + 20));
         }
         if let Some(n) = &self.view.notice
             && n.until_ms > now
