@@ -1,7 +1,7 @@
 //! A Traccar feed against a fake Traccar 6 on loopback (real HTTP login with a cookie, the device
 //! list, `/api/socket` in Traccar's JSON forms): the model ends with the right vehicles, names,
 //! units and times; a wrong password is a reason and no retry storm; a dropped socket reconnects
-//! and fetches the devices again.
+//! with the same session and fetches the devices again; an expired session logs in again.
 
 mod common;
 
@@ -173,14 +173,25 @@ async fn a_dropped_socket_reconnects_and_fetches_the_devices_again() {
     assert_eq!(server.count(|s| &s.device_fetches), 2);
     assert_eq!(
         server.count(|s| &s.logins),
-        2,
-        "a fresh session per connection"
+        1,
+        "the session outlives the socket: reused"
     );
     assert!(
         viewer.get("truck-12").is_none(),
         "a deleted device leaves the map"
     );
     assert_eq!(viewer.count(|e| matches!(e, FeedEvent::Removed(_))), 1);
+    // The session expires (a Traccar restart): the next connection logs in again.
+    server.expire_sessions();
+    server.drop_sockets();
+    viewer.until("the second reconnection", |v| v.status().reconnects == 2);
+    assert_eq!(server.count(|s| &s.logins), 2);
+    assert_eq!(
+        server.count(|s| &s.device_fetches),
+        3,
+        "refused once (not counted), then fetched"
+    );
+    assert!(viewer.get("358240051111110").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,6 +53,8 @@ struct Feed {
     config: FeedConfig,
     format: Box<dyn Format>,
     http: Option<reqwest::Client>,
+    /// The login session of the last connection (Traccar), tried before logging in again.
+    session: Option<String>,
     outbox: Outbox,
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
@@ -83,6 +85,7 @@ pub(super) async fn run(
         config,
         format,
         http: None,
+        session: None,
         outbox,
         control,
         stop,
@@ -228,17 +231,19 @@ impl Feed {
         }
         let config = self.config.clone();
         let http = self.http.clone();
+        let session = self.session.clone();
         let opening = async move {
-            let prepared: Prepared = prepare(&config, http.as_ref()).await?;
+            let prepared: Prepared = prepare(&config, http.as_ref(), session).await?;
             let ws = connect(&prepared.url, &prepared.headers, &config).await?;
-            Ok::<_, Ended>((ws, prepared.answers))
+            Ok::<_, Ended>((ws, prepared.answers, prepared.session))
         };
         tokio::pin!(opening);
         loop {
             tokio::select! {
                 _ = &mut self.stop => return Err(Ended::Shutdown),
                 result = &mut opening => {
-                    let (ws, answers) = result?;
+                    let (ws, answers, session) = result?;
+                    self.session = session;
                     self.format.opened();
                     let received = now_ms();
                     for (path, body) in answers {

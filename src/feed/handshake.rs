@@ -16,6 +16,8 @@ pub(super) struct Prepared {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// (path, body) of HTTP answers for the format (Traccar's device list).
     pub answers: Vec<(&'static str, String)>,
+    /// The login session to reuse on the next connection (Traccar's `JSESSIONID` cookie).
+    pub session: Option<String>,
 }
 
 fn fatal(reason: impl Into<String>) -> Ended {
@@ -49,9 +51,12 @@ pub(super) fn http_client(config: &FeedConfig) -> Result<reqwest::Client, Ended>
         .map_err(|e| fatal(format!("cannot set up HTTP: {e}")))
 }
 
+/// `session`: the login session of the last connection, tried again before logging in anew
+/// (an account with one-time codes cannot log in again unattended).
 pub(super) async fn prepare(
     config: &FeedConfig,
     http: Option<&reqwest::Client>,
+    session: Option<String>,
 ) -> Result<Prepared, Ended> {
     let spec = &config.spec;
     let creds = &spec.credentials;
@@ -65,6 +70,7 @@ pub(super) async fn prepare(
                 url: spec.url.clone(),
                 headers,
                 answers: Vec::new(),
+                session: None,
             })
         }
         FeedKind::OwnTracks => {
@@ -79,16 +85,21 @@ pub(super) async fn prepare(
                 url: spec.url.clone(),
                 headers,
                 answers: Vec::new(),
+                session: None,
             })
         }
         FeedKind::Traccar => match http {
-            Some(http) => traccar_login(config, http).await,
+            Some(http) => traccar_login(config, http, session).await,
             None => Err(fatal("no HTTP client for the Traccar login")),
         },
     }
 }
 
-async fn traccar_login(config: &FeedConfig, http: &reqwest::Client) -> Result<Prepared, Ended> {
+async fn traccar_login(
+    config: &FeedConfig,
+    http: &reqwest::Client,
+    session: Option<String>,
+) -> Result<Prepared, Ended> {
     let spec = &config.spec;
     let creds = &spec.credentials;
     let base = spec.url.trim_end_matches('/');
@@ -97,48 +108,67 @@ async fn traccar_login(config: &FeedConfig, http: &reqwest::Client) -> Result<Pr
         base.replacen("https://", "wss://", 1)
             .replacen("http://", "ws://", 1)
     );
-    // (header for the REST calls and the upgrade, socket URL)
-    let (auth, url) = if let Some(token) = &creds.token {
+    let prepared = |auth: (HeaderName, HeaderValue), url: String, body, session| Prepared {
+        url,
+        headers: vec![auth],
+        answers: vec![(traccar::DEVICES_PATH, body)],
+        session,
+    };
+    if let Some(token) = &creds.token {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("token", token)
             .finish();
-        (
-            (AUTHORIZATION, header(format!("Bearer {token}"))?),
-            format!("{socket}?{query}"),
-        )
-    } else if let (Some(email), Some(password)) = (&creds.user, &creds.password) {
-        let cookie = traccar_session(base, email, password, creds.code.as_deref(), http).await?;
-        ((COOKIE, header(cookie)?), socket)
-    } else {
+        let auth = (AUTHORIZATION, header(format!("Bearer {token}"))?);
+        let body = devices(base, &auth, http)
+            .await?
+            .ok_or_else(|| fatal("Traccar refused the token (HTTP 401 on the device list)"))?;
+        return Ok(prepared(auth, format!("{socket}?{query}"), body, None));
+    }
+    let (Some(email), Some(password)) = (&creds.user, &creds.password) else {
         return Err(fatal(
             "a Traccar feed needs a token, or an email and a password",
         ));
     };
-    let devices = http
+    // The last connection's session first: it usually outlives a dropped socket.
+    if let Some(cookie) = session {
+        let auth = (COOKIE, header(cookie.clone())?);
+        if let Some(body) = devices(base, &auth, http).await? {
+            return Ok(prepared(auth, socket, body, Some(cookie)));
+        }
+    }
+    let cookie = traccar_session(base, email, password, creds.code.as_deref(), http).await?;
+    let auth = (COOKIE, header(cookie.clone())?);
+    let body = devices(base, &auth, http).await?.ok_or_else(|| {
+        fatal("Traccar refused the device list right after the login (check the account)")
+    })?;
+    Ok(prepared(auth, socket, body, Some(cookie)))
+}
+
+/// `GET /api/devices` with `auth`: the body, or `None` when the session or token is refused.
+async fn devices(
+    base: &str,
+    auth: &(HeaderName, HeaderValue),
+    http: &reqwest::Client,
+) -> Result<Option<String>, Ended> {
+    let response = http
         .get(format!("{base}{}", traccar::DEVICES_PATH))
         .header(auth.0.clone(), auth.1.clone())
         .header("accept", "application/json")
         .send()
         .await
         .map_err(|e| lost(format!("cannot fetch the device list: {}", describe(&e))))?;
-    let status = devices.status();
+    let status = response.status();
     if status.as_u16() == 401 || status.as_u16() == 403 {
-        return Err(fatal(format!(
-            "Traccar refused the device list: HTTP {status} (check the token or the account)"
-        )));
+        return Ok(None);
     }
     if !status.is_success() {
         return Err(lost(format!("Traccar's device list failed: HTTP {status}")));
     }
-    let body = devices
+    response
         .text()
         .await
-        .map_err(|e| lost(format!("the device list was cut off: {}", describe(&e))))?;
-    Ok(Prepared {
-        url,
-        headers: vec![auth],
-        answers: vec![(traccar::DEVICES_PATH, body)],
-    })
+        .map(Some)
+        .map_err(|e| lost(format!("the device list was cut off: {}", describe(&e))))
 }
 
 /// `POST /api/session`: the `JSESSIONID` cookie of a new session, or why there is none. No

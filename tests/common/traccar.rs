@@ -17,7 +17,10 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 pub const EMAIL: &str = "dispatch@example.com";
 pub const PASSWORD: &str = "s3cret pass";
 pub const TOKEN: &str = "RjBEAiB-api-token";
-const SESSION: &str = "node01hx9a3kq8y5w1v3d6sz2c0m4p.node0";
+/// The `JSESSIONID` of sessions of generation `n` (expiring sessions bumps it).
+fn session(n: usize) -> String {
+    format!("node01hx9a3kq8y5w1v3d6sz2c0m4p{n}.node0")
+}
 
 /// Two devices, as `GET /api/devices` returns them.
 pub const DEVICES: &str = r#"[{"id":7,"attributes":{},"groupId":0,"calendarId":0,"name":"Van 7","uniqueId":"358240051111110","status":"online","lastUpdate":"2025-03-01T09:15:02.114+00:00","positionId":1001,"phone":null,"model":null,"contact":null,"category":"van","disabled":false,"expirationTime":null},{"id":8,"attributes":{},"groupId":0,"calendarId":0,"name":"Truck 12","uniqueId":"truck-12","status":"online","lastUpdate":"2025-03-01T09:14:59.000+00:00","positionId":1002,"phone":null,"model":"FMB920","contact":null,"category":"truck","disabled":false,"expirationTime":null}]"#;
@@ -53,6 +56,8 @@ pub struct Seen {
     pub failed_logins: AtomicUsize,
     pub device_fetches: AtomicUsize,
     pub upgrades: AtomicUsize,
+    /// Bumped to expire every session (as a Traccar restart or timeout does).
+    pub session_generation: AtomicUsize,
     /// An Origin header on any upgrade (Traccar ties cookie sessions to it: none is sent).
     pub origins: AtomicUsize,
     /// What the device list returns (tests may change it between connections).
@@ -115,6 +120,11 @@ impl FakeTraccar {
         let _ = self.push.send(Some(text.into()));
     }
 
+    /// Ends every login session: old cookies are refused from now on.
+    pub fn expire_sessions(&self) {
+        self.seen.session_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Closes every open socket (the server stays up: clients reconnect).
     pub fn drop_sockets(&self) {
         let _ = self.push.send(None);
@@ -145,10 +155,11 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    fn authorised(&self) -> bool {
+    fn authorised(&self, seen: &Seen) -> bool {
+        let current = session(seen.session_generation.load(Ordering::SeqCst));
         let cookie = self
             .header("cookie")
-            .is_some_and(|c| c.contains(&format!("JSESSIONID={SESSION}")));
+            .is_some_and(|c| c.contains(&format!("JSESSIONID={current}")));
         let bearer = self.header("authorization") == Some(&format!("Bearer {TOKEN}"));
         let query_token = self.path.contains(&format!("token={TOKEN}"));
         cookie || bearer || query_token
@@ -241,7 +252,8 @@ async fn serve<S: Stream>(
                 let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
                 if get("email") == Some(EMAIL) && get("password") == Some(PASSWORD) {
                     seen.logins.fetch_add(1, Ordering::SeqCst);
-                    let cookie = format!("JSESSIONID={SESSION}; Path=/; HttpOnly");
+                    let current = session(seen.session_generation.load(Ordering::SeqCst));
+                    let cookie = format!("JSESSIONID={current}; Path=/; HttpOnly");
                     let user = r#"{"id":1,"name":"Dispatch","email":"dispatch@example.com","administrator":false}"#;
                     reply(&mut reader, "200 OK", &[("Set-Cookie", &cookie)], user).await;
                 } else {
@@ -250,7 +262,7 @@ async fn serve<S: Stream>(
                 }
             }
             ("GET", "/api/devices") => {
-                if request.authorised() {
+                if request.authorised(&seen) {
                     seen.device_fetches.fetch_add(1, Ordering::SeqCst);
                     let devices = seen.devices.lock().expect("lock").clone();
                     reply(&mut reader, "200 OK", &[], &devices).await;
@@ -259,7 +271,7 @@ async fn serve<S: Stream>(
                 }
             }
             ("GET", "/api/socket") => {
-                if !request.authorised() {
+                if !request.authorised(&seen) {
                     reply(&mut reader, "401 Unauthorized", &[], "").await;
                     return;
                 }
