@@ -30,6 +30,7 @@ fn main() {
                 prefer_remembered: false,
                 tiles: TileSpec::None,
                 fleet: FleetConfig::default(),
+                routes: cairns_routes(),
             },
         );
         // N vehicles spread over Cairns, moving (arrows) and stamped now.
@@ -96,4 +97,11 @@ fn main() {
         );
     }
     println!("targets: 10k < 4 ms, 100k < 16 ms");
+}
+
+/// The route lines the binary hands the window (the simulated fleet's Cairns network).
+fn cairns_routes() -> Option<fleetview::routes::RouteLines> {
+    fleetview::sim::Network::cairns()
+        .ok()
+        .map(|n| n.route_lines())
 }

@@ -51,6 +51,7 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             prefer_remembered: false,
             tiles: TileSpec::None,
             fleet: FleetConfig::default(),
+            routes: cairns_routes(),
         },
     );
     let started = Instant::now();
@@ -122,4 +123,11 @@ fn main() {
     run("idle (connected, no data, nothing selected)", 0, 10);
     run("1,000 vehicles each reporting every 2 s", 1_000, 10);
     println!("targets: idle 0 repaints and < 1% CPU");
+}
+
+/// The route lines the binary hands the window (the simulated fleet's Cairns network).
+fn cairns_routes() -> Option<fleetview::routes::RouteLines> {
+    fleetview::sim::Network::cairns()
+        .ok()
+        .map(|n| n.route_lines())
 }

@@ -29,6 +29,35 @@ pub fn bearing_deg(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     y.atan2(x).to_degrees().rem_euclid(360.0)
 }
 
+/// Metres per degree of latitude, and of longitude at `lat`.
+pub fn metres_per_degree(lat: f64) -> (f64, f64) {
+    let m = EARTH_RADIUS_M.to_radians();
+    (m, m * lat.to_radians().cos())
+}
+
+/// Distance (m) from a point to segment a-b, and the fraction along a-b of the nearest point.
+pub fn point_segment(lat: f64, lon: f64, a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    let (my, mx) = metres_per_degree(lat);
+    let (bx, by) = ((b.1 - a.1) * mx, (b.0 - a.0) * my);
+    let (px, py) = ((lon - a.1) * mx, (lat - a.0) * my);
+    let len2 = bx * bx + by * by;
+    let t = if len2 > 0.0 {
+        ((px * bx + py * by) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (dx, dy) = (px - t * bx, py - t * by);
+    ((dx * dx + dy * dy).sqrt(), t)
+}
+
+/// Distance in metres from a point to the nearest part of a polyline of (lat, lon) points.
+pub fn distance_to_line_m(lat: f64, lon: f64, points: &[(f64, f64)]) -> f64 {
+    points
+        .windows(2)
+        .map(|w| point_segment(lat, lon, w[0], w[1]).0)
+        .fold(f64::INFINITY, f64::min)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

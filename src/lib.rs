@@ -5,6 +5,7 @@
 //! - [`protocol`]: fleetview's wire types, decoding and validation (no I/O);
 //! - [`events`]: what a feed says, as plain data;
 //! - [`formats`]: one file per feed format, bytes to events (no I/O);
+//! - [`geo`] and [`routes`]: distances and route lines, as plain data;
 //! - [`fleet`]: the pure model a map draws, vehicles keyed by (feed, id) (no tokio, no egui);
 //! - [`feed`]: the background thread that owns every feed's connection and sends
 //!   `(FeedId, FeedEvent)` over a bounded channel;
@@ -19,6 +20,7 @@ pub mod fleet;
 pub mod formats;
 pub mod geo;
 pub mod protocol;
+pub mod routes;
 mod runtime_thread;
 pub mod server;
 pub mod session;

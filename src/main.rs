@@ -12,7 +12,7 @@ use fleetview::fleet::FleetConfig;
 use fleetview::formats::FeedKind;
 use fleetview::protocol::{BBox, Subscribe};
 use fleetview::server::{EmbeddedServer, ServerConfig};
-use fleetview::sim::SimConfig;
+use fleetview::sim::{Network, SimConfig};
 use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
 /// fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers and OwnTracks
@@ -222,6 +222,8 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         prefer_remembered: !cli.feeds.explicit() && !cli.demo,
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
+        // The route network the window draws: the simulated fleet's (Cairns).
+        routes: Network::cairns().ok().map(|n| n.route_lines()),
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);

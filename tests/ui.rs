@@ -72,6 +72,7 @@ fn app_with_fleet(
                     prefer_remembered: false,
                     tiles: TileSpec::None,
                     fleet,
+                    routes: cairns_routes(),
                 },
             )
         })
@@ -92,6 +93,7 @@ fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
                     prefer_remembered: false,
                     tiles: TileSpec::None,
                     fleet: FleetConfig::default(),
+                    routes: cairns_routes(),
                 },
             )
         })
@@ -478,6 +480,7 @@ fn a_label_no_font_can_draw_does_not_take_the_window_down() {
                     prefer_remembered: false,
                     tiles: TileSpec::None,
                     fleet: FleetConfig::default(),
+                    routes: cairns_routes(),
                 },
             )
         });
@@ -737,4 +740,11 @@ fn a_dead_feeds_vehicles_turn_stale_on_time_with_no_input_and_the_map_says_the_f
     h.step();
     h.get_by_label("3 stale");
     h.get_by_label_contains("test feed is down: no data for 1 s");
+}
+
+/// The route lines the binary hands the window (the simulated fleet's Cairns network).
+fn cairns_routes() -> Option<fleetview::routes::RouteLines> {
+    fleetview::sim::Network::cairns()
+        .ok()
+        .map(|n| n.route_lines())
 }

@@ -84,48 +84,20 @@ impl Shape {
 
     /// Distance in metres from a point to the nearest part of this shape.
     pub fn distance_to(&self, lat: f64, lon: f64) -> f64 {
-        self.points
-            .windows(2)
-            .map(|w| point_segment_m(lat, lon, w[0], w[1]))
-            .fold(f64::INFINITY, f64::min)
+        geo::distance_to_line_m(lat, lon, &self.points)
     }
 
     /// Where a point projects onto the shape, as a distance along it.
     fn project(&self, lat: f64, lon: f64) -> f64 {
         let mut best = (f64::INFINITY, 0.0);
         for (i, w) in self.points.windows(2).enumerate() {
-            let (d, t) = point_segment(lat, lon, w[0], w[1]);
+            let (d, t) = geo::point_segment(lat, lon, w[0], w[1]);
             if d < best.0 {
                 best = (d, self.cum[i] + t * (self.cum[i + 1] - self.cum[i]));
             }
         }
         best.1
     }
-}
-
-/// Metres per degree of latitude, and of longitude at `lat`.
-fn metres_per_degree(lat: f64) -> (f64, f64) {
-    let m = geo::EARTH_RADIUS_M.to_radians();
-    (m, m * lat.to_radians().cos())
-}
-
-/// Distance (m) from a point to segment a-b, and the fraction along a-b of the nearest point.
-fn point_segment(lat: f64, lon: f64, a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    let (my, mx) = metres_per_degree(lat);
-    let (bx, by) = ((b.1 - a.1) * mx, (b.0 - a.0) * my);
-    let (px, py) = ((lon - a.1) * mx, (lat - a.0) * my);
-    let len2 = bx * bx + by * by;
-    let t = if len2 > 0.0 {
-        ((px * bx + py * by) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let (dx, dy) = (px - t * bx, py - t * by);
-    ((dx * dx + dy * dy).sqrt(), t)
-}
-
-fn point_segment_m(lat: f64, lon: f64, a: (f64, f64), b: (f64, f64)) -> f64 {
-    point_segment(lat, lon, a, b).0
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +108,20 @@ pub struct Network {
 }
 
 impl Network {
+    /// The network's shapes as route lines a map draws.
+    pub fn route_lines(&self) -> crate::routes::RouteLines {
+        crate::routes::RouteLines {
+            lines: self
+                .shapes
+                .iter()
+                .map(|s| crate::routes::RouteLine {
+                    route: self.routes[s.route].name.clone(),
+                    points: s.points().to_vec(),
+                })
+                .collect(),
+        }
+    }
+
     /// The embedded Cairns network.
     pub fn cairns() -> Result<Self, NetworkError> {
         Self::from_json(CAIRNS)

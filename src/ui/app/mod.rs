@@ -20,8 +20,8 @@ use super::tiles::{TileLayer, TileSpec};
 use super::view::ViewState;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
 use crate::fleet::{FeedId, Fleet, FleetConfig};
+use crate::routes::RouteLines;
 use crate::session::Session;
-use crate::sim::Network;
 use saved::{Saved, SavedFeed};
 
 /// Longest the UI spends applying events in one frame before drawing (and coming back).
@@ -51,6 +51,8 @@ pub struct AppConfig {
     pub prefer_remembered: bool,
     pub tiles: TileSpec,
     pub fleet: FleetConfig,
+    /// Route lines to draw (a bus's route; the network when there is no basemap).
+    pub routes: Option<RouteLines>,
 }
 
 pub struct FleetApp {
@@ -107,7 +109,7 @@ impl FleetApp {
                 colour_by_feed: saved.colour_by_feed,
                 ..ViewState::default()
             },
-            map: MapView::new(tiles, Network::cairns().ok(), centre, zoom),
+            map: MapView::new(tiles, config.routes, centre, zoom),
             list: ListState::default(),
             status: StatusBar::default(),
             feeds_panel: FeedsPanel::default(),
