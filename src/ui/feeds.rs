@@ -151,26 +151,13 @@ fn feed_row(
         ui.add(egui::Label::new(status.link.describe(cx.now_ms)).wrap());
     });
     let counts = cx.counts.of(id);
-    let refused = status.rejected.total();
     ui.horizontal_wrapped(|ui| {
         ui.label(format!("{} vehicles", counts.total));
         ui.label(format!(
             "{:.0} updates/s",
             status.rate.per_second(cx.now_ms)
         ));
-        let text = RichText::new(format!("{refused} refused"));
-        let label = ui.label(if refused > 0 {
-            text.color(FAIL_RED)
-        } else {
-            text
-        });
-        if refused > 0 {
-            label.on_hover_ui(|ui| {
-                for (reason, n, example) in status.rejected.iter() {
-                    ui.label(format!("{reason}: {n} (e.g. {example})"));
-                }
-            });
-        }
+        super::status::refusals(ui, "refused", &[("", &status.rejected)]);
     });
     if let Some((code, message)) = &status.server_error {
         ui.label(RichText::new(format!("server: {code}: {message}")).color(FAIL_RED));

@@ -3,6 +3,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::protocol::RejectTally;
 use crate::session::{Link, Session};
 
 pub const OK_GREEN: Color32 = Color32::from_rgb(0x2e, 0x8b, 0x57);
@@ -14,6 +15,29 @@ pub fn dot(ui: &mut Ui, colour: Color32) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
     ui.painter().circle_filled(rect.center(), 4.5, colour);
     response
+}
+
+/// "N rejected" (red when any), with every refusal's feed, reason, count and an example on
+/// hover; a single unnamed tally (one feed's own) leaves the feed out.
+pub fn refusals(ui: &mut Ui, word: &str, tallies: &[(&str, &RejectTally)]) {
+    let total: u64 = tallies.iter().map(|(_, t)| t.total()).sum();
+    let text = RichText::new(format!("{total} {word}"));
+    if total == 0 {
+        ui.label(text);
+        return;
+    }
+    ui.label(text.color(FAIL_RED)).on_hover_ui(|ui| {
+        for (feed, tally) in tallies {
+            let prefix = if feed.is_empty() {
+                String::new()
+            } else {
+                format!("{feed}: ")
+            };
+            for (reason, n, example) in tally.iter() {
+                ui.label(format!("{prefix}{reason}: {n} (e.g. {example})"));
+            }
+        }
+    });
 }
 
 /// The colour of a connection state.
@@ -73,22 +97,11 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
         ui.label(format!("{} vehicles", session.fleet().len()));
         let rate: f64 = feeds.iter().map(|(_, f)| f.rate.per_second(now_ms)).sum();
         ui.label(format!("{rate:.0} updates/s"));
-        let rejected = session.rejected();
-        let text = RichText::new(format!("{} rejected", rejected.total()));
-        let label = ui.label(if rejected.is_empty() {
-            text
-        } else {
-            text.color(FAIL_RED)
-        });
-        if !rejected.is_empty() {
-            label.on_hover_ui(|ui| {
-                for (_, feed) in &feeds {
-                    for (reason, n, example) in feed.rejected.iter() {
-                        ui.label(format!("{}: {reason}: {n} (e.g. {example})", feed.name));
-                    }
-                }
-            });
-        }
+        let tallies: Vec<(&str, &RejectTally)> = feeds
+            .iter()
+            .map(|(_, f)| (f.name.as_str(), &f.rejected))
+            .collect();
+        refusals(ui, "rejected", &tallies);
         for (_, feed) in &feeds {
             if let Some((code, message)) = &feed.server_error {
                 ui.separator();
