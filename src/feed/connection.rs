@@ -53,8 +53,9 @@ struct Feed {
     config: FeedConfig,
     format: Box<dyn Format>,
     http: Option<reqwest::Client>,
-    /// The login session of the last connection (Traccar), tried before logging in again.
-    session: Option<String>,
+    /// The login of the last connection (Traccar's session cookie), tried before logging in
+    /// again.
+    login: Option<String>,
     outbox: Outbox,
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
@@ -85,7 +86,7 @@ pub(super) async fn run(
         config,
         format,
         http: None,
-        session: None,
+        login: None,
         outbox,
         control,
         stop,
@@ -231,9 +232,9 @@ impl Feed {
         }
         let config = self.config.clone();
         let http = self.http.clone();
-        let session = self.session.clone();
+        let login = self.login.clone();
         let opening = async move {
-            let prepared: Prepared = prepare(&config, http.as_ref(), session).await?;
+            let prepared: Prepared = prepare(&config, http.as_ref(), login).await?;
             let ws = connect(&prepared.url, &prepared.headers, &config).await?;
             Ok::<_, Ended>((ws, prepared.answers, prepared.session))
         };
@@ -242,8 +243,8 @@ impl Feed {
             tokio::select! {
                 _ = &mut self.stop => return Err(Ended::Shutdown),
                 result = &mut opening => {
-                    let (ws, answers, session) = result?;
-                    self.session = session;
+                    let (ws, answers, login) = result?;
+                    self.login = login;
                     self.format.opened();
                     let received = now_ms();
                     for (path, body) in answers {

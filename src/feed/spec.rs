@@ -192,11 +192,11 @@ fn normalise(kind: FeedKind, url: &mut url::Url) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// User info as typed, from its percent-encoded form in the URL (`+` stays a plus).
 fn decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -241,6 +241,13 @@ mod tests {
             !format!("{s:?}").contains("p@ss"),
             "Debug masks the password"
         );
+    }
+
+    #[test]
+    fn a_plus_in_a_password_stays_a_plus_and_percent_escapes_are_undone() {
+        let s =
+            FeedSpec::parse("owntracks:https://proxy:a+b%20c%2B@rec.example.com").expect("spec");
+        assert_eq!(s.credentials.password.as_deref(), Some("a+b c+"));
     }
 
     #[test]

@@ -168,19 +168,10 @@ impl Traccar {
             };
             // A device that changed while its vehicle is on the map: carry the change on the
             // fix it already has (the model takes descriptive fields of a repeated fix).
-            if let Some(last) = self.last.get(&device.id) {
-                let candidate = Candidate {
-                    id: Some(&entry.unique_id),
-                    lat: Some(last.lat),
-                    lon: Some(last.lon),
-                    ts: Some(last.ts as f64),
-                    heading: last.heading.map(f64::from),
-                    speed: last.speed.map(f64::from),
-                    meta: meta_of(&entry, None),
-                };
-                if let Ok(fix) = candidate.check(&self.limits) {
-                    changed.push(&fix);
-                }
+            if let Some(last) = self.last.get(&device.id)
+                && let Ok(fix) = candidate(&entry, last, None).check(&self.limits)
+            {
+                changed.push(&fix);
             }
             self.devices.insert(device.id, entry);
         }
@@ -193,21 +184,18 @@ impl Traccar {
     fn take_positions(&mut self, items: &[&RawValue], received_ms: i64, out: &mut Decoded) {
         let mut batch = FixBatch::with_capacity(items.len(), items.len() * 48);
         for raw in items {
-            match self.position(raw.get()) {
+            match Self::position(raw.get()) {
                 Ok((device_id, last, attrs)) => {
                     let Some(device) = self.devices.get(&device_id) else {
+                        out.rejected.record(
+                            RejectReason::UnknownDevice,
+                            &format!(
+                                "position of device {device_id} that the device list does not have"
+                            ),
+                        );
                         continue;
                     };
-                    let candidate = Candidate {
-                        id: Some(&device.unique_id),
-                        lat: Some(last.lat),
-                        lon: Some(last.lon),
-                        ts: Some(last.ts as f64),
-                        heading: last.heading.map(f64::from),
-                        speed: last.speed.map(f64::from),
-                        meta: meta_of(device, attrs.as_deref()),
-                    };
-                    match candidate.check(&self.limits) {
+                    match candidate(device, &last, attrs.as_deref()).check(&self.limits) {
                         Ok(fix) => {
                             batch.push(&fix);
                             self.last.insert(device_id, last);
@@ -224,8 +212,9 @@ impl Traccar {
         }
     }
 
-    /// One position: its device, its fix and its attributes as JSON text, or why it is refused.
-    fn position(&self, text: &str) -> Result<(i64, Last, Option<String>), (RejectReason, String)> {
+    /// One position: its device's number, its fix and its attributes as JSON text, or why it
+    /// is refused.
+    fn position(text: &str) -> Result<(i64, Last, Option<String>), (RejectReason, String)> {
         let p: WirePosition = serde_json::from_str(text).map_err(|e| {
             let reason =
                 if e.to_string().contains("latitude") || e.to_string().contains("longitude") {
@@ -241,15 +230,6 @@ impl Traccar {
                 ),
             )
         })?;
-        if !self.devices.contains_key(&p.device_id) {
-            return Err((
-                RejectReason::UnknownDevice,
-                format!(
-                    "position of device {} that the device list does not have",
-                    p.device_id
-                ),
-            ));
-        }
         let fix_time = p.fix_time.as_deref().unwrap_or_default();
         let ts = parse_time(fix_time).ok_or_else(|| {
             (
@@ -344,6 +324,19 @@ fn parse<T: serde::de::DeserializeOwned>(
             );
         })
         .ok()
+}
+
+/// A device's newest fix as a position to check: the device names it, `last` places it.
+fn candidate<'a>(device: &'a Device, last: &Last, attrs: Option<&'a str>) -> Candidate<'a> {
+    Candidate {
+        id: Some(&device.unique_id),
+        lat: Some(last.lat),
+        lon: Some(last.lon),
+        ts: Some(last.ts as f64),
+        heading: last.heading.map(f64::from),
+        speed: last.speed.map(f64::from),
+        meta: meta_of(device, attrs),
+    }
 }
 
 fn meta_of<'a>(device: &'a Device, attrs: Option<&'a str>) -> Meta<&'a str> {

@@ -112,17 +112,14 @@ impl Session {
         if self.gone.contains(&feed) {
             return Changes::default();
         }
-        if self.status_mut(feed).is_none() {
-            self.feeds.push((feed, FeedStatus::new(feed.to_string())));
-        }
-        let Some(status) = self
-            .feeds
-            .iter_mut()
-            .find(|(id, _)| *id == feed)
-            .map(|(_, s)| s)
-        else {
-            return Changes::default();
+        let at = match self.feeds.iter().position(|(id, _)| *id == feed) {
+            Some(at) => at,
+            None => {
+                self.feeds.push((feed, FeedStatus::new(feed.to_string())));
+                self.feeds.len() - 1
+            }
         };
+        let status = &mut self.feeds[at].1;
         let changes = match event {
             FeedEvent::Connecting { .. }
             | FeedEvent::Connected { .. }
@@ -157,18 +154,16 @@ impl Session {
                 Changes::default()
             }
         };
-        if let Some(status) = self.status_mut(feed) {
-            status.applied += changes.applied();
-            status.rate.record(now_ms, changes.applied());
-            status.rejected.merge(&changes.rejected);
-            let FeedStatus {
-                name,
-                rejected,
-                refusal_log,
-                ..
-            } = status;
-            refusal_log.update(name, rejected, now_ms);
-        }
+        status.applied += changes.applied();
+        status.rate.record(now_ms, changes.applied());
+        status.rejected.merge(&changes.rejected);
+        let FeedStatus {
+            name,
+            rejected,
+            refusal_log,
+            ..
+        } = status;
+        refusal_log.update(name, rejected, now_ms);
         changes
     }
 }

@@ -30,13 +30,12 @@ pub struct ListState {
 
 impl ListState {
     pub fn refresh(&mut self, fleet: &Fleet, view: &ViewState, feeds: &FeedNames) {
-        let key = (
-            fleet.membership(),
-            view.search.clone(),
-            view.hidden.clone(),
-            feeds.clone(),
-        );
-        if self.built_for.as_ref() == Some(&key) {
+        if let Some((membership, search, hidden, names)) = &self.built_for
+            && *membership == fleet.membership()
+            && *search == view.search
+            && *hidden == view.hidden
+            && names == feeds
+        {
             return;
         }
         let named: Vec<FeedId> = feeds
@@ -49,6 +48,12 @@ impl ListState {
             .filter(|(_, v)| view.shows(v.feed()))
             .map(|(k, _)| k)
             .collect();
+        let key = (
+            fleet.membership(),
+            view.search.clone(),
+            view.hidden.clone(),
+            feeds.clone(),
+        );
         let name = |k: &VehicleKey| fleet.vehicle(*k).map_or("", |v| v.display_name());
         self.rows
             .sort_by(|a, b| natural_cmp(name(a), name(b)).then_with(|| a.cmp(b)));

@@ -63,7 +63,6 @@ pub struct FleetApp {
     /// The embedded simulated fleet's feed, if shown (not remembered).
     embedded: Option<FeedId>,
     next_id: u32,
-    fleet_config: FleetConfig,
     session: Session,
     view: ViewState,
     map: MapView,
@@ -103,8 +102,7 @@ impl FleetApp {
             specs: BTreeMap::new(),
             embedded: None,
             next_id: 0,
-            session: Session::new(config.fleet.clone()),
-            fleet_config: config.fleet,
+            session: Session::new(config.fleet),
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 ..ViewState::default()
@@ -163,7 +161,8 @@ impl FleetApp {
     /// (Re)starts feed `id` with `spec`.
     fn run_feed(&mut self, id: FeedId, spec: FeedSpec) {
         let mut config = FeedConfig::from_spec(spec.clone());
-        config.max_pending_vehicles = self.fleet_config.max_vehicles;
+        // A feed never holds more vehicles pending than the model would keep.
+        config.max_pending_vehicles = self.session.fleet().config().max_vehicles;
         self.specs.insert(id, spec);
         if let Some(set) = &self.feeds
             && let Err(e) = set.add(id, config)
