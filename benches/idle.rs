@@ -64,6 +64,7 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             time: Some(started.elapsed().as_secs_f64()),
             ..RawInput::default()
         };
+        app.logic(&ctx);
         let out = ctx.run_ui(input, |ui| app.draw(ui));
         let delay = out
             .viewport_output

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use fleetview::feed::{FeedConfig, FeedSpec, config_file};
 use fleetview::fleet::FleetConfig;
@@ -162,7 +162,14 @@ fn parse_bbox(s: &str) -> Result<BBox, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The window's keys are listed by --help from the same table the window's `?` shows.
+    let matches = Cli::command()
+        .after_help(fleetview::ui::keys_help())
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     init_logging(&cli.log);
     match run(cli) {
         Ok(code) => code,
@@ -174,8 +181,15 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // walkers warns once per failed tile, every retry; the window logs tile trouble itself,
+    // once a minute. A filter that names walkers keeps its say.
+    let filter = if filter.contains("walkers") {
+        filter.to_owned()
+    } else {
+        format!("{filter},walkers=error")
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,walkers=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -28,7 +28,7 @@ use crate::protocol::{FixBatch, FixRef, RejectReason};
 
 pub use changes::{Applied, Changes};
 pub use id::{FeedId, VehicleId};
-pub use query::{Counts, FleetCounts, Staleness, text_matches};
+pub use query::{Condition, Counts, FleetCounts, Staleness, text_matches};
 pub use vehicle::{Fix, TrailPoint, Vehicle};
 
 /// Thresholds and bounds of the model.

@@ -13,22 +13,65 @@ pub enum Staleness {
     Lost,
 }
 
-/// Vehicles by staleness at one instant.
+/// What a dispatcher reads first about a vehicle: live and moving, live and standing, or not
+/// heard from for a while (stale), or for long (lost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Condition {
+    Moving,
+    Stopped,
+    Stale,
+    Lost,
+}
+
+impl Condition {
+    pub const ALL: [Condition; 4] = [Self::Moving, Self::Stopped, Self::Stale, Self::Lost];
+
+    /// The word shown for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Moving => "moving",
+            Self::Stopped => "stopped",
+            Self::Stale => "stale",
+            Self::Lost => "lost",
+        }
+    }
+
+    /// Its place in [`Condition::ALL`] (for tallies kept in arrays).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Vehicles by staleness at one instant (`moving` counts the live ones that move).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub total: usize,
     pub live: usize,
+    pub moving: usize,
     pub stale: usize,
     pub lost: usize,
 }
 
 impl Counts {
-    fn add(&mut self, staleness: Staleness) {
+    fn add(&mut self, staleness: Staleness, moving: bool) {
         self.total += 1;
         match staleness {
-            Staleness::Live => self.live += 1,
+            Staleness::Live => {
+                self.live += 1;
+                self.moving += usize::from(moving);
+            }
             Staleness::Stale => self.stale += 1,
             Staleness::Lost => self.lost += 1,
+        }
+    }
+
+    /// How many are in `condition`.
+    pub fn of(&self, condition: Condition) -> usize {
+        match condition {
+            Condition::Moving => self.moving,
+            Condition::Stopped => self.live - self.moving,
+            Condition::Stale => self.stale,
+            Condition::Lost => self.lost,
         }
     }
 }
@@ -68,6 +111,16 @@ impl Fleet {
         }
     }
 
+    /// Moving, stopped, stale or lost at `now_ms`.
+    pub fn condition(&self, vehicle: &Vehicle, now_ms: i64) -> Condition {
+        match self.staleness(vehicle, now_ms) {
+            Staleness::Live if vehicle.is_moving() => Condition::Moving,
+            Staleness::Live => Condition::Stopped,
+            Staleness::Stale => Condition::Stale,
+            Staleness::Lost => Condition::Lost,
+        }
+    }
+
     pub fn counts(&self, now_ms: i64) -> Counts {
         self.counts_where(now_ms, |_| true)
     }
@@ -87,7 +140,8 @@ impl Fleet {
         );
         for (_, v) in self.iter() {
             let staleness = self.staleness(v, now_ms);
-            counts.total.add(staleness);
+            let moving = v.is_moving();
+            counts.total.add(staleness, moving);
             let age = self.age_ms(v, now_ms);
             let until = match staleness {
                 Staleness::Live => Some(stale_ms - age),
@@ -100,14 +154,14 @@ impl Fleet {
             }
             // Vehicles of one feed mostly sit together: keep a running count until it changes.
             match &mut current {
-                Some((feed, c)) if *feed == v.feed() => c.add(staleness),
+                Some((feed, c)) if *feed == v.feed() => c.add(staleness, moving),
                 _ => {
                     if let Some((feed, c)) = current.take() {
                         let held = counts.by_feed.entry(feed).or_default();
                         *held = merged(*held, c);
                     }
                     let mut c = Counts::default();
-                    c.add(staleness);
+                    c.add(staleness, moving);
                     current = Some((v.feed(), c));
                 }
             }
@@ -122,7 +176,7 @@ impl Fleet {
     fn counts_where(&self, now_ms: i64, keep: impl Fn(&Vehicle) -> bool) -> Counts {
         let mut counts = Counts::default();
         for (_, v) in self.iter().filter(|(_, v)| keep(v)) {
-            counts.add(self.staleness(v, now_ms));
+            counts.add(self.staleness(v, now_ms), v.is_moving());
         }
         counts
     }
@@ -157,6 +211,7 @@ fn merged(a: Counts, b: Counts) -> Counts {
     Counts {
         total: a.total + b.total,
         live: a.live + b.live,
+        moving: a.moving + b.moving,
         stale: a.stale + b.stale,
         lost: a.lost + b.lost,
     }

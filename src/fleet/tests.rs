@@ -208,9 +208,46 @@ fn staleness_follows_the_configured_thresholds() {
         Counts {
             total: 4,
             live: 2,
+            moving: 0,
             stale: 1,
             lost: 1
         }
+    );
+}
+
+#[test]
+fn a_vehicle_reads_as_moving_stopped_stale_or_lost() {
+    let mut fleet = Fleet::new(FleetConfig {
+        stale_after: Duration::from_secs(5),
+        lost_after: Duration::from_secs(30),
+        ..FleetConfig::default()
+    });
+    let mut moving = fix("moving", 0.0, 0.0, T0);
+    moving.speed = Some(12.0);
+    let mut parked = fix("parked", 0.0, 0.0, T0);
+    parked.speed = Some(0.0);
+    positions(
+        &mut fleet,
+        &[
+            moving,
+            parked,
+            fix("quiet", 0.0, 0.0, T0 - 10_000),
+            fix("gone", 0.0, 0.0, T0 - 60_000),
+        ],
+        T0,
+    );
+    let condition = |id: &str| fleet.condition(fleet.get(F, id).expect(id), T0);
+    assert_eq!(condition("moving"), Condition::Moving);
+    assert_eq!(condition("parked"), Condition::Stopped);
+    assert_eq!(condition("quiet"), Condition::Stale);
+    assert_eq!(condition("gone"), Condition::Lost);
+    let counts = fleet.counts(T0);
+    let by_condition: Vec<usize> = Condition::ALL.iter().map(|c| counts.of(*c)).collect();
+    assert_eq!(by_condition, vec![1, 1, 1, 1]);
+    // With no input at all, time alone turns the moving one stale.
+    assert_eq!(
+        fleet.condition(fleet.get(F, "moving").expect("moving"), T0 + 6_000),
+        Condition::Stale
     );
 }
 

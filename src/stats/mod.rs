@@ -189,6 +189,7 @@ impl Collector {
             live,
             stale,
             lost,
+            ..
         } = self.session.fleet().counts_of(id, now_ms);
         let figures = Figures {
             url,

@@ -1,8 +1,10 @@
 //! What the dispatcher asked for, as values: drawing code returns these and one place
 //! ([`super::app`]) applies them.
 
+use super::map::camera::Bounds;
+use super::view::{Column, Layer};
 use crate::feed::FeedSpec;
-use crate::fleet::{FeedId, VehicleId};
+use crate::fleet::{Condition, FeedId, VehicleId};
 
 /// An intent from a widget or a key.
 #[must_use]
@@ -24,11 +26,20 @@ pub enum Action {
     FocusSearch,
     /// Arrow keys: move the selection this many rows in the list.
     MoveSelection(i32),
-    /// A cluster was clicked: centre there and zoom in.
-    ZoomTo {
-        lat: f64,
-        lon: f64,
-    },
+    /// A cluster was clicked: show all of its vehicles.
+    FitBounds(Bounds),
+    /// `Home` or the button: show the whole fleet (of the feeds shown).
+    FitFleet,
+    /// `Z` or the button: zoom to the selected vehicle.
+    ZoomToSelection,
+    /// Show or hide a map layer (its key, or the Layers menu).
+    SetLayer(Layer, bool),
+    /// `?`: show or hide the list of keys.
+    ToggleHelp,
+    /// A table header was clicked: sort by it (again: the other way round).
+    SortBy(Column),
+    /// A status chip was clicked: show or hide the vehicles in that condition.
+    ShowCondition(Condition, bool),
     /// `+` (1) or `-` (-1).
     Zoom(i32),
     /// Start a new feed.

@@ -4,23 +4,8 @@ use std::collections::BTreeMap;
 
 use egui::{Color32, Pos2, Vec2};
 
-use crate::fleet::{FeedId, Staleness, Vehicle};
-
-/// Distinct colours for routes, picked by a hash of the route name so a route keeps its colour.
-const ROUTE_PALETTE: [Color32; 10] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0x8c, 0x56, 0x4b),
-    Color32::from_rgb(0xe3, 0x77, 0xc2),
-    Color32::from_rgb(0x17, 0xbe, 0xcf),
-    Color32::from_rgb(0xbc, 0xbd, 0x22),
-    Color32::from_rgb(0x00, 0x6d, 0x77),
-    Color32::from_rgb(0x3a, 0x3a, 0x98),
-];
-
-pub const LOST_GREY: Color32 = Color32::from_rgb(0x9a, 0x9a, 0x9a);
+use super::tokens::{self, FEED_PALETTE, LOST_GREY, ROUTE_PALETTE};
+use crate::fleet::{Condition, FeedId, Staleness, Vehicle};
 
 /// The colour of a vehicle: buses by route, other kinds by kind.
 pub fn base_colour(kind: Option<&str>, route: Option<&str>) -> Color32 {
@@ -31,23 +16,13 @@ pub fn base_colour(kind: Option<&str>, route: Option<&str>) -> Color32 {
                 .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
             ROUTE_PALETTE[hash as usize % ROUTE_PALETTE.len()]
         }
-        (Some("bus"), None) => Color32::from_rgb(0x1f, 0x77, 0xb4),
-        (Some("truck"), _) => Color32::from_rgb(0xe6, 0x7e, 0x22),
-        (Some("van"), _) => Color32::from_rgb(0x8e, 0x44, 0xad),
-        (Some("car"), _) => Color32::from_rgb(0x34, 0x98, 0xdb),
-        _ => Color32::from_rgb(0x16, 0xa0, 0x85),
+        (Some("bus"), None) => tokens::BUS,
+        (Some("truck"), _) => tokens::TRUCK,
+        (Some("van"), _) => tokens::VAN,
+        (Some("car"), _) => tokens::CAR,
+        _ => tokens::OTHER_KIND,
     }
 }
-
-/// Colours of feeds without one of their own, by feed number.
-const FEED_PALETTE: [Color32; 6] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0xff, 0x7f, 0x0e),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0x17, 0xbe, 0xcf),
-];
 
 /// The colour a feed is shown in when it names none.
 pub fn default_feed_colour(feed: FeedId) -> Color32 {
@@ -79,6 +54,16 @@ impl Palette {
     }
 }
 
+/// The colour of a condition: in the table, cluster rings and filter chips.
+pub fn condition_colour(condition: Condition) -> Color32 {
+    match condition {
+        Condition::Moving => tokens::OK_GREEN,
+        Condition::Stopped => tokens::STOPPED_BLUE,
+        Condition::Stale => tokens::STALE_AMBER,
+        Condition::Lost => LOST_GREY,
+    }
+}
+
 /// The colour at a staleness: faded when stale, grey when lost.
 pub fn colour(base: Color32, staleness: Staleness) -> Color32 {
     match staleness {
@@ -101,36 +86,9 @@ pub fn arrow(centre: Pos2, heading_deg: f32, size: f32) -> [Pos2; 3] {
     ]
 }
 
-/// The item nearest to `click` within `radius` pixels.
-pub fn nearest<K: Copy>(
-    items: impl IntoIterator<Item = (K, Pos2)>,
-    click: Pos2,
-    radius: f32,
-) -> Option<K> {
-    items
-        .into_iter()
-        .map(|(k, p)| (k, p.distance_sq(click)))
-        .filter(|(_, d)| *d <= radius * radius)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(k, _)| k)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_click_picks_the_nearest_marker_within_the_radius() {
-        let items = [
-            (1, Pos2::new(10.0, 10.0)),
-            (2, Pos2::new(14.0, 10.0)),
-            (3, Pos2::new(100.0, 100.0)),
-        ];
-        assert_eq!(nearest(items, Pos2::new(13.0, 10.0), 8.0), Some(2));
-        assert_eq!(nearest(items, Pos2::new(11.0, 10.0), 8.0), Some(1));
-        assert_eq!(nearest(items, Pos2::new(50.0, 50.0), 8.0), None);
-        assert_eq!(nearest(Vec::<(u8, Pos2)>::new(), Pos2::ZERO, 8.0), None);
-    }
 
     #[test]
     fn an_arrow_points_along_the_heading_on_screen() {

@@ -8,15 +8,18 @@ mod app;
 mod details;
 mod feeds;
 mod keys;
-mod list;
 mod map;
 mod markers;
 mod status;
+mod table;
 mod tiles;
+mod tokens;
 mod view;
+mod words;
 
 pub use action::Action;
 pub use app::{AppConfig, FeedSource, FleetApp};
+pub use keys::help_text as keys_help;
 pub use tiles::TileSpec;
 pub use view::ViewState;
 
@@ -27,7 +30,7 @@ pub fn run(config: AppConfig) -> Result<(), eframe::Error> {
             .with_title("fleetview")
             .with_app_id("fleetview")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0]),
+            .with_min_inner_size([800.0, 560.0]),
         persist_window: true,
         ..eframe::NativeOptions::default()
     };

@@ -6,14 +6,13 @@ use egui::{Color32, RichText, Ui};
 use crate::protocol::RejectTally;
 use crate::session::{Link, Session};
 
-pub const OK_GREEN: Color32 = Color32::from_rgb(0x2e, 0x8b, 0x57);
-pub const WAIT_ORANGE: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
-pub const FAIL_RED: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
+pub use super::tokens::{FAIL_RED, OK_GREEN, WAIT_ORANGE};
 
 /// A small filled circle in the flow of a row (painted, so it needs no glyph in any font).
 pub fn dot(ui: &mut Ui, colour: Color32) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-    ui.painter().circle_filled(rect.center(), 4.5, colour);
+    ui.painter()
+        .circle_filled(rect.center(), super::tokens::DOT_RADIUS, colour);
     response
 }
 
@@ -47,7 +46,7 @@ pub fn link_colour(link: &Link) -> Color32 {
         Link::Disconnected {
             retry_at_ms: None, ..
         } => FAIL_RED,
-        Link::Paused => Color32::GRAY,
+        Link::Paused => super::tokens::LOST_GREY,
         _ => WAIT_ORANGE,
     }
 }

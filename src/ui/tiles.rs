@@ -2,7 +2,11 @@
 //!
 //! walkers keeps a tile that failed as missing and does not ask again until it is evicted, so
 //! when tiles are missing and none are loading, the layer says so (the map shows a notice) and
-//! rebuilds its source every 30 s; tiles that did load are served from the disk cache.
+//! rebuilds its source every 30 s; tiles that did load are served from the disk cache. Once
+//! said, it stays said until every tile in view is there (a retry's loading does not make the
+//! notice blink). Tiles missing only above the highest zoom that ever delivered one are "no
+//! tiles at this zoom" (walkers stretches a lower tile meanwhile), not a failure, and are not
+//! retried. Failures are logged once a minute, not per tile.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -16,6 +20,21 @@ use walkers::{HeaderValue, HttpOptions, HttpTiles, PmTiles, Stats, TileId, TileP
 const RETRY_EVERY: Duration = Duration::from_secs(30);
 /// Tiles missing with nothing loading for this long means they are unavailable.
 const UNAVAILABLE_AFTER: Duration = Duration::from_secs(3);
+/// Missing tiles are logged at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// What the map can say about its tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileState {
+    /// `--tiles none`: a plain background, nothing to say.
+    None,
+    /// Tiles are shown (or loading).
+    Shown,
+    /// Tiles cannot be loaded: the network is drawn instead, and retried.
+    Unavailable,
+    /// The source has no tiles this close: zoom out for them.
+    BeyondTop,
+}
 
 /// OSM's tile policy asks for a User-Agent that names the application.
 const USER_AGENT: &str = concat!(
@@ -89,10 +108,15 @@ pub struct TileLayer {
     spec: TileSpec,
     inner: Option<Box<dyn Tiles>>,
     built_at: Instant,
-    /// Tiles asked for and missing this frame.
+    /// Tiles asked for and missing (or only stretched from a lower zoom) this frame.
     missing_now: usize,
+    /// The zoom of the tiles asked for this frame.
+    zoom_now: u8,
+    /// The highest zoom any tile was delivered at.
+    top_zoom: Option<u8>,
     /// Since when tiles have been missing with nothing loading.
     missing_since: Option<Instant>,
+    logged_at: Option<Instant>,
 }
 
 impl TileLayer {
@@ -103,7 +127,10 @@ impl TileLayer {
             inner,
             built_at: Instant::now(),
             missing_now: 0,
+            zoom_now: 0,
+            top_zoom: None,
             missing_since: None,
+            logged_at: None,
         }
     }
 
@@ -113,14 +140,36 @@ impl TileLayer {
             .inner
             .as_ref()
             .is_some_and(|t| t.stats().in_progress > 0);
-        if self.missing_now > 0 && !loading {
-            self.missing_since.get_or_insert(now);
-        } else {
+        if self.inner.is_none() || self.missing_now == 0 {
             self.missing_since = None;
+        } else if !loading {
+            // While tiles load the clock neither starts nor stops: a retry does not hide the
+            // notice, a slow first load does not raise it.
+            self.missing_since.get_or_insert(now);
         }
-        self.missing_now = 0;
-        if self.unavailable(now) && now.duration_since(self.built_at) >= RETRY_EVERY {
-            tracing::info!("map tiles unavailable; trying again");
+        let missing = std::mem::take(&mut self.missing_now);
+        let state = self.state(now);
+        if matches!(state, TileState::Unavailable | TileState::BeyondTop)
+            && self
+                .logged_at
+                .is_none_or(|t| now.duration_since(t) >= LOG_EVERY)
+        {
+            self.logged_at = Some(now);
+            match state {
+                TileState::BeyondTop => tracing::info!(
+                    zoom = self.zoom_now,
+                    top = self.top_zoom,
+                    "no map tiles at this zoom; the source stops lower"
+                ),
+                _ => tracing::warn!(
+                    missing,
+                    zoom = self.zoom_now,
+                    "map tiles unavailable (retrying every {} s)",
+                    RETRY_EVERY.as_secs()
+                ),
+            }
+        }
+        if state == TileState::Unavailable && now.duration_since(self.built_at) >= RETRY_EVERY {
             self.inner = build(&self.spec, ctx);
             self.built_at = now;
         }
@@ -130,23 +179,33 @@ impl TileLayer {
         }
     }
 
-    /// Whether there is a basemap to show: a tile source whose tiles are not failing.
-    pub fn available(&self, now: Instant) -> bool {
-        self.inner.is_some() && !self.unavailable(now)
-    }
-
-    /// Whether tiles have been failing to load.
-    pub fn unavailable(&self, now: Instant) -> bool {
-        self.missing_since
-            .is_some_and(|since| now.duration_since(since) >= UNAVAILABLE_AFTER)
+    /// What the map should say about its tiles now.
+    pub fn state(&self, now: Instant) -> TileState {
+        if self.inner.is_none() {
+            return TileState::None;
+        }
+        let failing = self
+            .missing_since
+            .is_some_and(|since| now.duration_since(since) >= UNAVAILABLE_AFTER);
+        match (failing, self.top_zoom) {
+            (false, _) => TileState::Shown,
+            (true, Some(top)) if self.zoom_now > top => TileState::BeyondTop,
+            (true, _) => TileState::Unavailable,
+        }
     }
 }
 
 impl Tiles for TileLayer {
     fn at(&mut self, tile_id: TileId) -> Option<TilePiece> {
         let piece = self.inner.as_mut().and_then(|t| t.at(tile_id));
-        if piece.is_none() {
-            self.missing_now += 1;
+        self.zoom_now = tile_id.zoom;
+        // A piece of a lower zoom's tile, stretched, stands in for one not (yet) there.
+        let whole = egui::Rect::from_min_max(egui::Pos2::ZERO, egui::pos2(1.0, 1.0));
+        match &piece {
+            Some(p) if p.uv == whole => {
+                self.top_zoom = Some(self.top_zoom.map_or(tile_id.zoom, |t| t.max(tile_id.zoom)));
+            }
+            _ => self.missing_now += 1,
         }
         piece
     }

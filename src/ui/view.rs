@@ -4,7 +4,119 @@
 
 use std::collections::BTreeSet;
 
-use crate::fleet::{FeedId, Vehicle, VehicleId};
+use crate::fleet::{Condition, FeedId, Vehicle, VehicleId};
+
+/// The map's layers a dispatcher can switch off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// The route network.
+    Network,
+    /// The selection's trail.
+    Trails,
+    /// Names beside the markers.
+    Labels,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 3] = [Self::Network, Self::Trails, Self::Labels];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Network => "Route network",
+            Self::Trails => "Trail",
+            Self::Labels => "Labels",
+        }
+    }
+
+    /// Its key, as the list of keys says it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Network => "N",
+            Self::Trails => "T",
+            Self::Labels => "L",
+        }
+    }
+}
+
+/// Which layers are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Layers {
+    pub network: bool,
+    pub trails: bool,
+    pub labels: bool,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Self {
+            network: true,
+            trails: true,
+            labels: true,
+        }
+    }
+}
+
+impl Layers {
+    pub fn get(&self, layer: Layer) -> bool {
+        match layer {
+            Layer::Network => self.network,
+            Layer::Trails => self.trails,
+            Layer::Labels => self.labels,
+        }
+    }
+
+    pub fn set(&mut self, layer: Layer, on: bool) {
+        match layer {
+            Layer::Network => self.network = on,
+            Layer::Trails => self.trails = on,
+            Layer::Labels => self.labels = on,
+        }
+    }
+}
+
+/// The vehicle table's columns (what it can be sorted by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Column {
+    Status,
+    #[default]
+    Name,
+    /// Kind and route.
+    What,
+    Speed,
+    Updated,
+    Feed,
+}
+
+/// How the table is sorted and filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableView {
+    pub sort: Column,
+    pub descending: bool,
+    /// Conditions shown, in [`Condition::ALL`] order.
+    pub shown: [bool; 4],
+}
+
+impl Default for TableView {
+    fn default() -> Self {
+        Self {
+            sort: Column::Name,
+            descending: false,
+            shown: [true; 4],
+        }
+    }
+}
+
+impl TableView {
+    pub fn shows(&self, condition: Condition) -> bool {
+        self.shown[condition.index()]
+    }
+
+    /// Whether every condition is shown (no filter).
+    pub fn unfiltered(&self) -> bool {
+        self.shown.iter().all(|s| *s)
+    }
+}
 
 /// A short message shown over the map until it expires.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +145,10 @@ pub struct ViewState {
     pub hidden: BTreeSet<FeedId>,
     /// Colour markers by feed rather than by route and kind.
     pub colour_by_feed: bool,
+    pub layers: Layers,
+    pub table: TableView,
+    /// The list of keys is open.
+    pub help_open: bool,
 }
 
 impl ViewState {

@@ -5,6 +5,10 @@ use super::FleetApp;
 use crate::feed::{FeedCommand, FeedSpec};
 use crate::fleet::{FeedId, VehicleId};
 use crate::ui::action::Action;
+use crate::ui::view::Column;
+
+/// The zoom "zoom to the selection" goes to: streets and their names.
+const SELECTION_ZOOM: f64 = 16.0;
 
 impl FleetApp {
     /// Applies one action. `searching`: the search box had the keyboard when the frame began.
@@ -26,9 +30,9 @@ impl FleetApp {
                 }
             }
             Action::Show(id) => {
+                // From the table: the row is in view already, so the table does not scroll.
                 self.centre_on(&id, now_ms);
                 self.view.selected = Some(id);
-                self.view.scroll_to_selected = true;
             }
             Action::Follow(id) => {
                 self.view.selected = Some(id);
@@ -41,7 +45,10 @@ impl FleetApp {
             },
             Action::MapDragged => self.view.following = false,
             Action::Escape => {
-                if searching || ctx.egui_wants_keyboard_input() {
+                if self.view.help_open {
+                    self.view.help_open = false;
+                } else if self.map.close_fan() {
+                } else if searching || ctx.egui_wants_keyboard_input() {
                     self.view.search.clear();
                     ctx.memory_mut(|m| m.stop_text_input());
                 } else if self.view.following {
@@ -53,12 +60,14 @@ impl FleetApp {
             Action::FocusSearch => self.view.focus_search = true,
             Action::MoveSelection(delta) => {
                 let names = self.feed_names();
-                self.list.refresh(self.session.fleet(), &self.view, &names);
+                self.table
+                    .refresh(self.session.fleet(), &self.view, &names, now_ms);
                 if let Some(id) =
-                    self.list
+                    self.table
                         .step(self.session.fleet(), self.view.selected.as_ref(), delta)
                 {
                     self.apply(Action::Show(id), ctx, false, now_ms);
+                    self.view.scroll_to_selected = true;
                 }
             }
             Action::Zoom(d) => {
@@ -68,11 +77,32 @@ impl FleetApp {
                     self.map.memory.zoom_out()
                 };
             }
-            Action::ZoomTo { lat, lon } => {
+            Action::FitBounds(bounds) => {
                 self.view.following = false;
-                self.map.centre_on(lat, lon);
-                let _ = self.map.memory.zoom_in();
-                let _ = self.map.memory.zoom_in();
+                self.map.fit(bounds);
+            }
+            Action::FitFleet => self.fit_to_fleet(),
+            Action::ZoomToSelection => match self.view.selected.clone() {
+                Some(id) => {
+                    self.centre_on(&id, now_ms);
+                    let _ = self.map.memory.set_zoom(SELECTION_ZOOM);
+                }
+                None => self.view.notify("Select a vehicle first", now_ms),
+            },
+            Action::SetLayer(layer, on) => self.view.layers.set(layer, on),
+            Action::ToggleHelp => self.view.help_open = !self.view.help_open,
+            Action::SortBy(column) => {
+                let table = &mut self.view.table;
+                if table.sort == column {
+                    table.descending = !table.descending;
+                } else {
+                    table.sort = column;
+                    // Fastest first; every other column reads best from its smallest.
+                    table.descending = column == Column::Speed;
+                }
+            }
+            Action::ShowCondition(condition, shown) => {
+                self.view.table.shown[condition.index()] = shown;
             }
             feed_action => self.apply_feed_action(feed_action, now_ms),
         }

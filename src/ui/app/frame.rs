@@ -1,5 +1,5 @@
-//! One frame: drain, draw every panel, apply the actions they returned, and ask for the next
-//! frame only when something moves or ticks.
+//! One frame: drain in `logic`, then draw every panel, apply the actions they returned, and ask
+//! for the next frame only when something moves or ticks.
 
 use std::time::Duration;
 
@@ -9,15 +9,23 @@ use crate::clock::now_ms;
 use crate::fleet::FleetCounts;
 use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
-use crate::ui::list::{FeedNames, ListContext};
-use crate::ui::map::MapWords;
+use crate::ui::map::MapContext;
 use crate::ui::markers::Palette;
-use crate::ui::{details, feeds, keys, list, status};
+use crate::ui::table::{FeedNames, TableContext};
+use crate::ui::{details, feeds, keys, status, table};
 
-/// Height of the details above the list.
-const DETAILS_HEIGHT: f32 = 270.0;
+/// Below this window width the Feeds panel starts closed, so the map keeps room.
+const NARROW: f32 = 1_100.0;
+
+/// What the map says when it shows the built-in simulated fleet.
+const SIMULATED: &str =
+    "A simulated fleet (not real vehicles): run with --feed or --config to watch yours";
 
 impl eframe::App for FleetApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.draw(ui);
     }
@@ -33,19 +41,28 @@ impl eframe::App for FleetApp {
             centre: Some(self.map.centre()),
             zoom: Some(self.map.zoom()),
             colour_by_feed: self.view.colour_by_feed,
+            layers: self.view.layers,
         };
         eframe::set_value(storage, eframe::APP_KEY, &saved);
     }
 }
 
 impl FleetApp {
-    /// One frame: drain, draw, apply.
+    /// Everything but drawing: apply the feeds' events (within a time budget).
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        self.drain(ctx, now_ms());
+    }
+
+    /// One frame's drawing: every panel, then the actions they returned.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let now = now_ms();
-        self.drain(&ctx, now);
+        if !self.sized {
+            self.sized = true;
+            self.status.feeds_open &= ctx.content_rect().width() >= NARROW;
+        }
         let searching = self.view.search_focused;
-        let mut actions = keys::read(&ctx);
+        let mut actions = keys::read(&ctx, &self.view);
         let palette = self.palette();
         // One pass over the fleet for every count the frame shows.
         let counts = self.session.fleet().counts_by_feed(now);
@@ -68,30 +85,49 @@ impl FleetApp {
         if self.status.feeds_open {
             actions.extend(self.feeds_panel(ui, &frame));
         }
-        actions.extend(self.vehicles_panel(ui, &frame));
+        actions.extend(self.table_panel(ui, &frame));
+        actions.extend(self.details_panel(ui, now));
         let mut animating = false;
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let words = MapWords {
+                let cx = MapContext {
+                    fleet: self.session.fleet(),
+                    view: &self.view,
+                    palette: &palette,
+                    names: &names,
                     notice: self.view.notice(now),
+                    caption: self.embedded.is_some().then_some(SIMULATED),
                     down: &down,
+                    now_ms: now,
                 };
-                let (map_actions, moving) =
-                    self.map
-                        .show(ui, self.session.fleet(), &self.view, &palette, &words, now);
+                let (map_actions, moving) = self.map.show(ui, &cx);
                 actions.extend(map_actions);
                 animating = moving;
             });
+        actions.extend(keys::help(&ctx, self.view.help_open));
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }
-        // Idle is idle: repaint only while something moves, something shown ticks (the
-        // selection's age, a feed that is down, a rate decaying), or when the next vehicle turns
-        // stale or lost, so what is shown never lies. New data wakes the UI through the feeds'
-        // waker.
+        self.schedule(&ctx, &counts, !down.is_empty(), animating, now);
+    }
+
+    /// Idle is idle: repaint only while something moves, something shown ticks (an age, the
+    /// selection, a feed that is down, a rate decaying), or when the next vehicle turns stale
+    /// or lost, so what is shown never lies. New data wakes the UI through the feeds' waker.
+    fn schedule(
+        &self,
+        ctx: &egui::Context,
+        counts: &FleetCounts,
+        down: bool,
+        animating: bool,
+        now: i64,
+    ) {
+        let total = counts.total;
         let ticking = self.view.selected.is_some()
-            || !down.is_empty()
+            || down
+            // Ages in seconds are shown while any vehicle is live or stale.
+            || total.live + total.stale > 0
             || self
                 .session
                 .feeds()
@@ -100,6 +136,9 @@ impl FleetApp {
             ctx.request_repaint();
         } else if ticking {
             ctx.request_repaint_after(Duration::from_secs(1));
+        } else if total.total > 0 {
+            // Only lost vehicles: their ages move on in minutes.
+            ctx.request_repaint_after(Duration::from_secs(60));
         }
         if let Some(ms) = counts.next_change_ms {
             ctx.request_repaint_after(Duration::from_millis(ms.max(0) as u64 + 20));
@@ -116,7 +155,7 @@ impl FleetApp {
         let mut actions = Vec::new();
         egui::Panel::left("feeds")
             .resizable(true)
-            .default_size(270.0)
+            .default_size(260.0)
             .show(ui, |ui| {
                 let cx = FeedsContext {
                     session: &self.session,
@@ -131,42 +170,52 @@ impl FleetApp {
         actions
     }
 
-    /// The details of the selection above the list of vehicles, on the right.
-    fn vehicles_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
+    /// The vehicle table, on the right.
+    fn table_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
         let mut actions = Vec::new();
         egui::Panel::right("vehicles")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(400.0)
+            .min_size(260.0)
             .show(ui, |ui| {
-                // A fixed height for the details, so selecting never moves the list under the
-                // pointer (a double click on a row must land on the same row).
-                egui::Panel::top("details")
-                    .exact_size(DETAILS_HEIGHT)
-                    .show(ui, |ui| {
-                        egui::ScrollArea::vertical()
-                            .auto_shrink([false, false])
-                            .show(ui, |ui| {
-                                actions.extend(details::show(
-                                    ui,
-                                    &self.session,
-                                    &self.view,
-                                    frame.now,
-                                ));
-                            });
-                    });
-                let cx = ListContext {
+                let cx = TableContext {
                     feeds: frame.names,
                     counts: frame.counts.total,
-                    palette: frame.palette,
                     now_ms: frame.now,
                 };
-                actions.extend(list::show(
+                actions.extend(table::show(
                     ui,
                     self.session.fleet(),
                     &mut self.view,
-                    &mut self.list,
+                    &mut self.table,
                     &cx,
                 ));
+            });
+        actions
+    }
+
+    /// The selected vehicle's details, under the map (so the table never moves under the
+    /// pointer); nothing at all when nothing is selected.
+    fn details_panel(&mut self, ui: &mut egui::Ui, now: i64) -> Vec<Action> {
+        let selected = self
+            .view
+            .selected
+            .as_ref()
+            .is_some_and(|id| self.session.fleet().find(id).is_some());
+        if !selected {
+            return Vec::new();
+        }
+        let mut actions = Vec::new();
+        egui::Panel::bottom("details")
+            .resizable(true)
+            .default_size(170.0)
+            .min_size(90.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        actions.extend(details::show(ui, &self.session, &self.view, now));
+                    });
             });
         actions
     }

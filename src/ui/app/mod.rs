@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use super::feeds::FeedsPanel;
-use super::list::{FeedNames, ListState};
+use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
 use super::markers::Palette;
 use super::status::StatusBar;
+use super::table::{FeedNames, TableState};
 use super::tiles::{TileLayer, TileSpec};
 use super::view::ViewState;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
@@ -66,11 +67,13 @@ pub struct FleetApp {
     session: Session,
     view: ViewState,
     map: MapView,
-    list: ListState,
+    table: TableState,
     status: StatusBar,
     feeds_panel: FeedsPanel,
     /// The map is fitted to the fleet once, on a first run.
     fitted: bool,
+    /// The first frame has looked at the window's size.
+    sized: bool,
 }
 
 impl FleetApp {
@@ -105,13 +108,15 @@ impl FleetApp {
             session: Session::new(config.fleet),
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
+                layers: saved.layers,
                 ..ViewState::default()
             },
             map: MapView::new(tiles, config.routes, centre, zoom),
-            list: ListState::default(),
+            table: TableState::default(),
             status: StatusBar::default(),
             feeds_panel: FeedsPanel::default(),
             fitted,
+            sized: false,
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {
@@ -203,9 +208,9 @@ impl FleetApp {
         self.map.rect()
     }
 
-    /// The rows of the list, as ids, in order.
+    /// The rows of the table, as ids, in order.
     pub fn list_ids(&self) -> Vec<String> {
-        self.list
+        self.table
             .rows()
             .iter()
             .filter_map(|k| self.fleet().vehicle(*k))
@@ -268,19 +273,20 @@ impl FleetApp {
         }
     }
 
-    /// Centres the map on the fleet at a zoom that shows all of it.
+    /// Shows every vehicle of the feeds shown (the map stays put when there is none).
     fn fit_to_fleet(&mut self) {
-        let (mut s, mut n, mut w, mut e) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-        for (_, v) in self.session.fleet().iter() {
-            s = s.min(v.fix.lat);
-            n = n.max(v.fix.lat);
-            w = w.min(v.fix.lon);
-            e = e.max(v.fix.lon);
+        let view = &self.view;
+        let bounds = Bounds::of(
+            self.session
+                .fleet()
+                .iter()
+                .filter(|(_, v)| view.shows(v.feed()))
+                .map(|(_, v)| (v.fix.lat, v.fix.lon)),
+        );
+        if let Some(bounds) = bounds {
+            self.view.following = false;
+            self.map.close_fan();
+            self.map.fit(bounds);
         }
-        let span = (e - w).max((n - s) * 1.3).max(0.005);
-        // 256 px tiles: at zoom z the world is 256·2^z px wide; aim for ~900 px of map.
-        let zoom = (360.0 * 900.0 / (256.0 * span)).log2().clamp(3.0, 16.0);
-        self.map.centre_on((s + n) / 2.0, (w + e) / 2.0);
-        let _ = self.map.memory.set_zoom(zoom.floor());
     }
 }

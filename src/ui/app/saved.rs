@@ -1,5 +1,5 @@
 //! What the window remembers between runs (eframe persistence): the feeds without their
-//! secrets, the colouring and the map view. The window size is eframe's own.
+//! secrets, the colouring, the layers and the map view. The window size is eframe's own.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +55,8 @@ pub(super) struct Saved {
     pub centre: Option<(f64, f64)>,
     pub zoom: Option<f64>,
     pub colour_by_feed: bool,
+    /// The map layers switched on.
+    pub layers: crate::ui::view::Layers,
 }
 
 #[cfg(test)]
@@ -92,5 +94,6 @@ mod tests {
                 .expect("loads");
         assert!(old.feeds.is_empty());
         assert_eq!(old.zoom, Some(12.0));
+        assert_eq!(old.layers, crate::ui::view::Layers::default());
     }
 }

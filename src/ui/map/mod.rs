@@ -1,39 +1,68 @@
-//! The map: walkers with the tile layer underneath, the vehicles drawn by a plugin on top
-//! (`vehicles`), and words over it (`overlays`).
+//! The map: walkers with the tile layer underneath and one plugin per concern on top: the route
+//! network (`lines::Network`), the selection's route and trail (`lines::Selection`), markers and
+//! clusters (`vehicles`), labels (`labels`), hover and click (`picking`); then words over it
+//! (`overlays`) and the map's buttons (`controls`).
 //!
-//! Only vehicles inside the visible area cost drawing time. The selected vehicle is drawn last,
-//! ringed and labelled, with its trail and (for a bus on a known route) its route line.
+//! Only vehicles inside the visible area cost drawing time; they are decluttered by screen
+//! density (`declutter`), so the fleet reads at every zoom. The selection is drawn last, never
+//! in a cluster. `camera` holds the arithmetic of fitting and scale.
 
+pub mod camera;
+mod controls;
+mod declutter;
+mod labels;
+mod lines;
 mod overlays;
+mod picking;
 mod vehicles;
 
+use std::cell::RefCell;
 use std::time::Instant;
 
-use egui::{Color32, Pos2, Rect, Ui};
+use egui::{Pos2, Rect, Ui};
 use walkers::{Map, MapMemory, Position, lat_lon};
 
 use super::action::Action;
 use super::markers::Palette;
+use super::table::FeedNames;
 use super::tiles::TileLayer;
+use super::tokens;
 use super::view::ViewState;
 use crate::fleet::{Fleet, VehicleId, VehicleKey};
 use crate::routes::RouteLines;
-use vehicles::Vehicles;
+use camera::Bounds;
+use declutter::{Clusters, InView, LabelPlacer};
 
 /// Where the map opens before it has seen a vehicle (Cairns).
 pub const DEFAULT_CENTRE: (f64, f64) = (-16.92, 145.77);
 pub const DEFAULT_ZOOM: f64 = 12.0;
 
-/// Words shown over the map this frame: a passing notice, and a line per feed that is down.
-pub struct MapWords<'a> {
+/// What the map shows this frame besides its own state.
+pub struct MapContext<'a> {
+    pub fleet: &'a Fleet,
+    pub view: &'a ViewState,
+    pub palette: &'a Palette,
+    pub names: &'a FeedNames,
+    /// A passing notice.
     pub notice: Option<&'a str>,
+    /// A standing line about what is shown (the simulated fleet says so).
+    pub caption: Option<&'a str>,
+    /// A line per feed that is down.
     pub down: &'a [String],
+    pub now_ms: i64,
+}
+
+/// The vehicles of a cluster that cannot split further, spread on a circle round it.
+struct Fan {
+    ids: Vec<VehicleId>,
+    anchor: (f64, f64),
+    zoom: f64,
 }
 
 pub struct MapView {
     pub memory: MapMemory,
     pub tiles: TileLayer,
-    /// Route lines handed to the window, for a bus's route and a backdrop without tiles.
+    /// Route lines handed to the window: the network layer, and a bus's route.
     routes: Option<RouteLines>,
     /// The shapes of the selected vehicle's route near it: (vehicle id, shape indices).
     route_cache: Option<(VehicleId, Option<String>, Vec<usize>)>,
@@ -41,34 +70,43 @@ pub struct MapView {
     centre: Position,
     /// Where the map was drawn last frame.
     rect: Rect,
-    frame: Frame,
-    /// Vehicles in view in the last frame, and whether they were clustered.
+    frame: RefCell<Frame>,
+    fan: Option<Fan>,
+    /// Vehicles in view in the last frame, and whether any were clustered.
     pub in_view: (usize, bool),
 }
 
-/// What one frame of the map saw. Kept between frames so its buffers are reused, not
-/// reallocated, at 100k vehicles.
+/// What a plugin hit: a vehicle, or a cluster by its index this frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Hit {
+    Vehicle(VehicleKey),
+    Cluster(usize),
+}
+
+/// What one frame of the map saw, shared by its plugins in turn. Kept between frames so its
+/// buffers are reused, not reallocated, at 100k vehicles.
 #[derive(Default)]
 struct Frame {
-    /// Vehicles in view and where they are on screen.
-    drawn: Vec<(VehicleKey, Pos2)>,
-    /// Cluster cells: (count, sum of x, sum of y, a vehicle in it).
-    cells: Vec<(u32, f32, f32, VehicleKey)>,
-    /// Clusters drawn (centre, count) for hit-testing.
-    clusters: Vec<(Pos2, u32)>,
+    in_view: Vec<InView>,
+    clusters: Clusters,
+    /// A fanned-out cluster's vehicles and where they were drawn.
+    fanned: Vec<(VehicleKey, Pos2)>,
+    selected_at: Option<(VehicleKey, Pos2)>,
+    labels: LabelPlacer,
     animating: bool,
-    clicked: Option<VehicleKey>,
-    /// A cluster was clicked: zoom in there.
-    zoom_to: Option<(f64, f64)>,
+    hovered: Option<Hit>,
+    /// A click on the map, and what it hit.
+    clicked: Option<Option<Hit>>,
 }
 
 impl Frame {
     fn reset(&mut self) {
-        self.drawn.clear();
-        self.clusters.clear();
+        self.in_view.clear();
+        self.fanned.clear();
+        self.selected_at = None;
         self.animating = false;
+        self.hovered = None;
         self.clicked = None;
-        self.zoom_to = None;
     }
 }
 
@@ -90,7 +128,8 @@ impl MapView {
             route_cache: None,
             centre,
             rect: Rect::NOTHING,
-            frame: Frame::default(),
+            frame: RefCell::default(),
+            fan: None,
             in_view: (0, false),
         }
     }
@@ -115,16 +154,26 @@ impl MapView {
         self.memory.center_at(self.centre);
     }
 
+    /// Shows all of `bounds` (street level at most).
+    pub fn fit(&mut self, bounds: Bounds) {
+        let size = if self.rect.is_positive() {
+            self.rect.size()
+        } else {
+            egui::vec2(900.0, 600.0)
+        };
+        let (zoom, (lat, lon)) = camera::fit(bounds, size.x as f64, size.y as f64, 40.0);
+        self.centre_on(lat, lon);
+        let _ = self.memory.set_zoom(zoom);
+    }
+
+    /// Closes a fanned-out cluster.
+    pub fn close_fan(&mut self) -> bool {
+        self.fan.take().is_some()
+    }
+
     /// Draws the map; returns the actions it saw and whether anything on it is moving.
-    pub fn show(
-        &mut self,
-        ui: &mut Ui,
-        fleet: &Fleet,
-        view: &ViewState,
-        palette: &Palette,
-        words: &MapWords<'_>,
-        now_ms: i64,
-    ) -> (Vec<Action>, bool) {
+    pub fn show(&mut self, ui: &mut Ui, cx: &MapContext<'_>) -> (Vec<Action>, bool) {
+        let (fleet, view, now_ms) = (cx.fleet, cx.view, cx.now_ms);
         let selected = view
             .selected
             .as_ref()
@@ -148,38 +197,87 @@ impl MapView {
                 self.centre
             }
         };
+        if self
+            .fan
+            .as_ref()
+            .is_some_and(|f| f.zoom != self.memory.zoom())
+        {
+            self.fan = None;
+        }
+        let fan_keys: Vec<VehicleKey> = self.fan.as_ref().map_or_else(Vec::new, |f| {
+            let mut keys: Vec<VehicleKey> = f
+                .ids
+                .iter()
+                .filter_map(|id| fleet.key_of(id.feed, &id.id))
+                .collect();
+            keys.sort();
+            keys
+        });
         let route_shapes = self.route_shapes(fleet, view);
+        let theme = tokens::theme(ui.visuals());
         let rect = ui.available_rect_before_wrap();
-        ui.painter()
-            .rect_filled(rect, 0.0, Color32::from_rgb(0xe8, 0xe4, 0xdc));
-        let mut frame = std::mem::take(&mut self.frame);
-        frame.reset();
-        let backdrop = !self.tiles.available(Instant::now());
-        let plugin = Vehicles {
-            backdrop,
-            fleet,
-            view,
-            palette,
-            selected,
-            now_ms,
-            zoom: self.memory.zoom(),
-            routes: self.routes.as_ref(),
-            route_shapes: &route_shapes,
-            frame: &mut frame,
-        };
-        let response = ui.add(
-            Map::new(Some(&mut self.tiles), &mut self.memory, my_position).with_plugin(plugin),
-        );
+        ui.painter().rect_filled(rect, 0.0, theme.map_bg);
+        let layers = view.layers;
+        let zoom = self.memory.zoom();
+        let frame = std::mem::take(&mut self.frame);
+        frame.borrow_mut().reset();
+        let mut map = Map::new(Some(&mut self.tiles), &mut self.memory, my_position);
+        if layers.network
+            && let Some(routes) = &self.routes
+        {
+            map = map.with_plugin(lines::Network { routes, theme });
+        }
+        if let Some(key) = selected {
+            map = map.with_plugin(lines::Selection {
+                fleet,
+                selected: key,
+                routes: self.routes.as_ref(),
+                route_shapes: &route_shapes,
+                palette: cx.palette,
+                theme,
+                trail: layers.trails,
+                now_ms,
+            });
+        }
+        let map = map
+            .with_plugin(vehicles::Markers {
+                fleet,
+                view,
+                palette: cx.palette,
+                theme,
+                selected,
+                fan: self.fan.as_ref().map(|f| (&fan_keys[..], f.anchor)),
+                now_ms,
+                frame: &frame,
+            })
+            .with_plugin(labels::Labels {
+                fleet,
+                theme,
+                all: layers.labels && zoom >= labels::LABEL_ZOOM,
+                frame: &frame,
+            })
+            .with_plugin(picking::Picking {
+                fleet,
+                names: cx.names,
+                now_ms,
+                frame: &frame,
+            });
+        let response = ui.add(map);
         self.rect = response.rect;
         let now = Instant::now();
         self.tiles.end_frame(ui.ctx(), now);
-        overlays::draw(ui, response.rect, &self.tiles, now);
-        overlays::down_banner(ui, response.rect, words.down);
-        if let Some(text) = words.notice {
+        overlays::tiles(ui, response.rect, &self.tiles, theme, now);
+        let (lat, _) = self.centre();
+        overlays::scale_bar(ui, response.rect, lat, self.memory.zoom(), theme);
+        if let Some(text) = cx.caption {
+            overlays::caption(ui, response.rect, text, theme);
+        }
+        overlays::down_banner(ui, response.rect, cx.down);
+        if let Some(text) = cx.notice {
             overlays::notice(ui, response.rect, text);
         }
+        let mut actions = controls::show(ui, response.rect, view);
 
-        let mut actions = Vec::new();
         if let Some(p) = self.memory.detached() {
             self.centre = p;
             if followed.is_some() {
@@ -188,18 +286,49 @@ impl MapView {
         } else if followed.is_some() {
             self.centre = my_position;
         }
-        if let Some(key) = frame.clicked
-            && let Some(v) = fleet.vehicle(key)
-        {
-            actions.push(Action::Select(v.vehicle_id()));
-        }
-        if let Some((lat, lon)) = frame.zoom_to {
-            actions.push(Action::ZoomTo { lat, lon });
+        let frame = frame.into_inner();
+        match frame.clicked {
+            Some(Some(Hit::Vehicle(key))) => {
+                if let Some(v) = fleet.vehicle(key) {
+                    actions.push(Action::Select(v.vehicle_id()));
+                }
+            }
+            Some(Some(Hit::Cluster(c))) => actions.extend(self.cluster_clicked(&frame, c, cx)),
+            Some(None) => self.fan = None,
+            None => {}
         }
         let animating = frame.animating || self.memory.animating();
-        self.in_view = (frame.drawn.len(), !frame.clusters.is_empty());
-        self.frame = frame;
+        let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
+        self.in_view = (frame.in_view.len() + frame.fanned.len(), clustered);
+        self.frame = RefCell::new(frame);
         (actions, animating)
+    }
+
+    /// A click on a cluster zooms to fit its vehicles, or, when they are too close together to
+    /// part even at street level, fans them out round it.
+    fn cluster_clicked(&mut self, frame: &Frame, c: usize, cx: &MapContext<'_>) -> Option<Action> {
+        let members: Vec<&crate::fleet::Vehicle> = frame
+            .clusters
+            .members(c)
+            .filter_map(|i| cx.fleet.vehicle(frame.in_view[i].key))
+            .collect();
+        let bounds = Bounds::of(members.iter().map(|v| v.display_position(cx.now_ms)))?;
+        let apart = 2.0 * tokens::CLUSTER_DISTANCE as f64;
+        let (needed, _) = camera::fit_unclamped(bounds, apart, apart);
+        if needed <= camera::MAX_FIT_ZOOM && self.memory.zoom() < camera::MAX_FIT_ZOOM - 0.01 {
+            return Some(Action::FitBounds(bounds));
+        }
+        let mut ids: Vec<VehicleId> = members.iter().map(|v| v.vehicle_id()).collect();
+        ids.sort_by(|a, b| super::table::natural_cmp(&a.id, &b.id));
+        self.fan = Some(Fan {
+            ids,
+            anchor: (
+                (bounds.south + bounds.north) / 2.0,
+                (bounds.west + bounds.east) / 2.0,
+            ),
+            zoom: self.memory.zoom(),
+        });
+        None
     }
 
     /// The lines of the selected bus's route that pass near it, cached per selection.

@@ -1,36 +1,92 @@
-//! Words over the map: the attribution, the tiles notice, feeds that are down, passing notices.
+//! Words over the map: the tile attribution, what is wrong with the tiles, the scale bar, feeds
+//! that are down, passing notices.
 
 use std::time::Instant;
 
-use egui::{Color32, FontId, Rect, Ui, Vec2};
+use egui::{Align2, FontId, Rect, Stroke, Ui, Vec2};
 
-use crate::ui::tiles::TileLayer;
+use super::camera;
+use crate::ui::tiles::{TileLayer, TileState};
+use crate::ui::tokens::{self, Theme};
 
-/// The attribution (always) and, when tiles cannot load, a notice saying so.
-pub(super) fn draw(ui: &mut Ui, rect: Rect, tiles: &TileLayer, now: Instant) {
+/// Text on a plate at `at` (its `anchor` corner), in the overlay's colours.
+fn plate(ui: &Ui, rect: Rect, at: egui::Pos2, anchor: Align2, text: &str, theme: &Theme) -> Rect {
     let painter = ui.painter().with_clip_rect(rect);
-    let text = "© OpenStreetMap contributors";
-    let font = FontId::proportional(11.0);
-    let galley = painter.layout_no_wrap(text.to_owned(), font, Color32::from_gray(40));
-    let at = rect.left_bottom() + Vec2::new(4.0, -4.0 - galley.size().y);
-    painter.rect_filled(
-        Rect::from_min_size(at - Vec2::splat(2.0), galley.size() + Vec2::splat(4.0)),
-        2.0,
-        Color32::from_white_alpha(200),
+    let galley = painter.layout_no_wrap(
+        text.to_owned(),
+        FontId::proportional(tokens::OVERLAY_FONT),
+        theme.overlay_text,
     );
-    painter.galley(at, galley, Color32::from_gray(40));
-    if tiles.unavailable(now) {
-        let text = "Map tiles unavailable: showing vehicles without a basemap (retrying)";
-        let galley =
-            painter.layout_no_wrap(text.to_owned(), FontId::proportional(13.0), Color32::WHITE);
-        let at = rect.center_top() + Vec2::new(-galley.size().x / 2.0, 8.0);
-        painter.rect_filled(
-            Rect::from_min_size(at - Vec2::splat(4.0), galley.size() + Vec2::splat(8.0)),
-            4.0,
-            Color32::from_black_alpha(170),
+    let r = anchor.anchor_size(at, galley.size() + Vec2::splat(4.0));
+    painter.rect_filled(r, 2.0, theme.overlay_plate);
+    painter.galley(r.min + Vec2::splat(2.0), galley, theme.overlay_text);
+    r
+}
+
+/// The attribution whenever tiles are shown, and a line when they cannot be.
+pub(super) fn tiles(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, now: Instant) {
+    let state = tiles.state(now);
+    if state != TileState::None {
+        let at = rect.left_bottom() + Vec2::new(4.0, -4.0);
+        plate(
+            ui,
+            rect,
+            at,
+            Align2::LEFT_BOTTOM,
+            "© OpenStreetMap contributors",
+            theme,
         );
-        painter.galley(at, galley, Color32::WHITE);
     }
+    let text = match state {
+        TileState::Unavailable => {
+            "Map tiles unavailable: showing vehicles without a basemap (retrying)"
+        }
+        TileState::BeyondTop => "No map tiles at this zoom: zoom out for the basemap",
+        TileState::None | TileState::Shown => return,
+    };
+    let painter = ui.painter().with_clip_rect(rect);
+    let galley = painter.layout_no_wrap(
+        text.to_owned(),
+        FontId::proportional(tokens::NOTICE_FONT),
+        theme.overlay_text,
+    );
+    let r = Align2::CENTER_TOP.anchor_size(
+        rect.center_top() + Vec2::new(0.0, 8.0),
+        galley.size() + Vec2::splat(8.0),
+    );
+    painter.rect_filled(r, 4.0, theme.overlay_plate);
+    painter.galley(r.min + Vec2::splat(4.0), galley, theme.overlay_text);
+}
+
+/// A standing line at the top left of the map.
+pub(super) fn caption(ui: &mut Ui, rect: Rect, text: &str, theme: &Theme) {
+    let at = rect.left_top() + Vec2::new(8.0, 8.0);
+    plate(ui, rect, at, Align2::LEFT_TOP, text, theme);
+}
+
+/// A scale bar of a round length at the bottom left, above the attribution.
+pub(super) fn scale_bar(ui: &mut Ui, rect: Rect, lat: f64, zoom: f64, theme: &Theme) {
+    let (points, label) = camera::scale_bar(camera::metres_per_point(lat, zoom), 120.0);
+    let points = points as f32;
+    let left = rect.left_bottom() + Vec2::new(8.0, -28.0);
+    let painter = ui.painter().with_clip_rect(rect);
+    let stroke = Stroke::new(2.0, theme.overlay_text);
+    let right = left + Vec2::new(points, 0.0);
+    painter.rect_filled(
+        Rect::from_two_pos(left + Vec2::new(-4.0, 4.0), right + Vec2::new(4.0, -18.0)),
+        2.0,
+        theme.overlay_plate,
+    );
+    painter.line_segment([left, right], stroke);
+    painter.line_segment([left, left - Vec2::new(0.0, 5.0)], stroke);
+    painter.line_segment([right, right - Vec2::new(0.0, 5.0)], stroke);
+    painter.text(
+        left + Vec2::new(points / 2.0, -3.0),
+        Align2::CENTER_BOTTOM,
+        label,
+        FontId::proportional(tokens::OVERLAY_FONT),
+        theme.overlay_text,
+    );
 }
 
 /// Feeds that are down, said on the map itself (not only in a panel): a dispatcher must not
@@ -44,11 +100,15 @@ pub(super) fn down_banner(ui: &mut Ui, rect: Rect, down: &[String]) {
         .order(egui::Order::Foreground)
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style())
-                .fill(Color32::from_rgb(0x7a, 0x1f, 0x16))
+                .fill(tokens::DOWN_PLATE)
                 .show(ui, |ui| {
                     ui.set_max_width(rect.width() - 40.0);
                     for line in down {
-                        ui.label(egui::RichText::new(line).color(Color32::WHITE).strong());
+                        ui.label(
+                            egui::RichText::new(line)
+                                .color(egui::Color32::WHITE)
+                                .strong(),
+                        );
                     }
                 });
         });
@@ -57,9 +117,13 @@ pub(super) fn down_banner(ui: &mut Ui, rect: Rect, down: &[String]) {
 /// A passing notice near the bottom of the map, its text a label so it can be read (and found).
 pub(super) fn notice(ui: &mut Ui, rect: Rect, text: &str) {
     egui::Area::new(egui::Id::unique("fleetview-notice"))
-        .fixed_pos(rect.center_bottom() + Vec2::new(-180.0, -70.0))
+        .pivot(Align2::CENTER_BOTTOM)
+        .fixed_pos(rect.center_bottom() + Vec2::new(0.0, -50.0))
         .order(egui::Order::Foreground)
         .show(ui.ctx(), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| ui.label(text));
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(rect.width() - 40.0);
+                ui.label(text)
+            });
         });
 }

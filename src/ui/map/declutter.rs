@@ -1,0 +1,427 @@
+//! Decluttering by screen density, as pure geometry: markers that would overlap merge into
+//! clusters, and labels are placed only where they cover nothing placed before them.
+//!
+//! Clustering is greedy, in the order the vehicles come (the fleet's, so stable between frames),
+//! over a grid of cells one cluster distance wide: a vehicle joins the nearest cluster seed
+//! within the distance, else starts one. A second pass merges clusters whose discs would overlap.
+//! The cost is linear in the vehicles in view (100k in a few milliseconds).
+
+use egui::{Pos2, Rect, Vec2};
+
+use crate::fleet::{Condition, VehicleKey};
+use crate::ui::tokens::{CLUSTER_RADIUS_MAX, CLUSTER_RADIUS_MIN, MARKER_SIZE};
+
+/// A vehicle in view this frame and where it is on screen.
+#[derive(Debug, Clone, Copy)]
+pub struct InView {
+    pub key: VehicleKey,
+    pub pos: Pos2,
+    pub condition: Condition,
+}
+
+/// Vehicles drawn as one: a single marker when `count` is 1, else a disc with the count.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Where it is drawn: the mean of its members' positions.
+    pub centre: Pos2,
+    pub count: u32,
+    /// Members by condition, in [`Condition::ALL`] order.
+    pub by_condition: [u32; 4],
+    /// A member, as an index into the vehicles in view (the only one when `count` is 1).
+    pub first: usize,
+    sum: Vec2,
+    /// Into which cluster this one merged (`u32::MAX`: none).
+    merged_into: u32,
+}
+
+impl Cluster {
+    pub fn radius(&self) -> f32 {
+        cluster_radius(self.count)
+    }
+
+    fn absorb(&mut self, other: &Cluster) {
+        self.count += other.count;
+        self.sum += other.sum;
+        for (a, b) in self.by_condition.iter_mut().zip(other.by_condition) {
+            *a += b;
+        }
+        self.centre = (self.sum / self.count as f32).to_pos2();
+    }
+}
+
+/// The radius a cluster of `count` is drawn with (a lone vehicle: its marker's size).
+pub fn cluster_radius(count: u32) -> f32 {
+    if count <= 1 {
+        MARKER_SIZE
+    } else {
+        (CLUSTER_RADIUS_MIN + 2.0 * (count as f32).log2()).min(CLUSTER_RADIUS_MAX)
+    }
+}
+
+/// The clusters of one frame; buffers are kept between frames.
+#[derive(Default)]
+pub struct Clusters {
+    pub clusters: Vec<Cluster>,
+    /// For each vehicle in view, the index of its cluster.
+    pub member_of: Vec<u32>,
+    grid: Grid,
+    order: Vec<u32>,
+    remap: Vec<u32>,
+}
+
+impl Clusters {
+    /// Groups `in_view` (on screen inside `area`) so that no two drawn things are nearer than
+    /// `distance` (lone markers) or overlap (discs).
+    pub fn build(&mut self, in_view: &[InView], area: Rect, distance: f32) {
+        self.clusters.clear();
+        self.member_of.clear();
+        self.grid.reset(area, distance);
+        let reach = distance * distance;
+        for (i, v) in in_view.iter().enumerate() {
+            let mut best: Option<(u32, f32)> = None;
+            self.grid.near(v.pos, 1, |c| {
+                let d = self.clusters[c as usize].centre.distance_sq(v.pos);
+                if d < reach && best.is_none_or(|(_, bd)| d < bd) {
+                    best = Some((c, d));
+                }
+            });
+            let mut one = [0u32; 4];
+            one[v.condition.index()] = 1;
+            let member = Cluster {
+                centre: v.pos,
+                count: 1,
+                by_condition: one,
+                first: i,
+                sum: v.pos.to_vec2(),
+                merged_into: u32::MAX,
+            };
+            match best {
+                Some((c, _)) => {
+                    // The seed stays where it started, so joining is judged from a fixed point.
+                    let cluster = &mut self.clusters[c as usize];
+                    cluster.count += 1;
+                    cluster.sum += member.sum;
+                    cluster.by_condition[v.condition.index()] += 1;
+                    self.member_of.push(c);
+                }
+                None => {
+                    let c = self.clusters.len() as u32;
+                    self.grid.insert(v.pos, c);
+                    self.clusters.push(member);
+                    self.member_of.push(c);
+                }
+            }
+        }
+        // The grid stays keyed by seeds; the discs are drawn at their members' mean.
+        for c in &mut self.clusters {
+            c.centre = (c.sum / c.count as f32).to_pos2();
+        }
+        self.merge_overlapping(distance);
+        self.compact();
+    }
+
+    /// Biggest first, each cluster swallows the neighbours its disc would overlap.
+    fn merge_overlapping(&mut self, distance: f32) {
+        self.order.clear();
+        self.order.extend(0..self.clusters.len() as u32);
+        let clusters = &self.clusters;
+        self.order
+            .sort_by_key(|&c| std::cmp::Reverse(clusters[c as usize].count));
+        for &a in &self.order {
+            if self.clusters[a as usize].merged_into != u32::MAX
+                || self.clusters[a as usize].count < 2
+            {
+                continue;
+            }
+            let mut found = Vec::new();
+            let a_at = self.clusters[a as usize].centre;
+            // A centre lies within `distance` of its seed; discs reach at most the top radius.
+            let cells = ((2.0 * CLUSTER_RADIUS_MAX + distance) / distance).ceil() as i32;
+            self.grid.near(a_at, cells, |b| {
+                if b != a {
+                    found.push(b);
+                }
+            });
+            for b in found {
+                let (ca, cb) = (&self.clusters[a as usize], &self.clusters[b as usize]);
+                if cb.merged_into != u32::MAX {
+                    continue;
+                }
+                let touch = ca.radius() + cb.radius();
+                if ca.centre.distance_sq(cb.centre) < touch * touch {
+                    let other = cb.clone();
+                    self.clusters[a as usize].absorb(&other);
+                    self.clusters[b as usize].merged_into = a;
+                }
+            }
+        }
+    }
+
+    /// Drops merged clusters and points every member at the cluster it ended in.
+    fn compact(&mut self) {
+        self.remap.clear();
+        self.remap.resize(self.clusters.len(), u32::MAX);
+        let mut kept = 0u32;
+        for (i, c) in self.clusters.iter().enumerate() {
+            if c.merged_into == u32::MAX {
+                self.remap[i] = kept;
+                kept += 1;
+            }
+        }
+        for i in 0..self.clusters.len() {
+            let mut root = i;
+            while self.clusters[root].merged_into != u32::MAX {
+                root = self.clusters[root].merged_into as usize;
+            }
+            self.remap[i] = self.remap[root];
+        }
+        for m in &mut self.member_of {
+            *m = self.remap[*m as usize];
+        }
+        self.clusters.retain(|c| c.merged_into == u32::MAX);
+    }
+
+    /// The vehicles (indices into the vehicles in view) of cluster `c`.
+    pub fn members(&self, c: usize) -> impl Iterator<Item = usize> + '_ {
+        self.member_of
+            .iter()
+            .enumerate()
+            .filter(move |(_, m)| **m as usize == c)
+            .map(|(i, _)| i)
+    }
+}
+
+/// A grid of square cells over the view, each holding indices of things in it.
+#[derive(Default)]
+struct Grid {
+    cells: Vec<Vec<u32>>,
+    cols: i32,
+    rows: i32,
+    origin: Pos2,
+    size: f32,
+}
+
+impl Grid {
+    fn reset(&mut self, area: Rect, size: f32) {
+        self.size = size.max(1.0);
+        self.origin = area.min;
+        self.cols = (area.width() / self.size).ceil().max(1.0) as i32 + 1;
+        self.rows = (area.height() / self.size).ceil().max(1.0) as i32 + 1;
+        let n = (self.cols * self.rows) as usize;
+        self.cells.resize_with(n.max(self.cells.len()), Vec::new);
+        for cell in &mut self.cells[..n] {
+            cell.clear();
+        }
+    }
+
+    fn cell_of(&self, p: Pos2) -> (i32, i32) {
+        let x = ((p.x - self.origin.x) / self.size).floor() as i32;
+        let y = ((p.y - self.origin.y) / self.size).floor() as i32;
+        (x.clamp(0, self.cols - 1), y.clamp(0, self.rows - 1))
+    }
+
+    fn insert(&mut self, p: Pos2, item: u32) {
+        let (x, y) = self.cell_of(p);
+        self.cells[(y * self.cols + x) as usize].push(item);
+    }
+
+    /// Calls `f` with every item in the cells within `cells` cells of `p`'s.
+    fn near(&self, p: Pos2, cells: i32, mut f: impl FnMut(u32)) {
+        let (cx, cy) = self.cell_of(p);
+        for y in (cy - cells).max(0)..=(cy + cells).min(self.rows - 1) {
+            for x in (cx - cells).max(0)..=(cx + cells).min(self.cols - 1) {
+                for &item in &self.cells[(y * self.cols + x) as usize] {
+                    f(item);
+                }
+            }
+        }
+    }
+}
+
+/// Places labels where they overlap nothing placed or blocked before them; first come, first
+/// served, so callers offer the most important labels first.
+#[derive(Default)]
+pub struct LabelPlacer {
+    grid: Grid,
+    rects: Vec<Rect>,
+}
+
+/// Label cells are this wide: a few labels each.
+const LABEL_CELL: f32 = 48.0;
+
+impl LabelPlacer {
+    pub fn reset(&mut self, area: Rect) {
+        self.grid.reset(area, LABEL_CELL);
+        self.rects.clear();
+    }
+
+    /// Marks `rect` as taken (a marker, a cluster, a placed label).
+    pub fn block(&mut self, rect: Rect) {
+        let i = self.rects.len() as u32;
+        self.rects.push(rect);
+        let (x0, y0) = self.grid.cell_of(rect.min);
+        let (x1, y1) = self.grid.cell_of(rect.max);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                self.grid.cells[(y * self.grid.cols + x) as usize].push(i);
+            }
+        }
+    }
+
+    fn free(&self, rect: Rect) -> bool {
+        let (x0, y0) = self.grid.cell_of(rect.min);
+        let (x1, y1) = self.grid.cell_of(rect.max);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let cell = &self.grid.cells[(y * self.grid.cols + x) as usize];
+                if cell
+                    .iter()
+                    .any(|&i| self.rects[i as usize].intersects(rect))
+                {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// A place for a label of `size` beside a marker at `anchor` of half-size `gap`: right,
+    /// left, above or below, the first that is free (and inside `area`); it is then taken.
+    /// `force` places it on the right even if it collides (the selection's label).
+    pub fn place(&mut self, anchor: Pos2, size: Vec2, gap: f32, force: bool) -> Option<Rect> {
+        let candidates = [
+            Pos2::new(anchor.x + gap + 2.0, anchor.y - size.y / 2.0),
+            Pos2::new(anchor.x - gap - 2.0 - size.x, anchor.y - size.y / 2.0),
+            Pos2::new(anchor.x - size.x / 2.0, anchor.y - gap - 2.0 - size.y),
+            Pos2::new(anchor.x - size.x / 2.0, anchor.y + gap + 2.0),
+        ];
+        let found = candidates
+            .iter()
+            .map(|&min| Rect::from_min_size(min, size))
+            .find(|&r| self.free(r))
+            .or_else(|| force.then(|| Rect::from_min_size(candidates[0], size)));
+        if let Some(r) = found {
+            self.block(r);
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(i: u32, x: f32, y: f32) -> InView {
+        InView {
+            key: VehicleKey(i),
+            pos: Pos2::new(x, y),
+            condition: Condition::Moving,
+        }
+    }
+
+    fn area() -> Rect {
+        Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0))
+    }
+
+    #[test]
+    fn markers_far_apart_stay_single_and_near_ones_merge_with_a_count() {
+        let mut c = Clusters::default();
+        let mut points = vec![at(0, 100.0, 100.0), at(1, 300.0, 300.0)];
+        points.push(at(2, 104.0, 102.0));
+        points.push(InView {
+            condition: Condition::Lost,
+            ..at(3, 98.0, 105.0)
+        });
+        c.build(&points, area(), 18.0);
+        let mut counts: Vec<u32> = c.clusters.iter().map(|c| c.count).collect();
+        counts.sort();
+        assert_eq!(counts, vec![1, 3]);
+        let big = c
+            .clusters
+            .iter()
+            .position(|c| c.count == 3)
+            .expect("cluster");
+        assert_eq!(c.clusters[big].by_condition, [2, 0, 0, 1]);
+        let members: Vec<usize> = c.members(big).collect();
+        assert_eq!(members, vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn no_two_things_drawn_overlap_however_dense_the_fleet() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let points: Vec<InView> = (0..20_000)
+            .map(|i| at(i, rng.f32() * 800.0, rng.f32() * 600.0))
+            .collect();
+        let mut c = Clusters::default();
+        c.build(&points, area(), 18.0);
+        let total: u32 = c.clusters.iter().map(|c| c.count).sum();
+        assert_eq!(total, 20_000, "every vehicle is in exactly one cluster");
+        for (i, a) in c.clusters.iter().enumerate() {
+            for b in &c.clusters[i + 1..] {
+                let d = a.centre.distance(b.centre);
+                if a.count == 1 && b.count == 1 {
+                    assert!(d >= 18.0, "two lone markers {d} px apart");
+                }
+            }
+        }
+        // A sparse fleet is not clustered at all.
+        let sparse: Vec<InView> = (0..50)
+            .map(|i| {
+                at(
+                    i,
+                    (i % 10) as f32 * 70.0 + 10.0,
+                    (i / 10) as f32 * 70.0 + 10.0,
+                )
+            })
+            .collect();
+        c.build(&sparse, area(), 18.0);
+        assert!(c.clusters.iter().all(|c| c.count == 1));
+        assert_eq!(c.clusters.len(), 50);
+    }
+
+    #[test]
+    fn clusters_whose_discs_would_overlap_merge() {
+        // Two pairs whose seeds are 20 px apart: each pair's disc (radius 11) overlaps the other.
+        let points = vec![
+            at(0, 100.0, 100.0),
+            at(1, 110.0, 100.0),
+            at(2, 120.0, 100.0),
+            at(3, 130.0, 100.0),
+        ];
+        let mut c = Clusters::default();
+        c.build(&points, area(), 18.0);
+        assert_eq!(c.clusters.len(), 1);
+        assert_eq!(c.clusters[0].count, 4);
+        assert!(c.member_of.iter().all(|m| *m == 0));
+    }
+
+    #[test]
+    fn labels_never_overlap_and_the_forced_one_is_always_placed() {
+        let mut placer = LabelPlacer::default();
+        placer.reset(area());
+        let size = Vec2::new(60.0, 14.0);
+        let first = placer.place(Pos2::new(100.0, 100.0), size, 8.0, false);
+        assert!(first.is_some());
+        // The same spot again: the other sides are tried.
+        let second = placer.place(Pos2::new(100.0, 100.0), size, 8.0, false);
+        assert!(second.is_some());
+        assert!(!first.expect("first").intersects(second.expect("second")));
+        let mut placed = vec![first.expect("first"), second.expect("second")];
+        for _ in 0..3 {
+            if let Some(r) = placer.place(Pos2::new(100.0, 100.0), size, 8.0, false) {
+                placed.push(r);
+            }
+        }
+        assert_eq!(placed.len(), 4, "four sides, then no room");
+        for (i, a) in placed.iter().enumerate() {
+            for b in &placed[i + 1..] {
+                assert!(!a.intersects(*b));
+            }
+        }
+        assert!(
+            placer
+                .place(Pos2::new(100.0, 100.0), size, 8.0, true)
+                .is_some()
+        );
+    }
+}

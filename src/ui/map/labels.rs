@@ -1,0 +1,131 @@
+//! The labels plugin: names beside markers, placed only where they cover no other label,
+//! marker or cluster, by priority: the selection (always), the hovered vehicle, a fanned-out
+//! cluster's vehicles, then the others in view (from street zoom, when the labels layer is on).
+
+use std::cell::RefCell;
+
+use egui::{FontId, Pos2, Rect, Response, Ui, Vec2};
+use walkers::{MapMemory, Plugin, Projector};
+
+use super::declutter::LabelPlacer;
+use super::vehicles::footprint;
+use super::{Frame, Hit};
+use crate::fleet::{Fleet, VehicleKey};
+use crate::ui::tokens::{self, Theme};
+
+/// Labels of all vehicles in view from this zoom on (the selection's always).
+pub(super) const LABEL_ZOOM: f64 = 13.0;
+/// At most this many labels are tried a frame, so a dense view stays cheap.
+const MAX_LABELS: usize = 400;
+
+pub(super) struct Labels<'a> {
+    pub(super) fleet: &'a Fleet,
+    pub(super) theme: &'a Theme,
+    /// Label every vehicle in view, not only the selected and hovered ones.
+    pub(super) all: bool,
+    pub(super) frame: &'a RefCell<Frame>,
+}
+
+impl Plugin for Labels<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, response: &Response, _: &Projector, _: &MapMemory) {
+        let painter = ui.painter().with_clip_rect(response.rect);
+        let mut frame = self.frame.borrow_mut();
+        let Frame {
+            in_view,
+            clusters,
+            fanned,
+            selected_at,
+            hovered,
+            labels,
+            ..
+        } = &mut *frame;
+        labels.reset(response.rect.expand(16.0));
+        for c in &clusters.clusters {
+            labels.block(footprint(c));
+        }
+        for &(_, p) in fanned.iter() {
+            labels.block(Rect::from_center_size(
+                p,
+                Vec2::splat(2.0 * tokens::MARKER_SIZE),
+            ));
+        }
+        if let Some((key, p)) = *selected_at {
+            let ring = Vec2::splat(2.0 * tokens::SELECTION_RING_RADIUS);
+            labels.block(Rect::from_center_size(p, ring));
+            self.label(&painter, labels, key, p, true);
+        }
+        let hovered_key = match hovered {
+            Some(Hit::Vehicle(k)) if Some(*k) != selected_at.map(|s| s.0) => Some(*k),
+            _ => None,
+        };
+        let position_of = |key: VehicleKey| {
+            fanned
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, p)| *p)
+                .or_else(|| in_view.iter().find(|v| v.key == key).map(|v| v.pos))
+        };
+        if let Some(key) = hovered_key
+            && let Some(p) = position_of(key)
+        {
+            self.label(&painter, labels, key, p, false);
+        }
+        let mut tried = 0;
+        for &(key, p) in fanned.iter() {
+            if Some(key) != hovered_key {
+                self.label(&painter, labels, key, p, false);
+                tried += 1;
+            }
+        }
+        if !self.all {
+            return;
+        }
+        for c in clusters.clusters.iter().filter(|c| c.count == 1) {
+            if tried >= MAX_LABELS {
+                break;
+            }
+            let v = in_view[c.first];
+            if Some(v.key) != hovered_key {
+                self.label(&painter, labels, v.key, v.pos, false);
+                tried += 1;
+            }
+        }
+    }
+}
+
+impl Labels<'_> {
+    /// Places and draws one label; the selection's is placed even where it collides.
+    fn label(
+        &self,
+        painter: &egui::Painter,
+        placer: &mut LabelPlacer,
+        key: VehicleKey,
+        at: Pos2,
+        selected: bool,
+    ) {
+        let Some(v) = self.fleet.vehicle(key) else {
+            return;
+        };
+        let (size, plate) = if selected {
+            (tokens::LABEL_FONT_SELECTED, self.theme.label_plate_selected)
+        } else {
+            (tokens::LABEL_FONT, self.theme.label_plate)
+        };
+        let galley = painter.layout_no_wrap(
+            v.display_name().to_owned(),
+            FontId::proportional(size),
+            self.theme.label_text,
+        );
+        let padding = Vec2::new(3.0, 1.0);
+        let gap = if selected {
+            tokens::SELECTION_RING_RADIUS
+        } else {
+            tokens::MARKER_SIZE
+        };
+        let Some(rect) = placer.place(at, galley.size() + 2.0 * padding, gap, selected) else {
+            return;
+        };
+        painter.rect_filled(rect, 3.0, plate);
+        painter.galley(rect.min + padding, galley, self.theme.label_text);
+    }
+}

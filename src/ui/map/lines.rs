@@ -1,0 +1,102 @@
+//! Lines under the markers, as walkers plugins: the route network when there is no basemap
+//! (so the map still reads as streets), and the selection's route and trail.
+
+use egui::{Pos2, Response, Shape, Stroke, Ui};
+use walkers::{MapMemory, Plugin, Projector, lat_lon};
+
+use crate::fleet::{Fleet, VehicleKey};
+use crate::routes::RouteLines;
+use crate::ui::markers::Palette;
+use crate::ui::tokens::{self, Theme};
+
+/// How far back the selection's trail goes.
+const TRAIL_MS: i64 = 10 * 60 * 1000;
+
+fn screen(projector: &Projector, lat: f64, lon: f64) -> Pos2 {
+    projector.project(lat_lon(lat, lon)).to_pos2()
+}
+
+/// The whole route network, faintly.
+pub(super) struct Network<'a> {
+    pub(super) routes: &'a RouteLines,
+    pub(super) theme: &'a Theme,
+}
+
+impl Plugin for Network<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        _: &MapMemory,
+    ) {
+        let painter = ui.painter().with_clip_rect(response.rect);
+        let stroke = Stroke::new(tokens::NETWORK_WIDTH, self.theme.network);
+        for line in &self.routes.lines {
+            let points: Vec<Pos2> = line
+                .points
+                .iter()
+                .map(|&(lat, lon)| screen(projector, lat, lon))
+                .collect();
+            painter.add(Shape::line(points, stroke));
+        }
+    }
+}
+
+/// The selected vehicle's route near it (a bus on a known route) and its trail.
+pub(super) struct Selection<'a> {
+    pub(super) fleet: &'a Fleet,
+    pub(super) selected: VehicleKey,
+    pub(super) routes: Option<&'a RouteLines>,
+    pub(super) route_shapes: &'a [usize],
+    pub(super) palette: &'a Palette,
+    pub(super) theme: &'a Theme,
+    /// Draw the trail (the trails layer is on).
+    pub(super) trail: bool,
+    pub(super) now_ms: i64,
+}
+
+impl Plugin for Selection<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        _: &MapMemory,
+    ) {
+        let Some(v) = self.fleet.vehicle(self.selected) else {
+            return;
+        };
+        let painter = ui.painter().with_clip_rect(response.rect);
+        if let Some(routes) = self.routes {
+            let colour = self.palette.base(v).gamma_multiply(0.55);
+            for &i in self.route_shapes {
+                let points: Vec<Pos2> = routes.lines[i]
+                    .points
+                    .iter()
+                    .map(|&(lat, lon)| screen(projector, lat, lon))
+                    .collect();
+                painter.add(Shape::line(
+                    points,
+                    Stroke::new(tokens::ROUTE_WIDTH, colour),
+                ));
+            }
+        }
+        if !self.trail {
+            return;
+        }
+        let mut trail: Vec<Pos2> = v
+            .trail()
+            .filter(|p| self.now_ms - p.ts <= TRAIL_MS)
+            .map(|p| screen(projector, p.lat as f64, p.lon as f64))
+            .collect();
+        if !trail.is_empty() {
+            let (lat, lon) = v.display_position(self.now_ms);
+            trail.push(screen(projector, lat, lon));
+            painter.add(Shape::line(
+                trail,
+                Stroke::new(tokens::TRAIL_WIDTH, self.theme.trail),
+            ));
+        }
+    }
+}

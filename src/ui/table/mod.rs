@@ -1,0 +1,224 @@
+//! The vehicle table: the filtered, sorted rows (here, plain data with tests) and their drawing
+//! (`show`), virtualised so that only the rows on screen are built (100k vehicles cost what 30
+//! do).
+//!
+//! Rows are rebuilt when the fleet's membership, the search, the hidden feeds, the feeds' names
+//! or the sort and filter change, and at most once a second while the order or the filter
+//! depends on time (status, speed, updated). Sorting compares small integers: every vehicle's
+//! rank by name is computed when membership changes, and breaks ties.
+
+mod show;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::view::{Column, TableView, ViewState};
+use crate::fleet::{FeedId, Fleet, VehicleId, VehicleKey, text_matches};
+
+pub use show::{TableContext, show};
+
+/// Feed names by feed, for rows and search.
+pub type FeedNames = BTreeMap<FeedId, String>;
+
+/// How often rows ordered or filtered by something that changes with time are rebuilt.
+const RESORT_MS: i64 = 1_000;
+
+/// What the rows were built for.
+#[derive(PartialEq)]
+struct BuiltFor {
+    membership: u64,
+    search: String,
+    hidden: BTreeSet<FeedId>,
+    names: FeedNames,
+    table: TableView,
+}
+
+#[derive(Default)]
+pub struct TableState {
+    rows: Vec<VehicleKey>,
+    built_for: Option<BuiltFor>,
+    built_at_ms: i64,
+    /// Each vehicle's place in name order, by key, for the membership it was made for.
+    name_rank: Vec<u32>,
+    ranked_for: Option<u64>,
+    /// The search the table last showed (a change scrolls to the first match).
+    last_search: String,
+}
+
+impl TableState {
+    /// Brings the rows up to date with the fleet and the view at `now_ms`.
+    pub fn refresh(&mut self, fleet: &Fleet, view: &ViewState, feeds: &FeedNames, now_ms: i64) {
+        let table = view.table;
+        let timely = matches!(table.sort, Column::Status | Column::Speed | Column::Updated)
+            || !table.unfiltered();
+        if let Some(built) = &self.built_for
+            && built.membership == fleet.membership()
+            && built.search == view.search
+            && built.hidden == view.hidden
+            && built.table == table
+            && built.names == *feeds
+            && (!timely || now_ms - self.built_at_ms < RESORT_MS)
+        {
+            return;
+        }
+        self.rank_names(fleet);
+        let named: Vec<FeedId> = feeds
+            .iter()
+            .filter(|(_, name)| text_matches(name, &view.search))
+            .map(|(id, _)| *id)
+            .collect();
+        self.rows = fleet
+            .search(&view.search, &named)
+            .filter(|(_, v)| view.shows(v.feed()))
+            .filter(|(_, v)| table.unfiltered() || table.shows(fleet.condition(v, now_ms)))
+            .map(|(k, _)| k)
+            .collect();
+        self.sort(fleet, table, feeds, now_ms);
+        self.built_for = Some(BuiltFor {
+            membership: fleet.membership(),
+            search: view.search.clone(),
+            hidden: view.hidden.clone(),
+            names: feeds.clone(),
+            table,
+        });
+        self.built_at_ms = now_ms;
+    }
+
+    fn rank_names(&mut self, fleet: &Fleet) {
+        if self.ranked_for == Some(fleet.membership()) {
+            return;
+        }
+        let name = |k: &VehicleKey| fleet.vehicle(*k).map_or("", |v| v.display_name());
+        let mut all: Vec<VehicleKey> = fleet.iter().map(|(k, _)| k).collect();
+        all.sort_by(|a, b| natural_cmp(name(a), name(b)).then_with(|| a.cmp(b)));
+        let len = all.iter().map(|k| k.0 as usize + 1).max().unwrap_or(0);
+        self.name_rank.clear();
+        self.name_rank.resize(len, u32::MAX);
+        for (rank, k) in all.iter().enumerate() {
+            self.name_rank[k.0 as usize] = rank as u32;
+        }
+        self.ranked_for = Some(fleet.membership());
+    }
+
+    fn sort(&mut self, fleet: &Fleet, table: TableView, feeds: &FeedNames, now_ms: i64) {
+        let rank = &self.name_rank;
+        let by_name = |k: &VehicleKey| rank.get(k.0 as usize).copied().unwrap_or(u32::MAX);
+        match table.sort {
+            Column::Name => self.rows.sort_by_key(by_name),
+            Column::Status => {
+                self.rows.sort_by_cached_key(|k| {
+                    let c = fleet.vehicle(*k).map(|v| fleet.condition(v, now_ms));
+                    (c, by_name(k))
+                });
+            }
+            Column::Speed => self.rows.sort_by_cached_key(|k| {
+                // Unknown speeds last; fastest first when descending.
+                let s = fleet.vehicle(*k).and_then(|v| v.fix.speed);
+                (s.is_none(), s.map(|s| (s * 100.0) as i64), by_name(k))
+            }),
+            Column::Updated => self.rows.sort_by_cached_key(|k| {
+                let ts = fleet.vehicle(*k).map_or(i64::MIN, |v| v.fix.ts);
+                (std::cmp::Reverse(ts), by_name(k))
+            }),
+            Column::What => self.rows.sort_by(|a, b| {
+                let what = |k: &VehicleKey| {
+                    fleet.vehicle(*k).map_or(("", ""), |v| {
+                        (v.kind().unwrap_or(""), v.route().unwrap_or(""))
+                    })
+                };
+                let (ka, ra) = what(a);
+                let (kb, rb) = what(b);
+                natural_cmp(ka, kb)
+                    .then_with(|| natural_cmp(ra, rb))
+                    .then_with(|| by_name(a).cmp(&by_name(b)))
+            }),
+            Column::Feed => self.rows.sort_by(|a, b| {
+                let feed = |k: &VehicleKey| {
+                    fleet
+                        .vehicle(*k)
+                        .and_then(|v| feeds.get(&v.feed()))
+                        .map_or("", String::as_str)
+                };
+                natural_cmp(feed(a), feed(b)).then_with(|| by_name(a).cmp(&by_name(b)))
+            }),
+        }
+        if table.descending {
+            self.rows.reverse();
+        }
+    }
+
+    pub fn rows(&self) -> &[VehicleKey] {
+        &self.rows
+    }
+
+    /// The row of the selected vehicle, if it is in the table.
+    pub fn row_of(&self, fleet: &Fleet, selected: Option<&VehicleId>) -> Option<usize> {
+        let key = selected.and_then(|id| fleet.key_of(id.feed, &id.id))?;
+        self.rows.iter().position(|r| *r == key)
+    }
+
+    /// The vehicle `delta` rows from the selected one (the first row when nothing is selected).
+    pub fn step(
+        &self,
+        fleet: &Fleet,
+        selected: Option<&VehicleId>,
+        delta: i32,
+    ) -> Option<VehicleId> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let next = match self.row_of(fleet, selected) {
+            Some(i) => (i as i64 + i64::from(delta)).clamp(0, self.rows.len() as i64 - 1) as usize,
+            None if delta < 0 => self.rows.len() - 1,
+            None => 0,
+        };
+        fleet.vehicle(self.rows[next]).map(|v| v.vehicle_id())
+    }
+}
+
+/// Compares names with their numbers as numbers: "Bus 9" before "Bus 10".
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (&a[..da], &b[..db]);
+                let strip = |n: &[u8]| -> usize { n.iter().take_while(|&&c| c == b'0').count() };
+                let (na, nb) = (&na[strip(na)..], &nb[strip(nb)..]);
+                let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_with_their_numbers_as_numbers() {
+        let mut names = vec!["Bus 10", "bus 9", "Bus 100", "Truck 2", "Bus 09a", "Bus 9"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            vec!["bus 9", "Bus 9", "Bus 09a", "Bus 10", "Bus 100", "Truck 2"]
+        );
+    }
+}

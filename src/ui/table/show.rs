@@ -1,0 +1,245 @@
+//! Drawing the vehicle table: the search box, a chip per status (count, click to filter),
+//! sortable column headers, and the rows (status in colour and word, name, kind and route,
+//! speed, updated x ago, and the feed when there are several).
+
+use egui::{Align, Layout, RichText, Sense, TextEdit, Ui};
+use egui_extras::{Column as Width, TableBuilder};
+
+use super::{FeedNames, TableState};
+use crate::fleet::{Condition, Counts, Fleet};
+use crate::ui::action::Action;
+use crate::ui::markers;
+use crate::ui::tokens;
+use crate::ui::view::{Column, ViewState};
+use crate::ui::words;
+
+/// egui id of the search box, so `/` can focus it.
+const SEARCH_ID: &str = "fleetview-search";
+
+/// What the table needs besides the fleet and the view.
+pub struct TableContext<'a> {
+    pub feeds: &'a FeedNames,
+    /// The whole fleet's counts this frame (of the feeds shown).
+    pub counts: Counts,
+    pub now_ms: i64,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    fleet: &Fleet,
+    view: &mut ViewState,
+    state: &mut TableState,
+    cx: &TableContext<'_>,
+) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let search = ui.add(
+        TextEdit::singleline(&mut view.search)
+            .id_salt(SEARCH_ID)
+            .hint_text("Search id, name, kind, route, feed   ( / )")
+            .desired_width(f32::INFINITY),
+    );
+    if std::mem::take(&mut view.focus_search) {
+        search.request_focus();
+    }
+    view.search_focused = search.has_focus();
+    state.refresh(fleet, view, cx.feeds, cx.now_ms);
+    chips(ui, view, cx.counts, &mut actions);
+
+    // A new search shows its first match; clearing it brings the selection back into view.
+    let mut scroll_to = None;
+    if state.last_search != view.search {
+        if view.search.trim().is_empty() {
+            view.scroll_to_selected = true;
+        } else {
+            scroll_to = Some(0);
+        }
+        state.last_search.clone_from(&view.search);
+    }
+    if std::mem::take(&mut view.scroll_to_selected) {
+        scroll_to = state.row_of(fleet, view.selected.as_ref()).or(scroll_to);
+    }
+    if state.rows().is_empty() {
+        ui.add_space(8.0);
+        ui.label(RichText::new(empty_words(fleet, view)).weak());
+        return actions;
+    }
+    rows(ui, fleet, view, state, cx, scroll_to, &mut actions);
+    actions
+}
+
+/// What an empty table says.
+fn empty_words(fleet: &Fleet, view: &ViewState) -> String {
+    if fleet.is_empty() {
+        "No vehicles yet.".into()
+    } else if !view.search.trim().is_empty() {
+        format!("No vehicle matches \u{201c}{}\u{201d}.", view.search.trim())
+    } else {
+        "No vehicle in the statuses shown.".into()
+    }
+}
+
+/// "250 vehicles" and a chip per condition: its count in its colour; a click shows or hides it.
+fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
+        for condition in Condition::ALL {
+            let shown = view.table.shows(condition);
+            let text = RichText::new(format!("{} {}", counts.of(condition), condition.word()))
+                .color(markers::condition_colour(condition));
+            if ui
+                .selectable_label(shown, text)
+                .on_hover_text(if shown {
+                    "Shown in the table; click to hide"
+                } else {
+                    "Hidden from the table; click to show"
+                })
+                .clicked()
+            {
+                actions.push(Action::ShowCondition(condition, !shown));
+            }
+        }
+    });
+}
+
+fn rows(
+    ui: &mut Ui,
+    fleet: &Fleet,
+    view: &ViewState,
+    state: &TableState,
+    cx: &TableContext<'_>,
+    scroll_to: Option<usize>,
+    actions: &mut Vec<Action>,
+) {
+    let several_feeds = cx.feeds.len() > 1;
+    let mut columns = vec![
+        (Column::Status, "Status", Width::exact(72.0)),
+        (
+            Column::Name,
+            "Name",
+            Width::initial(96.0).at_least(50.0).clip(true),
+        ),
+        (
+            Column::What,
+            "Kind / route",
+            Width::initial(84.0).at_least(40.0).clip(true),
+        ),
+        (Column::Speed, "Speed", Width::exact(56.0)),
+        (
+            Column::Updated,
+            "Updated",
+            Width::initial(66.0).at_least(50.0),
+        ),
+    ];
+    if several_feeds {
+        columns.push((
+            Column::Feed,
+            "Feed",
+            Width::remainder().at_least(40.0).clip(true),
+        ));
+    } else if let Some(last) = columns.last_mut() {
+        last.2 = Width::remainder().at_least(50.0);
+    }
+    let mut table = TableBuilder::new(ui)
+        .id_salt("vehicles")
+        .striped(true)
+        .resizable(true)
+        .sense(Sense::click())
+        .cell_layout(Layout::left_to_right(Align::Center));
+    for (_, _, width) in &columns {
+        table = table.column(*width);
+    }
+    if let Some(row) = scroll_to {
+        table = table.scroll_to_row(row, Some(Align::Center));
+    }
+    let table = table.header(tokens::ROW_HEIGHT, |mut header| {
+        for (column, name, _) in &columns {
+            header.col(|ui| {
+                if sort_header(ui, view, *column, name) {
+                    actions.push(Action::SortBy(*column));
+                }
+            });
+        }
+    });
+    table.body(|body| {
+        body.rows(tokens::ROW_HEIGHT, state.rows().len(), |mut row| {
+            let Some(v) = fleet.vehicle(state.rows()[row.index()]) else {
+                return;
+            };
+            let selected = view.is_selected(v);
+            let mut name = None;
+            row.set_selected(selected);
+            let condition = fleet.condition(v, cx.now_ms);
+            row.col(|ui| {
+                crate::ui::status::dot(ui, markers::condition_colour(condition));
+                ui.label(condition.word());
+            });
+            // The name is a widget of its own (clickable, and found by assistive tools).
+            row.col(|ui| {
+                name = Some(
+                    ui.add(
+                        egui::Button::selectable(
+                            selected,
+                            RichText::new(v.display_name()).strong(),
+                        )
+                        .frame(false),
+                    ),
+                );
+            });
+            row.col(|ui| {
+                let what = [v.kind().map(words::status), v.route().map(str::to_owned)]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                ui.label(what);
+            });
+            row.col(|ui| {
+                ui.label(v.fix.speed.map_or_else(|| "—".into(), words::speed));
+            });
+            row.col(|ui| {
+                ui.label(crate::session::ago_words(fleet.age_ms(v, cx.now_ms)));
+            });
+            if several_feeds {
+                row.col(|ui| {
+                    ui.label(cx.feeds.get(&v.feed()).map_or("", String::as_str));
+                });
+            }
+            let row_response = row.response();
+            let hit =
+                |f: fn(&egui::Response) -> bool| f(&row_response) || name.as_ref().is_some_and(f);
+            if hit(egui::Response::double_clicked) {
+                actions.push(Action::Follow(v.vehicle_id()));
+            } else if hit(egui::Response::clicked) {
+                actions.push(Action::Show(v.vehicle_id()));
+            }
+        });
+    });
+}
+
+/// A column's header: its name, with a small triangle when the table is sorted by it. Returns
+/// whether it was clicked.
+fn sort_header(ui: &mut Ui, view: &ViewState, column: Column, name: &str) -> bool {
+    let sorted = view.table.sort == column;
+    let response = ui
+        .selectable_label(sorted, RichText::new(name).strong())
+        .on_hover_text("Sort by this column (click again to reverse)");
+    if sorted {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), Sense::hover());
+        let c = rect.center();
+        let (tip, base) = if view.table.descending {
+            (3.0, -3.0)
+        } else {
+            (-3.0, 3.0)
+        };
+        ui.painter().add(egui::Shape::convex_polygon(
+            vec![
+                c + egui::vec2(0.0, tip),
+                c + egui::vec2(3.5, base),
+                c + egui::vec2(-3.5, base),
+            ],
+            ui.visuals().text_color(),
+            egui::Stroke::NONE,
+        ));
+    }
+    response.clicked()
+}

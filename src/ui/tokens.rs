@@ -1,0 +1,148 @@
+//! Every colour and size the window uses, in one place (after rerun's `design_tokens.rs`), so a
+//! theme is one table and no drawing code picks a colour of its own.
+//!
+//! Two themes, light and dark, follow the system unless the dispatcher picks one (status bar).
+//! What a colour means (a route, a status) stays the same in both; what sits behind text and
+//! markers (map background, label plates, overlays) changes.
+
+use egui::Color32;
+
+/// Colours that change with the theme.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    /// The map behind the tiles (and instead of them).
+    pub map_bg: Color32,
+    /// The route network drawn when there is no basemap.
+    pub network: Color32,
+    /// A vehicle's trail.
+    pub trail: Color32,
+    /// Text and plate of a label on the map.
+    pub label_text: Color32,
+    pub label_plate: Color32,
+    pub label_plate_selected: Color32,
+    /// Words over the map (attribution, scale bar, tiles notice).
+    pub overlay_text: Color32,
+    pub overlay_plate: Color32,
+    /// A marker's outline when live and when not.
+    pub outline_live: Color32,
+    pub outline_faded: Color32,
+    /// Inside of the ring around the selection.
+    pub ring_fill: Color32,
+}
+
+pub const LIGHT: Theme = Theme {
+    map_bg: Color32::from_rgb(0xe8, 0xe4, 0xdc),
+    network: Color32::from_rgb(0xb4, 0xae, 0xa2),
+    trail: Color32::from_rgb(0x20, 0x20, 0x20),
+    label_text: Color32::from_gray(20),
+    label_plate: Color32::from_rgba_premultiplied(190, 190, 190, 190),
+    label_plate_selected: Color32::from_rgba_premultiplied(235, 235, 235, 235),
+    overlay_text: Color32::from_gray(40),
+    overlay_plate: Color32::from_rgba_premultiplied(210, 210, 210, 210),
+    outline_live: Color32::from_rgba_premultiplied(0, 0, 0, 200),
+    outline_faded: Color32::from_rgba_premultiplied(0, 0, 0, 90),
+    ring_fill: Color32::from_rgba_premultiplied(160, 160, 160, 160),
+};
+
+pub const DARK: Theme = Theme {
+    map_bg: Color32::from_rgb(0x22, 0x25, 0x2b),
+    network: Color32::from_rgb(0x4a, 0x50, 0x5a),
+    trail: Color32::from_rgb(0xf0, 0xf0, 0xf0),
+    label_text: Color32::from_gray(235),
+    label_plate: Color32::from_rgba_premultiplied(16, 18, 22, 200),
+    label_plate_selected: Color32::from_rgba_premultiplied(8, 9, 11, 235),
+    overlay_text: Color32::from_gray(225),
+    overlay_plate: Color32::from_rgba_premultiplied(16, 18, 22, 200),
+    outline_live: Color32::from_rgba_premultiplied(230, 230, 230, 230),
+    outline_faded: Color32::from_rgba_premultiplied(90, 90, 90, 90),
+    ring_fill: Color32::from_rgba_premultiplied(20, 20, 20, 120),
+};
+
+/// The theme egui is drawing in.
+pub fn theme(visuals: &egui::Visuals) -> &'static Theme {
+    if visuals.dark_mode { &DARK } else { &LIGHT }
+}
+
+// What colours mean, the same in both themes.
+
+/// Connected, live, moving.
+pub const OK_GREEN: Color32 = Color32::from_rgb(0x2e, 0x8b, 0x57);
+/// Live but standing still.
+pub const STOPPED_BLUE: Color32 = Color32::from_rgb(0x2b, 0x6c, 0xb0);
+/// Reconnecting; a vehicle gone quiet (stale).
+pub const WAIT_ORANGE: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
+pub const STALE_AMBER: Color32 = Color32::from_rgb(0xc0, 0x8a, 0x00);
+/// Failed, refused, a feed that is down.
+pub const FAIL_RED: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
+/// The plate of the "feed is down" banner.
+pub const DOWN_PLATE: Color32 = Color32::from_rgb(0x7a, 0x1f, 0x16);
+/// A vehicle not heard from for long (lost), and a paused feed.
+pub const LOST_GREY: Color32 = Color32::from_rgb(0x9a, 0x9a, 0x9a);
+/// The ring around the selected vehicle.
+pub const SELECTION_RING: Color32 = Color32::from_rgb(0xff, 0xb3, 0x00);
+/// A cluster's disc and its count.
+pub const CLUSTER_FILL: Color32 = Color32::from_rgb(0x2b, 0x4d, 0x6e);
+pub const CLUSTER_TEXT: Color32 = Color32::WHITE;
+
+/// Distinct colours for routes, picked by a hash of the route name so a route keeps its colour.
+pub const ROUTE_PALETTE: [Color32; 10] = [
+    Color32::from_rgb(0x1f, 0x77, 0xb4),
+    Color32::from_rgb(0x2c, 0xa0, 0x2c),
+    Color32::from_rgb(0xd6, 0x27, 0x28),
+    Color32::from_rgb(0x94, 0x67, 0xbd),
+    Color32::from_rgb(0x8c, 0x56, 0x4b),
+    Color32::from_rgb(0xe3, 0x77, 0xc2),
+    Color32::from_rgb(0x17, 0xbe, 0xcf),
+    Color32::from_rgb(0xbc, 0xbd, 0x22),
+    Color32::from_rgb(0x00, 0x6d, 0x77),
+    Color32::from_rgb(0x3a, 0x3a, 0x98),
+];
+
+/// Colours of kinds without a route.
+pub const BUS: Color32 = Color32::from_rgb(0x1f, 0x77, 0xb4);
+pub const TRUCK: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
+pub const VAN: Color32 = Color32::from_rgb(0x8e, 0x44, 0xad);
+pub const CAR: Color32 = Color32::from_rgb(0x34, 0x98, 0xdb);
+pub const OTHER_KIND: Color32 = Color32::from_rgb(0x16, 0xa0, 0x85);
+
+/// Colours of feeds without one of their own, by feed number.
+pub const FEED_PALETTE: [Color32; 6] = [
+    Color32::from_rgb(0x1f, 0x77, 0xb4),
+    Color32::from_rgb(0xd6, 0x27, 0x28),
+    Color32::from_rgb(0x2c, 0xa0, 0x2c),
+    Color32::from_rgb(0xff, 0x7f, 0x0e),
+    Color32::from_rgb(0x94, 0x67, 0xbd),
+    Color32::from_rgb(0x17, 0xbe, 0xcf),
+];
+
+// Sizes, in points.
+
+/// Half the length of a moving vehicle's arrow (a stopped one is a disc of 0.62 of it).
+pub const MARKER_SIZE: f32 = 7.5;
+pub const MARKER_SIZE_SELECTED: f32 = 10.0;
+/// Radius of the ring around the selection.
+pub const SELECTION_RING_RADIUS: f32 = 12.0;
+/// Markers nearer than this on screen would overlap: they merge into a cluster.
+pub const CLUSTER_DISTANCE: f32 = 18.0;
+/// A cluster's disc: grows with the log of its count, up to a limit.
+pub const CLUSTER_RADIUS_MIN: f32 = 9.0;
+pub const CLUSTER_RADIUS_MAX: f32 = 17.0;
+/// Width of the ring showing a cluster's mix of statuses.
+pub const CLUSTER_RING: f32 = 3.0;
+/// How near the pointer must be to a marker to pick or hover it.
+pub const PICK_RADIUS: f32 = 12.0;
+/// Vehicles of a cluster that cannot split are fanned out on a circle this far apart.
+pub const FAN_SPACING: f32 = 26.0;
+pub const LABEL_FONT: f32 = 11.0;
+pub const LABEL_FONT_SELECTED: f32 = 13.0;
+pub const CLUSTER_FONT: f32 = 10.0;
+pub const OVERLAY_FONT: f32 = 11.0;
+pub const NOTICE_FONT: f32 = 13.0;
+/// Widths of lines on the map.
+pub const NETWORK_WIDTH: f32 = 1.5;
+pub const ROUTE_WIDTH: f32 = 4.0;
+pub const TRAIL_WIDTH: f32 = 2.5;
+/// One row of the vehicle table.
+pub const ROW_HEIGHT: f32 = 20.0;
+/// The status dot in rows and panels.
+pub const DOT_RADIUS: f32 = 4.5;
