@@ -3,9 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, bounded};
 use egui::accesskit::Role;
-use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
+use egui::{Event, Key, Modifiers, PointerButton, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -15,150 +14,11 @@ mod common;
 
 use common::owntracks::{self, FakeRecorder};
 use common::traccar::{self, FakeTraccar};
+use common::window::*;
 use fleetview::feed::{FeedEvent, FeedId, FeedSpec};
 use fleetview::fleet::FleetConfig;
-use fleetview::protocol::{FixBatch, Position};
+use fleetview::protocol::FixBatch;
 use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
-
-const CAIRNS: (f64, f64) = (-16.92, 145.77);
-
-/// The one feed the channel-fed tests speak for.
-const FEED: FeedId = FeedId(0);
-
-/// A sender of one feed's events, as the feeds thread would send them.
-struct Tx(Sender<(FeedId, FeedEvent)>);
-
-impl Tx {
-    fn send(
-        &self,
-        event: FeedEvent,
-    ) -> Result<(), crossbeam_channel::SendError<(FeedId, FeedEvent)>> {
-        self.0.send((FEED, event))
-    }
-}
-
-fn channel() -> (Tx, Receiver<(FeedId, FeedEvent)>) {
-    let (tx, rx) = bounded(64);
-    (Tx(tx), rx)
-}
-
-fn app(events: Receiver<(FeedId, FeedEvent)>) -> Harness<'static, FleetApp> {
-    app_with(Harness::builder(), events)
-}
-
-fn app_with(
-    builder: egui_kittest::HarnessBuilder<FleetApp>,
-    events: Receiver<(FeedId, FeedEvent)>,
-) -> Harness<'static, FleetApp> {
-    app_with_fleet(builder, events, FleetConfig::default())
-}
-
-fn app_with_fleet(
-    builder: egui_kittest::HarnessBuilder<FleetApp>,
-    events: Receiver<(FeedId, FeedEvent)>,
-    fleet: FleetConfig,
-) -> Harness<'static, FleetApp> {
-    builder
-        .with_size(Vec2::new(1200.0, 800.0))
-        .with_max_steps(20)
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    source: FeedSource::Events {
-                        feeds: vec![(FEED, "test feed".into())],
-                        events,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet,
-                    routes: cairns_routes(),
-                },
-            )
-        })
-}
-
-/// The app on real feeds, through the real client.
-fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
-    Harness::builder()
-        .with_size(Vec2::new(1400.0, 800.0))
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    source: FeedSource::Live {
-                        feeds,
-                        embedded: None,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                    routes: cairns_routes(),
-                },
-            )
-        })
-}
-
-/// The app on one real fleetview feed.
-fn url_app(url: String) -> Harness<'static, FleetApp> {
-    feeds_app(vec![FeedSpec::fleetview(url)])
-}
-
-fn vehicle(id: &str, label: &str, kind: &str, lat: f64, lon: f64, ts: i64) -> Position {
-    let mut p = Position::new(id, lat, lon, ts);
-    p.label = Some(label.into());
-    p.kind = Some(kind.into());
-    p
-}
-
-/// Three vehicles a few hundred metres apart in Cairns, stamped now.
-fn fleet_of_three(tx: &Tx) -> i64 {
-    let t = now_ms();
-    let batch = FixBatch::from_positions(&[
-        vehicle("bus-1", "Bus 1", "bus", CAIRNS.0, CAIRNS.1, t),
-        vehicle("bus-2", "Bus 2", "bus", CAIRNS.0 + 0.004, CAIRNS.1, t),
-        vehicle("van-3", "Van 3", "van", CAIRNS.0, CAIRNS.1 + 0.004, t),
-    ]);
-    tx.send(FeedEvent::Connected {
-        url: "ws://test.invalid/feed".into(),
-    })
-    .expect("send");
-    tx.send(FeedEvent::Snapshot(batch)).expect("send");
-    t
-}
-
-fn moved(id: &str, lat: f64, lon: f64, ts: i64) -> FeedEvent {
-    let mut p = Position::new(id, lat, lon, ts);
-    p.speed = Some(0.0);
-    let mut b = FixBatch::from_positions(&[p]);
-    b.received_ms = now_ms();
-    FeedEvent::Positions(b)
-}
-
-fn click_at(h: &mut Harness<'_, FleetApp>, pos: Pos2) {
-    h.event(Event::PointerMoved(pos));
-    h.event(Event::PointerButton {
-        pos,
-        button: PointerButton::Primary,
-        pressed: true,
-        modifiers: Modifiers::NONE,
-    });
-    h.event(Event::PointerButton {
-        pos,
-        button: PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::NONE,
-    });
-    h.run_steps(2);
-}
-
-fn selected(h: &Harness<'_, FleetApp>) -> Option<String> {
-    h.state()
-        .view()
-        .selected
-        .as_ref()
-        .map(|id| id.id.to_string())
-}
 
 #[test]
 fn clicking_a_list_row_selects_that_vehicle_and_shows_its_details() {
@@ -742,11 +602,4 @@ fn a_dead_feeds_vehicles_turn_stale_on_time_with_no_input_and_the_map_says_the_f
     h.step();
     h.get_by_label("3 stale");
     h.get_by_label_contains("test feed is down: no data for 1 s");
-}
-
-/// The route lines the binary hands the window (the simulated fleet's Cairns network).
-fn cairns_routes() -> Option<fleetview::routes::RouteLines> {
-    fleetview::sim::Network::cairns()
-        .ok()
-        .map(|n| n.route_lines())
 }

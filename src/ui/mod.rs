@@ -19,7 +19,7 @@ mod words;
 
 pub use action::Action;
 pub use app::{AppConfig, FeedSource, FleetApp};
-pub use keys::help_text as keys_help;
+pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;
 pub use view::ViewState;
 

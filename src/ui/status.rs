@@ -101,6 +101,10 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
             .map(|(_, f)| (f.name.as_str(), &f.rejected))
             .collect();
         refusals(ui, "rejected", &tallies);
+        ui.with_layout(
+            egui::Layout::right_to_left(egui::Align::Center),
+            theme_choice,
+        );
         for (_, feed) in &feeds {
             if let Some((code, message)) = &feed.server_error {
                 ui.separator();
@@ -111,4 +115,18 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
             }
         }
     });
+}
+
+/// Light, dark, or whatever the system uses (the default).
+fn theme_choice(ui: &mut Ui) {
+    let mut preference = ui.options(|o| o.theme_preference);
+    for (choice, word) in [
+        (egui::ThemePreference::Dark, "Dark"),
+        (egui::ThemePreference::Light, "Light"),
+        (egui::ThemePreference::System, "Auto"),
+    ] {
+        ui.selectable_value(&mut preference, choice, word)
+            .on_hover_text("Theme (Auto follows the system)");
+    }
+    ui.ctx().set_theme(preference);
 }

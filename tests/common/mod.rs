@@ -22,6 +22,7 @@ use fleetview::protocol::{Position, ServerMessage, encode};
 pub mod owntracks;
 pub mod pki;
 pub mod traccar;
+pub mod window;
 use fleetview::session::{FeedStatus, Session};
 
 /// Accepts connections on `listener` until `stop` turns, serving each on a task of its own with

@@ -203,6 +203,25 @@ impl FleetApp {
         self.map.in_view
     }
 
+    /// The clusters the map drew in the last frame: where, and how many vehicles each holds.
+    pub fn map_clusters(&self) -> Vec<(egui::Pos2, u32)> {
+        self.map.clusters()
+    }
+
+    /// Where the map drew labels in the last frame.
+    pub fn map_labels(&self) -> Vec<egui::Rect> {
+        self.map.labels()
+    }
+
+    /// The vehicles of a fanned-out cluster, as ids, and where they were drawn.
+    pub fn map_fanned(&self) -> Vec<(String, egui::Pos2)> {
+        self.map
+            .fanned()
+            .into_iter()
+            .filter_map(|(k, p)| Some((self.fleet().vehicle(k)?.id().to_owned(), p)))
+            .collect()
+    }
+
     /// Where the map was drawn in the last frame.
     pub fn map_rect(&self) -> egui::Rect {
         self.map.rect()

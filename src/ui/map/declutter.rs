@@ -78,12 +78,11 @@ impl Clusters {
         self.grid.reset(area, distance);
         let reach = distance * distance;
         for (i, v) in in_view.iter().enumerate() {
-            let mut best: Option<(u32, f32)> = None;
-            self.grid.near(v.pos, 1, |c| {
-                let d = self.clusters[c as usize].centre.distance_sq(v.pos);
-                if d < reach && best.is_none_or(|(_, bd)| d < bd) {
-                    best = Some((c, d));
-                }
+            // The first seed in reach will do (its own cell first, where one mostly is): at
+            // 100k in view, looking for the nearest costs more than it buys.
+            let clusters = &self.clusters;
+            let best = self.grid.find_near(v.pos, |c| {
+                clusters[c as usize].centre.distance_sq(v.pos) < reach
             });
             let mut one = [0u32; 4];
             one[v.condition.index()] = 1;
@@ -96,7 +95,7 @@ impl Clusters {
                 merged_into: u32::MAX,
             };
             match best {
-                Some((c, _)) => {
+                Some(c) => {
                     // The seed stays where it started, so joining is judged from a fixed point.
                     let cluster = &mut self.clusters[c as usize];
                     cluster.count += 1;
@@ -223,6 +222,27 @@ impl Grid {
     fn insert(&mut self, p: Pos2, item: u32) {
         let (x, y) = self.cell_of(p);
         self.cells[(y * self.cols + x) as usize].push(item);
+    }
+
+    /// The first item for which `hit` holds, in `p`'s cell or the eight around it.
+    fn find_near(&self, p: Pos2, mut hit: impl FnMut(u32) -> bool) -> Option<u32> {
+        let (cx, cy) = self.cell_of(p);
+        let own = &self.cells[(cy * self.cols + cx) as usize];
+        if let Some(&item) = own.iter().find(|&&i| hit(i)) {
+            return Some(item);
+        }
+        for y in (cy - 1).max(0)..=(cy + 1).min(self.rows - 1) {
+            for x in (cx - 1).max(0)..=(cx + 1).min(self.cols - 1) {
+                if (x, y) == (cx, cy) {
+                    continue;
+                }
+                let cell = &self.cells[(y * self.cols + x) as usize];
+                if let Some(&item) = cell.iter().find(|&&i| hit(i)) {
+                    return Some(item);
+                }
+            }
+        }
+        None
     }
 
     /// Calls `f` with every item in the cells within `cells` cells of `p`'s.

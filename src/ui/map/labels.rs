@@ -37,6 +37,7 @@ impl Plugin for Labels<'_> {
             selected_at,
             hovered,
             labels,
+            labelled,
             ..
         } = &mut *frame;
         labels.reset(response.rect.expand(16.0));
@@ -52,7 +53,7 @@ impl Plugin for Labels<'_> {
         if let Some((key, p)) = *selected_at {
             let ring = Vec2::splat(2.0 * tokens::SELECTION_RING_RADIUS);
             labels.block(Rect::from_center_size(p, ring));
-            self.label(&painter, labels, key, p, true);
+            self.label(&painter, (&mut *labels, &mut *labelled), key, p, true);
         }
         let hovered_key = match hovered {
             Some(Hit::Vehicle(k)) if Some(*k) != selected_at.map(|s| s.0) => Some(*k),
@@ -68,12 +69,12 @@ impl Plugin for Labels<'_> {
         if let Some(key) = hovered_key
             && let Some(p) = position_of(key)
         {
-            self.label(&painter, labels, key, p, false);
+            self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
         }
         let mut tried = 0;
         for &(key, p) in fanned.iter() {
             if Some(key) != hovered_key {
-                self.label(&painter, labels, key, p, false);
+                self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
                 tried += 1;
             }
         }
@@ -86,7 +87,13 @@ impl Plugin for Labels<'_> {
             }
             let v = in_view[c.first];
             if Some(v.key) != hovered_key {
-                self.label(&painter, labels, v.key, v.pos, false);
+                self.label(
+                    &painter,
+                    (&mut *labels, &mut *labelled),
+                    v.key,
+                    v.pos,
+                    false,
+                );
                 tried += 1;
             }
         }
@@ -98,7 +105,7 @@ impl Labels<'_> {
     fn label(
         &self,
         painter: &egui::Painter,
-        placer: &mut LabelPlacer,
+        (placer, drawn): (&mut LabelPlacer, &mut Vec<Rect>),
         key: VehicleKey,
         at: Pos2,
         selected: bool,
@@ -125,6 +132,7 @@ impl Labels<'_> {
         let Some(rect) = placer.place(at, galley.size() + 2.0 * padding, gap, selected) else {
             return;
         };
+        drawn.push(rect);
         painter.rect_filled(rect, 3.0, plate);
         painter.galley(rect.min + padding, galley, self.theme.label_text);
     }

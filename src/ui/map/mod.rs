@@ -93,6 +93,8 @@ struct Frame {
     fanned: Vec<(VehicleKey, Pos2)>,
     selected_at: Option<(VehicleKey, Pos2)>,
     labels: LabelPlacer,
+    /// The labels drawn, where.
+    labelled: Vec<Rect>,
     animating: bool,
     hovered: Option<Hit>,
     /// A click on the map, and what it hit.
@@ -104,6 +106,7 @@ impl Frame {
         self.in_view.clear();
         self.fanned.clear();
         self.selected_at = None;
+        self.labelled.clear();
         self.animating = false;
         self.hovered = None;
         self.clicked = None;
@@ -164,6 +167,28 @@ impl MapView {
         let (zoom, (lat, lon)) = camera::fit(bounds, size.x as f64, size.y as f64, 40.0);
         self.centre_on(lat, lon);
         let _ = self.memory.set_zoom(zoom);
+    }
+
+    /// The clusters drawn in the last frame (two or more vehicles): where, and how many.
+    pub fn clusters(&self) -> Vec<(Pos2, u32)> {
+        let frame = self.frame.borrow();
+        frame
+            .clusters
+            .clusters
+            .iter()
+            .filter(|c| c.count > 1)
+            .map(|c| (c.centre, c.count))
+            .collect()
+    }
+
+    /// Where labels were drawn in the last frame.
+    pub fn labels(&self) -> Vec<Rect> {
+        self.frame.borrow().labelled.clone()
+    }
+
+    /// The vehicles of a fanned-out cluster drawn in the last frame.
+    pub fn fanned(&self) -> Vec<(VehicleKey, Pos2)> {
+        self.frame.borrow().fanned.clone()
     }
 
     /// Closes a fanned-out cluster.

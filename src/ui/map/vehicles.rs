@@ -192,25 +192,35 @@ fn draw_cluster(painter: &Painter, c: &Cluster) {
     let r = c.radius();
     painter.circle_filled(c.centre, r, tokens::CLUSTER_FILL);
     let ring = r - tokens::CLUSTER_RING / 2.0;
-    let mut from = -TAU / 4.0;
-    for condition in Condition::ALL {
-        let n = c.by_condition[condition.index()];
-        if n == 0 {
-            continue;
+    let parts = Condition::ALL.map(|k| c.by_condition[k.index()]);
+    if let Some(only) = Condition::ALL.iter().find(|k| parts[k.index()] == c.count) {
+        // One condition: a plain circle (cheap to tessellate).
+        painter.circle_stroke(
+            c.centre,
+            ring,
+            Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(*only)),
+        );
+    } else {
+        let mut from = -TAU / 4.0;
+        for condition in Condition::ALL {
+            let n = parts[condition.index()];
+            if n == 0 {
+                continue;
+            }
+            let sweep = n as f32 / c.count as f32 * TAU;
+            let steps = ((sweep / TAU * 20.0).ceil() as usize).max(2);
+            let points: Vec<Pos2> = (0..=steps)
+                .map(|i| {
+                    let a = from + sweep * i as f32 / steps as f32;
+                    c.centre + ring * egui::vec2(a.cos(), a.sin())
+                })
+                .collect();
+            painter.add(Shape::line(
+                points,
+                Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(condition)),
+            ));
+            from += sweep;
         }
-        let sweep = n as f32 / c.count as f32 * TAU;
-        let steps = ((sweep / TAU * 32.0).ceil() as usize).max(2);
-        let points: Vec<Pos2> = (0..=steps)
-            .map(|i| {
-                let a = from + sweep * i as f32 / steps as f32;
-                c.centre + ring * egui::vec2(a.cos(), a.sin())
-            })
-            .collect();
-        painter.add(Shape::line(
-            points,
-            Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(condition)),
-        ));
-        from += sweep;
     }
     painter.text(
         c.centre,
