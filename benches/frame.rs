@@ -16,7 +16,12 @@ use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
 
 fn main() {
     println!("frame cost (layout + tessellation, median of 40 frames, 1280x800, no GPU)");
-    for n in [1_000usize, 10_000, 100_000] {
+    // FRAME_N=10000 measures one size only.
+    let sizes: Vec<usize> = match std::env::var("FRAME_N").ok().and_then(|n| n.parse().ok()) {
+        Some(n) => vec![n],
+        None => vec![1_000, 10_000, 100_000],
+    };
+    for n in sizes {
         let ctx = egui::Context::default();
         let (tx, rx) = crossbeam_channel::bounded(4);
         let mut app = FleetApp::with_context(

@@ -5,6 +5,7 @@ use egui::{Grid, RichText, Ui};
 
 use super::action::Action;
 use super::markers;
+use super::tokens;
 use super::view::ViewState;
 use super::words;
 use crate::fleet::{Condition, Vehicle};
@@ -51,27 +52,43 @@ pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Ve
             .color(markers::condition_colour(condition))
             .strong(),
     );
+    // Wide enough: two pairs of columns, so the details need no scrolling.
+    let columns = if ui.available_width() >= 560.0 { 4 } else { 2 };
     Grid::new("details")
-        .num_columns(2)
+        .num_columns(columns)
         .striped(true)
-        .show(ui, |ui| rows(ui, session, v, current, now_ms));
+        .show(ui, |ui| {
+            for (i, (k, value)) in rows(session, v, current, now_ms).into_iter().enumerate() {
+                ui.label(RichText::new(k).weak());
+                match value {
+                    Value::Plain(text) => ui.label(text),
+                    Value::Alarm(text) => ui.label(RichText::new(text).color(tokens::FAIL_RED)),
+                };
+                if (i + 1) % (columns / 2) == 0 {
+                    ui.end_row();
+                }
+            }
+        });
     actions
 }
 
-fn rows(ui: &mut Ui, session: &Session, v: &Vehicle, current: bool, now_ms: i64) {
-    // What the feed last said about it (an alarm, a geofence) comes first.
+/// A value in the details: plain, or an alarm (in red).
+enum Value {
+    Plain(String),
+    Alarm(String),
+}
+
+/// The details, in order: what the feed last said about it (an alarm, a geofence) first.
+fn rows(session: &Session, v: &Vehicle, current: bool, now_ms: i64) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
     if let Some(n) = session.feed(v.feed()).and_then(|f| f.notice_of(v.id())) {
         let detail = n
             .detail
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        ui.label(RichText::new("event").weak());
-        ui.label(
-            RichText::new(format!("{}{detail}, {}", n.kind, words::ago(now_ms - n.ts)))
-                .color(super::tokens::FAIL_RED),
-        );
-        ui.end_row();
+        let text = format!("{}{detail}, {}", n.kind, words::ago(now_ms - n.ts));
+        out.push(("event".to_owned(), Value::Alarm(text)));
     }
     let last = |k: &str| {
         if current {
@@ -80,35 +97,29 @@ fn rows(ui: &mut Ui, session: &Session, v: &Vehicle, current: bool, now_ms: i64)
             format!("last {k}")
         }
     };
-    let mut row = |k: &str, value: String| {
-        ui.label(RichText::new(k).weak());
-        ui.label(value);
-        ui.end_row();
-    };
-    row("feed", session.feed_name(v.feed()));
-    row("id", v.id().to_owned());
+    let mut row = |k: String, value: String| out.push((k, Value::Plain(value)));
+    row("feed".into(), session.feed_name(v.feed()));
+    row("id".into(), v.id().to_owned());
     if let Some(label) = v.label() {
-        row("label", label.to_owned());
+        row("label".into(), label.to_owned());
     }
-    row("kind", v.kind().map_or("—".into(), words::status));
-    row("route", v.route().unwrap_or("—").to_owned());
+    row("kind".into(), v.kind().map_or("—".into(), words::status));
+    row("route".into(), v.route().unwrap_or("—").to_owned());
+    row(last("status"), v.status().map_or("—".into(), words::status));
+    row(last("speed"), v.fix.speed.map_or("—".into(), words::speed));
     row(
-        &last("status"),
-        v.status().map_or("—".into(), words::status),
-    );
-    row(&last("speed"), v.fix.speed.map_or("—".into(), words::speed));
-    row(
-        &last("heading"),
+        last("heading"),
         v.heading
             .map_or("—".into(), |h| format!("{h:.0}° {}", compass(h))),
     );
     row(
-        &last("position"),
+        last("position"),
         format!("{:.5}, {:.5}", v.fix.lat, v.fix.lon),
     );
     if let Some(attrs) = v.attrs() {
-        row("attrs", attrs.to_owned());
+        row("attrs".into(), attrs.to_owned());
     }
+    out
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub struct Theme {
 
 pub const LIGHT: Theme = Theme {
     map_bg: Color32::from_rgb(0xe8, 0xe4, 0xdc),
-    network: Color32::from_rgb(0xb4, 0xae, 0xa2),
+    network: Color32::from_rgb(0x9a, 0x93, 0x87),
     trail: Color32::from_rgb(0x20, 0x20, 0x20),
     label_text: Color32::from_gray(20),
     label_plate: Color32::from_rgba_premultiplied(190, 190, 190, 190),

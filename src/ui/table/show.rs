@@ -84,8 +84,9 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
         ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
         for condition in Condition::ALL {
             let shown = view.table.shows(condition);
-            let text = RichText::new(format!("{} {}", counts.of(condition), condition.word()))
-                .color(markers::condition_colour(condition));
+            ui.spacing_mut().item_spacing.x = 2.0;
+            crate::ui::status::dot(ui, markers::condition_colour(condition));
+            let text = format!("{} {}", counts.of(condition), condition.word());
             if ui
                 .selectable_label(shown, text)
                 .on_hover_text(if shown {
@@ -97,6 +98,7 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
             {
                 actions.push(Action::ShowCondition(condition, !shown));
             }
+            ui.add_space(6.0);
         }
     });
 }
