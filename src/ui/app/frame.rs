@@ -15,7 +15,7 @@ use crate::ui::table::{FeedNames, TableContext};
 use crate::ui::{details, feeds, keys, status, table};
 
 /// Below this window width the Feeds panel starts closed, so the map keeps room.
-const NARROW: f32 = 1_100.0;
+const NARROW: f32 = 1_400.0;
 
 /// What the map says when it shows the built-in simulated fleet.
 const SIMULATED: &str =

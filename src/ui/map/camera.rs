@@ -73,6 +73,49 @@ pub fn fit(b: Bounds, width: f64, height: f64, margin: f64) -> (f64, (f64, f64))
     (zoom.clamp(MIN_FIT_ZOOM, MAX_FIT_ZOOM), centre)
 }
 
+/// Mercator y of a latitude in radians of the projection (`ln tan(pi/4 + phi/2)`).
+fn merc(lat: f64) -> f64 {
+    (std::f64::consts::FRAC_PI_4 + lat.clamp(-85.06, 85.06).to_radians() / 2.0)
+        .tan()
+        .ln()
+}
+
+/// Positions to screen points for one frame, the same as the map's projector gives but set up
+/// once: x is linear in longitude, y in Mercator y, so a vehicle costs one `tan` and one `ln`
+/// (the projector, per point, also takes a power of two, an `asinh` and a dynamic call).
+#[derive(Debug, Clone, Copy)]
+pub struct ToScreen {
+    lon0: f64,
+    merc0: f64,
+    x0: f64,
+    y0: f64,
+    /// Points per degree of longitude, and per unit of Mercator y.
+    per_degree: f64,
+    per_merc: f64,
+}
+
+impl ToScreen {
+    /// From a point the projector put at `at`, and where it puts a point one degree east.
+    pub fn new(lat0: f64, lon0: f64, at: (f64, f64), one_degree_east_x: f64) -> Self {
+        let per_degree = one_degree_east_x - at.0;
+        Self {
+            lon0,
+            merc0: merc(lat0),
+            x0: at.0,
+            y0: at.1,
+            per_degree,
+            per_merc: per_degree * 360.0 / (2.0 * std::f64::consts::PI),
+        }
+    }
+
+    pub fn at(&self, lat: f64, lon: f64) -> egui::Pos2 {
+        egui::pos2(
+            (self.x0 + (lon - self.lon0) * self.per_degree) as f32,
+            (self.y0 - (merc(lat) - self.merc0) * self.per_merc) as f32,
+        )
+    }
+}
+
 /// Metres on the ground per point on screen at `lat` and `zoom`.
 pub fn metres_per_point(lat: f64, zoom: f64) -> f64 {
     2.0 * std::f64::consts::PI * EARTH_RADIUS_M * lat.to_radians().cos() / (TILE * 2f64.powf(zoom))
@@ -137,6 +180,27 @@ mod tests {
         // A single point fits at street level, not infinitely close.
         let one = Bounds::of([(-16.9, 145.7)]).expect("point");
         assert_eq!(fit(one, 800.0, 600.0, 40.0).0, MAX_FIT_ZOOM);
+    }
+
+    #[test]
+    fn positions_land_where_the_maps_own_projector_puts_them() {
+        use walkers::{MapMemory, MercatorProjection, Projector, lat_lon};
+        for zoom in [4.0, 12.0, 17.5] {
+            let mut memory = MapMemory::default();
+            memory.set_zoom(zoom).expect("zoom");
+            memory.center_at(lat_lon(-16.92, 145.77));
+            let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+            let projector =
+                Projector::new(rect, &MercatorProjection, &memory, lat_lon(-16.92, 145.77));
+            let project = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
+            let p0 = project(-16.92, 145.77);
+            let east = project(-16.92, 146.77);
+            let fast = ToScreen::new(-16.92, 145.77, (p0.x as f64, p0.y as f64), east.x as f64);
+            for (lat, lon) in [(-16.95, 145.70), (-16.80, 145.90), (-17.2, 145.6)] {
+                let (a, b) = (project(lat, lon), fast.at(lat, lon));
+                assert!(a.distance(b) < 0.05, "zoom {zoom}: {a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::f32::consts::TAU;
 use egui::{FontId, Painter, Pos2, Rect, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
+use super::camera::ToScreen;
 use super::declutter::{Cluster, InView};
 use super::{Frame, Hit};
 use crate::fleet::{Condition, Fleet, Staleness, Vehicle, VehicleKey};
@@ -40,6 +41,16 @@ impl Plugin for Markers<'_> {
         let frame = &mut *frame;
         let area = response.rect.expand(16.0);
         let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
+        // The same projection, set up once for the many vehicles in view.
+        let centre = projector.unproject(response.rect.center().to_vec2());
+        let (lat0, lon0) = (centre.y(), centre.x());
+        let p0 = screen(lat0, lon0);
+        let fast = ToScreen::new(
+            lat0,
+            lon0,
+            (f64::from(p0.x), f64::from(p0.y)),
+            f64::from(screen(lat0, lon0 + 1.0).x),
+        );
         let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
 
         // Cull by the visible area in degrees first, then by points.
@@ -58,7 +69,7 @@ impl Plugin for Markers<'_> {
             if lat < south || lat > north || lon < west || lon > east {
                 continue;
             }
-            let pos = screen(lat, lon);
+            let pos = fast.at(lat, lon);
             if !area.contains(pos) {
                 continue;
             }
@@ -190,17 +201,18 @@ pub(super) fn fan_positions(anchor: Pos2, n: usize) -> impl Iterator<Item = Pos2
 /// A cluster: a disc with its count, ringed by the mix of its vehicles' conditions.
 fn draw_cluster(painter: &Painter, c: &Cluster) {
     let r = c.radius();
-    painter.circle_filled(c.centre, r, tokens::CLUSTER_FILL);
     let ring = r - tokens::CLUSTER_RING / 2.0;
     let parts = Condition::ALL.map(|k| c.by_condition[k.index()]);
     if let Some(only) = Condition::ALL.iter().find(|k| parts[k.index()] == c.count) {
-        // One condition: a plain circle (cheap to tessellate).
-        painter.circle_stroke(
+        // One condition: disc and ring as one circle (one path to tessellate).
+        painter.circle(
             c.centre,
             ring,
+            tokens::CLUSTER_FILL,
             Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(*only)),
         );
     } else {
+        painter.circle_filled(c.centre, r, tokens::CLUSTER_FILL);
         let mut from = -TAU / 4.0;
         for condition in Condition::ALL {
             let n = parts[condition.index()];
