@@ -173,9 +173,11 @@ impl FleetApp {
     /// The vehicle table, on the right.
     fn table_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
         let mut actions = Vec::new();
+        // Room for the table's columns, but never more than 40% of the window (the map first).
+        let width = (ui.ctx().content_rect().width() * 0.4).clamp(260.0, 480.0);
         egui::Panel::right("vehicles")
             .resizable(true)
-            .default_size(400.0)
+            .default_size(width)
             .min_size(260.0)
             .show(ui, |ui| {
                 let cx = TableContext {

@@ -291,13 +291,18 @@ impl MapView {
         self.rect = response.rect;
         let now = Instant::now();
         self.tiles.end_frame(ui.ctx(), now);
-        overlays::tiles(ui, response.rect, &self.tiles, theme, now);
+        overlays::attribution(ui, response.rect, &self.tiles, theme, now);
         let (lat, _) = self.centre();
         overlays::scale_bar(ui, response.rect, lat, self.memory.zoom(), theme);
-        if let Some(text) = cx.caption {
-            overlays::caption(ui, response.rect, text, theme);
+        // Words at the top left, one under the other: what is shown, the tiles, feeds down.
+        let mut top = response.rect.top() + 8.0;
+        for text in [cx.caption, overlays::tiles_line(&self.tiles, now)]
+            .into_iter()
+            .flatten()
+        {
+            top = overlays::line(ui, response.rect, top, text, theme);
         }
-        overlays::down_banner(ui, response.rect, cx.down);
+        overlays::down_banner(ui, response.rect, top, cx.down);
         if let Some(text) = cx.notice {
             overlays::notice(ui, response.rect, text);
         }

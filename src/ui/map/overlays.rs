@@ -23,10 +23,9 @@ fn plate(ui: &Ui, rect: Rect, at: egui::Pos2, anchor: Align2, text: &str, theme:
     r
 }
 
-/// The attribution whenever tiles are shown, and a line when they cannot be.
-pub(super) fn tiles(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, now: Instant) {
-    let state = tiles.state(now);
-    if state != TileState::None {
+/// The attribution, whenever tiles are shown.
+pub(super) fn attribution(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, now: Instant) {
+    if tiles.state(now) != TileState::None {
         let at = rect.left_bottom() + Vec2::new(4.0, -4.0);
         plate(
             ui,
@@ -37,31 +36,37 @@ pub(super) fn tiles(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, n
             theme,
         );
     }
-    let text = match state {
+}
+
+/// What is wrong with the tiles, if anything, in words.
+pub(super) fn tiles_line(tiles: &TileLayer, now: Instant) -> Option<&'static str> {
+    match tiles.state(now) {
         TileState::Unavailable => {
-            "Map tiles unavailable: showing vehicles without a basemap (retrying)"
+            Some("Map tiles unavailable: showing vehicles without a basemap (retrying)")
         }
-        TileState::BeyondTop => "No map tiles at this zoom: zoom out for the basemap",
-        TileState::None | TileState::Shown => return,
-    };
+        TileState::BeyondTop => Some("No map tiles at this zoom: zoom out for the basemap"),
+        TileState::None | TileState::Shown => None,
+    }
+}
+
+/// A line of words at the top left of the map, starting at `top`, wrapped clear of the map's
+/// buttons; returns where the next line may start.
+pub(super) fn line(ui: &mut Ui, rect: Rect, top: f32, text: &str, theme: &Theme) -> f32 {
     let painter = ui.painter().with_clip_rect(rect);
-    let galley = painter.layout_no_wrap(
+    let wrap = (rect.width() - 150.0).max(120.0);
+    let galley = painter.layout(
         text.to_owned(),
         FontId::proportional(tokens::NOTICE_FONT),
         theme.overlay_text,
+        wrap,
     );
-    let r = Align2::CENTER_TOP.anchor_size(
-        rect.center_top() + Vec2::new(0.0, 8.0),
+    let r = Rect::from_min_size(
+        egui::pos2(rect.left() + 8.0, top),
         galley.size() + Vec2::splat(8.0),
     );
     painter.rect_filled(r, 4.0, theme.overlay_plate);
     painter.galley(r.min + Vec2::splat(4.0), galley, theme.overlay_text);
-}
-
-/// A standing line at the top left of the map.
-pub(super) fn caption(ui: &mut Ui, rect: Rect, text: &str, theme: &Theme) {
-    let at = rect.left_top() + Vec2::new(8.0, 8.0);
-    plate(ui, rect, at, Align2::LEFT_TOP, text, theme);
+    r.bottom() + 6.0
 }
 
 /// A scale bar of a round length at the bottom left, above the attribution.
@@ -91,18 +96,18 @@ pub(super) fn scale_bar(ui: &mut Ui, rect: Rect, lat: f64, zoom: f64, theme: &Th
 
 /// Feeds that are down, said on the map itself (not only in a panel): a dispatcher must not
 /// read old positions as live.
-pub(super) fn down_banner(ui: &mut Ui, rect: Rect, down: &[String]) {
+pub(super) fn down_banner(ui: &mut Ui, rect: Rect, top: f32, down: &[String]) {
     if down.is_empty() {
         return;
     }
     egui::Area::new(egui::Id::unique("fleetview-down-feeds"))
-        .fixed_pos(rect.left_top() + Vec2::new(8.0, 40.0))
+        .fixed_pos(egui::pos2(rect.left() + 8.0, top))
         .order(egui::Order::Foreground)
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style())
                 .fill(tokens::DOWN_PLATE)
                 .show(ui, |ui| {
-                    ui.set_max_width(rect.width() - 40.0);
+                    ui.set_max_width((rect.width() - 170.0).max(120.0));
                     for line in down {
                         ui.label(
                             egui::RichText::new(line)

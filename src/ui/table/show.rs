@@ -112,26 +112,30 @@ fn rows(
     scroll_to: Option<usize>,
     actions: &mut Vec<Action>,
 ) {
-    let several_feeds = cx.feeds.len() > 1;
+    // Narrow panels drop the columns that matter least: the feed, then kind and route.
+    let room = ui.available_width();
+    let several_feeds = cx.feeds.len() > 1 && room >= 430.0;
     let mut columns = vec![
-        (Column::Status, "Status", Width::exact(72.0)),
+        (Column::Status, "Status", Width::exact(70.0)),
         (
             Column::Name,
             "Name",
             Width::initial(96.0).at_least(50.0).clip(true),
         ),
-        (
+    ];
+    if room >= 350.0 {
+        columns.push((
             Column::What,
             "Kind / route",
             Width::initial(84.0).at_least(40.0).clip(true),
-        ),
-        (Column::Speed, "Speed", Width::exact(56.0)),
-        (
-            Column::Updated,
-            "Updated",
-            Width::initial(66.0).at_least(50.0),
-        ),
-    ];
+        ));
+    }
+    columns.push((Column::Speed, "Speed", Width::exact(56.0)));
+    columns.push((
+        Column::Updated,
+        "Updated",
+        Width::initial(64.0).at_least(48.0),
+    ));
     if several_feeds {
         columns.push((
             Column::Feed,
@@ -139,7 +143,7 @@ fn rows(
             Width::remainder().at_least(40.0).clip(true),
         ));
     } else if let Some(last) = columns.last_mut() {
-        last.2 = Width::remainder().at_least(50.0);
+        last.2 = Width::remainder().at_least(48.0);
     }
     let mut table = TableBuilder::new(ui)
         .id_salt("vehicles")
@@ -153,6 +157,7 @@ fn rows(
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(Align::Center));
     }
+    let show_what = columns.iter().any(|c| c.0 == Column::What);
     let table = table.header(tokens::ROW_HEIGHT, |mut header| {
         for (column, name, _) in &columns {
             header.col(|ui| {
@@ -187,14 +192,16 @@ fn rows(
                     ),
                 );
             });
-            row.col(|ui| {
-                let what = [v.kind().map(words::status), v.route().map(str::to_owned)]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                ui.label(what);
-            });
+            if show_what {
+                row.col(|ui| {
+                    let what = [v.kind().map(words::status), v.route().map(str::to_owned)]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    ui.label(what);
+                });
+            }
             row.col(|ui| {
                 ui.label(v.fix.speed.map_or_else(|| "—".into(), words::speed));
             });
