@@ -70,6 +70,13 @@ impl FleetApp {
                     self.view.scroll_to_selected = true;
                 }
             }
+            other => self.apply_map_action(other, now_ms),
+        }
+    }
+
+    /// The map's and the table's actions: zoom, fit, layers, keys, sorting and filters.
+    fn apply_map_action(&mut self, action: Action, now_ms: i64) {
+        match action {
             Action::Zoom(d) => {
                 let _ = if d > 0 {
                     self.map.memory.zoom_in()

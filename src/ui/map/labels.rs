@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use egui::{FontId, Pos2, Rect, Response, Ui, Vec2};
 use walkers::{MapMemory, Plugin, Projector};
 
-use super::declutter::LabelPlacer;
+use super::declutter::{Cluster, LabelPlacer};
 use super::vehicles::footprint;
 use super::{Frame, Hit};
 use crate::fleet::{Fleet, VehicleKey};
@@ -41,18 +41,8 @@ impl Plugin for Labels<'_> {
             ..
         } = &mut *frame;
         labels.reset(response.rect.expand(16.0));
-        for c in &clusters.clusters {
-            labels.block(footprint(c));
-        }
-        for &(_, p) in fanned.iter() {
-            labels.block(Rect::from_center_size(
-                p,
-                Vec2::splat(2.0 * tokens::MARKER_SIZE),
-            ));
-        }
+        block_markers(labels, &clusters.clusters, fanned, *selected_at);
         if let Some((key, p)) = *selected_at {
-            let ring = Vec2::splat(2.0 * tokens::SELECTION_RING_RADIUS);
-            labels.block(Rect::from_center_size(p, ring));
             self.label(&painter, (&mut *labels, &mut *labelled), key, p, true);
         }
         let hovered_key = match hovered {
@@ -97,6 +87,28 @@ impl Plugin for Labels<'_> {
                 tried += 1;
             }
         }
+    }
+}
+
+/// Every marker, cluster and the selection's ring is taken before any label is placed.
+fn block_markers(
+    labels: &mut LabelPlacer,
+    clusters: &[Cluster],
+    fanned: &[(VehicleKey, Pos2)],
+    selected_at: Option<(VehicleKey, Pos2)>,
+) {
+    for c in clusters {
+        labels.block(footprint(c));
+    }
+    for &(_, p) in fanned {
+        labels.block(Rect::from_center_size(
+            p,
+            Vec2::splat(2.0 * tokens::MARKER_SIZE),
+        ));
+    }
+    if let Some((_, p)) = selected_at {
+        let ring = Vec2::splat(2.0 * tokens::SELECTION_RING_RADIUS);
+        labels.block(Rect::from_center_size(p, ring));
     }
 }
 

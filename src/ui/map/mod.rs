@@ -28,7 +28,7 @@ use super::table::FeedNames;
 use super::tiles::TileLayer;
 use super::tokens;
 use super::view::ViewState;
-use crate::fleet::{Fleet, VehicleId, VehicleKey};
+use crate::fleet::{Fleet, Vehicle, VehicleId, VehicleKey};
 use crate::routes::RouteLines;
 use camera::Bounds;
 use declutter::{Clusters, InView, LabelPlacer};
@@ -198,18 +198,49 @@ impl MapView {
 
     /// Draws the map; returns the actions it saw and whether anything on it is moving.
     pub fn show(&mut self, ui: &mut Ui, cx: &MapContext<'_>) -> (Vec<Action>, bool) {
-        let (fleet, view, now_ms) = (cx.fleet, cx.view, cx.now_ms);
-        let selected = view
+        let selected = cx
+            .view
             .selected
             .as_ref()
-            .and_then(|id| fleet.key_of(id.feed, &id.id));
+            .and_then(|id| cx.fleet.key_of(id.feed, &id.id));
         let followed = selected
-            .filter(|_| view.following)
-            .and_then(|k| fleet.vehicle(k));
-        let my_position = match followed {
+            .filter(|_| cx.view.following)
+            .and_then(|k| cx.fleet.vehicle(k));
+        let my_position = self.my_position(followed, cx);
+        let (rect, frame) = self.draw(ui, cx, selected, my_position);
+        self.overlays(ui, rect, cx);
+        let mut actions = controls::show(ui, rect, cx.view);
+        if let Some(p) = self.memory.detached() {
+            self.centre = p;
+            if followed.is_some() {
+                actions.push(Action::MapDragged);
+            }
+        } else if followed.is_some() {
+            self.centre = my_position;
+        }
+        match frame.clicked {
+            Some(Some(Hit::Vehicle(key))) => {
+                if let Some(v) = cx.fleet.vehicle(key) {
+                    actions.push(Action::Select(v.vehicle_id()));
+                }
+            }
+            Some(Some(Hit::Cluster(c))) => actions.extend(self.cluster_clicked(&frame, c, cx)),
+            Some(None) => self.fan = None,
+            None => {}
+        }
+        let animating = frame.animating || self.memory.animating();
+        let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
+        self.in_view = (frame.in_view.len() + frame.fanned.len(), clustered);
+        self.frame = RefCell::new(frame);
+        (actions, animating)
+    }
+
+    /// Where walkers should centre: the followed vehicle as it glides, or where the map was left.
+    fn my_position(&mut self, followed: Option<&Vehicle>, cx: &MapContext<'_>) -> Position {
+        match followed {
             Some(v) => {
-                let (lat, lon) = v.display_position(now_ms);
-                if self.memory.detached().is_some() && view.following {
+                let (lat, lon) = v.display_position(cx.now_ms);
+                if self.memory.detached().is_some() {
                     // Following was just switched on: snap to the vehicle.
                     self.memory.follow_my_position();
                 }
@@ -221,28 +252,23 @@ impl MapView {
                 }
                 self.centre
             }
-        };
-        if self
-            .fan
-            .as_ref()
-            .is_some_and(|f| f.zoom != self.memory.zoom())
-        {
-            self.fan = None;
         }
-        let fan_keys: Vec<VehicleKey> = self.fan.as_ref().map_or_else(Vec::new, |f| {
-            let mut keys: Vec<VehicleKey> = f
-                .ids
-                .iter()
-                .filter_map(|id| fleet.key_of(id.feed, &id.id))
-                .collect();
-            keys.sort();
-            keys
-        });
-        let route_shapes = self.route_shapes(fleet, view);
+    }
+
+    /// The map and its plugins; returns where it was drawn and what the plugins saw.
+    fn draw(
+        &mut self,
+        ui: &mut Ui,
+        cx: &MapContext<'_>,
+        selected: Option<VehicleKey>,
+        my_position: Position,
+    ) -> (Rect, Frame) {
+        let fan_keys = self.fan_keys(cx.fleet);
+        let route_shapes = self.route_shapes(cx.fleet, cx.view);
         let theme = tokens::theme(ui.visuals());
-        let rect = ui.available_rect_before_wrap();
-        ui.painter().rect_filled(rect, 0.0, theme.map_bg);
-        let layers = view.layers;
+        ui.painter()
+            .rect_filled(ui.available_rect_before_wrap(), 0.0, theme.map_bg);
+        let (fleet, layers, now_ms) = (cx.fleet, cx.view.layers, cx.now_ms);
         let zoom = self.memory.zoom();
         let frame = std::mem::take(&mut self.frame);
         frame.borrow_mut().reset();
@@ -267,7 +293,7 @@ impl MapView {
         let map = map
             .with_plugin(vehicles::Markers {
                 fleet,
-                view,
+                view: cx.view,
                 palette: cx.palette,
                 theme,
                 selected,
@@ -287,57 +313,58 @@ impl MapView {
                 now_ms,
                 frame: &frame,
             });
-        let response = ui.add(map);
-        self.rect = response.rect;
+        let rect = ui.add(map).rect;
+        self.rect = rect;
+        self.tiles.end_frame(ui.ctx(), Instant::now());
+        (rect, frame.into_inner())
+    }
+
+    /// The fanned-out cluster's vehicles, sorted; a change of zoom folds it away.
+    fn fan_keys(&mut self, fleet: &Fleet) -> Vec<VehicleKey> {
+        if self
+            .fan
+            .as_ref()
+            .is_some_and(|f| f.zoom != self.memory.zoom())
+        {
+            self.fan = None;
+        }
+        let Some(fan) = &self.fan else {
+            return Vec::new();
+        };
+        let mut keys: Vec<VehicleKey> = fan
+            .ids
+            .iter()
+            .filter_map(|id| fleet.key_of(id.feed, &id.id))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Words over the map: attribution and scale at the bottom left; at the top left, one under
+    /// the other, what is shown, the tiles, and feeds that are down; a passing notice.
+    fn overlays(&self, ui: &mut Ui, rect: Rect, cx: &MapContext<'_>) {
+        let theme = tokens::theme(ui.visuals());
         let now = Instant::now();
-        self.tiles.end_frame(ui.ctx(), now);
-        overlays::attribution(ui, response.rect, &self.tiles, theme, now);
+        overlays::attribution(ui, rect, &self.tiles, theme, now);
         let (lat, _) = self.centre();
-        overlays::scale_bar(ui, response.rect, lat, self.memory.zoom(), theme);
-        // Words at the top left, one under the other: what is shown, the tiles, feeds down.
-        let mut top = response.rect.top() + 8.0;
+        overlays::scale_bar(ui, rect, lat, self.memory.zoom(), theme);
+        let mut top = rect.top() + 8.0;
         for text in [cx.caption, overlays::tiles_line(&self.tiles, now)]
             .into_iter()
             .flatten()
         {
-            top = overlays::line(ui, response.rect, top, text, theme);
+            top = overlays::line(ui, rect, top, text, theme);
         }
-        overlays::down_banner(ui, response.rect, top, cx.down);
+        overlays::down_banner(ui, rect, top, cx.down);
         if let Some(text) = cx.notice {
-            overlays::notice(ui, response.rect, text);
+            overlays::notice(ui, rect, text);
         }
-        let mut actions = controls::show(ui, response.rect, view);
-
-        if let Some(p) = self.memory.detached() {
-            self.centre = p;
-            if followed.is_some() {
-                actions.push(Action::MapDragged);
-            }
-        } else if followed.is_some() {
-            self.centre = my_position;
-        }
-        let frame = frame.into_inner();
-        match frame.clicked {
-            Some(Some(Hit::Vehicle(key))) => {
-                if let Some(v) = fleet.vehicle(key) {
-                    actions.push(Action::Select(v.vehicle_id()));
-                }
-            }
-            Some(Some(Hit::Cluster(c))) => actions.extend(self.cluster_clicked(&frame, c, cx)),
-            Some(None) => self.fan = None,
-            None => {}
-        }
-        let animating = frame.animating || self.memory.animating();
-        let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
-        self.in_view = (frame.in_view.len() + frame.fanned.len(), clustered);
-        self.frame = RefCell::new(frame);
-        (actions, animating)
     }
 
     /// A click on a cluster zooms to fit its vehicles, or, when they are too close together to
     /// part even at street level, fans them out round it.
     fn cluster_clicked(&mut self, frame: &Frame, c: usize, cx: &MapContext<'_>) -> Option<Action> {
-        let members: Vec<&crate::fleet::Vehicle> = frame
+        let members: Vec<&Vehicle> = frame
             .clusters
             .members(c)
             .filter_map(|i| cx.fleet.vehicle(frame.in_view[i].key))

@@ -40,47 +40,7 @@ impl Plugin for Markers<'_> {
         let mut frame = self.frame.borrow_mut();
         let frame = &mut *frame;
         let area = response.rect.expand(16.0);
-        let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
-        // The same projection, set up once for the many vehicles in view.
-        let centre = projector.unproject(response.rect.center().to_vec2());
-        let (lat0, lon0) = (centre.y(), centre.x());
-        let p0 = screen(lat0, lon0);
-        let fast = ToScreen::new(
-            lat0,
-            lon0,
-            (f64::from(p0.x), f64::from(p0.y)),
-            f64::from(screen(lat0, lon0 + 1.0).x),
-        );
-        let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
-
-        // Cull by the visible area in degrees first, then by points.
-        let nw = projector.unproject(area.left_top().to_vec2());
-        let se = projector.unproject(area.right_bottom().to_vec2());
-        let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
-        let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
-        for (key, v) in self.fleet.iter() {
-            if Some(key) == self.selected
-                || !self.view.shows(v.feed())
-                || fanned.binary_search(&key).is_ok()
-            {
-                continue;
-            }
-            let (lat, lon) = v.display_position(self.now_ms);
-            if lat < south || lat > north || lon < west || lon > east {
-                continue;
-            }
-            let pos = fast.at(lat, lon);
-            if !area.contains(pos) {
-                continue;
-            }
-            frame.animating |= v.is_animating(self.now_ms);
-            let condition = self.fleet.condition(v, self.now_ms);
-            frame.in_view.push(InView {
-                key,
-                pos,
-                condition,
-            });
-        }
+        self.collect(frame, projector, area);
         frame
             .clusters
             .build(&frame.in_view, area, tokens::CLUSTER_DISTANCE);
@@ -94,6 +54,7 @@ impl Plugin for Markers<'_> {
                 draw_cluster(&painter, c);
             }
         }
+        let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
         if let Some((keys, (lat, lon))) = self.fan {
             let anchor = screen(lat, lon);
             for (i, pos) in fan_positions(anchor, keys.len()).enumerate() {
@@ -126,6 +87,51 @@ impl Plugin for Markers<'_> {
 }
 
 impl Markers<'_> {
+    /// The vehicles in `area` (not the selection, not a fan's, not of hidden feeds), where they
+    /// are on screen and in what condition.
+    fn collect(&self, frame: &mut Frame, projector: &Projector, area: Rect) {
+        let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
+        // The same projection, set up once for the many vehicles in view.
+        let centre = projector.unproject(area.center().to_vec2());
+        let (lat0, lon0) = (centre.y(), centre.x());
+        let p0 = screen(lat0, lon0);
+        let fast = ToScreen::new(
+            lat0,
+            lon0,
+            (f64::from(p0.x), f64::from(p0.y)),
+            f64::from(screen(lat0, lon0 + 1.0).x),
+        );
+        let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
+        // Cull by the visible area in degrees first, then by points.
+        let nw = projector.unproject(area.left_top().to_vec2());
+        let se = projector.unproject(area.right_bottom().to_vec2());
+        let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
+        let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
+        for (key, v) in self.fleet.iter() {
+            if Some(key) == self.selected
+                || !self.view.shows(v.feed())
+                || fanned.binary_search(&key).is_ok()
+            {
+                continue;
+            }
+            let (lat, lon) = v.display_position(self.now_ms);
+            if lat < south || lat > north || lon < west || lon > east {
+                continue;
+            }
+            let pos = fast.at(lat, lon);
+            if !area.contains(pos) {
+                continue;
+            }
+            frame.animating |= v.is_animating(self.now_ms);
+            let condition = self.fleet.condition(v, self.now_ms);
+            frame.in_view.push(InView {
+                key,
+                pos,
+                condition,
+            });
+        }
+    }
+
     fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
         let staleness = self.fleet.staleness(v, self.now_ms);
         let fill = markers::colour(self.palette.base(v), staleness);

@@ -6,7 +6,7 @@ use egui::{Align, Layout, RichText, Sense, TextEdit, Ui};
 use egui_extras::{Column as Width, TableBuilder};
 
 use super::{FeedNames, TableState};
-use crate::fleet::{Condition, Counts, Fleet};
+use crate::fleet::{Condition, Counts, Fleet, Vehicle};
 use crate::ui::action::Action;
 use crate::ui::markers;
 use crate::ui::tokens;
@@ -103,18 +103,8 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
     });
 }
 
-fn rows(
-    ui: &mut Ui,
-    fleet: &Fleet,
-    view: &ViewState,
-    state: &TableState,
-    cx: &TableContext<'_>,
-    scroll_to: Option<usize>,
-    actions: &mut Vec<Action>,
-) {
-    // Narrow panels drop the columns that matter least: the feed, then kind and route.
-    let room = ui.available_width();
-    let several_feeds = cx.feeds.len() > 1 && room >= 430.0;
+/// The columns that fit `room`: narrow panels drop the feed, then kind and route.
+fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)> {
     let mut columns = vec![
         (Column::Status, "Status", Width::exact(70.0)),
         (
@@ -136,7 +126,7 @@ fn rows(
         "Updated",
         Width::initial(64.0).at_least(48.0),
     ));
-    if several_feeds {
+    if several_feeds && room >= 430.0 {
         columns.push((
             Column::Feed,
             "Feed",
@@ -145,6 +135,19 @@ fn rows(
     } else if let Some(last) = columns.last_mut() {
         last.2 = Width::remainder().at_least(48.0);
     }
+    columns
+}
+
+fn rows(
+    ui: &mut Ui,
+    fleet: &Fleet,
+    view: &ViewState,
+    state: &TableState,
+    cx: &TableContext<'_>,
+    scroll_to: Option<usize>,
+    actions: &mut Vec<Action>,
+) {
+    let columns = columns(ui.available_width(), cx.feeds.len() > 1);
     let mut table = TableBuilder::new(ui)
         .id_salt("vehicles")
         .striped(true)
@@ -157,7 +160,7 @@ fn rows(
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(Align::Center));
     }
-    let show_what = columns.iter().any(|c| c.0 == Column::What);
+    let shown: Vec<Column> = columns.iter().map(|c| c.0).collect();
     let table = table.header(tokens::ROW_HEIGHT, |mut header| {
         for (column, name, _) in &columns {
             header.col(|ui| {
@@ -169,60 +172,61 @@ fn rows(
     });
     table.body(|body| {
         body.rows(tokens::ROW_HEIGHT, state.rows().len(), |mut row| {
-            let Some(v) = fleet.vehicle(state.rows()[row.index()]) else {
-                return;
-            };
-            let selected = view.is_selected(v);
-            let mut name = None;
-            row.set_selected(selected);
-            let condition = fleet.condition(v, cx.now_ms);
-            row.col(|ui| {
-                crate::ui::status::dot(ui, markers::condition_colour(condition));
-                ui.label(condition.word());
-            });
-            // The name is a widget of its own (clickable, and found by assistive tools).
-            row.col(|ui| {
-                name = Some(
-                    ui.add(
-                        egui::Button::selectable(
-                            selected,
-                            RichText::new(v.display_name()).strong(),
-                        )
-                        .frame(false),
-                    ),
-                );
-            });
-            if show_what {
-                row.col(|ui| {
-                    let what = [v.kind().map(words::status), v.route().map(str::to_owned)]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    ui.label(what);
-                });
-            }
-            row.col(|ui| {
-                ui.label(v.fix.speed.map_or_else(|| "—".into(), words::speed));
-            });
-            row.col(|ui| {
-                ui.label(crate::session::ago_words(fleet.age_ms(v, cx.now_ms)));
-            });
-            if several_feeds {
-                row.col(|ui| {
-                    ui.label(cx.feeds.get(&v.feed()).map_or("", String::as_str));
-                });
-            }
-            let row_response = row.response();
-            let hit =
-                |f: fn(&egui::Response) -> bool| f(&row_response) || name.as_ref().is_some_and(f);
-            if hit(egui::Response::double_clicked) {
-                actions.push(Action::Follow(v.vehicle_id()));
-            } else if hit(egui::Response::clicked) {
-                actions.push(Action::Show(v.vehicle_id()));
+            if let Some(v) = fleet.vehicle(state.rows()[row.index()]) {
+                actions.extend(vehicle_row(&mut row, fleet, v, view, cx, &shown));
             }
         });
     });
+}
+
+/// One vehicle's row, in the columns shown; a click shows it, a double click follows it.
+fn vehicle_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    fleet: &Fleet,
+    v: &Vehicle,
+    view: &ViewState,
+    cx: &TableContext<'_>,
+    shown: &[Column],
+) -> Option<Action> {
+    let selected = view.is_selected(v);
+    row.set_selected(selected);
+    let mut name = None;
+    for column in shown {
+        row.col(|ui| match column {
+            Column::Status => {
+                let condition = fleet.condition(v, cx.now_ms);
+                crate::ui::status::dot(ui, markers::condition_colour(condition));
+                ui.label(condition.word());
+            }
+            // The name is a widget of its own (clickable, and found by assistive tools).
+            Column::Name => {
+                let text = RichText::new(v.display_name()).strong();
+                name = Some(ui.add(egui::Button::selectable(selected, text).frame(false)));
+            }
+            Column::What => {
+                let what = [v.kind().map(words::status), v.route().map(str::to_owned)];
+                ui.label(what.into_iter().flatten().collect::<Vec<_>>().join(" "));
+            }
+            Column::Speed => {
+                ui.label(v.fix.speed.map_or_else(|| "—".into(), words::speed));
+            }
+            Column::Updated => {
+                ui.label(crate::session::ago_words(fleet.age_ms(v, cx.now_ms)));
+            }
+            Column::Feed => {
+                ui.label(cx.feeds.get(&v.feed()).map_or("", String::as_str));
+            }
+        });
+    }
+    let row_response = row.response();
+    let hit = |f: fn(&egui::Response) -> bool| f(&row_response) || name.as_ref().is_some_and(f);
+    if hit(egui::Response::double_clicked) {
+        Some(Action::Follow(v.vehicle_id()))
+    } else if hit(egui::Response::clicked) {
+        Some(Action::Show(v.vehicle_id()))
+    } else {
+        None
+    }
 }
 
 /// A column's header: its name, with a small triangle when the table is sorted by it. Returns
