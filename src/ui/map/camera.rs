@@ -108,6 +108,20 @@ impl ToScreen {
         }
     }
 
+    /// The map's projection this frame, set up around the screen point `around`.
+    pub fn of(projector: &walkers::Projector, around: egui::Pos2) -> Self {
+        let screen = |lat: f64, lon: f64| projector.project(walkers::lat_lon(lat, lon)).to_pos2();
+        let centre = projector.unproject(around.to_vec2());
+        let (lat0, lon0) = (centre.y(), centre.x());
+        let p0 = screen(lat0, lon0);
+        Self::new(
+            lat0,
+            lon0,
+            (f64::from(p0.x), f64::from(p0.y)),
+            f64::from(screen(lat0, lon0 + 1.0).x),
+        )
+    }
+
     pub fn at(&self, lat: f64, lon: f64) -> egui::Pos2 {
         egui::pos2(
             (self.x0 + (lon - self.lon0) * self.per_degree) as f32,

@@ -4,6 +4,8 @@
 use egui::{Pos2, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
+use super::camera::ToScreen;
+
 use crate::fleet::{Fleet, VehicleKey};
 use crate::routes::RouteLines;
 use crate::ui::markers::Palette;
@@ -32,13 +34,22 @@ impl Plugin for Network<'_> {
     ) {
         let painter = ui.painter().with_clip_rect(response.rect);
         let stroke = Stroke::new(tokens::NETWORK_WIDTH, self.theme.network);
+        let fast = ToScreen::of(projector, response.rect.center());
+        let view = response.rect.expand(8.0);
         for line in &self.routes.lines {
-            let points: Vec<Pos2> = line
-                .points
-                .iter()
-                .map(|&(lat, lon)| screen(projector, lat, lon))
-                .collect();
-            painter.add(Shape::line(points, stroke));
+            // Points closer than a point to the last one kept add nothing but tessellation.
+            let mut points: Vec<Pos2> = Vec::with_capacity(line.points.len());
+            let mut bounds = egui::Rect::NOTHING;
+            for &(lat, lon) in &line.points {
+                let p = fast.at(lat, lon);
+                bounds.extend_with(p);
+                if points.last().is_none_or(|l| l.distance_sq(p) >= 1.0) {
+                    points.push(p);
+                }
+            }
+            if bounds.intersects(view) && points.len() > 1 {
+                painter.add(Shape::line(points, stroke));
+            }
         }
     }
 }

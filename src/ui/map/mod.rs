@@ -10,6 +10,7 @@
 pub mod camera;
 mod controls;
 mod declutter;
+mod discs;
 mod labels;
 mod lines;
 mod overlays;

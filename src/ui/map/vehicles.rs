@@ -5,11 +5,13 @@
 use std::cell::RefCell;
 use std::f32::consts::TAU;
 
+use egui::epaint::Mesh;
 use egui::{FontId, Painter, Pos2, Rect, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
 use super::camera::ToScreen;
 use super::declutter::{Cluster, InView};
+use super::discs;
 use super::{Frame, Hit};
 use crate::fleet::{Condition, Fleet, Staleness, Vehicle, VehicleKey};
 use crate::ui::markers::{self, Palette};
@@ -44,6 +46,9 @@ impl Plugin for Markers<'_> {
         frame
             .clusters
             .build(&frame.in_view, area, tokens::CLUSTER_DISTANCE);
+        // The discs go in one mesh, under their counts and the lone markers.
+        let slot = painter.add(Shape::Noop);
+        let mut discs = Mesh::default();
         for c in &frame.clusters.clusters {
             if c.count == 1 {
                 let one = frame.in_view[c.first];
@@ -51,9 +56,10 @@ impl Plugin for Markers<'_> {
                     self.marker(&painter, v, one.pos, false);
                 }
             } else {
-                draw_cluster(&painter, c);
+                draw_cluster(&painter, &mut discs, c);
             }
         }
+        painter.set(slot, Shape::mesh(discs));
         let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
         if let Some((keys, (lat, lon))) = self.fan {
             let anchor = screen(lat, lon);
@@ -90,17 +96,8 @@ impl Markers<'_> {
     /// The vehicles in `area` (not the selection, not a fan's, not of hidden feeds), where they
     /// are on screen and in what condition.
     fn collect(&self, frame: &mut Frame, projector: &Projector, area: Rect) {
-        let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
-        // The same projection, set up once for the many vehicles in view.
-        let centre = projector.unproject(area.center().to_vec2());
-        let (lat0, lon0) = (centre.y(), centre.x());
-        let p0 = screen(lat0, lon0);
-        let fast = ToScreen::new(
-            lat0,
-            lon0,
-            (f64::from(p0.x), f64::from(p0.y)),
-            f64::from(screen(lat0, lon0 + 1.0).x),
-        );
+        // The map's projection, set up once for the many vehicles in view.
+        let fast = ToScreen::of(projector, area.center());
         let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
         // Cull by the visible area in degrees first, then by points.
         let nw = projector.unproject(area.left_top().to_vec2());
@@ -204,42 +201,19 @@ pub(super) fn fan_positions(anchor: Pos2, n: usize) -> impl Iterator<Item = Pos2
     })
 }
 
-/// A cluster: a disc with its count, ringed by the mix of its vehicles' conditions.
-fn draw_cluster(painter: &Painter, c: &Cluster) {
-    let r = c.radius();
-    let ring = r - tokens::CLUSTER_RING / 2.0;
-    let parts = Condition::ALL.map(|k| c.by_condition[k.index()]);
-    if let Some(only) = Condition::ALL.iter().find(|k| parts[k.index()] == c.count) {
-        // One condition: disc and ring as one circle (one path to tessellate).
-        painter.circle(
-            c.centre,
-            ring,
-            tokens::CLUSTER_FILL,
-            Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(*only)),
-        );
-    } else {
-        painter.circle_filled(c.centre, r, tokens::CLUSTER_FILL);
-        let mut from = -TAU / 4.0;
-        for condition in Condition::ALL {
-            let n = parts[condition.index()];
-            if n == 0 {
-                continue;
-            }
-            let sweep = n as f32 / c.count as f32 * TAU;
-            let steps = ((sweep / TAU * 20.0).ceil() as usize).max(2);
-            let points: Vec<Pos2> = (0..=steps)
-                .map(|i| {
-                    let a = from + sweep * i as f32 / steps as f32;
-                    c.centre + ring * egui::vec2(a.cos(), a.sin())
-                })
-                .collect();
-            painter.add(Shape::line(
-                points,
-                Stroke::new(tokens::CLUSTER_RING, markers::condition_colour(condition)),
-            ));
-            from += sweep;
-        }
-    }
+/// A cluster: a disc (into the frame's one mesh of discs) and its count, ringed by the mix of
+/// its vehicles' conditions.
+fn draw_cluster(painter: &Painter, mesh: &mut Mesh, c: &Cluster) {
+    let colours = Condition::ALL.map(markers::condition_colour);
+    let segments = discs::segment_colours(&c.by_condition, &colours);
+    discs::add_disc(
+        mesh,
+        c.centre,
+        c.radius(),
+        tokens::CLUSTER_RING,
+        tokens::CLUSTER_FILL,
+        &segments,
+    );
     painter.text(
         c.centre,
         egui::Align2::CENTER_CENTER,
