@@ -99,6 +99,19 @@ async fn stats_says_why_it_could_not_connect_and_exits_1() {
 }
 
 #[test]
+fn help_lists_the_windows_keys_from_the_same_table_the_window_shows() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetview"))
+        .arg("--help")
+        .output()
+        .expect("run fleetview");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for (key, what) in fleetview::ui::KEYS {
+        assert!(text.contains(key) && text.contains(what), "{key}: {text}");
+    }
+}
+
+#[test]
 fn stats_refuses_a_malformed_bbox_with_a_clear_message() {
     let (status, _, stderr) = stats(&["ws://127.0.0.1:9/", "--bbox", "1,2,3"]);
     assert_eq!(status.code(), Some(2));
