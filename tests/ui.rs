@@ -329,24 +329,11 @@ fn a_label_no_font_can_draw_does_not_take_the_window_down() {
     // The app draws tofu for glyphs no font has (it sets that policy itself; the harness would
     // otherwise panic on purpose): what matters is that nothing else breaks on such text.
     let (tx, rx) = channel();
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1200.0, 800.0))
-        .allow_missing_glyphs()
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    source: FeedSource::Events {
-                        feeds: vec![(FEED, "test feed".into())],
-                        events: rx,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                    routes: cairns_routes(),
-                },
-            )
-        });
+    let mut h = app_with_fleet(
+        Harness::builder().allow_missing_glyphs(),
+        rx,
+        FleetConfig::default(),
+    );
     let t = now_ms();
     let batch =
         FixBatch::from_positions(&[vehicle("x-1", "公交车 ☃ 𝔅", "bus", CAIRNS.0, CAIRNS.1, t)]);
