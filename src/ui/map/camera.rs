@@ -73,8 +73,9 @@ pub fn fit(b: Bounds, width: f64, height: f64, margin: f64) -> (f64, (f64, f64))
     (zoom.clamp(MIN_FIT_ZOOM, MAX_FIT_ZOOM), centre)
 }
 
-/// Mercator y of a latitude in radians of the projection (`ln tan(pi/4 + phi/2)`).
-fn merc(lat: f64) -> f64 {
+/// Mercator y of a latitude in radians of the projection (`ln tan(pi/4 + phi/2)`); what
+/// [`ToScreen::at_merc`] takes, for lines projected once and drawn every frame.
+pub fn merc(lat: f64) -> f64 {
     (std::f64::consts::FRAC_PI_4 + lat.clamp(-85.06, 85.06).to_radians() / 2.0)
         .tan()
         .ln()
@@ -123,9 +124,14 @@ impl ToScreen {
     }
 
     pub fn at(&self, lat: f64, lon: f64) -> egui::Pos2 {
+        self.at_merc(merc(lat), lon)
+    }
+
+    /// A point given by its Mercator y ([`merc`]) and longitude: no trigonometry at all.
+    pub fn at_merc(&self, merc_y: f64, lon: f64) -> egui::Pos2 {
         egui::pos2(
             (self.x0 + (lon - self.lon0) * self.per_degree) as f32,
-            (self.y0 - (merc(lat) - self.merc0) * self.per_merc) as f32,
+            (self.y0 - (merc_y - self.merc0) * self.per_merc) as f32,
         )
     }
 }

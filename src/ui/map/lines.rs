@@ -4,7 +4,7 @@
 use egui::{Pos2, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
-use super::camera::ToScreen;
+use super::camera::{ToScreen, merc};
 
 use crate::fleet::{Fleet, VehicleKey};
 use crate::routes::RouteLines;
@@ -18,9 +18,30 @@ fn screen(projector: &Projector, lat: f64, lon: f64) -> Pos2 {
     projector.project(lat_lon(lat, lon)).to_pos2()
 }
 
+/// The route network's lines as (Mercator y, longitude) points, projected once: each frame
+/// then only scales and shifts them.
+pub(super) struct NetworkLines(Vec<Vec<(f64, f64)>>);
+
+impl NetworkLines {
+    pub(super) fn of(routes: &RouteLines) -> Self {
+        Self(
+            routes
+                .lines
+                .iter()
+                .map(|l| {
+                    l.points
+                        .iter()
+                        .map(|&(lat, lon)| (merc(lat), lon))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
 /// The whole route network, faintly.
 pub(super) struct Network<'a> {
-    pub(super) routes: &'a RouteLines,
+    pub(super) lines: &'a NetworkLines,
     pub(super) theme: &'a Theme,
 }
 
@@ -36,12 +57,12 @@ impl Plugin for Network<'_> {
         let stroke = Stroke::new(tokens::NETWORK_WIDTH, self.theme.network);
         let fast = ToScreen::of(projector, response.rect.center());
         let view = response.rect.expand(8.0);
-        for line in &self.routes.lines {
+        for line in &self.lines.0 {
             // Points closer than a point to the last one kept add nothing but tessellation.
-            let mut points: Vec<Pos2> = Vec::with_capacity(line.points.len());
+            let mut points: Vec<Pos2> = Vec::with_capacity(line.len());
             let mut bounds = egui::Rect::NOTHING;
-            for &(lat, lon) in &line.points {
-                let p = fast.at(lat, lon);
+            for &(merc_y, lon) in line {
+                let p = fast.at_merc(merc_y, lon);
                 bounds.extend_with(p);
                 if points.last().is_none_or(|l| l.distance_sq(p) >= 1.0) {
                     points.push(p);

@@ -65,6 +65,8 @@ pub struct MapView {
     pub tiles: TileLayer,
     /// Route lines handed to the window: the network layer, and a bus's route.
     routes: Option<RouteLines>,
+    /// The same lines projected once, for the network layer.
+    network: Option<lines::NetworkLines>,
     /// The shapes of the selected vehicle's route near it: (vehicle id, shape indices).
     route_cache: Option<(VehicleId, Option<String>, Vec<usize>)>,
     /// The centre when not following, so the map stays put.
@@ -128,6 +130,7 @@ impl MapView {
         Self {
             memory,
             tiles,
+            network: routes.as_ref().map(lines::NetworkLines::of),
             routes,
             route_cache: None,
             centre,
@@ -275,9 +278,9 @@ impl MapView {
         frame.borrow_mut().reset();
         let mut map = Map::new(Some(&mut self.tiles), &mut self.memory, my_position);
         if layers.network
-            && let Some(routes) = &self.routes
+            && let Some(lines) = &self.network
         {
-            map = map.with_plugin(lines::Network { routes, theme });
+            map = map.with_plugin(lines::Network { lines, theme });
         }
         if let Some(key) = selected {
             map = map.with_plugin(lines::Selection {
