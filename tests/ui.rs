@@ -18,7 +18,7 @@ use common::window::*;
 use fleetview::feed::{FeedEvent, FeedId, FeedSpec};
 use fleetview::fleet::FleetConfig;
 use fleetview::protocol::FixBatch;
-use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
+use fleetview::ui::FleetApp;
 
 #[test]
 fn clicking_a_list_row_selects_that_vehicle_and_shows_its_details() {
