@@ -31,6 +31,24 @@ impl Link {
     }
 
     /// A one-line description for the status bar, with the retry countdown at `now_ms`.
+    /// The state in a few words, without the URL or the reason (the status bar; `describe` on
+    /// hover and in the Feeds panel).
+    pub fn brief(&self, now_ms: i64) -> String {
+        match self {
+            Link::Connected { .. } => "connected".into(),
+            Link::Connecting { .. } => "connecting".into(),
+            Link::Disconnected {
+                retry_at_ms: Some(at),
+                ..
+            } => {
+                let secs = Duration::from_millis((*at - now_ms).max(0) as u64).as_secs_f32();
+                format!("reconnecting in {secs:.0} s")
+            }
+            Link::Disconnected { .. } => "stopped".into(),
+            Link::Idle | Link::Paused => self.describe(now_ms),
+        }
+    }
+
     pub fn describe(&self, now_ms: i64) -> String {
         match self {
             Link::Idle => "not connected".into(),

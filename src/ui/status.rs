@@ -77,8 +77,11 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
                 ui.label("no feeds");
             }
             [(_, one)] => {
+                // Briefly, so the bar fits a narrow window; the URL and reason on hover (and
+                // in the Feeds panel, and on the map when the feed is down).
                 dot(ui, link_colour(&one.link));
-                ui.label(format!("{}: {}", one.name, one.link.describe(now_ms)));
+                ui.label(format!("{}: {}", one.name, one.link.brief(now_ms)))
+                    .on_hover_text(one.link.describe(now_ms));
             }
             many => {
                 for (_, feed) in many {

@@ -109,7 +109,7 @@ impl FleetApp {
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }
-        self.schedule(&ctx, &counts, !down.is_empty(), animating, now);
+        self.schedule(&ctx, &counts, &down, animating, now);
     }
 
     /// Idle is idle: repaint only while something moves, something shown ticks (an age, the
@@ -119,13 +119,13 @@ impl FleetApp {
         &self,
         ctx: &egui::Context,
         counts: &FleetCounts,
-        down: bool,
+        down: &[String],
         animating: bool,
         now: i64,
     ) {
         let total = counts.total;
         let ticking = self.view.selected.is_some()
-            || down
+            || !down.is_empty()
             // Ages in seconds are shown while any vehicle is live or stale.
             || total.live + total.stale > 0
             || self
