@@ -33,6 +33,8 @@ fn main() {
             &VEHICLES.to_string(),
         ])
         .args(["--sim-report-every", "1s", "--log", "warn"])
+        // Every viewer comes from 127.0.0.1 here.
+        .args(["--max-connections-per-address", "2000"])
         .spawn()
         .expect("start fleetview-server");
     let server_pid = child.id();

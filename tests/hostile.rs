@@ -249,3 +249,90 @@ async fn a_viewer_that_never_reads_is_let_go_within_its_idle_timeout() {
     );
     tokio::task::block_in_place(|| drop(server));
 }
+
+/// Waits until the server closes `stream` (end of stream or a reset), at most `within`;
+/// returns how long that took, or `None` if it is still open.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut buf = [0u8; 512];
+    loop {
+        match tokio::time::timeout(
+            within.saturating_sub(started.elapsed()),
+            stream.read(&mut buf),
+        )
+        .await
+        {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+            // An HTTP answer (none is expected): keep reading until the close.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_never_upgrade_are_dropped_at_the_deadline_and_one_address_cannot_hold_every_slot()
+ {
+    use tokio::io::AsyncWriteExt;
+    let server = start(ServerConfig {
+        upgrade_timeout: Duration::from_millis(1_500),
+        max_connections: 1_000,
+        max_connections_per_address: 40,
+        ..ServerConfig::default()
+    });
+    // Forty connections that never finish an upgrade: silent, or half a request.
+    let mut stuck = Vec::new();
+    for i in 0..40 {
+        let mut s = tokio::net::TcpStream::connect(server.addr())
+            .await
+            .expect("connect");
+        if i % 2 == 0 {
+            s.write_all(b"GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .await
+                .expect("half a request");
+        }
+        stuck.push(s);
+    }
+    let opened = Instant::now();
+    // The address holds its share: one more is closed at once, long before the deadline.
+    let mut extra = tokio::net::TcpStream::connect(server.addr())
+        .await
+        .expect("connect");
+    let at_once = closed_within(&mut extra, Duration::from_millis(1_000)).await;
+    assert!(
+        at_once.is_some_and(|t| t < Duration::from_millis(1_000)),
+        "the 41st from one address was held: {at_once:?}"
+    );
+    // Every stuck connection is let go at the deadline (1.5 s), not at the idle timeout (60 s).
+    for s in &mut stuck {
+        let closed = closed_within(s, Duration::from_secs(5)).await;
+        assert!(
+            closed.is_some(),
+            "a connection that never upgraded was still held after 5 s"
+        );
+    }
+    let all_gone = opened.elapsed();
+    assert!(
+        all_gone >= Duration::from_millis(1_000) && all_gone < Duration::from_secs(5),
+        "{all_gone:?}"
+    );
+    // With the slots back, a real client connects and is served.
+    let mut ws = publisher(&server.ingest_url(), None)
+        .await
+        .expect("a publisher after the flood");
+    report(&mut ws, vec![pos("after-flood", 1.0, 1.0, ts(0))]).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = server.stats().get().await.expect("stats");
+        if stats.vehicles == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the report never arrived: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::task::block_in_place(|| drop(server));
+}

@@ -46,6 +46,12 @@ struct Args {
     /// Most open connections; more are refused with HTTP 503.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
+    /// Most open connections from one client address; more are closed at once.
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// A connection must finish its WebSocket upgrade (and TLS handshake) within this.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    upgrade_timeout: Duration,
     /// Largest message a peer may send, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
     max_message_bytes: usize,
@@ -114,6 +120,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         viewer_queue: args.viewer_queue.max(1),
         ping_interval: args.ping_interval,
         idle_timeout: args.idle_timeout,
+        upgrade_timeout: args.upgrade_timeout,
+        max_connections_per_address: args.max_connections_per_address.max(1),
         max_speed: args.max_speed,
         tls: args
             .tls_cert

@@ -1,7 +1,65 @@
-//! Per-connection limits, so one client cannot starve the others: a token bucket per kind of
-//! message.
+//! Limits, so one client cannot starve the others: a token bucket per kind of message, and a
+//! cap on the connections one client address may hold at once.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// Open connections by client address, each at most `per_address`.
+#[derive(Debug, Clone)]
+pub struct AddressSlots {
+    per_address: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One connection's place in its address's count, given back on drop.
+#[derive(Debug)]
+pub struct AddressSlot {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl AddressSlots {
+    pub fn new(per_address: usize) -> Self {
+        Self {
+            per_address,
+            open: Arc::default(),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, or `None` when it holds its share already.
+    pub fn take(&self, ip: IpAddr) -> Option<AddressSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.per_address {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+
+    /// Addresses holding connections now (bounded by the connections themselves).
+    #[cfg(test)]
+    fn addresses(&self) -> usize {
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
 
 /// Allows `burst` events at once and `per_second` on average.
 #[derive(Debug, Clone)]
@@ -38,6 +96,28 @@ impl TokenBucket {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_address_holds_at_most_its_share_and_gets_slots_back_as_connections_close() {
+        let slots = super::AddressSlots::new(2);
+        let a: std::net::IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: std::net::IpAddr = "192.0.2.2".parse().expect("ip");
+        let first = slots.take(a).expect("first");
+        let _second = slots.take(a).expect("second");
+        assert!(slots.take(a).is_none(), "a third from the same address");
+        let _other = slots.take(b).expect("another address is not affected");
+        drop(first);
+        assert!(
+            slots.take(a).is_some(),
+            "a closed connection gives its slot back"
+        );
+        drop(_second);
+        assert_eq!(
+            slots.addresses(),
+            1,
+            "emptied addresses are forgotten (b is still open)"
+        );
+    }
+
     use std::time::Duration;
 
     use super::*;

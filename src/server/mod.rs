@@ -52,6 +52,12 @@ pub struct ServerConfig {
     pub ping_interval: Duration,
     /// A peer silent (or not reading) this long is disconnected.
     pub idle_timeout: Duration,
+    /// From accepting a connection to a finished WebSocket upgrade (TLS handshake included):
+    /// a peer that does not get there in time is dropped, so half-open connections cannot hold
+    /// the slots.
+    pub upgrade_timeout: Duration,
+    /// Connections one client address may hold at once; more are closed at once.
+    pub max_connections_per_address: usize,
     /// Reports stamped further ahead of the server's clock are refused.
     pub max_future: Duration,
     /// Reports faster than this (m/s) are refused.
@@ -85,6 +91,8 @@ impl Default for ServerConfig {
             viewer_queue: 16,
             ping_interval: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(60),
+            upgrade_timeout: Duration::from_secs(10),
+            max_connections_per_address: 256,
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
             tls: None,
@@ -175,6 +183,7 @@ pub async fn serve(
         },
     };
     let slots = Arc::new(Semaphore::new(config.max_connections));
+    let by_address = limits::AddressSlots::new(config.max_connections_per_address);
     let next_viewer = Arc::new(AtomicU64::new(1));
     loop {
         let (stream, peer) = tokio::select! {
@@ -188,16 +197,25 @@ pub async fn serve(
                 }
             },
         };
+        let Some(address_slot) = by_address.take(peer.ip()) else {
+            // Closed before a byte is read: one address cannot hold every slot.
+            tracing::debug!(%peer, "too many connections from this address");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let permit = slots.clone().try_acquire_owned().ok();
         let (config, hub_tx, shutdown) = (config.clone(), hub_tx.clone(), shutdown.clone());
         let id = next_viewer.fetch_add(1, Ordering::Relaxed);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + config.upgrade_timeout;
             let link = Link {
                 peer,
                 id,
                 permit,
+                address_slot,
+                deadline,
                 config,
                 hub: hub_tx,
                 shutdown,
@@ -205,9 +223,7 @@ pub async fn serve(
             match acceptor {
                 None => link.run(stream).await,
                 Some(acceptor) => {
-                    match tokio::time::timeout(link.config.idle_timeout, acceptor.accept(stream))
-                        .await
-                    {
+                    match tokio::time::timeout_at(link.deadline, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => link.run(tls).await,
                         Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
@@ -227,6 +243,10 @@ struct Link {
     peer: SocketAddr,
     id: ViewerId,
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// This connection's place in its address's count.
+    address_slot: limits::AddressSlot,
+    /// When the upgrade must be done by.
+    deadline: tokio::time::Instant,
     config: Arc<ServerConfig>,
     hub: mpsc::Sender<HubMsg>,
     shutdown: watch::Receiver<bool>,
@@ -235,7 +255,11 @@ struct Link {
 impl Link {
     async fn run<S: conn::Stream>(self, stream: S) {
         let peer = self.peer;
-        let (ws, role) = match conn::upgrade(stream, &self.config, self.permit.as_ref()).await {
+        let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref());
+        let upgraded = tokio::time::timeout_at(self.deadline, upgrade)
+            .await
+            .unwrap_or_else(|_| Err("no upgrade in time".to_owned()));
+        let (ws, role) = match upgraded {
             Ok(ok) => ok,
             Err(why) => {
                 tracing::info!(%peer, %why, "connection refused");
@@ -261,6 +285,7 @@ impl Link {
         }
         tracing::debug!(%peer, "disconnected");
         drop(self.permit);
+        drop(self.address_slot);
     }
 }
 
