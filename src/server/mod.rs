@@ -11,6 +11,7 @@ mod filter;
 mod hub;
 mod ingest;
 mod limits;
+pub mod osmand;
 mod viewer;
 
 use std::net::SocketAddr;
