@@ -49,6 +49,10 @@ struct Args {
     /// Most open connections from one client address; more are closed at once.
     #[arg(long, default_value_t = 256)]
     max_connections_per_address: usize,
+    /// Serve tracker apps over HTTP here (the OsmAnd protocol of Traccar Client and OsmAnd, and
+    /// /healthz), e.g. 0.0.0.0:5055, Traccar's port for it. Off by default.
+    #[arg(long)]
+    device_listen: Option<String>,
     /// A connection must finish its WebSocket upgrade (and TLS handshake) within this.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     upgrade_timeout: Duration,
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let device_listen = args.device_listen.clone();
     let mut config = ServerConfig {
         tick: args.tick,
         drop_after: args.drop_after,
@@ -175,7 +180,20 @@ fn run(args: Args) -> anyhow::Result<()> {
                 let _ = shutdown_tx.send(true);
             }
         });
-        serve(listener, config, sim, shutdown_rx, None).await;
+        let devices = match &device_listen {
+            Some(at) => {
+                let devices = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen for devices on {at}"))?;
+                tracing::info!(
+                    devices = %format!("http://{}/", devices.local_addr()?),
+                    "tracker apps (OsmAnd protocol: Traccar Client, OsmAnd) may report here"
+                );
+                Some(devices)
+            }
+            None => None,
+        };
+        serve(listener, devices, config, sim, shutdown_rx, None).await;
         anyhow::Ok(())
     })
 }

@@ -8,6 +8,7 @@
 mod auth;
 mod conn;
 mod filter;
+mod http;
 mod hub;
 mod ingest;
 mod limits;
@@ -59,6 +60,8 @@ pub struct ServerConfig {
     pub upgrade_timeout: Duration,
     /// Connections one client address may hold at once; more are closed at once.
     pub max_connections_per_address: usize,
+    /// Where to serve tracker apps over HTTP (the OsmAnd protocol, `/healthz`); none by default.
+    pub device_listen: Option<String>,
     /// Reports stamped further ahead of the server's clock are refused.
     pub max_future: Duration,
     /// Reports faster than this (m/s) are refused.
@@ -94,6 +97,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(60),
             upgrade_timeout: Duration::from_secs(10),
             max_connections_per_address: 256,
+            device_listen: None,
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
             tls: None,
@@ -151,9 +155,11 @@ impl StatsHandle {
     }
 }
 
-/// Serves on `listener` until `shutdown` turns true; `sim` publishes a simulated fleet.
+/// Serves WebSocket viewers and publishers on `listener`, and tracker apps over HTTP on
+/// `devices` when given, until `shutdown` turns true; `sim` publishes a simulated fleet.
 pub async fn serve(
     listener: TcpListener,
+    devices: Option<TcpListener>,
     config: ServerConfig,
     sim: Option<Sim>,
     mut shutdown: watch::Receiver<bool>,
@@ -172,6 +178,14 @@ pub async fn serve(
     }
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
+    }
+    if let Some(devices) = devices {
+        tokio::spawn(http::serve(
+            devices,
+            config.clone(),
+            hub_tx.clone(),
+            shutdown.clone(),
+        ));
     }
     let acceptor = match &config.tls {
         None => None,
@@ -389,6 +403,8 @@ async fn run_sim(mut sim: Sim, hub: mpsc::Sender<HubMsg>, mut shutdown: watch::R
 /// ephemeral port, until dropped.
 pub struct EmbeddedServer {
     addr: SocketAddr,
+    /// The device port (HTTP for tracker apps), when asked for.
+    device_addr: Option<SocketAddr>,
     /// `wss` or `ws`.
     scheme: &'static str,
     shutdown: watch::Sender<bool>,
@@ -427,11 +443,27 @@ impl EmbeddedServer {
                 addr: addr.to_string(),
                 source,
             })?;
+        let devices = match &config.device_listen {
+            Some(at) => {
+                let bind_error = |source| ServerError::Bind {
+                    addr: at.clone(),
+                    source,
+                };
+                let l = std::net::TcpListener::bind(at.as_str()).map_err(bind_error)?;
+                l.set_nonblocking(true).map_err(bind_error)?;
+                Some(l)
+            }
+            None => None,
+        };
+        let device_addr = devices.as_ref().and_then(|l| l.local_addr().ok());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (stats_tx, stats_rx) = oneshot::channel();
         let thread = crate::runtime_thread::spawn("fleetview-server", move || async move {
+            let devices = devices.and_then(|l| TcpListener::from_std(l).ok());
             match TcpListener::from_std(std_listener) {
-                Ok(listener) => serve(listener, config, sim, shutdown_rx, Some(stats_tx)).await,
+                Ok(listener) => {
+                    serve(listener, devices, config, sim, shutdown_rx, Some(stats_tx)).await
+                }
                 Err(e) => tracing::error!(error = %e, "cannot listen"),
             }
         })
@@ -439,6 +471,7 @@ impl EmbeddedServer {
         let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
         Ok(Self {
             addr,
+            device_addr,
             scheme,
             shutdown,
             stats,
@@ -453,6 +486,11 @@ impl EmbeddedServer {
     /// Where viewers connect.
     pub fn url(&self) -> String {
         format!("{}://{}/feed", self.scheme, self.addr)
+    }
+
+    /// Where tracker apps send the OsmAnd protocol (the device port), when it was asked for.
+    pub fn device_url(&self) -> Option<String> {
+        self.device_addr.map(|a| format!("http://{a}/"))
     }
 
     /// Where publishers connect.

@@ -1,0 +1,101 @@
+//! Tracker apps reporting to fleetview-server's device port over HTTP, sent by `curl` (a real
+//! HTTP client) with the request lines of Traccar's own `OsmAndProtocolDecoderTest`, and checked
+//! as a viewer sees them.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use fleetview::server::{EmbeddedServer, ServerConfig};
+
+fn server() -> EmbeddedServer {
+    EmbeddedServer::start(
+        ServerConfig {
+            tick: Duration::from_millis(50),
+            device_listen: Some("127.0.0.1:0".into()),
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .expect("server")
+}
+
+/// `curl` with `args`; the HTTP status and the body.
+fn curl(args: &[&str]) -> (u16, String) {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "10", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl (install it: apt-get install curl)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+#[test]
+fn every_osmand_form_sent_by_curl_reaches_a_viewer_and_bad_ones_are_told_why() {
+    let server = server();
+    let base = server.device_url().expect("device port");
+    let mut viewer = Viewer::start(config(&server.url()));
+    viewer.until("connected", |v| v.status().link.is_connected());
+    let get = |query: &str| curl(&[&format!("{base}?{query}")]);
+    // Traccar's request lines, as Traccar Client and OsmAnd send them.
+    for query in [
+        "id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z&hdop=6.0&altitude=224.0&speed=0.0",
+        "lat=49.60688&lon=6.15788&timestamp=2014-06-04+09%3A10%3A11&altitude=384.7&speed=0.0&id=353861053849681",
+        "id=123456&timestamp=1377177267&location=60.0,30.0",
+        "lat=60.0&lon=30.0&speed=0.0&heading=0.0&vacc=0&hacc=0&altitude=0&deviceid=654321",
+        "id=861001000719969&lat=41.666667&lon=-0.883333&altitude=350.059479&speed=0.000000&batt=87",
+        "id=123456789012345&timestamp=1504763810&lat=40.7232948571&lon=-74.0061408571&bearing=7.19889788244&speed=40&ignition=true&rpm=933&fuel=24",
+        "id=777&timestamp=1377177267&cell=257,02,16,2224&wifi=00-14-22-01-23-45,-80",
+    ] {
+        assert_eq!(get(query), (200, String::new()), "{query}");
+    }
+    // A form body (POST, empty query), and the JSON form of the newer Traccar Client.
+    let (code, _) = curl(&["-d", "id=form-1&lat=-16.92&lon=145.77&speed=20", &base]);
+    assert_eq!(code, 200);
+    let json = r#"{"location":{"event":"motionchange","is_moving":false,"timestamp":"2021-07-21T08:06:34.444Z","odometer":0,"coords":{"latitude":-6.1148096,"longitude":106.6837015,"accuracy":3.8,"speed":18.67,"heading":63,"altitude":35.7},"battery":{"is_charging":false,"level":0.79},"extras":{}},"device_id":"8737767034"}"#;
+    let (code, _) = curl(&["-H", "Content-Type: application/json", "-d", json, &base]);
+    assert_eq!(code, 200);
+    // Refused with the reason; nothing valid is lost.
+    assert_eq!(
+        get("timestamp=1377177267&lat=60.0&lon=30.0"),
+        (400, "no device id: send id= or deviceid=\n".to_owned())
+    );
+    let (code, body) = get("id=bad&lat=north&lon=30");
+    assert_eq!((code, body.as_str()), (400, "bad lat: \"north\"\n"));
+    let (code, body) = get("id=fast&lat=1&lon=1&speed=1000");
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("beyond the limit"), "{body}");
+    assert_eq!(curl(&[&format!("{base}healthz")]), (200, "ok\n".to_owned()));
+
+    let ids = [
+        "902064",
+        "353861053849681",
+        "123456",
+        "654321",
+        "861001000719969",
+        "123456789012345",
+        "form-1",
+        "8737767034",
+    ];
+    viewer.until("every report", |v| ids.iter().all(|id| v.get(id).is_some()));
+    let v = |id: &str| viewer.get(id).expect(id);
+    assert_eq!(
+        (v("902064").fix.lat, v("902064").fix.lon),
+        (42.06288, -88.23412)
+    );
+    assert_eq!(v("902064").fix.ts, 1_453_920_947_000);
+    assert_eq!((v("123456").fix.lat, v("123456").fix.lon), (60.0, 30.0));
+    let knots40 = v("123456789012345").fix.speed.expect("speed");
+    assert!((knots40 - 20.578).abs() < 0.05, "40 knots: {knots40} m/s");
+    // m/s as sent, to the 0.1 m/s the server puts on the wire.
+    assert_eq!(v("8737767034").fix.speed, Some(18.7));
+    for refused in ["bad", "fast", "777"] {
+        assert!(viewer.get(refused).is_none(), "{refused}");
+    }
+    drop(viewer);
+    drop(server);
+}
