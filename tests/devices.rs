@@ -99,3 +99,88 @@ fn every_osmand_form_sent_by_curl_reaches_a_viewer_and_bad_ones_are_told_why() {
     drop(viewer);
     drop(server);
 }
+
+/// A cheap Argon2id hash for the test's users file (the cost travels in the PHC string).
+fn hash(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let params = argon2::Params::new(8, 1, 1, None).expect("params");
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::from_b64("c2FsdHNhbHRzYWx0").expect("salt");
+    argon
+        .hash_password(password.as_bytes(), &salt)
+        .expect("hash")
+        .to_string()
+}
+
+#[test]
+fn owntracks_http_mode_with_basic_auth_reaches_a_viewer_as_user_slash_device() {
+    let users = fleetview::server::users::Users::parse(&format!("jane:{}\n", hash("s3cret")))
+        .expect("users");
+    let server = EmbeddedServer::start(
+        ServerConfig {
+            tick: Duration::from_millis(50),
+            device_listen: Some("127.0.0.1:0".into()),
+            users: Some(std::sync::Arc::new(users)),
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .expect("server");
+    let url = format!("{}owntracks", server.device_url().expect("device port"));
+    let mut viewer = Viewer::start(config(&server.url()));
+    viewer.until("connected", |v| v.status().link.is_connected());
+    // The booklet's example location, as the app posts it in HTTP mode.
+    let location = format!(
+        r#"{{"_type":"location","acc":13,"alt":0,"batt":100,"conn":"w","lat":48.85833,"lon":2.29513,"t":"u","tid":"JJ","tst":{},"vac":0,"vel":18}}"#,
+        fleetview::clock::now_ms() / 1000
+    );
+    let post = |user: &str, extra: &[&str], body: &str| {
+        let mut args = vec![
+            "-u",
+            user,
+            "-H",
+            "X-Limit-D: phone",
+            "-H",
+            "Content-Type: application/json",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-d", body, &url]);
+        curl(&args)
+    };
+    assert_eq!(post("jane:s3cret", &[], &location), (200, "[]".to_owned()));
+    // Other types and empty bodies: `[]`, nothing placed.
+    assert_eq!(
+        post("jane:s3cret", &[], r#"{"_type":"lwt","tst":1}"#),
+        (200, "[]".to_owned())
+    );
+    // A wrong password, or none: 401 and nothing placed.
+    assert_eq!(post("jane:wrong", &[], &location).0, 401);
+    assert_eq!(post("bob:s3cret", &[], &location).0, 401);
+    let (code, _) = curl(&[
+        "-H",
+        "X-Limit-U: jane",
+        "-H",
+        "X-Limit-D: tablet",
+        "-d",
+        &location,
+        &url,
+    ]);
+    assert_eq!(code, 401);
+    // A bad location is refused with the reason.
+    let (code, body) = post(
+        "jane:s3cret",
+        &[],
+        r#"{"_type":"location","lat":"north","lon":2,"tst":1}"#,
+    );
+    assert_eq!(code, 400);
+    assert!(body.contains("lat"), "{body}");
+
+    viewer.until("jane's phone", |v| v.get("jane/phone").is_some());
+    let phone = viewer.get("jane/phone").expect("phone");
+    assert_eq!((phone.fix.lat, phone.fix.lon), (48.85833, 2.29513));
+    assert_eq!(phone.label(), Some("JJ"));
+    assert_eq!(phone.fix.speed, Some(5.0), "18 km/h");
+    assert!(viewer.get("jane/tablet").is_none());
+    drop(viewer);
+    drop(server);
+}

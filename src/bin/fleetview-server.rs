@@ -53,6 +53,10 @@ struct Args {
     /// /healthz), e.g. 0.0.0.0:5055, Traccar's port for it. Off by default.
     #[arg(long)]
     device_listen: Option<String>,
+    /// Users who may post OwnTracks locations on the device port: a file of `name:hash` lines,
+    /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
+    #[arg(long)]
+    users: Option<std::path::PathBuf>,
     /// A connection must finish its WebSocket upgrade (and TLS handshake) within this.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     upgrade_timeout: Duration,
@@ -115,6 +119,12 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let device_listen = args.device_listen.clone();
+    let users = match &args.users {
+        Some(path) => Some(std::sync::Arc::new(fleetview::server::users::Users::load(
+            path,
+        )?)),
+        None => None,
+    };
     let mut config = ServerConfig {
         tick: args.tick,
         drop_after: args.drop_after,
@@ -127,6 +137,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         idle_timeout: args.idle_timeout,
         upgrade_timeout: args.upgrade_timeout,
         max_connections_per_address: args.max_connections_per_address.max(1),
+        users,
         max_speed: args.max_speed,
         tls: args
             .tls_cert

@@ -40,6 +40,13 @@ impl OwnTracks {
         }
     }
 
+    /// One location object on its own (the server's HTTP mode): its fix, or why it is refused.
+    pub fn one_location(&mut self, map: &Map<String, Value>) -> Result<FixBatch, Refused> {
+        let mut batch = FixBatch::with_capacity(1, 64);
+        self.location(map, &mut batch)?;
+        Ok(batch)
+    }
+
     fn location(&mut self, map: &Map<String, Value>, batch: &mut FixBatch) -> Result<(), Refused> {
         let text = |k: &str| map.get(k).and_then(Value::as_str);
         let id = id_of(map)?;
@@ -97,7 +104,7 @@ impl OwnTracks {
 }
 
 /// Why a location is refused.
-type Refused = (RejectReason, String);
+pub type Refused = (RejectReason, String);
 
 /// The vehicle: the MQTT topic, else `username/device`.
 fn id_of(map: &Map<String, Value>) -> Result<std::borrow::Cow<'_, str>, Refused> {

@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::limits::AddressSlots;
-use super::{HubMsg, ServerConfig, ingest, osmand};
+use super::{HubMsg, ServerConfig, ingest, osmand, owntracks_http};
 use crate::clock::now_ms;
 use crate::protocol::{RejectTally, decode_report};
 
@@ -93,6 +93,9 @@ async fn answer(
     if request.method() != Method::GET && request.method() != Method::POST {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n");
     }
+    if matches!(request.uri().path(), "/owntracks" | "/pub") {
+        return owntracks(request, config, hub).await;
+    }
     let json = request
         .headers()
         .get(CONTENT_TYPE)
@@ -136,6 +139,20 @@ async fn publish(
     let text = serde_json::json!({"type": "report", "positions": [position]}).to_string();
     let mut refused = RejectTally::default();
     let batch = decode_report(&text, &config.limits, &mut refused).map_err(|e| e.to_string())?;
+    if refused.total() > 0 {
+        return Err(refusal(refused, hub).await);
+    }
+    forward(batch, config, hub, now).await
+}
+
+/// The server's screening (timestamps, speeds), then the hub.
+async fn forward(
+    batch: crate::protocol::FixBatch,
+    config: &ServerConfig,
+    hub: &mpsc::Sender<HubMsg>,
+    now: i64,
+) -> Result<(), String> {
+    let mut refused = RejectTally::default();
     let kept = ingest::screen(
         &batch,
         now,
@@ -144,16 +161,109 @@ async fn publish(
         &mut refused,
     );
     if refused.total() > 0 {
-        let why = match ingest::refusal_message(&refused) {
-            crate::protocol::ServerMessage::Error { message, .. } => message,
-            _ => "refused".to_owned(),
-        };
-        let _ = hub.send(HubMsg::Refused(Box::new(refused))).await;
-        return Err(why);
+        return Err(refusal(refused, hub).await);
     }
     hub.send(HubMsg::Report(kept))
         .await
         .map_err(|_| "the server is stopping".to_owned())
+}
+
+/// Counts a refusal at the hub; its words for the answer.
+async fn refusal(refused: RejectTally, hub: &mpsc::Sender<HubMsg>) -> String {
+    let why = match ingest::refusal_message(&refused) {
+        crate::protocol::ServerMessage::Error { message, .. } => message,
+        _ => "refused".to_owned(),
+    };
+    let _ = hub.send(HubMsg::Refused(Box::new(refused))).await;
+    why
+}
+
+/// OwnTracks' HTTP mode: who is posting (checked against the users file when there is one),
+/// the location, and `[]` back, which is what the app expects.
+async fn owntracks(
+    request: Request<Incoming>,
+    config: &ServerConfig,
+    hub: &mpsc::Sender<HubMsg>,
+) -> Response<Full<Bytes>> {
+    if request.method() != Method::POST {
+        return reply(StatusCode::METHOD_NOT_ALLOWED, "POST\n");
+    }
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+    };
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let param = |k: &str| query.iter().find(|(q, _)| q == k).map(|(_, v)| v.clone());
+    let basic = header("authorization").and_then(|h| basic_credentials(&h));
+    if let Some(users) = &config.users {
+        match &basic {
+            Some((user, password)) if users.verify(user, password) => {}
+            _ => {
+                let mut r = reply(
+                    StatusCode::UNAUTHORIZED,
+                    "wrong or missing user and password\n",
+                );
+                r.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    hyper::header::HeaderValue::from_static("Basic realm=\"fleetview\""),
+                );
+                return r;
+            }
+        }
+    }
+    let basic_user = basic.map(|(u, _)| u);
+    // With a users file, the user is who logged in; otherwise who the app says it is.
+    let user = match (&config.users, basic_user) {
+        (Some(_), Some(u)) => Some(u),
+        (_, basic_user) => header("x-limit-u").or_else(|| param("u")).or(basic_user),
+    }
+    .unwrap_or_default();
+    let device = header("x-limit-d")
+        .or_else(|| param("d"))
+        .unwrap_or_default();
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(e) => return reply(StatusCode::PAYLOAD_TOO_LARGE, &format!("{e}\n")),
+    };
+    let posted = owntracks_http::decode(&body, &user, &device, &config.limits);
+    let batch = match posted {
+        Ok(owntracks_http::Posted::Location(batch)) => batch,
+        Ok(owntracks_http::Posted::Ignored) => return json_reply("[]"),
+        Err(why) => return reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
+    };
+    match forward(batch, config, hub, now_ms()).await {
+        Ok(()) => json_reply("[]"),
+        Err(why) => reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
+    }
+}
+
+/// The user and password of a Basic `Authorization` header.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let encoded = header
+        .strip_prefix("Basic ")
+        .or_else(|| header.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn json_reply(body: &str) -> Response<Full<Bytes>> {
+    let mut r = reply(StatusCode::OK, body);
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 fn reply(status: StatusCode, body: &str) -> Response<Full<Bytes>> {

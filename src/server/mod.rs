@@ -13,6 +13,8 @@ mod hub;
 mod ingest;
 mod limits;
 pub mod osmand;
+pub mod owntracks_http;
+pub mod users;
 mod viewer;
 
 use std::net::SocketAddr;
@@ -60,8 +62,12 @@ pub struct ServerConfig {
     pub upgrade_timeout: Duration,
     /// Connections one client address may hold at once; more are closed at once.
     pub max_connections_per_address: usize,
-    /// Where to serve tracker apps over HTTP (the OsmAnd protocol, `/healthz`); none by default.
+    /// Where to serve tracker apps over HTTP (the OsmAnd protocol, OwnTracks' HTTP mode,
+    /// `/healthz`); none by default. (`EmbeddedServer` binds it; `serve` takes it bound.)
     pub device_listen: Option<String>,
+    /// Who may post OwnTracks locations (Basic auth against password hashes); without it,
+    /// anyone who can reach the device port may.
+    pub users: Option<Arc<users::Users>>,
     /// Reports stamped further ahead of the server's clock are refused.
     pub max_future: Duration,
     /// Reports faster than this (m/s) are refused.
@@ -98,6 +104,7 @@ impl Default for ServerConfig {
             upgrade_timeout: Duration::from_secs(10),
             max_connections_per_address: 256,
             device_listen: None,
+            users: None,
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
             tls: None,
