@@ -96,6 +96,19 @@ fn every_osmand_form_sent_by_curl_reaches_a_viewer_and_bad_ones_are_told_why() {
     for refused in ["bad", "fast", "777"] {
         assert!(viewer.get(refused).is_none(), "{refused}");
     }
+    // What was sent, counted: eight positions (the cells-only report places nothing), a
+    // report without an id, a bad latitude and an impossible speed.
+    let (code, metrics) = curl(&[&format!("{base}metrics")]);
+    assert_eq!(code, 200);
+    for line in [
+        "fleetview_reports_accepted_total{endpoint=\"osmand\"} 8",
+        "fleetview_reports_refused_total{endpoint=\"osmand\",reason=\"missing_id\"} 1",
+        "fleetview_reports_refused_total{endpoint=\"osmand\",reason=\"invalid_field\"} 2",
+        "fleetview_vehicles 8",
+        "fleetview_viewers 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
     drop(viewer);
     drop(server);
 }

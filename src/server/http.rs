@@ -5,7 +5,9 @@
 //!
 //! A report goes through the same checks as a WebSocket publisher's (the protocol decoder's
 //! limits, then the server's screening of timestamps and speeds) and on to the hub. Answers are
-//! Traccar's: 200 with an empty body when accepted, 400 with the reason otherwise. Each
+//! Traccar's: 200 with an empty body when accepted, 400 with the reason otherwise. OwnTracks'
+//! HTTP mode posts to `/owntracks` (or `/pub`, the Recorder's path), and `GET /metrics` gives
+//! the Prometheus text. Each
 //! connection must send its request headers within the upgrade deadline, bodies are capped, and
 //! one client address holds at most its share of connections, as on the WebSocket port.
 
@@ -19,9 +21,11 @@ use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+use super::hub::HubStats;
 use super::limits::AddressSlots;
+use super::metrics::{Endpoint, Metrics, Turned};
 use super::{HubMsg, ServerConfig, ingest, osmand, owntracks_http};
 use crate::clock::now_ms;
 use crate::protocol::{RejectTally, decode_report};
@@ -29,15 +33,29 @@ use crate::protocol::{RejectTally, decode_report};
 /// The largest request body read, bytes (a report is a few hundred).
 const MAX_BODY: usize = 64 * 1024;
 
+/// What answering a request needs.
+#[derive(Clone)]
+struct Cx {
+    config: Arc<ServerConfig>,
+    metrics: Arc<Metrics>,
+    hub: mpsc::Sender<HubMsg>,
+}
+
 /// Serves the device port on `listener` until `shutdown`.
 pub(super) async fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
+    metrics: Arc<Metrics>,
     hub: mpsc::Sender<HubMsg>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let by_address = AddressSlots::new(config.max_connections_per_address);
+    let cx = Cx {
+        config,
+        metrics,
+        hub,
+    };
     loop {
         let (stream, peer) = tokio::select! {
             _ = shutdown.changed() => break,
@@ -50,25 +68,28 @@ pub(super) async fn serve(
                 }
             },
         };
-        let (Some(address_slot), Ok(permit)) = (
-            by_address.take(peer.ip()),
-            slots.clone().try_acquire_owned(),
-        ) else {
-            drop(stream);
+        let Some(address_slot) = by_address.take(peer.ip()) else {
+            cx.metrics.turned_away(Turned::Address);
             continue;
         };
-        let (config, hub) = (config.clone(), hub.clone());
-        let (deadline, idle) = (config.upgrade_timeout, config.idle_timeout);
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            cx.metrics.turned_away(Turned::Full);
+            continue;
+        };
+        let cx = cx.clone();
+        let (deadline, idle) = (cx.config.upgrade_timeout, cx.config.idle_timeout);
         tokio::spawn(async move {
+            let metrics = cx.metrics.clone();
             let service = hyper::service::service_fn(move |request| {
-                let (config, hub) = (config.clone(), hub.clone());
-                async move { Ok::<_, Infallible>(answer(request, &config, &hub, peer).await) }
+                let cx = cx.clone();
+                async move { Ok::<_, Infallible>(answer(request, &cx, peer).await) }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(Some(deadline))
                 .serve_connection(TokioIo::new(stream), service);
             if tokio::time::timeout(idle, connection).await.is_err() {
+                metrics.turned_away(Turned::Slow);
                 tracing::debug!(%peer, "device port: connection held too long");
             }
             drop((permit, address_slot));
@@ -77,24 +98,19 @@ pub(super) async fn serve(
 }
 
 /// One request's answer.
-async fn answer(
-    request: Request<Incoming>,
-    config: &ServerConfig,
-    hub: &mpsc::Sender<HubMsg>,
-    peer: SocketAddr,
-) -> Response<Full<Bytes>> {
-    if request.uri().path() == "/healthz" {
-        return if hub.is_closed() {
-            reply(StatusCode::SERVICE_UNAVAILABLE, "the hub has stopped\n")
-        } else {
-            reply(StatusCode::OK, "ok\n")
-        };
-    }
-    if request.method() != Method::GET && request.method() != Method::POST {
-        return reply(StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n");
-    }
-    if matches!(request.uri().path(), "/owntracks" | "/pub") {
-        return owntracks(request, config, hub).await;
+async fn answer(request: Request<Incoming>, cx: &Cx, peer: SocketAddr) -> Response<Full<Bytes>> {
+    match (request.method(), request.uri().path()) {
+        (&Method::GET, "/healthz") => {
+            return if cx.hub.is_closed() {
+                reply(StatusCode::SERVICE_UNAVAILABLE, "the hub has stopped\n")
+            } else {
+                reply(StatusCode::OK, "ok\n")
+            };
+        }
+        (&Method::GET, "/metrics") => return metrics(cx).await,
+        (_, "/owntracks" | "/pub") => return owntracks(request, cx).await,
+        (&Method::GET | &Method::POST, _) => {}
+        _ => return reply(StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n"),
     }
     let json = request
         .headers()
@@ -116,6 +132,7 @@ async fn answer(
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "device port: report refused");
+            cx.metrics.refused_request(Endpoint::OsmAnd, e.reason());
             return reply(StatusCode::BAD_REQUEST, &format!("{e}\n"));
         }
     };
@@ -123,71 +140,123 @@ async fn answer(
     let Some(position) = report.position() else {
         return reply(StatusCode::OK, "");
     };
-    match publish(position, config, hub, now).await {
+    match publish(position, cx, Endpoint::OsmAnd, now).await {
         Ok(()) => reply(StatusCode::OK, ""),
         Err(why) => reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
     }
 }
 
+/// The Prometheus text, with the hub's counters as of now.
+async fn metrics(cx: &Cx) -> Response<Full<Bytes>> {
+    let (tx, rx) = oneshot::channel();
+    let stats = match cx.hub.send(HubMsg::Stats(tx)).await {
+        Ok(()) => rx.await.unwrap_or_default(),
+        Err(_) => HubStats::default(),
+    };
+    let mut r = reply(StatusCode::OK, &cx.metrics.scrape(stats));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
 /// Through the decoder's limits and the server's screening, to the hub.
 async fn publish(
     position: crate::protocol::Position,
-    config: &ServerConfig,
-    hub: &mpsc::Sender<HubMsg>,
+    cx: &Cx,
+    endpoint: Endpoint,
     now: i64,
 ) -> Result<(), String> {
     let text = serde_json::json!({"type": "report", "positions": [position]}).to_string();
     let mut refused = RejectTally::default();
-    let batch = decode_report(&text, &config.limits, &mut refused).map_err(|e| e.to_string())?;
+    let batch = decode_report(&text, &cx.config.limits, &mut refused).map_err(|e| e.to_string())?;
     if refused.total() > 0 {
-        return Err(refusal(refused, hub).await);
+        return Err(refusal(refused, cx, endpoint).await);
     }
-    forward(batch, config, hub, now).await
+    forward(batch, cx, endpoint, now).await
 }
 
 /// The server's screening (timestamps, speeds), then the hub.
 async fn forward(
     batch: crate::protocol::FixBatch,
-    config: &ServerConfig,
-    hub: &mpsc::Sender<HubMsg>,
+    cx: &Cx,
+    endpoint: Endpoint,
     now: i64,
 ) -> Result<(), String> {
     let mut refused = RejectTally::default();
     let kept = ingest::screen(
         &batch,
         now,
-        config.max_future.as_millis() as i64,
-        config.max_speed,
+        cx.config.max_future.as_millis() as i64,
+        cx.config.max_speed,
         &mut refused,
     );
     if refused.total() > 0 {
-        return Err(refusal(refused, hub).await);
+        return Err(refusal(refused, cx, endpoint).await);
     }
-    hub.send(HubMsg::Report(kept))
+    cx.metrics.accepted(endpoint, kept.len());
+    cx.hub
+        .send(HubMsg::Report(kept))
         .await
         .map_err(|_| "the server is stopping".to_owned())
 }
 
-/// Counts a refusal at the hub; its words for the answer.
-async fn refusal(refused: RejectTally, hub: &mpsc::Sender<HubMsg>) -> String {
+/// Counts a refusal (metrics and hub); its words for the answer.
+async fn refusal(refused: RejectTally, cx: &Cx, endpoint: Endpoint) -> String {
+    cx.metrics.refused(endpoint, &refused);
     let why = match ingest::refusal_message(&refused) {
         crate::protocol::ServerMessage::Error { message, .. } => message,
         _ => "refused".to_owned(),
     };
-    let _ = hub.send(HubMsg::Refused(Box::new(refused))).await;
+    let _ = cx.hub.send(HubMsg::Refused(Box::new(refused))).await;
     why
 }
 
 /// OwnTracks' HTTP mode: who is posting (checked against the users file when there is one),
 /// the location, and `[]` back, which is what the app expects.
-async fn owntracks(
-    request: Request<Incoming>,
-    config: &ServerConfig,
-    hub: &mpsc::Sender<HubMsg>,
-) -> Response<Full<Bytes>> {
+async fn owntracks(request: Request<Incoming>, cx: &Cx) -> Response<Full<Bytes>> {
     if request.method() != Method::POST {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "POST\n");
     }
+    let (user, device) = match poster(&request, &cx.config) {
+        Ok(who) => who,
+        Err(()) => {
+            cx.metrics
+                .refused_request(Endpoint::OwnTracks, "unauthorized");
+            let mut r = reply(
+                StatusCode::UNAUTHORIZED,
+                "wrong or missing user and password\n",
+            );
+            r.headers_mut().insert(
+                hyper::header::WWW_AUTHENTICATE,
+                hyper::header::HeaderValue::from_static("Basic realm=\"fleetview\""),
+            );
+            return r;
+        }
+    };
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(e) => return reply(StatusCode::PAYLOAD_TOO_LARGE, &format!("{e}\n")),
+    };
+    let batch = match owntracks_http::decode(&body, &user, &device, &cx.config.limits) {
+        Ok(owntracks_http::Posted::Location(batch)) => batch,
+        Ok(owntracks_http::Posted::Ignored) => return json_reply("[]"),
+        Err(why) => {
+            cx.metrics.refused_request(Endpoint::OwnTracks, "invalid");
+            return reply(StatusCode::BAD_REQUEST, &format!("{why}\n"));
+        }
+    };
+    match forward(batch, cx, Endpoint::OwnTracks, now_ms()).await {
+        Ok(()) => json_reply("[]"),
+        Err(why) => reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
+    }
+}
+
+/// Who posts: with a users file, the Basic-auth user whose password checks out (else an
+/// error); without one, the `X-Limit-U` header, `?u=`, or the Basic user. The device comes from
+/// `X-Limit-D` or `?d=`.
+fn poster(request: &Request<Incoming>, config: &ServerConfig) -> Result<(String, String), ()> {
     let header = |name: &str| {
         request
             .headers()
@@ -201,46 +270,18 @@ async fn owntracks(
             .collect();
     let param = |k: &str| query.iter().find(|(q, _)| q == k).map(|(_, v)| v.clone());
     let basic = header("authorization").and_then(|h| basic_credentials(&h));
-    if let Some(users) = &config.users {
-        match &basic {
-            Some((user, password)) if users.verify(user, password) => {}
-            _ => {
-                let mut r = reply(
-                    StatusCode::UNAUTHORIZED,
-                    "wrong or missing user and password\n",
-                );
-                r.headers_mut().insert(
-                    hyper::header::WWW_AUTHENTICATE,
-                    hyper::header::HeaderValue::from_static("Basic realm=\"fleetview\""),
-                );
-                return r;
-            }
-        }
-    }
-    let basic_user = basic.map(|(u, _)| u);
-    // With a users file, the user is who logged in; otherwise who the app says it is.
-    let user = match (&config.users, basic_user) {
-        (Some(_), Some(u)) => Some(u),
-        (_, basic_user) => header("x-limit-u").or_else(|| param("u")).or(basic_user),
-    }
-    .unwrap_or_default();
+    let user = match (&config.users, basic) {
+        (Some(users), Some((user, password))) if users.verify(&user, &password) => user,
+        (Some(_), _) => return Err(()),
+        (None, basic) => header("x-limit-u")
+            .or_else(|| param("u"))
+            .or(basic.map(|(u, _)| u))
+            .unwrap_or_default(),
+    };
     let device = header("x-limit-d")
         .or_else(|| param("d"))
         .unwrap_or_default();
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(e) => return reply(StatusCode::PAYLOAD_TOO_LARGE, &format!("{e}\n")),
-    };
-    let posted = owntracks_http::decode(&body, &user, &device, &config.limits);
-    let batch = match posted {
-        Ok(owntracks_http::Posted::Location(batch)) => batch,
-        Ok(owntracks_http::Posted::Ignored) => return json_reply("[]"),
-        Err(why) => return reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
-    };
-    match forward(batch, config, hub, now_ms()).await {
-        Ok(()) => json_reply("[]"),
-        Err(why) => reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
-    }
+    Ok((user, device))
 }
 
 /// The user and password of a Basic `Authorization` header.

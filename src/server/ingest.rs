@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::conn::{Socket, Stream, close};
 use super::limits::TokenBucket;
+use super::metrics::{Endpoint, Metrics};
 use super::{HubMsg, ServerConfig};
 use crate::clock::now_ms;
 use crate::protocol::{FixBatch, RejectReason, RejectTally, ServerMessage, decode_report, encode};
@@ -71,7 +72,20 @@ pub(super) async fn session<S: Stream>(
     ws: Socket<S>,
     hub: mpsc::Sender<HubMsg>,
     config: &ServerConfig,
+    metrics: &Metrics,
     mut shutdown: watch::Receiver<bool>,
+) {
+    metrics.publisher_joined();
+    run(ws, hub, config, metrics, &mut shutdown).await;
+    metrics.publisher_left();
+}
+
+async fn run<S: Stream>(
+    ws: Socket<S>,
+    hub: mpsc::Sender<HubMsg>,
+    config: &ServerConfig,
+    metrics: &Metrics,
+    shutdown: &mut watch::Receiver<bool>,
 ) {
     let (mut sink, mut stream) = ws.split();
     let max_future_ms = config.max_future.as_millis() as i64;
@@ -131,6 +145,7 @@ pub(super) async fn session<S: Stream>(
                             config.max_speed,
                             &mut refused,
                         );
+                        metrics.accepted(Endpoint::WebSocket, kept.len());
                         if !kept.is_empty() && hub.send(HubMsg::Report(kept)).await.is_err() {
                             return;
                         }
@@ -149,6 +164,7 @@ pub(super) async fn session<S: Stream>(
         }
         if !refused.is_empty() {
             tracing::debug!(refused = refused.total(), "report refused in part");
+            metrics.refused(Endpoint::WebSocket, &refused);
             if refused.count(RejectReason::RateLimited) == 0 {
                 let _ = hub.send(HubMsg::Refused(Box::new(refused.clone()))).await;
             }

@@ -12,6 +12,7 @@ mod http;
 mod hub;
 mod ingest;
 mod limits;
+pub mod metrics;
 pub mod osmand;
 pub mod owntracks_http;
 pub mod users;
@@ -173,6 +174,7 @@ pub async fn serve(
     stats: Option<oneshot::Sender<StatsHandle>>,
 ) {
     let config = Arc::new(config);
+    let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
     let hub_task = tokio::spawn(run_hub(
         Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles),
@@ -190,6 +192,7 @@ pub async fn serve(
         tokio::spawn(http::serve(
             devices,
             config.clone(),
+            metrics.clone(),
             hub_tx.clone(),
             shutdown.clone(),
         ));
@@ -222,12 +225,17 @@ pub async fn serve(
         let Some(address_slot) = by_address.take(peer.ip()) else {
             // Closed before a byte is read: one address cannot hold every slot.
             tracing::debug!(%peer, "too many connections from this address");
+            metrics.turned_away(metrics::Turned::Address);
             drop(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
         let permit = slots.clone().try_acquire_owned().ok();
+        if permit.is_none() {
+            metrics.turned_away(metrics::Turned::Full);
+        }
         let (config, hub_tx, shutdown) = (config.clone(), hub_tx.clone(), shutdown.clone());
+        let metrics = metrics.clone();
         let id = next_viewer.fetch_add(1, Ordering::Relaxed);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
@@ -238,6 +246,7 @@ pub async fn serve(
                 permit,
                 address_slot,
                 deadline,
+                metrics,
                 config,
                 hub: hub_tx,
                 shutdown,
@@ -269,6 +278,7 @@ struct Link {
     address_slot: limits::AddressSlot,
     /// When the upgrade must be done by.
     deadline: tokio::time::Instant,
+    metrics: Arc<metrics::Metrics>,
     config: Arc<ServerConfig>,
     hub: mpsc::Sender<HubMsg>,
     shutdown: watch::Receiver<bool>,
@@ -278,9 +288,13 @@ impl Link {
     async fn run<S: conn::Stream>(self, stream: S) {
         let peer = self.peer;
         let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref());
-        let upgraded = tokio::time::timeout_at(self.deadline, upgrade)
-            .await
-            .unwrap_or_else(|_| Err("no upgrade in time".to_owned()));
+        let upgraded = match tokio::time::timeout_at(self.deadline, upgrade).await {
+            Ok(done) => done,
+            Err(_) => {
+                self.metrics.turned_away(metrics::Turned::Slow);
+                Err("no upgrade in time".to_owned())
+            }
+        };
         let (ws, role) = match upgraded {
             Ok(ok) => ok,
             Err(why) => {
@@ -302,7 +316,7 @@ impl Link {
                 .await;
             }
             conn::Role::Publisher => {
-                ingest::session(ws, self.hub, &self.config, self.shutdown).await
+                ingest::session(ws, self.hub, &self.config, &self.metrics, self.shutdown).await
             }
         }
         tracing::debug!(%peer, "disconnected");

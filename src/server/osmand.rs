@@ -34,6 +34,17 @@ pub enum OsmAndError {
     Json(String),
 }
 
+impl OsmAndError {
+    /// The reason, as metrics label it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NoId => "missing_id",
+            Self::Bad { .. } => "invalid_field",
+            Self::Json(_) => "malformed_json",
+        }
+    }
+}
+
 /// One report: a device, when, and where (none for a cells-or-Wi-Fi report).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
