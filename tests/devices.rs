@@ -197,3 +197,78 @@ fn owntracks_http_mode_with_basic_auth_reaches_a_viewer_as_user_slash_device() {
     drop(viewer);
     drop(server);
 }
+
+#[test]
+fn with_a_registry_only_listed_devices_report_named_as_it_names_them() {
+    let registry = fleetview::server::registry::Registry::parse(
+        r#"
+[[device]]
+id = "358240051111110"
+label = "Truck 12"
+kind = "truck"
+secret = "k3y"
+
+[[device]]
+id = "jane/phone"
+"#,
+    )
+    .expect("registry");
+    let server = EmbeddedServer::start(
+        ServerConfig {
+            tick: Duration::from_millis(50),
+            device_listen: Some("127.0.0.1:0".into()),
+            registry: Some(std::sync::Arc::new(registry)),
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .expect("server");
+    let base = server.device_url().expect("device port");
+    let mut viewer = Viewer::start(config(&server.url()));
+    viewer.until("connected", |v| v.status().link.is_connected());
+    let truck = "id=358240051111110&lat=-16.92&lon=145.77&speed=10";
+    assert_eq!(curl(&[&format!("{base}?{truck}")]).0, 401, "no secret");
+    assert_eq!(curl(&[&format!("{base}?{truck}&secret=nope")]).0, 401);
+    assert_eq!(
+        curl(&[&format!("{base}?{truck}&secret=k3y")]),
+        (200, String::new())
+    );
+    assert_eq!(
+        curl(&[&format!("{base}?id=999&lat=1&lon=1")]),
+        (404, "unknown device\n".to_owned())
+    );
+    let location = r#"{"_type":"location","lat":-16.93,"lon":145.78,"tid":"JJ","tst":1764000000}"#;
+    let post = |device: &str| {
+        curl(&[
+            "-H",
+            "X-Limit-U: jane",
+            "-H",
+            &format!("X-Limit-D: {device}"),
+            "-d",
+            location,
+            &format!("{base}owntracks"),
+        ])
+    };
+    assert_eq!(post("phone"), (200, "[]".to_owned()));
+    assert_eq!(post("tablet").0, 404);
+    viewer.until("both", |v| {
+        v.get("358240051111110").is_some() && v.get("jane/phone").is_some()
+    });
+    let t = viewer.get("358240051111110").expect("truck");
+    assert_eq!((t.label(), t.kind()), (Some("Truck 12"), Some("truck")));
+    assert!(
+        !t.attrs().unwrap_or("").contains("k3y"),
+        "the secret is never passed on: {:?}",
+        t.attrs()
+    );
+    assert!(viewer.get("999").is_none() && viewer.get("jane/tablet").is_none());
+    let (_, metrics) = curl(&[&format!("{base}metrics")]);
+    assert!(
+        metrics.contains(
+            "fleetview_reports_refused_total{endpoint=\"osmand\",reason=\"unknown_device\"} 1"
+        ),
+        "{metrics}"
+    );
+    drop(viewer);
+    drop(server);
+}

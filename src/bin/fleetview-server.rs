@@ -57,6 +57,10 @@ struct Args {
     /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
     #[arg(long)]
     users: Option<std::path::PathBuf>,
+    /// The devices that may report (a TOML file of [[device]] id, label, kind, secret); without
+    /// it any device id is accepted.
+    #[arg(long)]
+    registry: Option<std::path::PathBuf>,
     /// A connection must finish its WebSocket upgrade (and TLS handshake) within this.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     upgrade_timeout: Duration,
@@ -119,6 +123,12 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let device_listen = args.device_listen.clone();
+    let registry = match &args.registry {
+        Some(path) => Some(std::sync::Arc::new(
+            fleetview::server::registry::Registry::load(path)?,
+        )),
+        None => None,
+    };
     let users = match &args.users {
         Some(path) => Some(std::sync::Arc::new(fleetview::server::users::Users::load(
             path,
@@ -138,6 +148,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         upgrade_timeout: args.upgrade_timeout,
         max_connections_per_address: args.max_connections_per_address.max(1),
         users,
+        registry,
         max_speed: args.max_speed,
         tls: args
             .tls_cert
@@ -177,6 +188,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         let scheme = if config.tls.is_some() { "wss" } else { "ws" };
         if !addr.ip().is_loopback() && (config.viewer_token.is_none() || config.publisher_token.is_none()) {
             tracing::warn!(%addr, "listening beyond loopback without both tokens: anyone who can reach it can watch or publish");
+        }
+        if !addr.ip().is_loopback() && config.registry.is_none() {
+            tracing::warn!(%addr, "no device registry (--registry): any device id is accepted");
         }
         tracing::info!(
             viewers = %format!("{scheme}://{addr}/feed"),

@@ -26,9 +26,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use super::hub::HubStats;
 use super::limits::AddressSlots;
 use super::metrics::{Endpoint, Metrics, Turned};
+use super::registry::Admission;
 use super::{HubMsg, ServerConfig, ingest, osmand, owntracks_http};
 use crate::clock::now_ms;
-use crate::protocol::{RejectTally, decode_report};
+use crate::protocol::{RejectReason, RejectTally, decode_report};
 
 /// The largest request body read, bytes (a report is a few hundred).
 const MAX_BODY: usize = 64 * 1024;
@@ -128,7 +129,7 @@ async fn answer(request: Request<Incoming>, cx: &Cx, peer: SocketAddr) -> Respon
     } else {
         osmand::decode_form(&query, &String::from_utf8_lossy(&body), now)
     };
-    let report = match decoded {
+    let mut report = match decoded {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "device port: report refused");
@@ -136,6 +137,29 @@ async fn answer(request: Request<Incoming>, cx: &Cx, peer: SocketAddr) -> Respon
             return reply(StatusCode::BAD_REQUEST, &format!("{e}\n"));
         }
     };
+    // A device secret is checked here and never passed on.
+    let secret = match report.attrs.remove("secret") {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    if let Some(registry) = &cx.config.registry {
+        match registry.admit(&report.id, secret.as_deref()) {
+            Admission::Known => {}
+            Admission::Unknown => {
+                cx.metrics
+                    .refused_request(Endpoint::OsmAnd, "unknown_device");
+                let mut tally = RejectTally::default();
+                tally.record(RejectReason::UnknownDevice, &report.id);
+                let _ = cx.hub.send(HubMsg::Refused(Box::new(tally))).await;
+                return reply(StatusCode::NOT_FOUND, "unknown device\n");
+            }
+            Admission::WrongSecret => {
+                cx.metrics.refused_request(Endpoint::OsmAnd, "unauthorized");
+                return reply(StatusCode::UNAUTHORIZED, "wrong or missing device secret\n");
+            }
+        }
+    }
     // Cells or Wi-Fi alone: accepted, as Traccar accepts them, with nothing to place.
     let Some(position) = report.position() else {
         return reply(StatusCode::OK, "");
@@ -185,13 +209,16 @@ async fn forward(
     now: i64,
 ) -> Result<(), String> {
     let mut refused = RejectTally::default();
-    let kept = ingest::screen(
+    let mut kept = ingest::screen(
         &batch,
         now,
         cx.config.max_future.as_millis() as i64,
         cx.config.max_speed,
         &mut refused,
     );
+    if let Some(registry) = &cx.config.registry {
+        kept = registry.listed(&kept, &mut refused);
+    }
     if refused.total() > 0 {
         return Err(refusal(refused, cx, endpoint).await);
     }
@@ -235,6 +262,13 @@ async fn owntracks(request: Request<Incoming>, cx: &Cx) -> Response<Full<Bytes>>
             return r;
         }
     };
+    if let Some(registry) = &cx.config.registry
+        && registry.admit(&format!("{user}/{device}"), None) == Admission::Unknown
+    {
+        cx.metrics
+            .refused_request(Endpoint::OwnTracks, "unknown_device");
+        return reply(StatusCode::NOT_FOUND, "unknown device\n");
+    }
     let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(body) => body.to_bytes(),
         Err(e) => return reply(StatusCode::PAYLOAD_TOO_LARGE, &format!("{e}\n")),

@@ -138,13 +138,16 @@ async fn run<S: Stream>(
             Ok(Some(Ok(Message::Text(text)))) => {
                 match decode_report(text.as_str(), &config.limits, &mut refused) {
                     Ok(batch) => {
-                        let kept = screen(
+                        let mut kept = screen(
                             &batch,
                             now_ms(),
                             max_future_ms,
                             config.max_speed,
                             &mut refused,
                         );
+                        if let Some(registry) = &config.registry {
+                            kept = registry.listed(&kept, &mut refused);
+                        }
                         metrics.accepted(Endpoint::WebSocket, kept.len());
                         if !kept.is_empty() && hub.send(HubMsg::Report(kept)).await.is_err() {
                             return;

@@ -15,6 +15,7 @@ mod limits;
 pub mod metrics;
 pub mod osmand;
 pub mod owntracks_http;
+pub mod registry;
 pub mod users;
 mod viewer;
 
@@ -69,6 +70,8 @@ pub struct ServerConfig {
     /// Who may post OwnTracks locations (Basic auth against password hashes); without it,
     /// anyone who can reach the device port may.
     pub users: Option<Arc<users::Users>>,
+    /// The devices that may report, named as it names them; without it any id may.
+    pub registry: Option<Arc<registry::Registry>>,
     /// Reports stamped further ahead of the server's clock are refused.
     pub max_future: Duration,
     /// Reports faster than this (m/s) are refused.
@@ -106,6 +109,7 @@ impl Default for ServerConfig {
             max_connections_per_address: 256,
             device_listen: None,
             users: None,
+            registry: None,
             max_future: Duration::from_secs(300),
             max_speed: 150.0,
             tls: None,
