@@ -111,7 +111,12 @@ fn main() {
     .expect("server");
     let device = server
         .device_url()
-        .and_then(|u| u.trim_start_matches("http://").trim_end_matches('/').parse().ok())
+        .and_then(|u| {
+            u.trim_start_matches("http://")
+                .trim_end_matches('/')
+                .parse()
+                .ok()
+        })
         .expect("device port");
     let fleetview = load(device);
     let stats = tokio::runtime::Builder::new_current_thread()
