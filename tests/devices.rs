@@ -272,3 +272,42 @@ id = "jane/phone"
     drop(viewer);
     drop(server);
 }
+
+#[test]
+fn the_websocket_port_serves_the_device_routes_on_their_paths_beside_feed_and_ingest() {
+    // No device port at all: the WebSocket port's own paths.
+    let server = EmbeddedServer::start(
+        ServerConfig {
+            tick: Duration::from_millis(50),
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .expect("server");
+    let base = format!("http://{}/", server.addr());
+    let mut viewer = Viewer::start(config(&server.url()));
+    viewer.until("connected", |v| v.status().link.is_connected());
+    assert_eq!(
+        curl(&[&format!(
+            "{base}osmand?id=ws-port-1&lat=-16.92&lon=145.77&speed=5"
+        )]),
+        (200, String::new())
+    );
+    let location = r#"{"_type":"location","lat":-16.93,"lon":145.78,"tid":"JJ","tst":1764000000}"#;
+    let (code, body) = curl(&["-d", location, &format!("{base}owntracks?u=jane&d=phone")]);
+    assert_eq!((code, body.as_str()), (200, "[]"));
+    assert_eq!(curl(&[&format!("{base}healthz")]), (200, "ok\n".to_owned()));
+    // A plain request on a WebSocket path, and a path that is nothing.
+    assert_eq!(curl(&[&format!("{base}feed")]).0, 426);
+    assert_eq!(curl(&[&format!("{base}nothing")]).0, 404);
+    viewer.until("both reports", |v| {
+        v.get("ws-port-1").is_some() && v.get("jane/phone").is_some()
+    });
+    let (_, metrics) = curl(&[&format!("{base}metrics")]);
+    assert!(
+        metrics.contains("fleetview_reports_accepted_total{endpoint=\"osmand\"} 1"),
+        "{metrics}"
+    );
+    drop(viewer);
+    drop(server);
+}

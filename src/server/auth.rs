@@ -1,13 +1,12 @@
 //! Tokens: where a connection may carry one, and comparing without leaking it through timing.
 
 use subtle::ConstantTimeEq;
-use tokio_tungstenite::tungstenite::handshake::server::Request;
+use tokio_tungstenite::tungstenite::http::{HeaderMap, Uri};
 
 /// The token a request carries: `Authorization: Bearer T`, or `?token=T` in the URL for tools
 /// that cannot set headers.
-pub fn token_of(request: &Request) -> Option<String> {
-    let header = request
-        .headers()
+pub fn token_of(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let header = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -16,7 +15,7 @@ pub fn token_of(request: &Request) -> Option<String> {
         })
         .map(|t| t.trim().to_owned());
     header.or_else(|| {
-        request.uri().query().and_then(|q| {
+        uri.query().and_then(|q| {
             q.split('&')
                 .find_map(|pair| pair.strip_prefix("token="))
                 .map(str::to_owned)
@@ -32,6 +31,11 @@ pub fn token_matches(expected: &str, given: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_tungstenite::tungstenite::handshake::server::Request;
+
+    fn token_in(request: &Request) -> Option<String> {
+        token_of(request.headers(), request.uri())
+    }
 
     fn request(uri: &str, auth: Option<&str>) -> Request {
         let mut b = Request::builder().uri(uri);
@@ -44,15 +48,15 @@ mod tests {
     #[test]
     fn a_token_is_found_in_the_bearer_header_or_the_query() {
         assert_eq!(
-            token_of(&request("/ingest", Some("Bearer abc"))),
+            token_in(&request("/ingest", Some("Bearer abc"))),
             Some("abc".into())
         );
         assert_eq!(
-            token_of(&request("/ingest?x=1&token=q", None)),
+            token_in(&request("/ingest?x=1&token=q", None)),
             Some("q".into())
         );
-        assert_eq!(token_of(&request("/ingest", Some("Basic abc"))), None);
-        assert_eq!(token_of(&request("/ingest", None)), None);
+        assert_eq!(token_in(&request("/ingest", Some("Basic abc"))), None);
+        assert_eq!(token_in(&request("/ingest", None)), None);
     }
 
     #[test]

@@ -1,25 +1,39 @@
-//! Accepting a connection: the WebSocket upgrade decides, from the path and the token, whether
-//! this is a viewer, a publisher, or someone to turn away with an HTTP status.
+//! Accepting a connection on the WebSocket port: hyper reads the HTTP request (never code of
+//! ours). A WebSocket upgrade is judged from its path and token (a viewer, a publisher, or an
+//! HTTP status to turn it away) and then handed to the WebSocket session; any other request is
+//! served as plain HTTP: the device routes (`/osmand`, `/owntracks`, `/pub`), `/healthz` and
+//! `/metrics`, as on the device port.
+
+use std::sync::{Arc, Mutex};
 
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
 use super::ServerConfig;
 use super::auth::{token_matches, token_of};
+use super::http::{Cx, Port, route};
 
 /// A byte stream a connection can run over: plain TCP, or TLS over it.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for S {}
 
 pub type Socket<S> = WebSocketStream<S>;
+
+/// The stream a WebSocket session runs over once hyper has handed the connection on.
+pub type UpgradedIo = TokioIo<Upgraded>;
 
 /// Who connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,66 +46,66 @@ pub enum Role {
     Publisher,
 }
 
-/// Performs the upgrade, or refuses it: 503 without a connection slot, 404 for an unknown
-/// path, 401 for a missing or wrong token.
-// tungstenite's upgrade callback must return its (large) ErrorResponse.
-#[allow(clippy::result_large_err)]
+/// The upgrade a request asked for and was granted.
+type Granted = Arc<Mutex<Option<(OnUpgrade, Role)>>>;
+
+/// Serves the connection's HTTP until it upgrades to a WebSocket (returned, with who it is) or
+/// ends (`Ok(None)`: plain HTTP requests were answered). Refusals are answered with their status:
+/// 503 without a connection slot, 403 for a browser origin not allowed, 404 for an unknown path,
+/// 401 for a missing or wrong token, 426 for a plain request on a WebSocket path.
 pub async fn upgrade<S: Stream>(
     stream: S,
     config: &ServerConfig,
     permit: Option<&OwnedSemaphorePermit>,
-) -> Result<(Socket<S>, Role), String> {
-    let mut role = None;
-    let mut refusal = None;
+    cx: &Cx,
+) -> Result<Option<(Socket<UpgradedIo>, Role)>, String> {
+    let granted: Granted = Arc::default();
     let has_slot = permit.is_some();
-    let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        let deny = |status: StatusCode, why: &str| {
-            let mut e = ErrorResponse::new(Some(why.to_owned()));
-            *e.status_mut() = status;
-            e
-        };
-        if !has_slot {
-            return Err(deny(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too many connections",
-            ));
-        }
-        if !config.allowed_origins.is_empty()
-            && let Some(origin) = request.headers().get("origin")
-        {
-            let origin = origin.to_str().unwrap_or("");
-            if !config.allowed_origins.iter().any(|o| o == origin) {
-                refusal = Some(format!("origin {origin:?} is not allowed"));
-                return Err(deny(StatusCode::FORBIDDEN, "origin not allowed"));
+    let service = {
+        let (granted, cx, config) = (granted.clone(), cx.clone(), cx.config.clone());
+        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            let (granted, cx, config) = (granted.clone(), cx.clone(), config.clone());
+            async move {
+                if !is_upgrade(&request) {
+                    return Ok::<_, std::convert::Infallible>(
+                        route(request, &cx, Port::WebSocket).await,
+                    );
+                }
+                let answer = match judge(&request, &config, has_slot) {
+                    Ok(role) => {
+                        let key = request
+                            .headers()
+                            .get(SEC_WEBSOCKET_KEY)
+                            .map(|k| derive_accept_key(k.as_bytes()));
+                        match key {
+                            Some(accept) => {
+                                let on = hyper::upgrade::on(&mut request);
+                                *granted.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some((on, role));
+                                switching(&accept)
+                            }
+                            None => status(StatusCode::BAD_REQUEST, "no Sec-WebSocket-Key"),
+                        }
+                    }
+                    Err((code, why)) => status(code, why),
+                };
+                Ok(answer)
             }
-        }
-        let token = token_of(request);
-        let valid = |expected: &Option<String>| match (expected, &token) {
-            (None, _) => Some(true),
-            (Some(e), Some(t)) => Some(token_matches(e, t)),
-            (Some(_), None) => None,
-        };
-        match request.uri().path() {
-            "/ingest" => match valid(&config.publisher_token) {
-                Some(true) => role = Some(Role::Publisher),
-                Some(false) => return Err(deny(StatusCode::UNAUTHORIZED, "wrong publisher token")),
-                None => return Err(deny(StatusCode::UNAUTHORIZED, "publisher token required")),
-            },
-            "/" | "/feed" => match valid(&config.viewer_token) {
-                Some(true) => role = Some(Role::Viewer { authorized: true }),
-                Some(false) => return Err(deny(StatusCode::UNAUTHORIZED, "wrong viewer token")),
-                None => role = Some(Role::Viewer { authorized: false }),
-            },
-            other => {
-                refusal = Some(format!("no such path {other:?}"));
-                return Err(deny(
-                    StatusCode::NOT_FOUND,
-                    "paths: /feed for viewers, /ingest for publishers",
-                ));
-            }
-        }
-        Ok(response)
+        })
     };
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Some(config.upgrade_timeout))
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::time::timeout(config.idle_timeout, connection)
+        .await
+        .map_err(|_| "held too long".to_owned())?
+        .map_err(|e| e.to_string())?;
+    let Some((on, role)) = granted.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+        return Ok(None);
+    };
+    let upgraded = on.await.map_err(|e| e.to_string())?;
     // Viewers send next to nothing and publishers small reports: a small read buffer per
     // connection; writes go out as they come rather than collecting in a second buffer.
     let ws_config = WebSocketConfig::default()
@@ -99,13 +113,85 @@ pub async fn upgrade<S: Stream>(
         .write_buffer_size(0)
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes));
-    let handshake =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(ws_config));
-    // The caller bounds the whole upgrade by its deadline.
-    let ws = handshake
-        .await
-        .map_err(|e| refusal.take().unwrap_or_else(|| e.to_string()))?;
-    role.map(|r| (ws, r)).ok_or_else(|| "refused".into())
+    let ws = WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        tokio_tungstenite::tungstenite::protocol::Role::Server,
+        Some(ws_config),
+    )
+    .await;
+    Ok(Some((ws, role)))
+}
+
+/// Whether a request asks to become a WebSocket.
+fn is_upgrade(request: &Request<Incoming>) -> bool {
+    let has = |name, token: &str| {
+        request
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    has(UPGRADE, "websocket") && has(CONNECTION, "upgrade")
+}
+
+/// Who may upgrade, by path and token; or the status and reason to turn them away with.
+fn judge(
+    request: &Request<Incoming>,
+    config: &ServerConfig,
+    has_slot: bool,
+) -> Result<Role, (StatusCode, &'static str)> {
+    if !has_slot {
+        return Err((StatusCode::SERVICE_UNAVAILABLE, "too many connections"));
+    }
+    if !config.allowed_origins.is_empty()
+        && let Some(origin) = request.headers().get("origin")
+    {
+        let origin = origin.to_str().unwrap_or("");
+        if !config.allowed_origins.iter().any(|o| o == origin) {
+            return Err((StatusCode::FORBIDDEN, "origin not allowed"));
+        }
+    }
+    let token = token_of(request.headers(), request.uri());
+    let valid = |expected: &Option<String>| match (expected, &token) {
+        (None, _) => Some(true),
+        (Some(e), Some(t)) => Some(token_matches(e, t)),
+        (Some(_), None) => None,
+    };
+    match request.uri().path() {
+        "/ingest" => match valid(&config.publisher_token) {
+            Some(true) => Ok(Role::Publisher),
+            Some(false) => Err((StatusCode::UNAUTHORIZED, "wrong publisher token")),
+            None => Err((StatusCode::UNAUTHORIZED, "publisher token required")),
+        },
+        "/" | "/feed" => match valid(&config.viewer_token) {
+            Some(true) => Ok(Role::Viewer { authorized: true }),
+            Some(false) => Err((StatusCode::UNAUTHORIZED, "wrong viewer token")),
+            None => Ok(Role::Viewer { authorized: false }),
+        },
+        _ => Err((
+            StatusCode::NOT_FOUND,
+            "paths: /feed for viewers, /ingest for publishers",
+        )),
+    }
+}
+
+fn switching(accept: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = r.headers_mut();
+    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(v) = HeaderValue::from_str(accept) {
+        headers.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    r
+}
+
+fn status(code: StatusCode, why: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(why.to_owned())));
+    *r.status_mut() = code;
+    r
 }
 
 /// Says goodbye with a reason; a peer that does not take it is simply dropped.

@@ -12,7 +12,6 @@
 //! one client address holds at most its share of connections, as on the WebSocket port.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -36,10 +35,18 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// What answering a request needs.
 #[derive(Clone)]
-struct Cx {
-    config: Arc<ServerConfig>,
-    metrics: Arc<Metrics>,
-    hub: mpsc::Sender<HubMsg>,
+pub(super) struct Cx {
+    pub(super) config: Arc<ServerConfig>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) hub: mpsc::Sender<HubMsg>,
+}
+
+/// Which port a request came in on: the device port takes the OsmAnd protocol on any path (as
+/// Traccar's port 5055 does); the WebSocket port on `/osmand` only, beside `/feed` and `/ingest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Port {
+    Device,
+    WebSocket,
 }
 
 /// Serves the device port on `listener` until `shutdown`.
@@ -83,7 +90,7 @@ pub(super) async fn serve(
             let metrics = cx.metrics.clone();
             let service = hyper::service::service_fn(move |request| {
                 let cx = cx.clone();
-                async move { Ok::<_, Infallible>(answer(request, &cx, peer).await) }
+                async move { Ok::<_, Infallible>(route(request, &cx, Port::Device).await) }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -99,7 +106,29 @@ pub(super) async fn serve(
 }
 
 /// One request's answer.
-async fn answer(request: Request<Incoming>, cx: &Cx, peer: SocketAddr) -> Response<Full<Bytes>> {
+pub(super) async fn route(
+    request: Request<Incoming>,
+    cx: &Cx,
+    port: Port,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    if port == Port::WebSocket {
+        match path {
+            "/healthz" | "/metrics" | "/owntracks" | "/pub" | "/osmand" => {}
+            "/" | "/feed" | "/ingest" => {
+                return reply(
+                    StatusCode::UPGRADE_REQUIRED,
+                    "a WebSocket path: upgrade to use it\n",
+                );
+            }
+            _ => {
+                return reply(
+                    StatusCode::NOT_FOUND,
+                    "paths: /feed and /ingest (WebSocket); /osmand, /owntracks, /healthz, /metrics\n",
+                );
+            }
+        }
+    }
     match (request.method(), request.uri().path()) {
         (&Method::GET, "/healthz") => {
             return if cx.hub.is_closed() {
@@ -132,7 +161,7 @@ async fn answer(request: Request<Incoming>, cx: &Cx, peer: SocketAddr) -> Respon
     let mut report = match decoded {
         Ok(r) => r,
         Err(e) => {
-            tracing::debug!(%peer, error = %e, "device port: report refused");
+            tracing::debug!(error = %e, "OsmAnd report refused");
             cx.metrics.refused_request(Endpoint::OsmAnd, e.reason());
             return reply(StatusCode::BAD_REQUEST, &format!("{e}\n"));
         }

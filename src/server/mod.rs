@@ -291,7 +291,12 @@ struct Link {
 impl Link {
     async fn run<S: conn::Stream>(self, stream: S) {
         let peer = self.peer;
-        let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref());
+        let cx = http::Cx {
+            config: self.config.clone(),
+            metrics: self.metrics.clone(),
+            hub: self.hub.clone(),
+        };
+        let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref(), &cx);
         let upgraded = match tokio::time::timeout_at(self.deadline, upgrade).await {
             Ok(done) => done,
             Err(_) => {
@@ -300,7 +305,9 @@ impl Link {
             }
         };
         let (ws, role) = match upgraded {
-            Ok(ok) => ok,
+            Ok(Some(ok)) => ok,
+            // Plain HTTP requests, answered.
+            Ok(None) => return,
             Err(why) => {
                 tracing::info!(%peer, %why, "connection refused");
                 return;
