@@ -287,12 +287,17 @@ fn the_websocket_port_serves_the_device_routes_on_their_paths_beside_feed_and_in
     let base = format!("http://{}/", server.addr());
     let mut viewer = Viewer::start(config(&server.url()));
     viewer.until("connected", |v| v.status().link.is_connected());
+    let sent = std::time::Instant::now();
     assert_eq!(
         curl(&[&format!(
             "{base}osmand?id=ws-port-1&lat=-16.92&lon=145.77&speed=5"
         )]),
         (200, String::new())
     );
+    // It goes out with the next batch (a tick is 50 ms here): the viewer has it at once.
+    viewer.until("the report", |v| v.get("ws-port-1").is_some());
+    let took = sent.elapsed();
+    assert!(took < Duration::from_millis(1_000), "{took:?}");
     let location = r#"{"_type":"location","lat":-16.93,"lon":145.78,"tid":"JJ","tst":1764000000}"#;
     let (code, body) = curl(&["-d", location, &format!("{base}owntracks?u=jane&d=phone")]);
     assert_eq!((code, body.as_str()), (200, "[]"));
