@@ -106,20 +106,23 @@ pub async fn upgrade<S: Stream>(
         return Ok(None);
     };
     let upgraded = on.await.map_err(|e| e.to_string())?;
-    // Viewers send next to nothing and publishers small reports: a small read buffer per
-    // connection; writes go out as they come rather than collecting in a second buffer.
-    let ws_config = WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(0)
-        .max_message_size(Some(config.max_message_bytes))
-        .max_frame_size(Some(config.max_message_bytes));
     let ws = WebSocketStream::from_raw_socket(
         TokioIo::new(upgraded),
         tokio_tungstenite::tungstenite::protocol::Role::Server,
-        Some(ws_config),
+        Some(ws_config(config)),
     )
     .await;
     Ok(Some((ws, role)))
+}
+
+/// Viewers send next to nothing and publishers small reports: a small read buffer per
+/// connection; writes go out as they come rather than collecting in a second buffer.
+fn ws_config(config: &ServerConfig) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(config.max_message_bytes))
+        .max_frame_size(Some(config.max_message_bytes))
 }
 
 /// Whether a request asks to become a WebSocket.

@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use super::hub::HubStats;
-use super::limits::AddressSlots;
+use super::limits::{self, AddressSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
 use super::registry::Admission;
 use super::{HubMsg, ServerConfig, ingest, osmand, owntracks_http};
@@ -64,18 +64,7 @@ pub(super) async fn serve(
         metrics,
         hub,
     };
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "device port: accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
+    while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
         let Some(address_slot) = by_address.take(peer.ip()) else {
             cx.metrics.turned_away(Turned::Address);
             continue;
@@ -142,6 +131,11 @@ pub(super) async fn route(
         (&Method::GET | &Method::POST, _) => {}
         _ => return reply(StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n"),
     }
+    osmand_report(request, cx).await
+}
+
+/// The OsmAnd protocol: the form (query or body) or the JSON form; the registry; the hub.
+async fn osmand_report(request: Request<Incoming>, cx: &Cx) -> Response<Full<Bytes>> {
     let json = request
         .headers()
         .get(CONTENT_TYPE)

@@ -6,6 +6,26 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The next connection on `listener`, or `None` once `shutdown` turns true. An accept error
+/// (out of file descriptors, say) is logged and retried after a pause rather than spun on.
+pub async fn next_connection(
+    listener: &tokio::net::TcpListener,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return None,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => return Some(a),
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+}
+
 /// Open connections by client address, each at most `per_address`.
 #[derive(Debug, Clone)]
 pub struct AddressSlots {

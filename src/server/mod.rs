@@ -214,18 +214,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let by_address = limits::AddressSlots::new(config.max_connections_per_address);
     let next_viewer = Arc::new(AtomicU64::new(1));
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
+    while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
         let Some(address_slot) = by_address.take(peer.ip()) else {
             // Closed before a byte is read: one address cannot hold every slot.
             tracing::debug!(%peer, "too many connections from this address");
@@ -242,30 +231,18 @@ pub async fn serve(
         let metrics = metrics.clone();
         let id = next_viewer.fetch_add(1, Ordering::Relaxed);
         let acceptor = acceptor.clone();
-        tokio::spawn(async move {
-            let deadline = tokio::time::Instant::now() + config.upgrade_timeout;
-            let link = Link {
-                peer,
-                id,
-                permit,
-                address_slot,
-                deadline,
-                metrics,
-                config,
-                hub: hub_tx,
-                shutdown,
-            };
-            match acceptor {
-                None => link.run(stream).await,
-                Some(acceptor) => {
-                    match tokio::time::timeout_at(link.deadline, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => link.run(tls).await,
-                        Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-                    }
-                }
-            }
-        });
+        let link = Link {
+            peer,
+            id,
+            permit,
+            address_slot,
+            deadline: tokio::time::Instant::now() + config.upgrade_timeout,
+            metrics,
+            config,
+            hub: hub_tx,
+            shutdown,
+        };
+        tokio::spawn(link.serve(stream, acceptor));
     }
     drop(hub_tx);
     // Give sessions a moment to send their close frames.
@@ -289,6 +266,26 @@ struct Link {
 }
 
 impl Link {
+    /// The connection, over TLS when the server has an acceptor (its handshake counted in the
+    /// upgrade deadline).
+    async fn serve(
+        self,
+        stream: tokio::net::TcpStream,
+        acceptor: Option<tokio_rustls::TlsAcceptor>,
+    ) {
+        let peer = self.peer;
+        match acceptor {
+            None => self.run(stream).await,
+            Some(acceptor) => {
+                match tokio::time::timeout_at(self.deadline, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => self.run(tls).await,
+                    Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                }
+            }
+        }
+    }
+
     async fn run<S: conn::Stream>(self, stream: S) {
         let peer = self.peer;
         let cx = http::Cx {
