@@ -57,6 +57,57 @@ struct Stored {
     last_seen_ms: i64,
     #[serde(skip)]
     dirty: bool,
+    /// Its descriptive fields (label, kind, status, route, attrs) changed since the last tick:
+    /// batches carry them only then (protocol v1: a field left out keeps its value).
+    #[serde(skip)]
+    described: bool,
+}
+
+/// A position as a batch sends it: with its descriptive fields (new to the group, or changed),
+/// or only where and when.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Sent<'a> {
+    Full(&'a Stored),
+    Brief(Brief<'a>),
+}
+
+#[derive(Serialize)]
+struct Brief<'a> {
+    id: &'a str,
+    #[serde(serialize_with = "centimetres")]
+    lat: f64,
+    #[serde(serialize_with = "centimetres")]
+    lon: f64,
+    ts: i64,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
+    heading: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
+    speed: Option<f32>,
+}
+
+impl<'a> Sent<'a> {
+    fn of(v: &'a Stored, full: bool) -> Self {
+        if full {
+            Self::Full(v)
+        } else {
+            Self::Brief(Brief {
+                id: &v.id,
+                lat: v.lat,
+                lon: v.lon,
+                ts: v.ts,
+                heading: v.heading,
+                speed: v.speed,
+            })
+        }
+    }
+}
+
+/// Sets `held` to `sent` when it brings a new value; whether it did.
+fn changed_text(held: &mut Option<Box<str>>, sent: Option<&str>) -> bool {
+    let new = sent.is_some_and(|v| held.as_deref() != Some(v));
+    update_text(held, sent);
+    new
 }
 
 /// Degrees to 7 decimals (about 1 cm): GPS is not better, and 17 digits cost bytes on every
@@ -80,17 +131,19 @@ impl Stored {
         self.ts = f.ts;
         self.heading = f.heading;
         self.speed = f.speed;
-        update_text(&mut self.label, f.meta.label);
-        update_text(&mut self.kind, f.meta.kind);
-        update_text(&mut self.status, f.meta.status);
-        update_text(&mut self.route, f.meta.route);
+        let mut described = changed_text(&mut self.label, f.meta.label);
+        described |= changed_text(&mut self.kind, f.meta.kind);
+        described |= changed_text(&mut self.status, f.meta.status);
+        described |= changed_text(&mut self.route, f.meta.route);
         // Parsed (and allocated) only when they changed: most reports repeat them or send none.
         if let Some(a) = f.meta.attrs
             && self.attrs.as_deref().map(RawValue::get) != Some(a)
             && let Ok(raw) = RawValue::from_string(a.to_owned())
         {
             self.attrs = Some(raw);
+            described = true;
         }
+        self.described |= described;
         self.last_seen_ms = now_ms;
     }
 }
@@ -152,7 +205,7 @@ pub struct Hub {
 struct PositionsFrame<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    positions: &'a [&'a Stored],
+    positions: &'a [Sent<'a>],
     /// On a snapshot part: more parts follow.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     more: bool,
@@ -231,6 +284,7 @@ impl Hub {
                     attrs: None,
                     last_seen_ms: now_ms,
                     dirty: true,
+                    described: true,
                 };
                 stored.update(&fix, now_ms);
                 self.vehicles.insert(id.clone(), stored);
@@ -308,12 +362,13 @@ impl Hub {
                 .filter(|id| group.members.remove(*id))
                 .cloned()
                 .collect();
-            let mut updates: Vec<&Stored> = Vec::new();
+            let mut updates: Vec<Sent<'_>> = Vec::new();
             for id in &changed {
                 let Some(v) = vehicles.get(id) else { continue };
                 if group.filter.matches(&v.id, v.lat, v.lon) {
-                    group.members.insert(v.id.clone());
-                    updates.push(v);
+                    // New to the group's viewers, or described anew: with its descriptive fields.
+                    let new = group.members.insert(v.id.clone());
+                    updates.push(Sent::of(v, new || v.described));
                 } else if group.members.remove(id) {
                     removes.push(id.clone());
                 }
@@ -375,6 +430,11 @@ impl Hub {
         for id in gone {
             self.leave(id);
         }
+        for id in &changed {
+            if let Some(v) = self.vehicles.get_mut(id) {
+                v.described = false;
+            }
+        }
     }
 
     /// Removes vehicles silent for longer than the limit (checked at most once a second).
@@ -401,10 +461,11 @@ impl Hub {
 /// The group's whole set, in parts of at most [`FRAME_POSITIONS`] positions (one part, maybe
 /// empty, at the least).
 fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Outgoing {
-    let positions: Vec<&Stored> = group
+    let positions: Vec<Sent<'_>> = group
         .members
         .iter()
         .filter_map(|id| vehicles.get(id))
+        .map(|v| Sent::Full(v))
         .collect();
     let parts = positions.len().div_ceil(FRAME_POSITIONS).max(1);
     (0..parts)

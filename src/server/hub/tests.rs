@@ -262,3 +262,44 @@ fn coordinates_go_out_to_a_centimetre_and_headings_to_a_tenth() {
     );
     assert!(text.contains(r#""heading":329.1,"speed":12.3"#), "{text}");
 }
+
+#[test]
+fn batches_carry_descriptive_fields_only_to_viewers_new_to_a_vehicle_or_when_they_change() {
+    let mut hub = Hub::new(60_000);
+    let mut everyone = viewer(&mut hub, 1, Filter::all(), 8);
+    let labelled = |lat: f64, ts: i64, label: &str| {
+        let mut p = Position::new("bus-1", lat, 1.0, ts);
+        p.label = Some(label.into());
+        p.kind = Some("bus".into());
+        FixBatch::from_positions(&[p])
+    };
+    hub.report(&labelled(1.0, T0, "Bus 1"), T0);
+    hub.tick(T0);
+    let first = frames(&mut everyone);
+    let sent = |f: &[serde_json::Value]| f.last().expect("a frame")["positions"][0].clone();
+    assert_eq!(
+        sent(&first)["label"],
+        "Bus 1",
+        "new to the viewer: described"
+    );
+    // The same label again: only where and when.
+    hub.report(&labelled(1.1, T0 + 1_000, "Bus 1"), T0 + 1_000);
+    hub.tick(T0 + 1_000);
+    let second = sent(&frames(&mut everyone));
+    assert_eq!(second["lat"], 1.1);
+    assert!(
+        second.get("label").is_none() && second.get("kind").is_none(),
+        "{second}"
+    );
+    // A new label: described again.
+    hub.report(&labelled(1.2, T0 + 2_000, "Bus 1 (depot)"), T0 + 2_000);
+    hub.tick(T0 + 2_000);
+    assert_eq!(sent(&frames(&mut everyone))["label"], "Bus 1 (depot)");
+    // A viewer whose box the vehicle enters later gets it described, though nothing changed.
+    let mut boxed = viewer(&mut hub, 2, bbox_filter([0.5, 2.5, 1.5, 3.5]), 8);
+    let _ = frames(&mut boxed);
+    hub.report(&labelled(3.0, T0 + 3_000, "Bus 1 (depot)"), T0 + 3_000);
+    hub.tick(T0 + 3_000);
+    assert_eq!(sent(&frames(&mut boxed))["label"], "Bus 1 (depot)");
+    assert!(sent(&frames(&mut everyone)).get("label").is_none());
+}
