@@ -465,7 +465,7 @@ fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>)
         .members
         .iter()
         .filter_map(|id| vehicles.get(id))
-        .map(|v| Sent::Full(v))
+        .map(Sent::Full)
         .collect();
     let parts = positions.len().div_ceil(FRAME_POSITIONS).max(1);
     (0..parts)
