@@ -7,6 +7,7 @@
 
 mod auth;
 mod conn;
+mod embedded;
 mod filter;
 mod http;
 mod hub;
@@ -16,26 +17,28 @@ pub mod metrics;
 pub mod osmand;
 pub mod owntracks_http;
 pub mod registry;
+mod tls;
 pub mod users;
 mod viewer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+pub use embedded::EmbeddedServer;
 pub use filter::Filter;
 pub use hub::{FRAME_POSITIONS, Hub, HubStats, Outgoing, ViewerId};
 pub use ingest::{refusal_message, screen};
 pub use limits::TokenBucket;
+pub use tls::{TlsFiles, tls_acceptor};
 
 use crate::clock::now_ms;
 use crate::protocol::{DecodeLimits, FixBatch, RejectTally};
-use crate::sim::{Network, Sim, SimConfig};
+use crate::sim::Sim;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -333,50 +336,6 @@ impl Link {
     }
 }
 
-/// The certificate chain and private key a TLS server presents, as PEM files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub cert: std::path::PathBuf,
-    pub key: std::path::PathBuf,
-}
-
-/// Loads the certificate and key; the error names the file and what is wrong with it.
-pub fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServerError> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let bad = |what: String| ServerError::Tls(what);
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
-        .map_err(|e| bad(format!("cannot read {}: {e}", files.cert.display())))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            bad(format!(
-                "{} is not PEM certificates: {e}",
-                files.cert.display()
-            ))
-        })?;
-    if certs.is_empty() {
-        return Err(bad(format!(
-            "{} holds no certificate",
-            files.cert.display()
-        )));
-    }
-    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
-        bad(format!(
-            "{} is not a PEM private key: {e}",
-            files.key.display()
-        ))
-    })?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| bad(e.to_string()))?
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .map_err(|e| bad(format!("the certificate and key do not go together: {e}")))?;
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
-}
-
 async fn run_hub(
     mut hub: Hub,
     mut inbox: mpsc::Receiver<HubMsg>,
@@ -424,121 +383,6 @@ async fn run_sim(mut sim: Sim, hub: mpsc::Sender<HubMsg>, mut shutdown: watch::R
                     return;
                 }
             }
-        }
-    }
-}
-
-/// The server (and optionally the simulated fleet) on its own thread, on 127.0.0.1 and an
-/// ephemeral port, until dropped.
-pub struct EmbeddedServer {
-    addr: SocketAddr,
-    /// The device port (HTTP for tracker apps), when asked for.
-    device_addr: Option<SocketAddr>,
-    /// `wss` or `ws`.
-    scheme: &'static str,
-    shutdown: watch::Sender<bool>,
-    stats: StatsHandle,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl EmbeddedServer {
-    pub fn start(config: ServerConfig, sim: Option<SimConfig>) -> Result<Self, ServerError> {
-        Self::start_at("127.0.0.1:0", config, sim)
-    }
-
-    /// The same on a given address (e.g. to come back on the same port after a restart).
-    pub fn start_at(
-        addr: &str,
-        config: ServerConfig,
-        sim: Option<SimConfig>,
-    ) -> Result<Self, ServerError> {
-        if let Some(files) = &config.tls {
-            tls_acceptor(files)?;
-        }
-        let scheme = if config.tls.is_some() { "wss" } else { "ws" };
-        let sim = match sim {
-            Some(c) => Some(Sim::new(Network::cairns()?, c, now_ms())),
-            None => None,
-        };
-        let bind_error = |source| ServerError::Bind {
-            addr: addr.to_owned(),
-            source,
-        };
-        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
-        let addr = std_listener.local_addr().map_err(bind_error)?;
-        std_listener
-            .set_nonblocking(true)
-            .map_err(|source| ServerError::Bind {
-                addr: addr.to_string(),
-                source,
-            })?;
-        let devices = match &config.device_listen {
-            Some(at) => {
-                let bind_error = |source| ServerError::Bind {
-                    addr: at.clone(),
-                    source,
-                };
-                let l = std::net::TcpListener::bind(at.as_str()).map_err(bind_error)?;
-                l.set_nonblocking(true).map_err(bind_error)?;
-                Some(l)
-            }
-            None => None,
-        };
-        let device_addr = devices.as_ref().and_then(|l| l.local_addr().ok());
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let (stats_tx, stats_rx) = oneshot::channel();
-        let thread = crate::runtime_thread::spawn("fleetview-server", move || async move {
-            let devices = devices.and_then(|l| TcpListener::from_std(l).ok());
-            match TcpListener::from_std(std_listener) {
-                Ok(listener) => {
-                    serve(listener, devices, config, sim, shutdown_rx, Some(stats_tx)).await
-                }
-                Err(e) => tracing::error!(error = %e, "cannot listen"),
-            }
-        })
-        .map_err(ServerError::Spawn)?;
-        let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
-        Ok(Self {
-            addr,
-            device_addr,
-            scheme,
-            shutdown,
-            stats,
-            thread: Some(thread),
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Where viewers connect.
-    pub fn url(&self) -> String {
-        format!("{}://{}/feed", self.scheme, self.addr)
-    }
-
-    /// Where tracker apps send the OsmAnd protocol (the device port), when it was asked for.
-    pub fn device_url(&self) -> Option<String> {
-        self.device_addr.map(|a| format!("http://{a}/"))
-    }
-
-    /// Where publishers connect.
-    pub fn ingest_url(&self) -> String {
-        format!("{}://{}/ingest", self.scheme, self.addr)
-    }
-
-    pub fn stats(&self) -> StatsHandle {
-        self.stats.clone()
-    }
-}
-
-impl Drop for EmbeddedServer {
-    fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the embedded server thread panicked");
         }
     }
 }
