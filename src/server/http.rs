@@ -28,7 +28,7 @@ use super::metrics::{Endpoint, Metrics, Turned};
 use super::registry::Admission;
 use super::{HubMsg, ServerConfig, ingest, osmand, owntracks_http};
 use crate::clock::now_ms;
-use crate::protocol::{RejectReason, RejectTally, decode_report};
+use crate::protocol::{Candidate, FixBatch, Meta, RejectReason, RejectTally};
 
 /// The largest request body read, bytes (a report is a few hundred).
 const MAX_BODY: usize = 64 * 1024;
@@ -208,29 +208,44 @@ async fn metrics(cx: &Cx) -> Response<Full<Bytes>> {
     r
 }
 
-/// Through the decoder's limits and the server's screening, to the hub.
+/// Through the decoder's field checks (`Candidate::check`, as every feed's positions) and the
+/// server's screening, to the hub.
 async fn publish(
     position: crate::protocol::Position,
     cx: &Cx,
     endpoint: Endpoint,
     now: i64,
 ) -> Result<(), String> {
-    let text = serde_json::json!({"type": "report", "positions": [position]}).to_string();
-    let mut refused = RejectTally::default();
-    let batch = decode_report(&text, &cx.config.limits, &mut refused).map_err(|e| e.to_string())?;
-    if refused.total() > 0 {
-        return Err(refusal(refused, cx, endpoint).await);
+    let attrs = position
+        .attrs
+        .as_ref()
+        .map(|a| serde_json::Value::Object(a.clone()).to_string());
+    let candidate = Candidate {
+        id: Some(&position.id),
+        lat: Some(position.lat),
+        lon: Some(position.lon),
+        ts: Some(position.ts as f64),
+        heading: position.heading.map(f64::from),
+        speed: position.speed.map(f64::from),
+        meta: Meta {
+            attrs: attrs.as_deref(),
+            ..Meta::default()
+        },
+    };
+    let mut batch = FixBatch::with_capacity(1, 64);
+    match candidate.check(&cx.config.limits) {
+        Ok(fix) => batch.push(&fix),
+        Err(rejection) => {
+            let mut refused = RejectTally::default();
+            refused.add(&rejection);
+            return Err(refusal(refused, cx, endpoint).await);
+        }
     }
     forward(batch, cx, endpoint, now).await
 }
 
 /// The server's screening (timestamps, speeds), then the hub.
-async fn forward(
-    batch: crate::protocol::FixBatch,
-    cx: &Cx,
-    endpoint: Endpoint,
-    now: i64,
-) -> Result<(), String> {
+async fn forward(batch: FixBatch, cx: &Cx, endpoint: Endpoint, now: i64) -> Result<(), String> {
     let mut refused = RejectTally::default();
     let mut kept = ingest::screen(
         &batch,

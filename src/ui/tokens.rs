@@ -58,6 +58,11 @@ pub const DARK: Theme = Theme {
     ring_fill: Color32::from_rgba_premultiplied(20, 20, 20, 120),
 };
 
+/// A colour given as red, green, blue (a feed's own colour from its settings).
+pub fn rgb([r, g, b]: [u8; 3]) -> Color32 {
+    Color32::from_rgb(r, g, b)
+}
+
 /// The theme egui is drawing in.
 pub fn theme(visuals: &egui::Visuals) -> &'static Theme {
     if visuals.dark_mode { &DARK } else { &LIGHT }

@@ -46,19 +46,20 @@ pub fn condition_mix(by_condition: &[u32; 4]) -> String {
 
 /// The most common kinds among `vehicles`, as "8 bus · 5 van · 2 other".
 pub fn kind_mix<'a>(vehicles: impl Iterator<Item = &'a Vehicle>) -> String {
-    let mut kinds: Vec<(String, u32)> = Vec::new();
+    // Counted by the raw value (no allocation per vehicle, at 100k in a hovered cluster); put
+    // in words only for the few shown.
+    let mut kinds: Vec<(Option<&str>, u32)> = Vec::new();
     for v in vehicles {
-        let kind = v.kind().map_or_else(|| "other".to_owned(), status);
-        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+        match kinds.iter_mut().find(|(k, _)| *k == v.kind()) {
             Some((_, n)) => *n += 1,
-            None => kinds.push((kind, 1)),
+            None => kinds.push((v.kind(), 1)),
         }
     }
     kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut parts: Vec<String> = kinds
         .iter()
         .take(3)
-        .map(|(k, n)| format!("{n} {k}"))
+        .map(|(k, n)| format!("{n} {}", k.map_or_else(|| "other".to_owned(), status)))
         .collect();
     let rest: u32 = kinds.iter().skip(3).map(|(_, n)| n).sum();
     if rest > 0 {

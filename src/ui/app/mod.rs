@@ -250,10 +250,7 @@ impl FleetApp {
             feeds: self
                 .specs
                 .iter()
-                .filter_map(|(id, s)| {
-                    s.colour
-                        .map(|[r, g, b]| (*id, egui::Color32::from_rgb(r, g, b)))
-                })
+                .filter_map(|(id, s)| s.colour.map(|c| (*id, crate::ui::tokens::rgb(c))))
                 .collect(),
         }
     }
