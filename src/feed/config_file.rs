@@ -9,6 +9,21 @@
 //! password_env = "DEPOT_TRACCAR_PASSWORD"   # or password = "..." (keep the file private)
 //! colour = "#1f77b4"
 //! enabled = true
+//!
+//! [[feed]]
+//! name = "Metro buses"
+//! kind = "gtfs-rt"                      # also: ais (tcp:// or a file), aisstream
+//! url = "https://api.metro.example/gtfs-rt/vehicle-positions"
+//! token_env = "METRO_KEY"               # the API key ...
+//! api_key_header = "x-api-key"          # ... sent in this header (or api_key_param = "key")
+//! poll = "15s"
+//!
+//! [[feed]]
+//! name = "Harbour"
+//! kind = "aisstream"
+//! url = "wss://stream.aisstream.io/v0/stream"
+//! token_env = "AISSTREAM_KEY"
+//! area = [[-17.5, 145.0], [-16.0, 146.5]]   # two corners, [lat, lon]
 //! ```
 //!
 //! Secrets are read from the file or from the environment variable it names; they never go to
@@ -20,6 +35,7 @@ use serde::Deserialize;
 
 use super::spec::{Credentials, FeedSpec, SpecError, parse_colour};
 use crate::formats::FeedKind;
+use crate::formats::aisstream::Area;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -36,6 +52,13 @@ pub enum ConfigError {
         index: usize,
         name: String,
         source: SpecError,
+    },
+    #[error("{path}: feed {index} ({name}): {message}")]
+    Option {
+        path: PathBuf,
+        index: usize,
+        name: String,
+        message: String,
     },
     #[error("{path}: feed {index} ({name}): the environment variable {var} is not set")]
     MissingEnv {
@@ -70,6 +93,12 @@ struct Entry {
     #[serde(default = "yes")]
     enabled: bool,
     ca_file: Option<PathBuf>,
+    /// GTFS-RT: `"15s"`, `"1m"`.
+    poll: Option<String>,
+    api_key_header: Option<String>,
+    api_key_param: Option<String>,
+    /// AISStream: `[[lat, lon], [lat, lon]]`.
+    area: Option<Area>,
 }
 
 fn yes() -> bool {
@@ -149,7 +178,61 @@ fn entry_spec(
         .map_err(feed_error)?;
     spec.enabled = e.enabled;
     spec.ca_file = e.ca_file;
+    let options = Options {
+        poll: e.poll,
+        key_header: e.api_key_header,
+        key_param: e.api_key_param,
+        area: e.area,
+    };
+    options
+        .apply(&mut spec)
+        .map_err(|message| ConfigError::Option {
+            path: path.into(),
+            index,
+            name: name.clone(),
+            message,
+        })?;
     Ok(spec)
+}
+
+/// The settings only some kinds use, as the file has them.
+struct Options {
+    poll: Option<String>,
+    key_header: Option<String>,
+    key_param: Option<String>,
+    area: Option<Area>,
+}
+
+impl Options {
+    fn apply(self, spec: &mut FeedSpec) -> Result<(), String> {
+        if let Some(poll) = &self.poll {
+            let period = humantime::parse_duration(poll)
+                .map_err(|err| format!("poll {poll:?} is not a duration: {err}"))?;
+            if period < std::time::Duration::from_secs(1) {
+                return Err(format!("poll {poll:?} is under a second"));
+            }
+            spec.options.poll = Some(period);
+        }
+        if self.key_header.is_some() {
+            spec.options.key_header = self.key_header;
+            spec.options.key_param = None;
+        }
+        if self.key_param.is_some() {
+            spec.options.key_param = self.key_param;
+        }
+        if let Some(area) = self.area {
+            let ok = area
+                .iter()
+                .all(|[lat, lon]| lat.abs() <= 90.0 && lon.abs() <= 180.0);
+            if !ok {
+                return Err(format!(
+                    "area {area:?} is not two [lat, lon] corners within -90..90, -180..180"
+                ));
+            }
+            spec.options.area = Some(area);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -219,5 +302,39 @@ token_env = "FLEET_TOKEN"
         )
         .expect_err("unknown kind");
         assert!(e.to_string().contains("gps"), "{e}");
+    }
+
+    #[test]
+    fn transit_and_ship_feeds_take_their_poll_key_and_area() {
+        let text = r#"
+[[feed]]
+kind = "gtfs-rt"
+url = "https://agency.example/vp.pb"
+token = "k"
+api_key_header = "x-api-key"
+poll = "30s"
+
+[[feed]]
+kind = "aisstream"
+url = "wss://stream.aisstream.io/v0/stream"
+area = [[-17.5, 145.0], [-16.0, 146.5]]
+"#;
+        let feeds = parse(text, Path::new("c.toml"), &env).expect("parses");
+        assert_eq!(feeds[0].kind, FeedKind::GtfsRt);
+        assert_eq!(
+            feeds[0].options.poll,
+            Some(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(feeds[0].options.key_header.as_deref(), Some("x-api-key"));
+        assert_eq!(
+            feeds[1].options.area,
+            Some([[-17.5, 145.0], [-16.0, 146.5]])
+        );
+        let bad = text.replace("-17.5, 145.0", "-97.5, 145.0");
+        let e = parse(&bad, Path::new("c.toml"), &env).expect_err("area off the globe");
+        assert!(e.to_string().contains("feed 2"), "{e}");
+        let bad = text.replace("30s", "soon");
+        let e = parse(&bad, Path::new("c.toml"), &env).expect_err("poll not a duration");
+        assert!(e.to_string().contains("poll \"soon\""), "{e}");
     }
 }

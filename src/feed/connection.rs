@@ -18,7 +18,7 @@ use super::handshake::{Prepared, http_client, prepare};
 use super::outbox::Outbox;
 use super::{FeedConfig, FeedEvent};
 use crate::clock::now_ms;
-use crate::formats::{Decoded, FeedKind, Format, for_kind};
+use crate::formats::{self, Decoded, FeedKind, Format, Transport};
 use crate::protocol::{RejectReason, RejectTally, Subscribe};
 
 pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -48,18 +48,21 @@ pub(super) enum Ended {
     },
 }
 
-/// A feed's running state: its settings, its format, and the channels it listens to.
-struct Feed {
-    config: FeedConfig,
-    format: Box<dyn Format>,
-    http: Option<reqwest::Client>,
+/// A feed's running state: its settings, its format, and the channels it listens to. The
+/// transports other than WebSocket (`poll.rs`, `lines.rs`) add their sessions to it.
+pub(super) struct Feed {
+    pub(super) config: FeedConfig,
+    pub(super) format: Box<dyn Format>,
+    pub(super) http: Option<reqwest::Client>,
     /// The login of the last connection (Traccar's session cookie), tried before logging in
     /// again.
     login: Option<String>,
-    outbox: Outbox,
+    pub(super) outbox: Outbox,
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
     paused: bool,
+    /// The server asked us not to come back before this long (HTTP `Retry-After`).
+    pub(super) retry_after: Option<Duration>,
 }
 
 /// What a control message asks of the loop.
@@ -76,11 +79,7 @@ pub(super) async fn run(
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
 ) {
-    let format = for_kind(
-        config.spec.kind,
-        &config.limits,
-        config.max_pending_vehicles,
-    );
+    let format = format_for(&config);
     let paused = !config.spec.enabled;
     let mut feed = Feed {
         config,
@@ -91,6 +90,7 @@ pub(super) async fn run(
         control,
         stop,
         paused,
+        retry_after: None,
     };
     let seed = feed.config.jitter_seed.unwrap_or_else(|| fastrand::u64(..));
     let mut backoff = Backoff::new(feed.config.backoff.clone(), seed);
@@ -131,6 +131,28 @@ pub(super) async fn run(
     }
 }
 
+/// The format of a feed: its kind, and what of its settings the format needs (AISStream's
+/// area and key).
+fn format_for(config: &FeedConfig) -> Box<dyn Format> {
+    let spec = &config.spec;
+    let limits = config.limits.clone();
+    match spec.kind {
+        FeedKind::Fleetview => Box::new(formats::fleetview::V1::new(
+            limits,
+            config.max_pending_vehicles,
+        )),
+        FeedKind::Traccar => Box::new(formats::traccar::Traccar::new(limits)),
+        FeedKind::OwnTracks => Box::new(formats::owntracks::OwnTracks::new(limits)),
+        FeedKind::GtfsRt => Box::new(formats::gtfs_rt::GtfsRt::new(limits)),
+        FeedKind::Ais => Box::new(formats::ais::Nmea::new(limits)),
+        FeedKind::AisStream => Box::new(formats::aisstream::AisStream::new(
+            limits,
+            spec.options.area.unwrap_or(formats::aisstream::WHOLE_WORLD),
+            spec.credentials.token.clone(),
+        )),
+    }
+}
+
 /// How one attempt ended, and whether its connection lasted long enough to count as stable.
 struct Attempt {
     how: Ended,
@@ -145,37 +167,47 @@ enum Wait {
 }
 
 impl Feed {
-    /// One attempt: connect, then the session until it ends.
+    /// One attempt: connect, then the session until it ends, over the kind's transport.
     async fn attempt(&mut self, attempt: u32, backoff: &mut Backoff) -> Attempt {
         let url = redact(&self.config.spec.url);
-        self.outbox.send(FeedEvent::Connecting {
-            url: url.clone(),
-            attempt,
-        });
-        match self.open().await {
-            Ok(ws) => {
-                tracing::info!(feed = %self.config.spec.name, %url, "connected");
-                self.outbox.send(FeedEvent::Connected { url });
-                let started = Instant::now();
-                let how = self.session(ws).await;
-                backoff.connection_ended(started.elapsed());
-                let connected_long_enough =
-                    matches!(how, Ended::Failed { .. }) && backoff.failures() == 0;
-                Attempt {
-                    how,
-                    connected_long_enough,
+        self.outbox.send(FeedEvent::Connecting { url, attempt });
+        let (how, connected) = match self.config.spec.kind.transport() {
+            Transport::WebSocket => match self.open().await {
+                Ok(ws) => {
+                    let since = self.connected();
+                    (self.session(ws).await, Some(since))
                 }
-            }
-            Err(how) => Attempt {
-                how,
-                connected_long_enough: false,
+                Err(how) => (how, None),
             },
+            Transport::Poll => self.poll_session().await,
+            Transport::Lines => self.lines_session().await,
+        };
+        let connected_long_enough = match connected {
+            Some(since) => {
+                backoff.connection_ended(since.elapsed());
+                matches!(how, Ended::Failed { .. }) && backoff.failures() == 0
+            }
+            None => false,
+        };
+        Attempt {
+            how,
+            connected_long_enough,
         }
     }
 
-    /// Reports a failure; returns when to try again (`None`: not until told).
+    /// Says the feed is connected (for a polled feed: its first answer came); returns when.
+    pub(super) fn connected(&mut self) -> Instant {
+        let url = redact(&self.config.spec.url);
+        tracing::info!(feed = %self.config.spec.name, %url, "connected");
+        self.outbox.send(FeedEvent::Connected { url });
+        Instant::now()
+    }
+
+    /// Reports a failure; returns when to try again (`None`: not until told), never sooner than
+    /// the server asked.
     fn failed(&mut self, reason: String, fatal: bool, backoff: &mut Backoff) -> Option<Duration> {
-        let delay = (!fatal).then(|| backoff.next_delay());
+        let asked = self.retry_after.take();
+        let delay = (!fatal).then(|| backoff.next_delay().max(asked.unwrap_or_default()));
         let url = redact(&self.config.spec.url);
         tracing::warn!(feed = %self.config.spec.name, %url, %reason, retry_in = ?delay, "feed connection ended");
         self.outbox.send(FeedEvent::Disconnected {
@@ -225,35 +257,14 @@ impl Feed {
         }
     }
 
-    /// Logs in where the kind needs it, then opens the socket; obeys controls meanwhile.
-    async fn open(&mut self) -> Result<Ws, Ended> {
-        if self.config.spec.kind == FeedKind::Traccar && self.http.is_none() {
-            self.http = Some(http_client(&self.config)?);
-        }
-        let config = self.config.clone();
-        let http = self.http.clone();
-        let login = self.login.clone();
-        let opening = async move {
-            let prepared: Prepared = prepare(&config, http.as_ref(), login).await?;
-            let ws = connect(&prepared.url, &prepared.headers, &config).await?;
-            Ok::<_, Ended>((ws, prepared.answers, prepared.session))
-        };
-        tokio::pin!(opening);
+    /// Runs `work` to its end while obeying stop and controls and flushing the outbox; `Err`
+    /// when told to stop or pause first (then `work` is dropped).
+    pub(super) async fn guard<T>(&mut self, work: impl Future<Output = T>) -> Result<T, Ended> {
+        tokio::pin!(work);
         loop {
             tokio::select! {
                 _ = &mut self.stop => return Err(Ended::Shutdown),
-                result = &mut opening => {
-                    let (ws, answers, login) = result?;
-                    self.login = login;
-                    self.format.opened();
-                    let received = now_ms();
-                    for (path, body) in answers {
-                        let mut out = Decoded::default();
-                        self.format.http_answer(path, &body, received, &mut out);
-                        self.deliver(out);
-                    }
-                    return Ok(ws);
-                }
+                done = &mut work => return Ok(done),
                 control = self.control.recv() => match control {
                     None => return Err(Ended::Shutdown),
                     Some(c) => if let Obeyed::Pause = self.obey(c) { return Err(Ended::Paused) },
@@ -261,6 +272,42 @@ impl Feed {
                 _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
             }
         }
+    }
+
+    /// The feed's HTTP client, made on first use.
+    pub(super) fn http_client(&mut self) -> Result<reqwest::Client, Ended> {
+        if self.http.is_none() {
+            self.http = Some(http_client(&self.config)?);
+        }
+        self.http.clone().ok_or_else(|| Ended::Failed {
+            reason: "no HTTP client".into(),
+            fatal: true,
+        })
+    }
+
+    /// Logs in where the kind needs it, then opens the socket; obeys controls meanwhile.
+    async fn open(&mut self) -> Result<Ws, Ended> {
+        let http = match self.config.spec.kind {
+            FeedKind::Traccar => Some(self.http_client()?),
+            _ => None,
+        };
+        let config = self.config.clone();
+        let login = self.login.clone();
+        let opening = async move {
+            let prepared: Prepared = prepare(&config, http.as_ref(), login).await?;
+            let ws = connect(&prepared.url, &prepared.headers, &config).await?;
+            Ok::<_, Ended>((ws, prepared.answers, prepared.session))
+        };
+        let (ws, answers, login) = self.guard(opening).await??;
+        self.login = login;
+        self.format.opened();
+        let received = now_ms();
+        for (path, body) in answers {
+            let mut out = Decoded::default();
+            self.format.http_answer(path, &body, received, &mut out);
+            self.deliver(out);
+        }
+        Ok(ws)
     }
 
     fn greeting(&self) -> Vec<String> {
@@ -351,15 +398,9 @@ impl Feed {
                 return None;
             }
             Some(Ok(Message::Binary(bytes))) => {
-                let mut tally = RejectTally::default();
-                tally.record(
-                    RejectReason::BinaryFrame,
-                    &format!(
-                        "binary frame of {} bytes (this feed's format is JSON text)",
-                        bytes.len()
-                    ),
-                );
-                self.report(tally);
+                let mut out = Decoded::default();
+                self.format.decode_bytes(&bytes, now_ms(), &mut out);
+                self.deliver(out);
                 return None;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
@@ -394,7 +435,7 @@ impl Feed {
     }
 
     /// Hands a decoded frame's events and refusals to the outbox.
-    fn deliver(&mut self, out: Decoded) {
+    pub(super) fn deliver(&mut self, out: Decoded) {
         for event in out.events {
             self.outbox.send(event);
         }
@@ -403,7 +444,7 @@ impl Feed {
         }
     }
 
-    fn report(&mut self, tally: RejectTally) {
+    pub(super) fn report(&mut self, tally: RejectTally) {
         // Counted (and logged) where the session applies it: one place for every refusal.
         self.outbox.send(FeedEvent::Rejected(Box::new(tally)));
     }

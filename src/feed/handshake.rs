@@ -92,6 +92,17 @@ pub(super) async fn prepare(
             Some(http) => traccar_login(config, http, session).await,
             None => Err(fatal("no HTTP client for the Traccar login")),
         },
+        // The key travels in the subscription message, not the upgrade.
+        FeedKind::AisStream => Ok(Prepared {
+            url: spec.url.clone(),
+            headers: Vec::new(),
+            answers: Vec::new(),
+            session: None,
+        }),
+        FeedKind::GtfsRt | FeedKind::Ais => Err(fatal(format!(
+            "a {} feed does not open a WebSocket",
+            spec.kind
+        ))),
     }
 }
 

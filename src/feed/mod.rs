@@ -1,8 +1,10 @@
 //! The feeds: one background thread owning a tokio runtime that holds every feed's connection.
 //!
 //! [`FeedSet::spawn`] starts the thread; [`FeedSet::add`] starts a feed on it. Each feed is a
-//! transport (the WebSocket session: connect, reconnect with backoff, heartbeat, coalescing)
-//! driving a format (`crate::formats`: frames to fixes). Every feed connects, backs off and
+//! transport driving a format (`crate::formats`: frames to fixes). The transports share one
+//! loop (`connection.rs`: reconnect with backoff, pause, coalescing) and differ in their
+//! session: a WebSocket (`connection.rs`: heartbeat, greeting), HTTP polling (`poll.rs`) or
+//! lines of text over TCP or from a file (`lines.rs`). Every feed connects, backs off and
 //! coalesces on its own, so one failing or flooding feed never stalls another. Events go out as
 //! `(FeedId, FeedEvent)` over one bounded channel, and a waker is called after each send (the UI
 //! passes egui's `request_repaint`; nothing here knows egui). Dropping the set shuts every feed
@@ -14,7 +16,9 @@ mod connect;
 mod connection;
 mod event;
 mod handshake;
+mod lines;
 mod outbox;
+mod poll;
 mod set;
 mod spec;
 mod tls;
@@ -28,7 +32,9 @@ pub use connect::redact;
 pub use event::FeedCommand;
 pub use outbox::Waker;
 pub use set::{DEFAULT_CAPACITY, FeedError, FeedSet};
-pub use spec::{Colour, Credentials, FeedSpec, SpecError, colour_hex, parse_colour};
+pub use spec::{
+    Colour, Credentials, DEFAULT_POLL, FeedOptions, FeedSpec, SpecError, colour_hex, parse_colour,
+};
 pub use tls::install_crypto_provider;
 
 use crate::formats::FeedKind;
@@ -61,12 +67,17 @@ impl FeedConfig {
     }
 
     /// The defaults for `spec`'s kind. Traccar sends a keepalive every 55 s and OwnTracks may
-    /// be quiet for long, so their dead-peer timeout is longer than fleetview's 30 s.
+    /// be quiet for long, so their dead-peer timeout is longer than fleetview's 30 s. A raw AIS
+    /// receiver in a quiet harbour may hear nothing for minutes. (A polled feed has neither:
+    /// each request has its own timeout.)
     pub fn from_spec(spec: FeedSpec) -> Self {
         let (ping, dead) = match spec.kind {
             FeedKind::Fleetview => (10, 30),
             FeedKind::Traccar => (20, 75),
             FeedKind::OwnTracks => (20, 90),
+            FeedKind::AisStream => (20, 60),
+            FeedKind::GtfsRt => (30, 60),
+            FeedKind::Ais => (300, 300),
         };
         Self {
             spec,

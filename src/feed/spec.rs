@@ -5,8 +5,10 @@
 //! without them.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::formats::FeedKind;
+use crate::formats::aisstream::Area;
 
 /// Secrets a feed needs. `Debug` masks them.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -32,6 +34,33 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// Settings only some kinds of feed use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedOptions {
+    /// GTFS-RT: how often to poll (15 s when not said).
+    pub poll: Option<Duration>,
+    /// GTFS-RT: the request header that carries the API key (the credentials' token), such as
+    /// `x-api-key` or `Authorization`.
+    pub key_header: Option<String>,
+    /// GTFS-RT: the query parameter that carries the API key instead (`api_key`, `key`, ...).
+    pub key_param: Option<String>,
+    /// AISStream: the box to watch (the whole world when not said).
+    pub area: Option<Area>,
+}
+
+/// The poll period of a GTFS-RT feed that names none.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(15);
+
+/// Query parameters that carry a GTFS-RT feed's key; moved out of the URL like a token.
+const KEY_PARAMS: [&str; 6] = [
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "access_token",
+];
+
 /// An RGB colour for a feed's markers.
 pub type Colour = [u8; 3];
 
@@ -48,6 +77,7 @@ pub struct FeedSpec {
     pub enabled: bool,
     /// Extra CA certificates (PEM) to trust for TLS, beside the system's.
     pub ca_file: Option<PathBuf>,
+    pub options: FeedOptions,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -76,6 +106,7 @@ impl FeedSpec {
             colour: None,
             enabled: true,
             ca_file: None,
+            options: FeedOptions::default(),
         }
     }
 
@@ -99,15 +130,19 @@ impl FeedSpec {
     }
 
     /// A feed of `kind` at `url` (normalised for its kind); credentials in the URL are moved
-    /// into `credentials` where those are not already set.
+    /// into `credentials` where those are not already set. A raw AIS feed may be a file's path.
     pub fn new(
         name: Option<String>,
         kind: FeedKind,
         url: &str,
         mut credentials: Credentials,
     ) -> Result<Self, SpecError> {
-        let mut parsed =
-            url::Url::parse(url).map_err(|e| SpecError::BadUrl(url.into(), e.to_string()))?;
+        let mut parsed = match url::Url::parse(url) {
+            Err(url::ParseError::RelativeUrlWithoutBase) if kind == FeedKind::Ais => {
+                file_url(url).ok_or_else(|| SpecError::BadUrl(url.into(), "not a file".into()))?
+            }
+            parsed => parsed.map_err(|e| SpecError::BadUrl(url.into(), e.to_string()))?,
+        };
         if !parsed.username().is_empty() {
             let user = decode(parsed.username());
             credentials.user.get_or_insert(user);
@@ -117,15 +152,23 @@ impl FeedSpec {
         }
         let _ = parsed.set_username("");
         let _ = parsed.set_password(None);
+        let secret_params: &[&str] = match kind {
+            FeedKind::GtfsRt => &KEY_PARAMS,
+            _ => &KEY_PARAMS[..1],
+        };
+        let mut options = FeedOptions::default();
         let token = parsed
             .query_pairs()
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned());
-        if let Some(token) = token {
+            .find(|(k, _)| secret_params.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()));
+        if let Some((param, token)) = token {
             credentials.token.get_or_insert(token);
+            if kind == FeedKind::GtfsRt {
+                options.key_param = Some(param.clone());
+            }
             let rest: Vec<(String, String)> = parsed
                 .query_pairs()
-                .filter(|(k, _)| k != "token")
+                .filter(|(k, _)| *k != param)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
             parsed.set_query(None);
@@ -146,8 +189,15 @@ impl FeedSpec {
             colour: None,
             enabled: true,
             ca_file: None,
+            options,
         })
     }
+}
+
+/// A file's path as a `file://` URL.
+fn file_url(path: &str) -> Option<url::Url> {
+    let path = std::path::absolute(path).ok()?;
+    url::Url::from_file_path(path).ok()
 }
 
 /// Checks the scheme for the kind and fills in the usual path.
@@ -186,6 +236,30 @@ fn normalise(kind: FeedKind, url: &mut url::Url) -> Result<(), SpecError> {
             let path = url.path().trim_end_matches('/').to_owned();
             if !path.ends_with("/ws/last") {
                 url.set_path(&format!("{path}/ws/last"));
+            }
+        }
+        FeedKind::GtfsRt => {
+            if scheme != "http" && scheme != "https" {
+                return Err(wrong("http:// or https://"));
+            }
+        }
+        FeedKind::Ais => {
+            if scheme != "tcp" && scheme != "file" {
+                return Err(wrong("tcp://HOST:PORT or file:// (or a file's path)"));
+            }
+            if scheme == "tcp" && (url.host_str().is_none() || url.port().is_none()) {
+                return Err(wrong("tcp://HOST:PORT"));
+            }
+        }
+        FeedKind::AisStream => {
+            let ws = match scheme.as_str() {
+                "ws" | "http" => "ws",
+                "wss" | "https" => "wss",
+                _ => return Err(wrong("wss:// (or ws:// for a test server)")),
+            };
+            let _ = url.set_scheme(ws);
+            if url.path().trim_end_matches('/').is_empty() {
+                url.set_path("/v0/stream");
             }
         }
     }
@@ -276,6 +350,29 @@ mod tests {
         assert!(matches!(
             FeedSpec::parse("traccar:not a url"),
             Err(SpecError::BadUrl(..))
+        ));
+    }
+
+    #[test]
+    fn the_new_kinds_get_their_schemes_and_a_gtfs_key_leaves_the_url() {
+        let g = FeedSpec::parse("bus=gtfs-rt:https://agency.example/vp.pb?api_key=abc&route=1")
+            .expect("gtfs-rt");
+        assert_eq!(g.url, "https://agency.example/vp.pb?route=1");
+        assert_eq!(g.credentials.token.as_deref(), Some("abc"));
+        assert_eq!(g.options.key_param.as_deref(), Some("api_key"));
+        let a = FeedSpec::parse("aisstream:wss://stream.aisstream.io").expect("aisstream");
+        assert_eq!(a.url, "wss://stream.aisstream.io/v0/stream");
+        let t = FeedSpec::parse("ais:tcp://127.0.0.1:5631").expect("ais over tcp");
+        assert_eq!(t.url, "tcp://127.0.0.1:5631");
+        let f = FeedSpec::parse("ais:tests/fixtures/ais/AisHubSample.nmea").expect("a path");
+        assert!(f.url.starts_with("file:///"), "{}", f.url);
+        assert!(matches!(
+            FeedSpec::parse("ais:tcp://host-without-port"),
+            Err(SpecError::WrongScheme { .. })
+        ));
+        assert!(matches!(
+            FeedSpec::parse("gtfs-rt:ws://x"),
+            Err(SpecError::WrongScheme { .. })
         ));
     }
 

@@ -5,17 +5,26 @@
 //!
 //! - [`fleetview`]: fleetview's own protocol v1 (`crate::protocol`);
 //! - [`traccar`]: a Traccar server's `/api/socket` (and its `/api/devices` list);
-//! - [`owntracks`]: an OwnTracks Recorder's `/ws/last`.
+//! - [`owntracks`]: an OwnTracks Recorder's `/ws/last`;
+//! - [`gtfs_rt`]: GTFS-Realtime VehiclePositions (protobuf), polled over HTTP;
+//! - [`ais`]: raw AIS, NMEA `!AIVDM` sentences, over TCP or from a file;
+//! - [`aisstream`]: AISStream's JSON messages over WebSocket.
+//!
+//! [`ship`] holds what both AIS formats share.
 
+pub mod ais;
+pub mod aisstream;
 pub mod fleetview;
+pub mod gtfs_rt;
 mod kind;
 pub mod owntracks;
+pub mod ship;
 pub mod traccar;
 
-pub use kind::FeedKind;
+pub use kind::{FeedKind, Transport};
 
 use crate::events::FeedEvent;
-use crate::protocol::{DecodeLimits, RejectTally, Subscribe};
+use crate::protocol::{RejectReason, RejectTally, Subscribe};
 
 /// What decoding one frame gave: events in order, and what was refused.
 #[derive(Debug, Default)]
@@ -39,18 +48,22 @@ pub trait Format: Send {
     /// Decodes one text frame received at `received_ms` (our clock, UTC ms).
     fn decode(&mut self, text: &str, received_ms: i64, out: &mut Decoded);
 
+    /// Decodes one binary message (a binary WebSocket frame, a polled body). Text formats
+    /// refuse it.
+    fn decode_bytes(&mut self, bytes: &[u8], received_ms: i64, out: &mut Decoded) {
+        let _ = received_ms;
+        out.rejected.record(
+            RejectReason::BinaryFrame,
+            &format!(
+                "binary frame of {} bytes (this feed's format is JSON text)",
+                bytes.len()
+            ),
+        );
+    }
+
     /// Takes the body of an HTTP answer the transport fetched before opening the socket (the
     /// paths a format asks for are its own business; see `crate::feed`'s handshake).
     fn http_answer(&mut self, path: &str, body: &str, received_ms: i64, out: &mut Decoded) {
         let _ = (path, body, received_ms, out);
-    }
-}
-
-/// The format for a kind of feed.
-pub fn for_kind(kind: FeedKind, limits: &DecodeLimits, max_snapshot: usize) -> Box<dyn Format> {
-    match kind {
-        FeedKind::Fleetview => Box::new(fleetview::V1::new(limits.clone(), max_snapshot)),
-        FeedKind::Traccar => Box::new(traccar::Traccar::new(limits.clone())),
-        FeedKind::OwnTracks => Box::new(owntracks::OwnTracks::new(limits.clone())),
     }
 }

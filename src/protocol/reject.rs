@@ -36,11 +36,17 @@ pub enum RejectReason {
     /// A position for a device the feed has not described (Traccar: a `deviceId` missing
     /// from the device list).
     UnknownDevice,
+    /// Bytes that are not the protocol buffer the feed promises (GTFS-Realtime): truncated,
+    /// corrupt, or another format altogether (an HTML error page).
+    MalformedProtobuf,
+    /// An NMEA sentence that cannot be read: a bad checksum or tag block, a broken fragment,
+    /// an invalid payload.
+    MalformedNmea,
 }
 
 impl RejectReason {
     /// Every reason, in a fixed order (the order of the tally's slots).
-    pub const ALL: [RejectReason; 13] = [
+    pub const ALL: [RejectReason; 15] = [
         RejectReason::MalformedJson,
         RejectReason::UnknownType,
         RejectReason::BinaryFrame,
@@ -54,6 +60,8 @@ impl RejectReason {
         RejectReason::OverCapacity,
         RejectReason::RateLimited,
         RejectReason::UnknownDevice,
+        RejectReason::MalformedProtobuf,
+        RejectReason::MalformedNmea,
     ];
 
     /// The stable name used in logs and in `stats --json`.
@@ -72,6 +80,8 @@ impl RejectReason {
             RejectReason::OverCapacity => "over_capacity",
             RejectReason::RateLimited => "rate_limited",
             RejectReason::UnknownDevice => "unknown_device",
+            RejectReason::MalformedProtobuf => "malformed_protobuf",
+            RejectReason::MalformedNmea => "malformed_nmea",
         }
     }
 

@@ -67,6 +67,14 @@ impl Editor {
         }
         spec.enabled = old.is_none_or(|o| o.enabled);
         spec.ca_file = old.and_then(|o| o.ca_file.clone());
+        // Settings the editor does not show (a poll period, an area) stay as the file set them.
+        if let Some(old) = old.filter(|o| o.kind == spec.kind) {
+            let found_in_url = spec.options.key_param.take();
+            spec.options = old.options.clone();
+            if found_in_url.is_some() {
+                spec.options.key_param = found_in_url;
+            }
+        }
         Ok(spec)
     }
 }
@@ -297,6 +305,9 @@ fn editor_fields(ui: &mut Ui, editor: &mut Editor) {
             FeedKind::Fleetview => "ws://host:9000/feed",
             FeedKind::Traccar => "https://traccar.example.com",
             FeedKind::OwnTracks => "wss://recorder.example.com/ws/last",
+            FeedKind::GtfsRt => "https://agency.example/gtfs-rt/vehicle-positions",
+            FeedKind::Ais => "tcp://ais-receiver.local:10110",
+            FeedKind::AisStream => "wss://stream.aisstream.io/v0/stream",
         };
         ui.add(TextEdit::singleline(&mut editor.url).hint_text(hint))
             .labelled_by(label.id);
@@ -305,7 +316,7 @@ fn editor_fields(ui: &mut Ui, editor: &mut Editor) {
             FeedKind::Traccar => ("Email", "Password"),
             _ => ("User", "Password"),
         };
-        if editor.kind != FeedKind::Fleetview {
+        if matches!(editor.kind, FeedKind::Traccar | FeedKind::OwnTracks) {
             let label = ui.label(user);
             ui.add(TextEdit::singleline(&mut editor.user))
                 .labelled_by(label.id);
@@ -319,8 +330,12 @@ fn editor_fields(ui: &mut Ui, editor: &mut Editor) {
             .labelled_by(label.id);
             ui.end_row();
         }
-        if editor.kind != FeedKind::OwnTracks {
-            let label = ui.label("Token");
+        if !matches!(editor.kind, FeedKind::OwnTracks | FeedKind::Ais) {
+            let token = match editor.kind {
+                FeedKind::GtfsRt | FeedKind::AisStream => "API key",
+                _ => "Token",
+            };
+            let label = ui.label(token);
             ui.add(
                 TextEdit::singleline(&mut editor.token)
                     .password(true)
