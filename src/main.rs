@@ -226,7 +226,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
     let embedded_spec = embedded.as_ref().map(|server| {
         let mut spec = FeedSpec::fleetview(server.url());
         spec.name = "Simulated Cairns fleet".into();
-        spec
+        Box::new(spec)
     });
     let config = AppConfig {
         source: FeedSource::Live {

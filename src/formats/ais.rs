@@ -73,8 +73,16 @@ impl Nmea {
         }
         match self.parser.parse_sentence(sentence) {
             Ok(ParsedMessage::Incomplete) => self.unfinished(out),
-            Ok(ParsedMessage::VesselDynamicData(d)) => {
-                let ts = time_ms.unwrap_or(received_ms);
+            Ok(ParsedMessage::VesselDynamicData(mut d)) => {
+                if let Some((sog, cog)) = long_range_motion(sentence) {
+                    (d.sog_knots, d.cog) = (sog, cog);
+                }
+                // Without a tag block, the time of reading; two reports of a ship read at once
+                // stay in order.
+                let ts = time_ms.unwrap_or_else(|| {
+                    let last = self.ships.get(&d.mmsi).map_or(i64::MIN, |s| s.last_ts);
+                    received_ms.max(last.saturating_add(1))
+                });
                 if self.position(&d, ts, batch, out) {
                     let held = self.ship(d.mmsi);
                     held.last_ts = ts;
@@ -193,6 +201,35 @@ fn attrs_of(d: &VesselDynamicData, known: Option<&Ship>) -> Option<String> {
         }
     }
     Some(Value::Object(attrs).to_string())
+}
+
+/// Speed (knots) and course (degrees) of a type 27 (long-range) report, read from its payload:
+/// nmea-parser 0.11 reads both from the latitude's bits (pyais, gpsd and ITU-R M.1371 agree on
+/// bits 79-84 for speed, 85-93 for course). `None` for any other sentence.
+fn long_range_motion(sentence: &str) -> Option<(Option<f64>, Option<f64>)> {
+    let payload = sentence.split(',').nth(5)?;
+    let bits: Vec<u8> = payload
+        .bytes()
+        .map(|c| {
+            let v = c.wrapping_sub(48);
+            if v > 40 { v - 8 } else { v }
+        })
+        .collect();
+    let field = |start: usize, len: usize| -> Option<u32> {
+        (start..start + len).try_fold(0u32, |acc, i| {
+            let sextet = *bits.get(i / 6)?;
+            Some(acc << 1 | u32::from(sextet >> (5 - i % 6) & 1))
+        })
+    };
+    if field(0, 6)? != 27 {
+        return None;
+    }
+    let sog = field(79, 6)?;
+    let cog = field(85, 9)?;
+    Some((
+        (sog != 63).then_some(f64::from(sog)),
+        (cog != 511).then_some(f64::from(cog)),
+    ))
 }
 
 /// Splits an NMEA 4 tag block off a line: `\c:1700000000*hh\!AIVDM,...` gives the time of

@@ -170,10 +170,7 @@ fn attrs_of(v: &VehiclePosition) -> Option<String> {
             .map(Value::String),
     );
     put("stop_id", v.stop_id.clone().map(Value::String));
-    put(
-        "stop_sequence",
-        v.current_stop_sequence.map(|n| Value::from(n)),
-    );
+    put("stop_sequence", v.current_stop_sequence.map(Value::from));
     put(
         "occupancy",
         v.occupancy_status

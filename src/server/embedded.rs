@@ -104,6 +104,16 @@ impl EmbeddedServer {
         self.device_addr.map(|a| format!("http://{a}/"))
     }
 
+    /// A plain HTTP path on the WebSocket port (`/healthz`, the GTFS-Realtime export).
+    pub fn http_url(&self, path: &str) -> String {
+        let scheme = if self.scheme == "wss" {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
     /// Where publishers connect.
     pub fn ingest_url(&self) -> String {
         format!("{}://{}/ingest", self.scheme, self.addr)

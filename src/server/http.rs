@@ -7,7 +7,8 @@
 //! limits, then the server's screening of timestamps and speeds) and on to the hub. Answers are
 //! Traccar's: 200 with an empty body when accepted, 400 with the reason otherwise. OwnTracks'
 //! HTTP mode posts to `/owntracks` (or `/pub`, the Recorder's path), and `GET /metrics` gives
-//! the Prometheus text. Each
+//! the Prometheus text, and `GET /gtfs-rt/vehicle_positions.pb` the fleet as GTFS-Realtime.
+//! Each
 //! connection must send its request headers within the upgrade deadline, bodies are capped, and
 //! one client address holds at most its share of connections, as on the WebSocket port.
 
@@ -22,6 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+use super::gtfs_rt::{self, Export};
 use super::hub::HubStats;
 use super::limits::{self, AddressSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
@@ -39,6 +41,7 @@ pub(super) struct Cx {
     pub(super) config: Arc<ServerConfig>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) hub: mpsc::Sender<HubMsg>,
+    pub(super) export: Arc<Export>,
 }
 
 /// Which port a request came in on: the device port takes the OsmAnd protocol on any path (as
@@ -55,6 +58,7 @@ pub(super) async fn serve(
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
     hub: mpsc::Sender<HubMsg>,
+    export: Arc<Export>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(config.max_connections));
@@ -63,6 +67,7 @@ pub(super) async fn serve(
         config,
         metrics,
         hub,
+        export,
     };
     while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
         let Some(address_slot) = by_address.take(peer.ip()) else {
@@ -103,7 +108,7 @@ pub(super) async fn route(
     let path = request.uri().path();
     if port == Port::WebSocket {
         match path {
-            "/healthz" | "/metrics" | "/owntracks" | "/pub" | "/osmand" => {}
+            "/healthz" | "/metrics" | "/owntracks" | "/pub" | "/osmand" | gtfs_rt::PATH => {}
             "/" | "/feed" | "/ingest" => {
                 return reply(
                     StatusCode::UPGRADE_REQUIRED,
@@ -113,7 +118,7 @@ pub(super) async fn route(
             _ => {
                 return reply(
                     StatusCode::NOT_FOUND,
-                    "paths: /feed and /ingest (WebSocket); /osmand, /owntracks, /healthz, /metrics\n",
+                    "paths: /feed and /ingest (WebSocket); /osmand, /owntracks, /gtfs-rt/vehicle_positions.pb, /healthz, /metrics\n",
                 );
             }
         }
@@ -127,6 +132,9 @@ pub(super) async fn route(
             };
         }
         (&Method::GET, "/metrics") => return metrics(cx).await,
+        (&Method::GET, gtfs_rt::PATH) => {
+            return cx.export.answer(request.headers(), &cx.hub, now_ms()).await;
+        }
         (_, "/owntracks" | "/pub") => return owntracks(request, cx).await,
         (&Method::GET | &Method::POST, _) => {}
         _ => return reply(StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n"),

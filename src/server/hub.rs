@@ -251,6 +251,30 @@ impl Hub {
         }
     }
 
+    /// Every vehicle held, as one batch (for the GTFS-Realtime export, which encodes it off
+    /// the hub's task).
+    pub fn all(&self) -> FixBatch {
+        let mut batch = FixBatch::with_capacity(self.vehicles.len(), self.vehicles.len() * 48);
+        for v in self.vehicles.values() {
+            batch.push(&FixRef {
+                id: &v.id,
+                lat: v.lat,
+                lon: v.lon,
+                ts: v.ts,
+                heading: v.heading,
+                speed: v.speed,
+                meta: crate::protocol::Meta {
+                    label: v.label.as_deref(),
+                    kind: v.kind.as_deref(),
+                    status: v.status.as_deref(),
+                    route: v.route.as_deref(),
+                    attrs: v.attrs.as_deref().map(RawValue::get),
+                },
+            });
+        }
+        batch
+    }
+
     /// Takes validated fixes; an older fix than the one held is ignored and counted.
     pub fn report(&mut self, batch: &FixBatch, now_ms: i64) {
         for fix in batch.iter() {

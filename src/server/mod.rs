@@ -9,6 +9,7 @@ mod auth;
 mod conn;
 mod embedded;
 mod filter;
+pub mod gtfs_rt;
 mod http;
 mod hub;
 mod ingest;
@@ -135,6 +136,8 @@ pub(crate) enum HubMsg {
     },
     Leave(ViewerId),
     Stats(oneshot::Sender<HubStats>),
+    /// Every vehicle held, for the GTFS-Realtime export.
+    All(oneshot::Sender<FixBatch>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +195,15 @@ pub async fn serve(
     if let Some(stats) = stats {
         let _ = stats.send(StatsHandle(hub_tx.clone()));
     }
+    // The simulated buses' routes are the Cairns GTFS routes: export them by their route_id.
+    let route_ids = sim.as_ref().map_or_else(Default::default, |sim| {
+        let routes = &sim.network().routes;
+        routes
+            .iter()
+            .map(|r| (r.name.clone(), r.id.clone()))
+            .collect()
+    });
+    let export = Arc::new(gtfs_rt::Export::new(route_ids));
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
     }
@@ -201,6 +213,7 @@ pub async fn serve(
             config.clone(),
             metrics.clone(),
             hub_tx.clone(),
+            export.clone(),
             shutdown.clone(),
         ));
     }
@@ -243,6 +256,7 @@ pub async fn serve(
             metrics,
             config,
             hub: hub_tx,
+            export: export.clone(),
             shutdown,
         };
         tokio::spawn(link.serve(stream, acceptor));
@@ -265,6 +279,7 @@ struct Link {
     metrics: Arc<metrics::Metrics>,
     config: Arc<ServerConfig>,
     hub: mpsc::Sender<HubMsg>,
+    export: Arc<gtfs_rt::Export>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -295,6 +310,7 @@ impl Link {
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             hub: self.hub.clone(),
+            export: self.export.clone(),
         };
         let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref(), &cx);
         let upgraded = match tokio::time::timeout_at(self.deadline, upgrade).await {
@@ -355,6 +371,7 @@ async fn run_hub(
                 Some(HubMsg::Join { viewer, filter, tx }) => hub.join(viewer, filter, tx),
                 Some(HubMsg::Leave(viewer)) => hub.leave(viewer),
                 Some(HubMsg::Stats(reply)) => { let _ = reply.send(hub.stats()); }
+                Some(HubMsg::All(reply)) => { let _ = reply.send(hub.all()); }
             },
             _ = ticker.tick() => hub.tick(now_ms()),
             _ = log_every.tick() => {

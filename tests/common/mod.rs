@@ -22,6 +22,7 @@ use fleetview::protocol::{Position, ServerMessage, encode};
 pub mod owntracks;
 pub mod pki;
 pub mod traccar;
+pub mod transit;
 pub mod window;
 use fleetview::session::{FeedStatus, Session};
 

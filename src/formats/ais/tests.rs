@@ -4,7 +4,10 @@ use super::*;
 const SAMPLE: &str = include_str!("../../../tests/fixtures/ais/AisHubSample.nmea");
 const NOW: i64 = 1_764_000_000_000;
 
-fn decode(format: &mut Nmea, text: &str) -> (Vec<(String, f64, f64, Option<String>)>, Decoded) {
+/// A fix as (id, lat, lon, label).
+type Seen = (String, f64, f64, Option<String>);
+
+fn decode(format: &mut Nmea, text: &str) -> (Vec<Seen>, Decoded) {
     let mut out = Decoded::default();
     format.decode(text, NOW, &mut out);
     let mut fixes = Vec::new();
@@ -34,7 +37,7 @@ fn the_aishub_sample_gives_ships_of_kind_ship_and_counts_what_it_cannot_use() {
     };
     assert!(batch.iter().all(|f| f.meta.kind == Some("ship")));
     assert!(
-        batch.iter().all(|f| f.ts == NOW),
+        batch.iter().all(|f| f.ts >= NOW && f.ts < NOW + 100),
         "no tag blocks: the time of reading"
     );
     // The type 8 binary broadcast is a type this side does not read.
@@ -114,4 +117,25 @@ fn a_flood_of_first_halves_is_bounded() {
     let (_, out) = decode(&mut f, &text);
     assert!(f.unfinished <= MAX_UNFINISHED);
     assert!(out.rejected.count(RejectReason::MalformedNmea) > MAX_UNFINISHED as u64);
+}
+
+#[test]
+fn a_long_range_report_reads_speed_and_course_from_their_own_bits() {
+    // Type 27 from the sample: at anchor, 0 knots, course 37 (as pyais and gpsd read it).
+    let sentence = "!AIVDM,1,1,,B,K9TJi5H@o9jiPP2D,0*3E";
+    assert_eq!(long_range_motion(sentence), Some((Some(0.0), Some(37.0))));
+    assert_eq!(
+        long_range_motion("!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"),
+        None
+    );
+    let mut f = Nmea::new(DecodeLimits::default());
+    let (fixes, out) = decode(&mut f, sentence);
+    assert_eq!(fixes.len(), 1);
+    match &out.events[0] {
+        FeedEvent::Positions(b) => {
+            let fix = b.get(0).expect("fix");
+            assert_eq!((fix.speed, fix.heading), (Some(0.0), Some(37.0)));
+        }
+        other => panic!("{other:?}"),
+    }
 }

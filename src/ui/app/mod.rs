@@ -35,7 +35,7 @@ pub enum FeedSource {
         feeds: Vec<FeedSpec>,
         /// The in-process simulated fleet's feed, shown when no other feed is given or
         /// remembered; never remembered itself (its port changes every run).
-        embedded: Option<FeedSpec>,
+        embedded: Option<Box<FeedSpec>>,
     },
     /// Events injected by the caller as the feeds thread would send them (tests, benchmarks);
     /// `feeds` names the feeds they come from.
@@ -137,7 +137,7 @@ impl FleetApp {
                 if chosen.is_empty()
                     && let Some(spec) = embedded
                 {
-                    app.embedded = Some(app.start_feed(spec));
+                    app.embedded = Some(app.start_feed(*spec));
                 }
                 for spec in chosen {
                     app.start_feed(spec);
