@@ -20,6 +20,7 @@ pub fn base_colour(kind: Option<&str>, route: Option<&str>) -> Color32 {
         (Some("truck"), _) => tokens::TRUCK,
         (Some("van"), _) => tokens::VAN,
         (Some("car"), _) => tokens::CAR,
+        (Some("ship"), _) => tokens::SHIP,
         _ => tokens::OTHER_KIND,
     }
 }
@@ -86,8 +87,39 @@ pub fn arrow(centre: Pos2, heading_deg: f32, size: f32) -> [Pos2; 3] {
     ]
 }
 
+/// The outline of a ship's hull at `centre`, its bow along `heading_deg`: longer than an
+/// arrow and blunt at the stern, so ships read apart from road vehicles.
+pub fn hull(centre: Pos2, heading_deg: f32, size: f32) -> [Pos2; 5] {
+    let h = heading_deg.to_radians();
+    let dir = Vec2::new(h.sin(), -h.cos());
+    let side = Vec2::new(-dir.y, dir.x);
+    let (half_beam, stern) = (size * 0.5, size * 1.0);
+    [
+        centre + dir * size * 1.3,
+        centre + dir * size * 0.3 + side * half_beam,
+        centre - dir * stern + side * half_beam,
+        centre - dir * stern - side * half_beam,
+        centre + dir * size * 0.3 - side * half_beam,
+    ]
+}
+
+/// Whether a vehicle of `kind` is drawn as a ship.
+pub fn is_ship(kind: Option<&str>) -> bool {
+    kind.is_some_and(|k| k.eq_ignore_ascii_case("ship") || k.eq_ignore_ascii_case("vessel"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hull_points_its_bow_along_the_heading_and_is_longer_than_it_is_wide() {
+        let c = Pos2::new(0.0, 0.0);
+        let east = hull(c, 90.0, 10.0);
+        assert!((east[0].x - 13.0).abs() < 1e-4 && east[0].y.abs() < 1e-4);
+        let length = east[0].x - east[2].x;
+        let beam = (east[1].y - east[4].y).abs();
+        assert!(length > 2.0 * beam, "{length} x {beam}");
+    }
+
     use super::*;
 
     #[test]

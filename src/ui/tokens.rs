@@ -108,6 +108,8 @@ pub const BUS: Color32 = Color32::from_rgb(0x1f, 0x77, 0xb4);
 pub const TRUCK: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
 pub const VAN: Color32 = Color32::from_rgb(0x8e, 0x44, 0xad);
 pub const CAR: Color32 = Color32::from_rgb(0x34, 0x98, 0xdb);
+/// AIS vessels (kind `ship`).
+pub const SHIP: Color32 = Color32::from_rgb(0x0b, 0x3d, 0x91);
 pub const OTHER_KIND: Color32 = Color32::from_rgb(0x16, 0xa0, 0x85);
 
 /// Colours of feeds without one of their own, by feed number.

@@ -145,6 +145,14 @@ impl Markers<'_> {
         } else {
             tokens::MARKER_SIZE
         };
+        if markers::is_ship(v.kind())
+            && let Some(heading) = v.heading
+        {
+            // A ship's heading holds at anchor too: its hull always shows it.
+            let hull = markers::hull(pos, heading, size);
+            painter.add(Shape::convex_polygon(hull.to_vec(), fill, outline));
+            return;
+        }
         match v.heading.filter(|_| v.is_moving()) {
             Some(heading) => {
                 painter.add(Shape::convex_polygon(
