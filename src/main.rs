@@ -11,12 +11,13 @@ use fleetview::feed::{FeedConfig, FeedSpec, config_file};
 use fleetview::fleet::FleetConfig;
 use fleetview::formats::FeedKind;
 use fleetview::protocol::{BBox, Subscribe};
+use fleetview::routes::RouteLines;
 use fleetview::server::{EmbeddedServer, ServerConfig};
 use fleetview::sim::{Network, SimConfig};
 use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
-/// fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers and OwnTracks
-/// Recorders (see the README).
+/// fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers, OwnTracks
+/// Recorders, GTFS-Realtime feeds and AIS (raw NMEA or AISStream) (see the README).
 ///
 /// With no subcommand it opens the map. Without --feed or --url it shows the config file's
 /// feeds, else the feeds it showed last time or, on a first run (or with --demo), a simulated
@@ -41,6 +42,10 @@ struct Cli {
     /// Seed of the simulated fleet.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// A static GTFS zip whose routes the map draws (shapes, short names, colours), beside
+    /// the simulated fleet's Cairns network. Repeat for several agencies.
+    #[arg(long, value_name = "FILE.zip")]
+    gtfs: Vec<std::path::PathBuf>,
     /// Log filter (tracing's EnvFilter syntax, e.g. "info" or "fleetview=debug"); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "warn", global = true)]
     log: String,
@@ -49,10 +54,12 @@ struct Cli {
 /// Where feeds come from, for the map and for `stats`.
 #[derive(Args, Clone)]
 struct FeedArgs {
-    /// A feed: [NAME=]KIND:URL with KIND fleetview, traccar or owntracks, e.g.
-    /// depot=traccar:https://traccar.example.com (a bare ws:// or wss:// URL is a fleetview
-    /// feed). Repeat for several feeds. Credentials may ride in the URL (user:password@host,
-    /// ?token=T) but are better in the config file or the environment.
+    /// A feed: [NAME=]KIND:URL with KIND fleetview, traccar, owntracks, gtfs-rt, ais or
+    /// aisstream, e.g. depot=traccar:https://traccar.example.com,
+    /// metro=gtfs-rt:https://agency.example/vehicle-positions.pb, ais:tcp://receiver:10110 or
+    /// ais:recording.nmea (a bare ws:// or wss:// URL is a fleetview feed). Repeat for several
+    /// feeds. Credentials may ride in the URL (user:password@host, ?token=T, a GTFS-RT
+    /// ?api_key=K) but are better in the config file or the environment.
     #[arg(long)]
     feed: Vec<String>,
     /// A fleetview feed to show, ws:// or wss:// (the same as --feed URL).
@@ -236,12 +243,27 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         prefer_remembered: !cli.feeds.explicit() && !cli.demo,
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
-        // The route network the window draws: the simulated fleet's (Cairns).
-        routes: Network::cairns().ok().map(|n| n.route_lines()),
+        routes: Some(route_lines(&cli.gtfs)?),
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The route network the window draws: the simulated fleet's (the Cairns GTFS), then each
+/// static GTFS zip given.
+fn route_lines(zips: &[std::path::PathBuf]) -> anyhow::Result<RouteLines> {
+    let mut lines = Network::cairns()
+        .map(|n| n.route_lines())
+        .unwrap_or_default();
+    for zip in zips {
+        let loaded = fleetview::routes::gtfs::load(zip)?;
+        if loaded.skipped_rows > 0 {
+            tracing::warn!(zip = %zip.display(), rows = loaded.skipped_rows, "GTFS rows skipped");
+        }
+        lines.extend(loaded.lines);
+    }
+    Ok(lines)
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {

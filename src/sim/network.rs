@@ -114,9 +114,14 @@ impl Network {
             lines: self
                 .shapes
                 .iter()
-                .map(|s| crate::routes::RouteLine {
-                    route: self.routes[s.route].name.clone(),
-                    points: s.points().to_vec(),
+                .map(|s| {
+                    let route = &self.routes[s.route];
+                    crate::routes::RouteLine {
+                        route: route.name.clone(),
+                        id: Some(route.id.clone()),
+                        colour: crate::routes::gtfs::hex_colour(&route.color),
+                        points: s.points().to_vec(),
+                    }
                 })
                 .collect(),
         }

@@ -101,9 +101,12 @@ impl Plugin for Selection<'_> {
         };
         let painter = ui.painter().with_clip_rect(response.rect);
         if let Some(routes) = self.routes {
-            let colour = self.palette.base(v).gamma_multiply(0.55);
+            let own = self.palette.base(v);
             for &i in self.route_shapes {
-                let points: Vec<Pos2> = routes.lines[i]
+                // The agency's colour for the route, when its data gives one.
+                let line = &routes.lines[i];
+                let colour = line.colour.map_or(own, tokens::rgb).gamma_multiply(0.55);
+                let points: Vec<Pos2> = line
                     .points
                     .iter()
                     .map(|&(lat, lon)| screen(projector, lat, lon))
