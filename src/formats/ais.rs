@@ -174,11 +174,8 @@ impl Nmea {
                 ..Meta::default()
             },
         };
-        match candidate.check(&self.limits) {
-            Ok(fix) => {
-                batch.push(&fix);
-                true
-            }
+        match candidate.check_into(&self.limits, batch) {
+            Ok(()) => true,
             Err(r) => {
                 out.rejected.add(&r);
                 false

@@ -137,10 +137,9 @@ impl GtfsRt {
                 ..Meta::default()
             },
         };
-        let fix = candidate
-            .check(&self.limits)
+        candidate
+            .check_into(&self.limits, batch)
             .map_err(|r| (r.reason, r.detail))?;
-        batch.push(&fix);
         Ok(id.to_owned())
     }
 }

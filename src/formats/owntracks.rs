@@ -75,10 +75,9 @@ impl OwnTracks {
                 ..Meta::default()
             },
         };
-        let fix = candidate
-            .check(&self.limits)
+        candidate
+            .check_into(&self.limits, batch)
             .map_err(|r| (r.reason, r.detail))?;
-        batch.push(&fix);
         Ok(())
     }
 

@@ -90,6 +90,16 @@ impl<'a> Candidate<'a> {
         })
     }
 
+    /// Checks the position and adds it to `batch`, or says why it is refused.
+    pub fn check_into(
+        self,
+        limits: &DecodeLimits,
+        batch: &mut super::FixBatch,
+    ) -> Result<(), Rejection> {
+        batch.push(&self.check(limits)?);
+        Ok(())
+    }
+
     /// The position as a fix, or why it is refused: ranges, types and size limits.
     pub fn check(self, limits: &DecodeLimits) -> Result<FixRef<'a>, Rejection> {
         let id = check_id(self.id, limits)?;

@@ -125,6 +125,25 @@ fn tenths<S: serde::Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error
 }
 
 impl Stored {
+    /// The vehicle as a fix, with its descriptive fields.
+    fn fix(&self) -> FixRef<'_> {
+        FixRef {
+            id: &self.id,
+            lat: self.lat,
+            lon: self.lon,
+            ts: self.ts,
+            heading: self.heading,
+            speed: self.speed,
+            meta: crate::protocol::Meta {
+                label: self.label.as_deref(),
+                kind: self.kind.as_deref(),
+                status: self.status.as_deref(),
+                route: self.route.as_deref(),
+                attrs: self.attrs.as_deref().map(RawValue::get),
+            },
+        }
+    }
+
     fn update(&mut self, f: &FixRef<'_>, now_ms: i64) {
         self.lat = f.lat;
         self.lon = f.lon;
@@ -256,21 +275,7 @@ impl Hub {
     pub fn all(&self) -> FixBatch {
         let mut batch = FixBatch::with_capacity(self.vehicles.len(), self.vehicles.len() * 48);
         for v in self.vehicles.values() {
-            batch.push(&FixRef {
-                id: &v.id,
-                lat: v.lat,
-                lon: v.lon,
-                ts: v.ts,
-                heading: v.heading,
-                speed: v.speed,
-                meta: crate::protocol::Meta {
-                    label: v.label.as_deref(),
-                    kind: v.kind.as_deref(),
-                    status: v.status.as_deref(),
-                    route: v.route.as_deref(),
-                    attrs: v.attrs.as_deref().map(RawValue::get),
-                },
-            });
+            batch.push(&v.fix());
         }
         batch
     }
