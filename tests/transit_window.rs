@@ -27,7 +27,10 @@ fn four_feeds(rt: &tokio::runtime::Runtime) -> (Vec<FeedSpec>, EmbeddedServer, F
         body: KIT_PB.to_vec(),
         etag: "\"v1\"".into(),
     }));
-    let ais = rt.block_on(ais_server(AISHUB.as_bytes().to_vec()));
+    // The AIS source sends garbage first: its feed counts it, no other feed notices.
+    let mut nmea = b"!AIVDM,1,1,,A,not a payload,0*00\n\x00\x01\x02 noise\n".repeat(100);
+    nmea.extend_from_slice(AISHUB.as_bytes());
+    let ais = rt.block_on(ais_server(nmea));
     let now = go_now();
     let (stream, _) = rt.block_on(aisstream_server(vec![
         ais_position(503000001, "REEF RUNNER", -16.91, 145.79, 12.0, &now),
@@ -35,8 +38,10 @@ fn four_feeds(rt: &tokio::runtime::Runtime) -> (Vec<FeedSpec>, EmbeddedServer, F
     ]));
     let mut buses = FeedSpec::fleetview(sim.url());
     buses.name = "Buses".into();
-    let mut harbour = FeedSpec::parse(&format!("Harbour=aisstream:{stream}")).expect("aisstream");
-    harbour.credentials.token = Some("key".into());
+    // The key rides in the URL here (as `stats --feed` can give it) and is taken out of it.
+    let harbour =
+        FeedSpec::parse(&format!("Harbour=aisstream:{stream}?token=key")).expect("aisstream");
+    assert_eq!(harbour.credentials.token.as_deref(), Some("key"));
     let feeds = vec![
         buses,
         FeedSpec::parse(&format!("Metro=gtfs-rt:{}", agency.url)).expect("gtfs-rt"),
@@ -77,6 +82,15 @@ fn transit_and_ship_feeds_show_in_the_window_beside_the_simulated_fleet() {
     }
     h.get_by_label("3 vehicles");
     h.get_by_label("2 vehicles");
+    let session = h.state().session();
+    let rejected = |feed: u32| session.feed(FeedId(feed)).expect("feed").rejected.clone();
+    assert!(rejected(2).count(fleetview::protocol::RejectReason::MalformedNmea) >= 100);
+    assert!(rejected(0).is_empty() && rejected(3).is_empty());
+    assert_eq!(
+        rejected(1).total(),
+        1,
+        "the kit's vehicle without a position, and nothing else"
+    );
     // A ship is found by its name, from the static message that named it.
     let search = h.get_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(""));
     search.focus();
@@ -97,9 +111,13 @@ fn stats_reports_the_transit_and_ship_feeds_each_on_its_own() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (feeds, _sim, _agency) = four_feeds(&rt);
     let mut args: Vec<String> = Vec::new();
-    for spec in &feeds[..3] {
+    for spec in &feeds {
+        let key = spec.credentials.token.as_deref();
         args.push("--feed".into());
-        args.push(format!("{}={}:{}", spec.name, spec.kind, spec.url));
+        args.push(match key {
+            Some(key) => format!("{}={}:{}?token={key}", spec.name, spec.kind, spec.url),
+            None => format!("{}={}:{}", spec.name, spec.kind, spec.url),
+        });
     }
     args.extend(["--duration", "2s", "--json"].map(String::from));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fleetview"))
@@ -124,5 +142,6 @@ fn stats_reports_the_transit_and_ship_feeds_each_on_its_own() {
     assert_eq!(of("Buses")["vehicles"], 30);
     assert_eq!(of("Metro")["vehicles"], 3);
     assert!(of("AISHub")["vehicles"].as_u64() >= Some(40));
+    assert_eq!(of("Harbour")["vehicles"], 2);
     assert_eq!(report["connected"], true);
 }
