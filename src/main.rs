@@ -117,6 +117,28 @@ enum Command {
     /// vehicles, updates/s, refusals by reason, reconnects, latency. Exits 1 if a feed never
     /// connected.
     Stats(StatsArgs),
+    /// Watch feeds for alerts (geofences, overspeed, stopped, lost, alarms) without a window:
+    /// each alert is one JSON line on stdout (keys in the README), and optionally POSTed to a
+    /// webhook.
+    Alerts(AlertsArgs),
+}
+
+#[derive(Args)]
+struct AlertsArgs {
+    #[command(flatten)]
+    feeds: FeedArgs,
+    /// Geofences: a GeoJSON file (Polygon, MultiPolygon, or Point with a radius in metres).
+    #[arg(long, value_name = "FILE.geojson")]
+    geofences: Option<std::path::PathBuf>,
+    /// The rules (TOML; every rule is off until enabled there).
+    #[arg(long, value_name = "FILE.toml")]
+    rules: std::path::PathBuf,
+    /// POST each alert (its JSON line) to this URL, with retries.
+    #[arg(long)]
+    webhook: Option<String>,
+    /// Stop after this long (e.g. 10m); without it, run until interrupted.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    duration: Option<Duration>,
 }
 
 #[derive(Args)]
@@ -207,6 +229,7 @@ fn init_logging(filter: &str) {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Stats(args)) => stats(args),
+        Some(Command::Alerts(args)) => alerts(args),
         None => map(cli),
     }
 }
@@ -264,6 +287,39 @@ fn route_lines(zips: &[std::path::PathBuf]) -> anyhow::Result<RouteLines> {
         lines.extend(loaded.lines);
     }
     Ok(lines)
+}
+
+fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    use fleetview::alerts::{Engine, Geofences, Rules};
+    fleetview::feed::install_crypto_provider();
+    let specs: Vec<FeedSpec> = args
+        .feeds
+        .specs()?
+        .into_iter()
+        .filter(|s| s.enabled)
+        .collect();
+    if specs.is_empty() {
+        bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
+    }
+    let rules = Rules::load(&args.rules)?;
+    let fences = match &args.geofences {
+        Some(path) => Geofences::load(path)?,
+        None => Geofences::default(),
+    };
+    let feeds = specs.into_iter().map(FeedConfig::from_spec).collect();
+    let summary = fleetview::alerts::headless::run(
+        feeds,
+        FleetConfig::default(),
+        Engine::new(rules, fences),
+        args.webhook,
+        args.duration,
+        &mut std::io::stdout().lock(),
+    )
+    .context("alerts")?;
+    if summary.webhook_failed + summary.webhook_dropped > 0 {
+        tracing::warn!(?summary, "some alerts did not reach the webhook");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {

@@ -35,7 +35,7 @@ pub use set::{DEFAULT_CAPACITY, FeedError, FeedSet};
 pub use spec::{
     Colour, Credentials, DEFAULT_POLL, FeedOptions, FeedSpec, SpecError, colour_hex, parse_colour,
 };
-pub use tls::install_crypto_provider;
+pub use tls::{client_config as tls_client_config, install_crypto_provider};
 
 use crate::formats::FeedKind;
 use crate::protocol::{DecodeLimits, Subscribe};
