@@ -36,6 +36,7 @@ fn main() {
                 tiles: TileSpec::None,
                 fleet: FleetConfig::default(),
                 routes: cairns_routes(),
+                alerts: None,
             },
         );
         // N vehicles spread over Cairns, moving (arrows) and stamped now.

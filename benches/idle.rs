@@ -52,6 +52,7 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             tiles: TileSpec::None,
             fleet: FleetConfig::default(),
             routes: cairns_routes(),
+            alerts: None,
         },
     );
     let started = Instant::now();

@@ -42,6 +42,13 @@ struct Cli {
     /// Seed of the simulated fleet.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Geofences for alerts and the map: a GeoJSON file (Polygon, MultiPolygon, or Point with a
+    /// radius in metres).
+    #[arg(long, value_name = "FILE.geojson")]
+    geofences: Option<std::path::PathBuf>,
+    /// Alert rules (TOML; every rule is off until enabled there).
+    #[arg(long, value_name = "FILE.toml")]
+    rules: Option<std::path::PathBuf>,
     /// A static GTFS zip whose routes the map draws (shapes, short names, colours), beside
     /// the simulated fleet's Cairns network. Repeat for several agencies.
     #[arg(long, value_name = "FILE.zip")]
@@ -267,10 +274,29 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
         routes: Some(route_lines(&cli.gtfs)?),
+        alerts: alert_engine(cli.geofences.as_deref(), cli.rules.as_deref())?,
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The window's alert engine: the geofences and rules given (none: the map draws no geofence
+/// and raises no alert).
+fn alert_engine(
+    geofences: Option<&std::path::Path>,
+    rules: Option<&std::path::Path>,
+) -> anyhow::Result<Option<fleetview::alerts::Engine>> {
+    use fleetview::alerts::{Engine, Geofences, Rules};
+    if geofences.is_none() && rules.is_none() {
+        return Ok(None);
+    }
+    let fences = geofences
+        .map(Geofences::load)
+        .transpose()?
+        .unwrap_or_default();
+    let rules = rules.map(Rules::load).transpose()?.unwrap_or_default();
+    Ok(Some(Engine::new(rules, fences)))
 }
 
 /// The route network the window draws: the simulated fleet's (the Cairns GTFS), then each

@@ -53,4 +53,9 @@ pub enum Action {
     SetHidden(FeedId, bool),
     /// Colour markers by feed (true) or by route and kind (false).
     ColourByFeed(bool),
+    /// An alert was clicked: select its vehicle and show it.
+    ShowAlert(u64),
+    /// Acknowledge one alert, or all of them.
+    Acknowledge(u64),
+    AcknowledgeAll,
 }

@@ -24,6 +24,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Home", "zoom to the whole fleet"),
     ("Z", "zoom to the selected vehicle"),
     ("N", "show or hide the route network"),
+    ("G", "show or hide the geofences"),
     ("T", "show or hide the selection's trail"),
     ("L", "show or hide labels"),
     ("?", "show or hide this list of keys"),
@@ -66,6 +67,7 @@ pub fn read(ctx: &Context, view: &ViewState) -> Vec<Action> {
                 Layer::Network => Key::N,
                 Layer::Trails => Key::T,
                 Layer::Labels => Key::L,
+                Layer::Geofences => Key::G,
             };
             key(k, Action::SetLayer(layer, !view.layers.get(layer)));
         }

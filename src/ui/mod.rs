@@ -4,6 +4,7 @@
 //! return [`Action`]s that [`FleetApp`] applies.
 
 mod action;
+mod alerts;
 mod app;
 mod details;
 mod feeds;

@@ -54,15 +54,20 @@ pub fn link_colour(link: &Link) -> Color32 {
 /// Whether the Feeds panel is open; toggled from the status bar.
 pub struct StatusBar {
     pub feeds_open: bool,
+    pub alerts_open: bool,
 }
 
 impl Default for StatusBar {
     fn default() -> Self {
-        Self { feeds_open: true }
+        Self {
+            feeds_open: true,
+            alerts_open: false,
+        }
     }
 }
 
-pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
+/// The bar; `alerts` is how many alerts are not yet acknowledged (shown from anywhere).
+pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, now_ms: i64) {
     let feeds: Vec<_> = session.feeds().collect();
     ui.horizontal(|ui| {
         if ui
@@ -71,6 +76,17 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, now_ms: i64) {
             .clicked()
         {
             bar.feeds_open = !bar.feeds_open;
+        }
+        let text = match alerts {
+            0 => egui::RichText::new("Alerts"),
+            n => egui::RichText::new(format!("Alerts: {n} new")).color(super::tokens::ALERT_RED),
+        };
+        if ui
+            .selectable_label(bar.alerts_open, text)
+            .on_hover_text("Show or hide the Alerts panel")
+            .clicked()
+        {
+            bar.alerts_open = !bar.alerts_open;
         }
         match &feeds[..] {
             [] => {

@@ -79,6 +79,15 @@ pub const WAIT_ORANGE: Color32 = Color32::from_rgb(0xe6, 0x7e, 0x22);
 pub const STALE_AMBER: Color32 = Color32::from_rgb(0xc0, 0x8a, 0x00);
 /// Failed, refused, a feed that is down.
 pub const FAIL_RED: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
+/// An alert not yet acknowledged: its row, the status bar's count, the ring on its marker.
+pub const ALERT_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
+/// Geofences on the map: outline, and a faint fill.
+pub const GEOFENCE_LINE: Color32 = Color32::from_rgb(0x8e, 0x44, 0xad);
+pub const GEOFENCE_FILL: Color32 = Color32::from_rgba_premultiplied(0x0e, 0x07, 0x11, 0x18);
+pub const GEOFENCE_WIDTH: f32 = 2.0;
+pub const GEOFENCE_NAME_SIZE: f32 = 12.0;
+/// The ring round a marker whose vehicle has an alert not yet acknowledged.
+pub const ALERT_RING_WIDTH: f32 = 2.5;
 /// The plate of the "feed is down" banner.
 pub const DOWN_PLATE: Color32 = Color32::from_rgb(0x7a, 0x1f, 0x16);
 /// A vehicle not heard from for long (lost), and a paused feed.

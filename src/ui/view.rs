@@ -15,16 +15,19 @@ pub enum Layer {
     Trails,
     /// Names beside the markers.
     Labels,
+    /// The alert engine's geofences.
+    Geofences,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 3] = [Self::Network, Self::Trails, Self::Labels];
+    pub const ALL: [Layer; 4] = [Self::Network, Self::Trails, Self::Labels, Self::Geofences];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Network => "Route network",
             Self::Trails => "Trail",
             Self::Labels => "Labels",
+            Self::Geofences => "Geofences",
         }
     }
 
@@ -34,6 +37,7 @@ impl Layer {
             Self::Network => "N",
             Self::Trails => "T",
             Self::Labels => "L",
+            Self::Geofences => "G",
         }
     }
 }
@@ -45,6 +49,7 @@ pub struct Layers {
     pub network: bool,
     pub trails: bool,
     pub labels: bool,
+    pub geofences: bool,
 }
 
 impl Default for Layers {
@@ -53,6 +58,7 @@ impl Default for Layers {
             network: true,
             trails: true,
             labels: true,
+            geofences: true,
         }
     }
 }
@@ -63,6 +69,7 @@ impl Layers {
             Layer::Network => self.network,
             Layer::Trails => self.trails,
             Layer::Labels => self.labels,
+            Layer::Geofences => self.geofences,
         }
     }
 
@@ -71,6 +78,7 @@ impl Layers {
             Layer::Network => self.network = on,
             Layer::Trails => self.trails = on,
             Layer::Labels => self.labels = on,
+            Layer::Geofences => self.geofences = on,
         }
     }
 }

@@ -49,6 +49,16 @@ pub fn app_with_fleet(
     events: Receiver<(FeedId, FeedEvent)>,
     fleet: FleetConfig,
 ) -> Harness<'static, FleetApp> {
+    app_with_alerts(builder, events, fleet, None)
+}
+
+/// ... with an alert engine.
+pub fn app_with_alerts(
+    builder: egui_kittest::HarnessBuilder<FleetApp>,
+    events: Receiver<(FeedId, FeedEvent)>,
+    fleet: FleetConfig,
+    alerts: Option<fleetview::alerts::Engine>,
+) -> Harness<'static, FleetApp> {
     builder
         .with_size(Vec2::new(1200.0, 800.0))
         .with_max_steps(20)
@@ -64,6 +74,7 @@ pub fn app_with_fleet(
                     tiles: TileSpec::None,
                     fleet,
                     routes: cairns_routes(),
+                    alerts,
                 },
             )
         })
@@ -85,6 +96,7 @@ pub fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
                     tiles: TileSpec::None,
                     fleet: FleetConfig::default(),
                     routes: cairns_routes(),
+                    alerts: None,
                 },
             )
         })

@@ -70,6 +70,23 @@ impl FleetApp {
                     self.view.scroll_to_selected = true;
                 }
             }
+            Action::ShowAlert(seq) => {
+                let id = self
+                    .alert_log
+                    .get(seq)
+                    .map(|a| VehicleId::new(a.feed, a.vehicle.as_str()));
+                match id.filter(|id| self.session.fleet().find(id).is_some()) {
+                    Some(id) => {
+                        self.apply(Action::Show(id), ctx, false, now_ms);
+                        self.view.scroll_to_selected = true;
+                    }
+                    None => self
+                        .view
+                        .notify("That vehicle is no longer in its feed", now_ms),
+                }
+            }
+            Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
+            Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             other => self.apply_map_action(other, now_ms),
         }
     }

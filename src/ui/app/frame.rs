@@ -12,7 +12,7 @@ use crate::ui::feeds::FeedsContext;
 use crate::ui::map::MapContext;
 use crate::ui::markers::Palette;
 use crate::ui::table::{FeedNames, TableContext};
-use crate::ui::{details, feeds, keys, status, table};
+use crate::ui::{alerts, details, feeds, keys, status, table};
 
 /// Below this window width the Feeds panel starts closed, so the map keeps room.
 const NARROW: f32 = 1_400.0;
@@ -74,7 +74,8 @@ impl FleetApp {
             .filter_map(|(_, f)| f.down_line(now))
             .collect();
         egui::Panel::bottom("status").show(ui, |ui| {
-            status::show(ui, &self.session, &mut self.status, now);
+            let alerts = self.alert_log.unacknowledged();
+            status::show(ui, &self.session, &mut self.status, alerts, now);
         });
         let frame = Frame {
             palette: &palette,
@@ -86,6 +87,9 @@ impl FleetApp {
             actions.extend(self.feeds_panel(ui, &frame));
         }
         actions.extend(self.table_panel(ui, &frame));
+        if self.status.alerts_open {
+            actions.extend(self.alerts_panel(ui, &frame));
+        }
         actions.extend(self.details_panel(ui, now));
         let mut animating = false;
         egui::CentralPanel::default()
@@ -99,6 +103,8 @@ impl FleetApp {
                     notice: self.view.notice(now),
                     caption: self.embedded.is_some().then_some(SIMULATED),
                     down: &down,
+                    geofences: self.alerts.as_ref().map(|e| e.geofences()),
+                    alerts: &self.alert_log,
                     now_ms: now,
                 };
                 let (map_actions, moving) = self.map.show(ui, &cx);
@@ -192,6 +198,19 @@ impl FleetApp {
                     &mut self.table,
                     &cx,
                 ));
+            });
+        actions
+    }
+
+    /// The Alerts panel, under the map.
+    fn alerts_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::Panel::bottom("alerts")
+            .resizable(true)
+            .default_size(160.0)
+            .min_size(80.0)
+            .show(ui, |ui| {
+                actions.extend(alerts::show(ui, &self.alert_log, frame.names, frame.now));
             });
         actions
     }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
+use super::alerts::AlertLog;
 use super::feeds::FeedsPanel;
 use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
@@ -19,8 +20,9 @@ use super::status::StatusBar;
 use super::table::{FeedNames, TableState};
 use super::tiles::{TileLayer, TileSpec};
 use super::view::ViewState;
+use crate::alerts::Engine;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
-use crate::fleet::{FeedId, Fleet, FleetConfig};
+use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
 use crate::routes::RouteLines;
 use crate::session::Session;
 use saved::{Saved, SavedFeed};
@@ -54,6 +56,8 @@ pub struct AppConfig {
     pub fleet: FleetConfig,
     /// Route lines to draw (a bus's route; the network when there is no basemap).
     pub routes: Option<RouteLines>,
+    /// The alert engine (its rules and geofences); `None`: no alerts.
+    pub alerts: Option<Engine>,
 }
 
 pub struct FleetApp {
@@ -74,6 +78,11 @@ pub struct FleetApp {
     fitted: bool,
     /// The first frame has looked at the window's size.
     sized: bool,
+    alerts: Option<Engine>,
+    alert_log: AlertLog,
+    /// When the engine's clock-driven rules last ran.
+    alerts_ticked_ms: i64,
+    scratch_alerts: Vec<crate::alerts::Alert>,
 }
 
 impl FleetApp {
@@ -117,6 +126,10 @@ impl FleetApp {
             feeds_panel: FeedsPanel::default(),
             fitted,
             sized: false,
+            alerts: config.alerts,
+            alert_log: AlertLog::default(),
+            alerts_ticked_ms: 0,
+            scratch_alerts: Vec::new(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {
@@ -259,17 +272,60 @@ impl FleetApp {
     fn drain(&mut self, ctx: &egui::Context, now_ms: i64) {
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok((feed, event)) = self.events.try_recv() {
-            let _ = self.session.apply(feed, &event, now_ms);
+            let changes = self.session.apply(feed, &event, now_ms);
+            self.check_alerts(feed, &event, &changes);
             if Instant::now() >= deadline {
                 ctx.request_repaint();
                 break;
             }
         }
+        self.tick_alerts(ctx, now_ms);
         self.forget_gone_selection(now_ms);
         if !self.fitted && !self.fleet().is_empty() {
             self.fitted = true;
             self.fit_to_fleet();
         }
+    }
+
+    /// What one event's changes raise.
+    fn check_alerts(&mut self, feed: FeedId, event: &FeedEvent, changes: &Changes) {
+        let Some(engine) = self.alerts.as_mut() else {
+            return;
+        };
+        let fleet = self.session.fleet();
+        engine.observe(fleet, changes, &mut self.scratch_alerts);
+        if let FeedEvent::Notices(notices) = event {
+            for n in notices {
+                engine.notice(fleet, feed, n, &mut self.scratch_alerts);
+            }
+        }
+        for alert in self.scratch_alerts.drain(..) {
+            self.alert_log.push(alert);
+        }
+    }
+
+    /// The engine's clock-driven rules (lost, stopped), once a second.
+    fn tick_alerts(&mut self, ctx: &egui::Context, now_ms: i64) {
+        let Some(engine) = self.alerts.as_mut() else {
+            return;
+        };
+        if now_ms - self.alerts_ticked_ms < 1000 {
+            return;
+        }
+        self.alerts_ticked_ms = now_ms;
+        let before = self.alert_log.len();
+        engine.tick(self.session.fleet(), now_ms, &mut self.scratch_alerts);
+        for alert in self.scratch_alerts.drain(..) {
+            self.alert_log.push(alert);
+        }
+        if self.alert_log.len() != before {
+            ctx.request_repaint();
+        }
+    }
+
+    /// The alerts raised so far.
+    pub fn alert_log(&self) -> &AlertLog {
+        &self.alert_log
     }
 
     /// A selected vehicle that left its feed (or whose feed went) is no longer selected.

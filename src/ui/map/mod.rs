@@ -11,6 +11,7 @@ pub mod camera;
 mod controls;
 mod declutter;
 mod discs;
+mod fences;
 mod labels;
 mod lines;
 mod overlays;
@@ -50,6 +51,9 @@ pub struct MapContext<'a> {
     pub caption: Option<&'a str>,
     /// A line per feed that is down.
     pub down: &'a [String],
+    /// The alert engine's geofences, drawn under the markers.
+    pub geofences: Option<&'a crate::alerts::Geofences>,
+    pub alerts: &'a crate::ui::alerts::AlertLog,
     pub now_ms: i64,
 }
 
@@ -294,6 +298,11 @@ impl MapView {
                 now_ms,
             });
         }
+        if layers.geofences
+            && let Some(geofences) = cx.geofences.filter(|g| !g.is_empty())
+        {
+            map = map.with_plugin(fences::Fences { geofences, zoom });
+        }
         let map = map
             .with_plugin(vehicles::Markers {
                 fleet,
@@ -304,6 +313,7 @@ impl MapView {
                 fan: self.fan.as_ref().map(|f| (&fan_keys[..], f.anchor)),
                 now_ms,
                 frame: &frame,
+                alerts: cx.alerts,
             })
             .with_plugin(labels::Labels {
                 fleet,

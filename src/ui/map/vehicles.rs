@@ -14,6 +14,7 @@ use super::declutter::{Cluster, InView};
 use super::discs;
 use super::{Frame, Hit};
 use crate::fleet::{Condition, Fleet, Staleness, Vehicle, VehicleKey};
+use crate::ui::alerts::AlertLog;
 use crate::ui::markers::{self, Palette};
 use crate::ui::tokens::{self, Theme};
 use crate::ui::view::ViewState;
@@ -28,6 +29,8 @@ pub(super) struct Markers<'a> {
     pub(super) fan: Option<(&'a [VehicleKey], (f64, f64))>,
     pub(super) now_ms: i64,
     pub(super) frame: &'a RefCell<Frame>,
+    /// Vehicles with an alert not yet acknowledged get a ring.
+    pub(super) alerts: &'a AlertLog,
 }
 
 impl Plugin for Markers<'_> {
@@ -130,6 +133,10 @@ impl Markers<'_> {
     }
 
     fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
+        if self.alerts.any_open() && self.alerts.is_open(&v.vehicle_id()) {
+            let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
+            painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
+        }
         let staleness = self.fleet.staleness(v, self.now_ms);
         let fill = markers::colour(self.palette.base(v), staleness);
         let outline = Stroke::new(

@@ -1,0 +1,220 @@
+//! The Alerts panel: what the alert engine raised, newest first, with the vehicle, its feed, the
+//! rule and the detail; a click selects and centres the vehicle; alerts are acknowledged one by
+//! one or all at once. [`AlertLog`] is the plain data (tested alone); [`show`] draws it.
+
+use std::collections::HashMap;
+
+use egui::{RichText, Ui};
+
+use super::action::Action;
+use super::table::FeedNames;
+use super::tokens;
+use crate::alerts::Alert;
+use crate::fleet::VehicleId;
+
+/// Alerts kept; older ones are forgotten (acknowledged or not).
+pub const KEPT: usize = 500;
+
+/// The alerts raised so far, newest first, and which are acknowledged.
+#[derive(Debug, Default)]
+pub struct AlertLog {
+    entries: Vec<(Alert, bool)>,
+    /// Unacknowledged alerts per vehicle (their markers say so).
+    open: HashMap<VehicleId, usize>,
+}
+
+impl AlertLog {
+    pub fn push(&mut self, alert: Alert) {
+        *self.open.entry(id_of(&alert)).or_default() += 1;
+        self.entries.insert(0, (alert, false));
+        if self.entries.len() > KEPT
+            && let Some((old, acked)) = self.entries.pop()
+            && !acked
+        {
+            self.close(&id_of(&old));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Alerts not yet acknowledged.
+    pub fn unacknowledged(&self) -> usize {
+        self.open.values().sum()
+    }
+
+    /// Whether any vehicle has an alert not yet acknowledged.
+    pub fn any_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// Whether `vehicle` has an alert not yet acknowledged.
+    pub fn is_open(&self, vehicle: &VehicleId) -> bool {
+        self.open.contains_key(vehicle)
+    }
+
+    pub fn get(&self, seq: u64) -> Option<&Alert> {
+        self.entries.iter().map(|(a, _)| a).find(|a| a.seq == seq)
+    }
+
+    pub fn acknowledge(&mut self, seq: u64) {
+        let found = self
+            .entries
+            .iter_mut()
+            .find(|(a, acked)| a.seq == seq && !*acked);
+        if let Some((alert, acked)) = found {
+            *acked = true;
+            let id = id_of(alert);
+            self.close(&id);
+        }
+    }
+
+    pub fn acknowledge_all(&mut self) {
+        for (_, acked) in &mut self.entries {
+            *acked = true;
+        }
+        self.open.clear();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Alert, bool)> {
+        self.entries.iter().map(|(a, acked)| (a, *acked))
+    }
+
+    fn close(&mut self, id: &VehicleId) {
+        if let Some(n) = self.open.get_mut(id) {
+            *n -= 1;
+            if *n == 0 {
+                self.open.remove(id);
+            }
+        }
+    }
+}
+
+fn id_of(alert: &Alert) -> VehicleId {
+    VehicleId::new(alert.feed, alert.vehicle.as_str())
+}
+
+/// The panel's rows.
+pub fn show(ui: &mut Ui, log: &AlertLog, feeds: &FeedNames, now_ms: i64) -> Vec<Action> {
+    let mut actions = Vec::new();
+    ui.horizontal(|ui| {
+        ui.strong(format!("Alerts: {} new", log.unacknowledged()));
+        if ui
+            .add_enabled(
+                log.unacknowledged() > 0,
+                egui::Button::new("Acknowledge all"),
+            )
+            .clicked()
+        {
+            actions.push(Action::AcknowledgeAll);
+        }
+    });
+    if log.is_empty() {
+        ui.weak("No alert yet. Rules and geofences: --rules FILE, --geofences FILE.");
+        return actions;
+    }
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for (alert, acked) in log.iter() {
+                ui.horizontal(|ui| actions.extend(row(ui, alert, acked, feeds, now_ms)));
+            }
+        });
+    actions
+}
+
+fn row(ui: &mut Ui, alert: &Alert, acked: bool, feeds: &FeedNames, now_ms: i64) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if acked {
+        ui.weak("acked");
+    } else if ui
+        .small_button("Ack")
+        .on_hover_text("Acknowledge this alert")
+        .clicked()
+    {
+        actions.push(Action::Acknowledge(alert.seq));
+    }
+    let ago = super::words::ago(now_ms - alert.at_ms);
+    let feed = feeds.get(&alert.feed).map_or("", String::as_str);
+    let text = format!(
+        "{ago}  {}  {}  {}: {}",
+        alert.label,
+        feed,
+        alert.rule.as_str(),
+        alert.detail
+    );
+    let colour = if acked {
+        ui.visuals().weak_text_color()
+    } else {
+        tokens::ALERT_RED
+    };
+    if ui
+        .add(egui::Label::new(RichText::new(text).color(colour)).sense(egui::Sense::click()))
+        .on_hover_text("Select and show this vehicle")
+        .clicked()
+    {
+        actions.push(Action::ShowAlert(alert.seq));
+    }
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::Rule;
+    use crate::fleet::FeedId;
+
+    fn alert(seq: u64, vehicle: &str) -> Alert {
+        Alert {
+            seq,
+            at_ms: 0,
+            rule: Rule::Enter,
+            feed: FeedId(1),
+            vehicle: vehicle.into(),
+            label: vehicle.into(),
+            geofence: None,
+            detail: String::new(),
+            lat: 0.0,
+            lon: 0.0,
+        }
+    }
+
+    #[test]
+    fn acknowledging_closes_a_vehicles_alerts_one_by_one_then_all() {
+        let mut log = AlertLog::default();
+        log.push(alert(1, "a"));
+        log.push(alert(2, "a"));
+        log.push(alert(3, "b"));
+        assert_eq!(log.unacknowledged(), 3);
+        assert_eq!(
+            log.iter().next().map(|(a, _)| a.seq),
+            Some(3),
+            "newest first"
+        );
+        let a = VehicleId::new(FeedId(1), "a");
+        log.acknowledge(1);
+        log.acknowledge(1);
+        assert!(log.is_open(&a), "one of its two is still open");
+        log.acknowledge(2);
+        assert!(!log.is_open(&a));
+        log.acknowledge_all();
+        assert_eq!(log.unacknowledged(), 0);
+        assert_eq!(log.len(), 3, "acknowledged alerts stay listed");
+    }
+
+    #[test]
+    fn the_log_keeps_the_newest_and_forgets_what_it_drops() {
+        let mut log = AlertLog::default();
+        for seq in 1..=(KEPT as u64 + 10) {
+            log.push(alert(seq, &format!("v{seq}")));
+        }
+        assert_eq!(log.len(), KEPT);
+        assert_eq!(log.unacknowledged(), KEPT);
+        assert!(log.get(1).is_none());
+    }
+}

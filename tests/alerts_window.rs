@@ -1,0 +1,61 @@
+//! The Alerts panel under egui_kittest: a bus driving into a geofence raises an alert that the
+//! status bar counts from anywhere; clicking it selects the bus; acknowledging clears the count
+//! and the ring on its marker.
+
+mod common;
+
+use egui_kittest::kittest::Queryable;
+use fleetview::alerts::{Engine, Geofences, Rules};
+use fleetview::fleet::FleetConfig;
+
+use common::window::*;
+
+/// A square around CAIRNS (from window.rs), about 200 m a side.
+fn square() -> Geofences {
+    let (lat, lon) = CAIRNS;
+    let d = 0.001;
+    let ring = format!(
+        "[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]",
+        w = lon - d,
+        e = lon + d,
+        s = lat - d,
+        n = lat + d
+    );
+    let json = format!(
+        r#"{{"type":"Feature","properties":{{"name":"Depot gate"}},
+        "geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+    );
+    Geofences::parse(&json, "test").expect("geofence")
+}
+
+#[test]
+fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
+    let rules = Rules::parse("[geofence]\nenter = true\n", "test").expect("rules");
+    let (tx, rx) = channel();
+    let mut h = app_with_alerts(
+        egui_kittest::Harness::builder(),
+        rx,
+        FleetConfig::default(),
+        Some(Engine::new(rules, square())),
+    );
+    let t = fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label("Alerts");
+    // Bus 2 is 440 m north of the square; it drives in and stays two fixes.
+    let (lat, lon) = CAIRNS;
+    for (i, dlat) in [0.003, 0.0005, 0.0002].iter().enumerate() {
+        tx.send(moved("bus-2", lat + dlat, lon, t + 1000 * (i as i64 + 1)))
+            .expect("send");
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().alert_log().unacknowledged(), 1);
+    h.get_by_label("Alerts: 1 new").click();
+    h.run_steps(3);
+    h.get_by_label_contains("enter: entered Depot gate").click();
+    h.run_steps(3);
+    assert_eq!(selected(&h).as_deref(), Some("bus-2"));
+    h.get_by_label("Ack").click();
+    h.run_steps(3);
+    assert_eq!(h.state().alert_log().unacknowledged(), 0);
+    h.get_by_label("Alerts: 0 new");
+}
