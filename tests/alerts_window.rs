@@ -58,4 +58,9 @@ fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
     h.run_steps(3);
     assert_eq!(h.state().alert_log().unacknowledged(), 0);
     h.get_by_label("Alerts: 0 new");
+    // The sound is off until asked for, and remembered as a setting.
+    assert!(!h.state().view().alert_sound);
+    h.get_by_label("Sound").click();
+    h.run_steps(2);
+    assert!(h.state().view().alert_sound);
 }

@@ -58,4 +58,6 @@ pub enum Action {
     /// Acknowledge one alert, or all of them.
     Acknowledge(u64),
     AcknowledgeAll,
+    /// Play a sound on a new alert (true) or not.
+    AlertSound(bool),
 }

@@ -100,7 +100,13 @@ fn id_of(alert: &Alert) -> VehicleId {
 }
 
 /// The panel's rows.
-pub fn show(ui: &mut Ui, log: &AlertLog, feeds: &FeedNames, now_ms: i64) -> Vec<Action> {
+pub fn show(
+    ui: &mut Ui,
+    log: &AlertLog,
+    sound: bool,
+    feeds: &FeedNames,
+    now_ms: i64,
+) -> Vec<Action> {
     let mut actions = Vec::new();
     ui.horizontal(|ui| {
         ui.strong(format!("Alerts: {} new", log.unacknowledged()));
@@ -112,6 +118,14 @@ pub fn show(ui: &mut Ui, log: &AlertLog, feeds: &FeedNames, now_ms: i64) -> Vec<
             .clicked()
         {
             actions.push(Action::AcknowledgeAll);
+        }
+        let mut on = sound;
+        if ui
+            .checkbox(&mut on, "Sound")
+            .on_hover_text("Play a sound on a new alert (where this computer has a sound player)")
+            .changed()
+        {
+            actions.push(Action::AlertSound(on));
         }
     });
     if log.is_empty() {

@@ -6,6 +6,7 @@
 mod action;
 mod alerts;
 mod app;
+mod chime;
 mod details;
 mod feeds;
 mod keys;

@@ -153,6 +153,8 @@ pub struct ViewState {
     pub hidden: BTreeSet<FeedId>,
     /// Colour markers by feed rather than by route and kind.
     pub colour_by_feed: bool,
+    /// Play a sound on a new alert.
+    pub alert_sound: bool,
     pub layers: Layers,
     pub table: TableView,
     /// The list of keys is open.

@@ -87,6 +87,7 @@ impl FleetApp {
             }
             Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
+            Action::AlertSound(on) => self.view.alert_sound = on,
             other => self.apply_map_action(other, now_ms),
         }
     }

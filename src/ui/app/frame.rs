@@ -41,6 +41,7 @@ impl eframe::App for FleetApp {
             centre: Some(self.map.centre()),
             zoom: Some(self.map.zoom()),
             colour_by_feed: self.view.colour_by_feed,
+            alert_sound: self.view.alert_sound,
             layers: self.view.layers,
         };
         eframe::set_value(storage, eframe::APP_KEY, &saved);
@@ -210,7 +211,14 @@ impl FleetApp {
             .default_size(160.0)
             .min_size(80.0)
             .show(ui, |ui| {
-                actions.extend(alerts::show(ui, &self.alert_log, frame.names, frame.now));
+                let sound = self.view.alert_sound;
+                actions.extend(alerts::show(
+                    ui,
+                    &self.alert_log,
+                    sound,
+                    frame.names,
+                    frame.now,
+                ));
             });
         actions
     }

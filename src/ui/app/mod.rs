@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use super::alerts::AlertLog;
+use super::chime::Chime;
 use super::feeds::FeedsPanel;
 use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
@@ -83,6 +84,8 @@ pub struct FleetApp {
     /// When the engine's clock-driven rules last ran.
     alerts_ticked_ms: i64,
     scratch_alerts: Vec<crate::alerts::Alert>,
+    /// Plays the alert sound (started the first time one is wanted).
+    chime: Option<Chime>,
 }
 
 impl FleetApp {
@@ -117,6 +120,7 @@ impl FleetApp {
             session: Session::new(config.fleet),
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
+                alert_sound: saved.alert_sound,
                 layers: saved.layers,
                 ..ViewState::default()
             },
@@ -130,6 +134,7 @@ impl FleetApp {
             alert_log: AlertLog::default(),
             alerts_ticked_ms: 0,
             scratch_alerts: Vec::new(),
+            chime: None,
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {
@@ -299,8 +304,19 @@ impl FleetApp {
                 engine.notice(fleet, feed, n, &mut self.scratch_alerts);
             }
         }
+        self.log_alerts();
+    }
+
+    /// Moves what the engine raised into the log, with a sound when the dispatcher wants one.
+    fn log_alerts(&mut self) {
+        if self.scratch_alerts.is_empty() {
+            return;
+        }
         for alert in self.scratch_alerts.drain(..) {
             self.alert_log.push(alert);
+        }
+        if self.view.alert_sound {
+            self.chime.get_or_insert_with(Chime::start).ring();
         }
     }
 
@@ -313,12 +329,9 @@ impl FleetApp {
             return;
         }
         self.alerts_ticked_ms = now_ms;
-        let before = self.alert_log.len();
         engine.tick(self.session.fleet(), now_ms, &mut self.scratch_alerts);
-        for alert in self.scratch_alerts.drain(..) {
-            self.alert_log.push(alert);
-        }
-        if self.alert_log.len() != before {
+        if !self.scratch_alerts.is_empty() {
+            self.log_alerts();
             ctx.request_repaint();
         }
     }

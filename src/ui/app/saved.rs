@@ -55,6 +55,7 @@ pub(super) struct Saved {
     pub centre: Option<(f64, f64)>,
     pub zoom: Option<f64>,
     pub colour_by_feed: bool,
+    pub alert_sound: bool,
     /// The map layers switched on.
     pub layers: crate::ui::view::Layers,
 }
