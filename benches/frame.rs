@@ -37,6 +37,7 @@ fn main() {
                 fleet: FleetConfig::default(),
                 routes: cairns_routes(),
                 alerts: None,
+                geofences_file: None,
             },
         );
         // N vehicles spread over Cairns, moving (arrows) and stamped now.

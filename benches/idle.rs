@@ -53,6 +53,7 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             fleet: FleetConfig::default(),
             routes: cairns_routes(),
             alerts: None,
+            geofences_file: None,
         },
     );
     let started = Instant::now();

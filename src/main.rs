@@ -275,6 +275,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         fleet: FleetConfig::default(),
         routes: Some(route_lines(&cli.gtfs)?),
         alerts: alert_engine(cli.geofences.as_deref(), cli.rules.as_deref())?,
+        geofences_file: cli.geofences.clone(),
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);
@@ -291,10 +292,11 @@ fn alert_engine(
     if geofences.is_none() && rules.is_none() {
         return Ok(None);
     }
-    let fences = geofences
-        .map(Geofences::load)
-        .transpose()?
-        .unwrap_or_default();
+    // A file not made yet starts empty: the Geofences window draws into it and saves it.
+    let fences = match geofences {
+        Some(path) if path.exists() => Geofences::load(path)?,
+        _ => Geofences::default(),
+    };
     let rules = rules.map(Rules::load).transpose()?.unwrap_or_default();
     Ok(Some(Engine::new(rules, fences)))
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use fleetview::alerts::{Engine, Geofences, Rules};
 use fleetview::fleet::FleetConfig;
@@ -37,6 +38,7 @@ fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
         rx,
         FleetConfig::default(),
         Some(Engine::new(rules, square())),
+        None,
     );
     let t = fleet_of_three(&tx);
     h.run_steps(3);
@@ -63,4 +65,69 @@ fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
     h.get_by_label("Sound").click();
     h.run_steps(2);
     assert!(h.state().view().alert_sound);
+}
+
+#[test]
+fn a_geofence_is_drawn_on_the_map_renamed_saved_and_deleted() {
+    let path =
+        std::env::temp_dir().join(format!("fleetview-fences-{}.geojson", std::process::id()));
+    let (tx, rx) = channel();
+    let mut h = app_with_alerts(
+        egui_kittest::Harness::builder(),
+        rx,
+        FleetConfig::default(),
+        None,
+        Some(path.clone()),
+    );
+    let _ = fleet_of_three(&tx);
+    h.run_steps(3);
+    h.get_by_label("Alerts").click();
+    h.run_steps(2);
+    h.get_by_label("Geofences").click();
+    h.run_steps(2);
+    assert!(
+        h.state().view().geofences_open,
+        "the Geofences window opens"
+    );
+    h.run_steps(4);
+    h.get_by_label("Draw polygon").click();
+    h.run_steps(2);
+    for (x, y) in [(200.0, 200.0), (320.0, 200.0), (320.0, 320.0)] {
+        click_at(&mut h, egui::pos2(x, y));
+    }
+    let drawn = h.state().view().drawing.clone().expect("drawing");
+    assert_eq!(drawn.points.len(), 3, "each click on the map is a corner");
+    assert_eq!(selected(&h), None, "clicks while drawing pick nothing");
+    // The empty text boxes: the table's search, then the new geofence's name (drawn last).
+    let name = h
+        .query_all_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(""))
+        .last()
+        .expect("the name box");
+    name.focus();
+    name.type_text("Yard");
+    h.run_steps(2);
+    h.get_by_label("Finish").click();
+    h.run_steps(2);
+    let fences = h
+        .state()
+        .alert_engine()
+        .expect("engine")
+        .geofences()
+        .to_vec();
+    assert_eq!(fences.len(), 1);
+    assert_eq!(fences[0].name, "Yard");
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let saved = Geofences::load(&path).expect("saved GeoJSON reads back");
+    assert_eq!(saved.to_vec(), fences);
+    h.get_by_label("Delete").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .alert_engine()
+            .expect("engine")
+            .geofences()
+            .is_empty()
+    );
+    let _ = std::fs::remove_file(&path);
 }

@@ -36,6 +36,8 @@ struct State {
     still_since: Option<i64>,
     still_alerted: bool,
     lost: bool,
+    /// Its geofences are known (false after the geofences changed: the next fix places it).
+    placed: bool,
 }
 
 pub struct Engine {
@@ -51,17 +53,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(rules: Rules, fences: Geofences) -> Self {
-        let watched = fences
-            .iter()
-            .map(|f| {
-                let only = rules.geofence.only.as_ref();
-                only.is_none_or(|names| names.contains(&f.name))
-            })
-            .collect();
         Self {
+            watched: watched(&rules, &fences),
             rules,
             fences,
-            watched,
             feed_names: HashMap::new(),
             states: Vec::new(),
             scratch: Vec::new(),
@@ -71,6 +66,19 @@ impl Engine {
 
     pub fn geofences(&self) -> &Geofences {
         &self.fences
+    }
+
+    /// New geofences (edited in the window): which geofence each vehicle is in is found
+    /// afresh on its next fix, silently.
+    pub fn set_geofences(&mut self, fences: Geofences) {
+        self.watched = watched(&self.rules, &fences);
+        self.fences = fences;
+        for state in self.states.iter_mut().flatten() {
+            state.inside.clear();
+            state.candidate.clear();
+            state.streak = 0;
+            state.placed = false;
+        }
     }
 
     pub fn rules(&self) -> &Rules {
@@ -146,6 +154,7 @@ impl Engine {
                 still_since: None,
                 still_alerted: false,
                 lost: false,
+                placed: true,
             });
         } else {
             self.back_online(k, v, out);
@@ -173,6 +182,11 @@ impl Engine {
         let Some(state) = self.states[k].as_mut() else {
             return;
         };
+        if !state.placed {
+            state.placed = true;
+            state.inside = now.to_vec();
+            return;
+        }
         if state.inside == now {
             state.candidate.clear();
             state.streak = 0;
@@ -332,6 +346,15 @@ impl Engine {
             lon: v.fix.lon,
         });
     }
+}
+
+/// Per geofence: whether the rule's `only` includes it.
+fn watched(rules: &Rules, fences: &Geofences) -> Vec<bool> {
+    let only = rules.geofence.only.as_ref();
+    fences
+        .iter()
+        .map(|f| only.is_none_or(|names| names.contains(&f.name)))
+        .collect()
 }
 
 /// A span in whole minutes, as alerts say it.

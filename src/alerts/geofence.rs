@@ -138,6 +138,41 @@ impl Geofences {
         out.sort_unstable();
     }
 
+    /// Every geofence, for editing (then [`Geofences::new`] again).
+    pub fn to_vec(&self) -> Vec<Geofence> {
+        self.fences.clone()
+    }
+
+    /// The geofences as a GeoJSON FeatureCollection, as [`Geofences::parse`] reads it back.
+    pub fn to_geojson(&self) -> String {
+        let features: Vec<serde_json::Value> = self
+            .fences
+            .iter()
+            .map(|f| {
+                let mut properties = serde_json::json!({"name": f.name});
+                if f.depot {
+                    properties["depot"] = true.into();
+                }
+                if let Some(limit) = f.speed_limit_kmh {
+                    properties["speed_limit_kmh"] = limit.into();
+                }
+                let geometry = match &f.area {
+                    Area::Polygons(m) => geojson::Geometry::from(m),
+                    Area::Circle { centre, radius_m } => {
+                        properties["radius"] = (*radius_m).into();
+                        geojson::Geometry::from(centre)
+                    }
+                };
+                serde_json::json!({
+                    "type": "Feature",
+                    "properties": properties,
+                    "geometry": geometry,
+                })
+            })
+            .collect();
+        serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()
+    }
+
     /// Reads a GeoJSON file (a FeatureCollection, a Feature, or a bare geometry).
     pub fn load(path: &std::path::Path) -> Result<Self, GeofenceError> {
         let name = path.display().to_string();

@@ -60,4 +60,17 @@ pub enum Action {
     AcknowledgeAll,
     /// Play a sound on a new alert (true) or not.
     AlertSound(bool),
+    /// Open or close the Geofences window.
+    ToggleGeofences,
+    /// Start drawing a geofence: a circle (true) or a polygon.
+    DrawGeofence(bool),
+    /// A click on the map while drawing: (lat, lon).
+    DrawAt(f64, f64),
+    /// Make the geofence drawn so far one of the geofences, named so.
+    FinishDrawing(String),
+    CancelDrawing,
+    RenameGeofence(usize, String),
+    DeleteGeofence(usize),
+    /// Write the geofences back to their GeoJSON file.
+    SaveGeofences,
 }

@@ -119,6 +119,13 @@ pub fn show(
         {
             actions.push(Action::AcknowledgeAll);
         }
+        if ui
+            .button("Geofences")
+            .on_hover_text("List, draw, rename, delete and save geofences")
+            .clicked()
+        {
+            actions.push(Action::ToggleGeofences);
+        }
         let mut on = sound;
         if ui
             .checkbox(&mut on, "Sound")

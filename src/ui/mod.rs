@@ -9,6 +9,7 @@ mod app;
 mod chime;
 mod details;
 mod feeds;
+mod geofences;
 mod keys;
 mod map;
 mod markers;

@@ -42,6 +42,15 @@ impl Layer {
     }
 }
 
+/// A geofence being drawn on the map.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Drawing {
+    /// A circle (centre, then a point on its edge) rather than a polygon.
+    pub circle: bool,
+    /// (lat, lon) of each click so far.
+    pub points: Vec<(f64, f64)>,
+}
+
 /// Which layers are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -159,6 +168,10 @@ pub struct ViewState {
     pub table: TableView,
     /// The list of keys is open.
     pub help_open: bool,
+    /// The Geofences window is open.
+    pub geofences_open: bool,
+    /// A geofence being drawn: map clicks add its corners (or its centre, then its edge).
+    pub drawing: Option<Drawing>,
 }
 
 impl ViewState {

@@ -49,7 +49,7 @@ pub fn app_with_fleet(
     events: Receiver<(FeedId, FeedEvent)>,
     fleet: FleetConfig,
 ) -> Harness<'static, FleetApp> {
-    app_with_alerts(builder, events, fleet, None)
+    app_with_alerts(builder, events, fleet, None, None)
 }
 
 /// ... with an alert engine.
@@ -58,6 +58,7 @@ pub fn app_with_alerts(
     events: Receiver<(FeedId, FeedEvent)>,
     fleet: FleetConfig,
     alerts: Option<fleetview::alerts::Engine>,
+    geofences_file: Option<std::path::PathBuf>,
 ) -> Harness<'static, FleetApp> {
     builder
         .with_size(Vec2::new(1200.0, 800.0))
@@ -75,6 +76,7 @@ pub fn app_with_alerts(
                     fleet,
                     routes: cairns_routes(),
                     alerts,
+                    geofences_file,
                 },
             )
         })
@@ -97,6 +99,7 @@ pub fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
                     fleet: FleetConfig::default(),
                     routes: cairns_routes(),
                     alerts: None,
+                    geofences_file: None,
                 },
             )
         })

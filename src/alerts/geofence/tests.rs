@@ -26,6 +26,13 @@ fn polygons_and_circles_contain_what_is_inside_and_nothing_else() {
 }
 
 #[test]
+fn geofences_written_as_geojson_read_back_the_same() {
+    let g = Geofences::parse(CAIRNS, "g.json").expect("parses");
+    let again = Geofences::parse(&g.to_geojson(), "again.json").expect("reads back");
+    assert_eq!(g.to_vec(), again.to_vec());
+}
+
+#[test]
 fn a_broken_file_is_an_error_naming_the_feature() {
     let e = Geofences::parse("{", "g.json").expect_err("not json");
     assert!(e.to_string().starts_with("g.json is not GeoJSON"), "{e}");

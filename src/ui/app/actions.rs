@@ -88,6 +88,14 @@ impl FleetApp {
             Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             Action::AlertSound(on) => self.view.alert_sound = on,
+            Action::ToggleGeofences
+            | Action::DrawGeofence(_)
+            | Action::DrawAt(..)
+            | Action::FinishDrawing(_)
+            | Action::CancelDrawing
+            | Action::RenameGeofence(..)
+            | Action::DeleteGeofence(_)
+            | Action::SaveGeofences => self.apply_geofence_action(action, now_ms),
             other => self.apply_map_action(other, now_ms),
         }
     }

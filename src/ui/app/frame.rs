@@ -113,6 +113,21 @@ impl FleetApp {
                 animating = moving;
             });
         actions.extend(keys::help(&ctx, self.view.help_open));
+        if self.view.geofences_open
+            && let Some(engine) = &self.alerts
+        {
+            let file = self
+                .geofences_file
+                .as_ref()
+                .map(|p| p.display().to_string());
+            actions.extend(crate::ui::geofences::show(
+                &ctx,
+                engine.geofences(),
+                self.view.drawing.as_ref(),
+                file.as_deref(),
+                &mut self.geofences_window,
+            ));
+        }
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }

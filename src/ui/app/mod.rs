@@ -4,6 +4,7 @@
 
 mod actions;
 mod frame;
+mod geofencing;
 mod saved;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use crossbeam_channel::Receiver;
 use super::alerts::AlertLog;
 use super::chime::Chime;
 use super::feeds::FeedsPanel;
+use super::geofences::GeofencesWindow;
 use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
 use super::markers::Palette;
@@ -59,6 +61,8 @@ pub struct AppConfig {
     pub routes: Option<RouteLines>,
     /// The alert engine (its rules and geofences); `None`: no alerts.
     pub alerts: Option<Engine>,
+    /// The GeoJSON file the geofences came from (where the Geofences window saves them).
+    pub geofences_file: Option<std::path::PathBuf>,
 }
 
 pub struct FleetApp {
@@ -86,6 +90,8 @@ pub struct FleetApp {
     scratch_alerts: Vec<crate::alerts::Alert>,
     /// Plays the alert sound (started the first time one is wanted).
     chime: Option<Chime>,
+    geofences_file: Option<std::path::PathBuf>,
+    geofences_window: GeofencesWindow,
 }
 
 impl FleetApp {
@@ -135,6 +141,8 @@ impl FleetApp {
             alerts_ticked_ms: 0,
             scratch_alerts: Vec::new(),
             chime: None,
+            geofences_file: config.geofences_file,
+            geofences_window: GeofencesWindow::default(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {
@@ -334,6 +342,11 @@ impl FleetApp {
             self.log_alerts();
             ctx.request_repaint();
         }
+    }
+
+    /// The alert engine, when there is one.
+    pub fn alert_engine(&self) -> Option<&Engine> {
+        self.alerts.as_ref()
     }
 
     /// The alerts raised so far.

@@ -7,6 +7,7 @@ use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
 use crate::alerts::{Area, Geofences};
 use crate::ui::tokens;
+use crate::ui::view::Drawing;
 
 /// Names show from this zoom (streets).
 const NAME_ZOOM: f64 = 13.0;
@@ -15,6 +16,8 @@ const CIRCLE_POINTS: usize = 48;
 
 pub(super) struct Fences<'a> {
     pub(super) geofences: &'a Geofences,
+    /// A geofence being drawn: its clicks so far.
+    pub(super) drawing: Option<&'a Drawing>,
     pub(super) zoom: f64,
 }
 
@@ -69,6 +72,23 @@ impl Plugin for Fences<'_> {
                 );
             }
         }
+        if let Some(d) = self.drawing {
+            drawing(&painter, projector, d);
+        }
+    }
+}
+
+/// The geofence being drawn: its corners joined (a circle: its centre and, once the edge is
+/// clicked, its outline).
+fn drawing(painter: &egui::Painter, projector: &Projector, d: &Drawing) {
+    let screen = |&(lat, lon): &(f64, f64)| projector.project(lat_lon(lat, lon)).to_pos2();
+    let stroke = Stroke::new(tokens::GEOFENCE_WIDTH, tokens::ALERT_RED);
+    let points: Vec<Pos2> = d.points.iter().map(screen).collect();
+    for p in &points {
+        painter.circle_filled(*p, 4.0, tokens::ALERT_RED);
+    }
+    if !d.circle && points.len() > 1 {
+        painter.add(Shape::line(points, stroke));
     }
 }
 

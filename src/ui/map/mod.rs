@@ -106,6 +106,8 @@ struct Frame {
     hovered: Option<Hit>,
     /// A click on the map, and what it hit.
     clicked: Option<Option<Hit>>,
+    /// Where on Earth that click was, (lat, lon).
+    clicked_at: Option<(f64, f64)>,
 }
 
 impl Frame {
@@ -117,6 +119,7 @@ impl Frame {
         self.animating = false;
         self.hovered = None;
         self.clicked = None;
+        self.clicked_at = None;
     }
 }
 
@@ -226,6 +229,13 @@ impl MapView {
         } else if followed.is_some() {
             self.centre = my_position;
         }
+        if cx.view.drawing.is_some() {
+            // Drawing a geofence: a click is a corner, not a pick.
+            if let Some((lat, lon)) = frame.clicked_at {
+                actions.push(Action::DrawAt(lat, lon));
+            }
+            return (actions, frame.animating);
+        }
         match frame.clicked {
             Some(Some(Hit::Vehicle(key))) => {
                 if let Some(v) = cx.fleet.vehicle(key) {
@@ -298,10 +308,15 @@ impl MapView {
                 now_ms,
             });
         }
-        if layers.geofences
-            && let Some(geofences) = cx.geofences.filter(|g| !g.is_empty())
+        let drawing = cx.view.drawing.as_ref();
+        if (layers.geofences || drawing.is_some())
+            && let Some(geofences) = cx.geofences
         {
-            map = map.with_plugin(fences::Fences { geofences, zoom });
+            map = map.with_plugin(fences::Fences {
+                geofences,
+                drawing,
+                zoom,
+            });
         }
         let map = map
             .with_plugin(vehicles::Markers {

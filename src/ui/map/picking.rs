@@ -20,12 +20,20 @@ pub(super) struct Picking<'a> {
 }
 
 impl Plugin for Picking<'_> {
-    fn run(self: Box<Self>, _ui: &mut Ui, response: &Response, _: &Projector, _: &MapMemory) {
+    fn run(
+        self: Box<Self>,
+        _ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        _: &MapMemory,
+    ) {
         let mut frame = self.frame.borrow_mut();
         if response.clicked()
             && let Some(p) = response.interact_pointer_pos()
         {
             frame.clicked = Some(frame.hit(p));
+            let at = projector.unproject(p.to_vec2());
+            frame.clicked_at = Some((at.y(), at.x()));
         }
         let Some(hovered) = frame.hovered else {
             return;
