@@ -136,6 +136,11 @@ impl Webhook {
                 }
             };
             while let Some(line) = rx.recv().await {
+                if stop.load(Ordering::Relaxed) {
+                    // Stopping: what is still queued is dropped (counted), not tried.
+                    count[2].fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 let sent = post(&http, &url, line, &stop).await;
                 count[usize::from(!sent)].fetch_add(1, Ordering::Relaxed);
             }
@@ -158,7 +163,8 @@ impl Webhook {
         }
     }
 
-    /// Sends what is queued (one attempt each), stops, and returns (sent, failed, dropped).
+    /// Stops (the alert being sent gets its one attempt; what is queued is dropped) and returns
+    /// (sent, failed, dropped).
     pub fn finish(mut self) -> (u64, u64, u64) {
         self.shut();
         let c = |i: usize| self.counts[i].load(Ordering::Relaxed);
@@ -179,6 +185,77 @@ impl Webhook {
 impl Drop for Webhook {
     fn drop(&mut self) {
         self.shut();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A webhook that takes connections and never answers.
+    fn silent_webhook() -> (String, std::net::TcpListener) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        (url, listener)
+    }
+
+    #[test]
+    fn each_alert_is_posted_to_the_webhook_as_its_json_line() {
+        use std::io::{Read, Write};
+        crate::feed::install_crypto_provider();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let server = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for stream in listener.incoming().take(3) {
+                let mut stream = stream.expect("accept");
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then the body (a JSON line ends with its closing brace).
+                while !seen.ends_with(b"}") {
+                    let n = stream.read(&mut buf).expect("read");
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                let text = String::from_utf8_lossy(&seen).into_owned();
+                bodies.push(text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned());
+            }
+            bodies
+        });
+        let hook = Webhook::start(url);
+        for i in 1..=3 {
+            hook.send(format!("{{\"seq\":{i}}}"));
+        }
+        let bodies = server.join().expect("server");
+        assert_eq!(bodies, ["{\"seq\":1}", "{\"seq\":2}", "{\"seq\":3}"]);
+        let (sent, _, dropped) = hook.finish();
+        assert_eq!((sent, dropped), (3, 0));
+    }
+
+    #[test]
+    fn a_webhook_that_never_answers_never_slows_the_sender_and_drops_are_counted() {
+        crate::feed::install_crypto_provider();
+        let (url, _listener) = silent_webhook();
+        let hook = Webhook::start(url);
+        let started = Instant::now();
+        for i in 0..(WEBHOOK_QUEUE + 500) {
+            hook.send(format!("{{\"seq\":{i}}}"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "queueing {} alerts took {:?}",
+            WEBHOOK_QUEUE + 500,
+            started.elapsed()
+        );
+        let (sent, failed, dropped) = hook.finish();
+        assert_eq!(sent, 0);
+        assert!(failed <= 1, "only the alert in flight is tried: {failed}");
+        assert_eq!(sent + failed + dropped, (WEBHOOK_QUEUE + 500) as u64);
     }
 }
 
