@@ -91,6 +91,13 @@ impl FeedArgs {
         !self.feed.is_empty() || self.url.is_some() || self.config.is_some()
     }
 
+    /// The config file: the one named, else the default one if it exists.
+    fn config_path(&self) -> Option<std::path::PathBuf> {
+        self.config
+            .clone()
+            .or_else(|| config_file::default_path().filter(|p| p.exists()))
+    }
+
     /// The feeds named by the flags and the config file, with the shared token and CA file
     /// filled in where a feed has none.
     fn specs(&self) -> anyhow::Result<Vec<FeedSpec>> {
@@ -100,7 +107,7 @@ impl FeedArgs {
         }
         let config = match &self.config {
             Some(path) => Some(path.clone()),
-            None if specs.is_empty() => config_file::default_path().filter(|p| p.exists()),
+            None if specs.is_empty() => self.config_path(),
             None => None,
         };
         if let Some(path) = config {
@@ -137,9 +144,10 @@ struct AlertsArgs {
     /// Geofences: a GeoJSON file (Polygon, MultiPolygon, or Point with a radius in metres).
     #[arg(long, value_name = "FILE.geojson")]
     geofences: Option<std::path::PathBuf>,
-    /// The rules (TOML; every rule is off until enabled there).
+    /// The rules (TOML; every rule is off until enabled there). Without it, the config file's
+    /// [alerts] table.
     #[arg(long, value_name = "FILE.toml")]
-    rules: std::path::PathBuf,
+    rules: Option<std::path::PathBuf>,
     /// POST each alert (its JSON line) to this URL, with retries.
     #[arg(long)]
     webhook: Option<String>,
@@ -265,6 +273,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         spec.name = "Simulated Cairns fleet".into();
         Box::new(spec)
     });
+    let sources = AlertSources::read(&cli.feeds, cli.geofences.as_deref(), cli.rules.as_deref())?;
     let config = AppConfig {
         source: FeedSource::Live {
             feeds,
@@ -274,31 +283,64 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
         routes: Some(route_lines(&cli.gtfs)?),
-        alerts: alert_engine(cli.geofences.as_deref(), cli.rules.as_deref())?,
-        geofences_file: cli.geofences.clone(),
+        alerts: sources.engine()?,
+        geofences_file: sources.geofences,
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);
     Ok(ExitCode::SUCCESS)
 }
 
-/// The window's alert engine: the geofences and rules given (none: the map draws no geofence
-/// and raises no alert).
-fn alert_engine(
-    geofences: Option<&std::path::Path>,
-    rules: Option<&std::path::Path>,
-) -> anyhow::Result<Option<fleetview::alerts::Engine>> {
-    use fleetview::alerts::{Engine, Geofences, Rules};
-    if geofences.is_none() && rules.is_none() {
-        return Ok(None);
+/// Where the alerts' geofences are and what their rules say: the flags, else the config
+/// file's `geofences` and `[alerts]`.
+struct AlertSources {
+    geofences: Option<std::path::PathBuf>,
+    rules: Option<fleetview::alerts::Rules>,
+}
+
+impl AlertSources {
+    fn read(
+        feeds: &FeedArgs,
+        geofences: Option<&std::path::Path>,
+        rules: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        use fleetview::alerts::Rules;
+        let config = match feeds.config_path() {
+            Some(path) => config_file::load_alerts(&path)?,
+            None => config_file::AlertSettings::default(),
+        };
+        let rules = match (rules, config.rules) {
+            (Some(path), _) => Some(Rules::load(path)?),
+            (None, Some(table)) => {
+                let name = feeds.config_path().unwrap_or_default();
+                Some(Rules::from_table(table, &name.display().to_string())?)
+            }
+            (None, None) => None,
+        };
+        Ok(Self {
+            geofences: geofences
+                .map(std::path::Path::to_path_buf)
+                .or(config.geofences),
+            rules,
+        })
     }
-    // A file not made yet starts empty: the Geofences window draws into it and saves it.
-    let fences = match geofences {
-        Some(path) if path.exists() => Geofences::load(path)?,
-        _ => Geofences::default(),
-    };
-    let rules = rules.map(Rules::load).transpose()?.unwrap_or_default();
-    Ok(Some(Engine::new(rules, fences)))
+
+    /// The window's engine (none: the map draws no geofence and raises no alert). A geofence
+    /// file not made yet starts empty: the Geofences window draws into it and saves it.
+    fn engine(&self) -> anyhow::Result<Option<fleetview::alerts::Engine>> {
+        use fleetview::alerts::{Engine, Geofences};
+        if self.geofences.is_none() && self.rules.is_none() {
+            return Ok(None);
+        }
+        let fences = match &self.geofences {
+            Some(path) if path.exists() => Geofences::load(path)?,
+            _ => Geofences::default(),
+        };
+        Ok(Some(Engine::new(
+            self.rules.clone().unwrap_or_default(),
+            fences,
+        )))
+    }
 }
 
 /// The route network the window draws: the simulated fleet's (the Cairns GTFS), then each
@@ -318,7 +360,7 @@ fn route_lines(zips: &[std::path::PathBuf]) -> anyhow::Result<RouteLines> {
 }
 
 fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
-    use fleetview::alerts::{Engine, Geofences, Rules};
+    use fleetview::alerts::{Engine, Geofences};
     fleetview::feed::install_crypto_provider();
     let specs: Vec<FeedSpec> = args
         .feeds
@@ -329,8 +371,15 @@ fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     if specs.is_empty() {
         bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
     }
-    let rules = Rules::load(&args.rules)?;
-    let fences = match &args.geofences {
+    let sources = AlertSources::read(
+        &args.feeds,
+        args.geofences.as_deref(),
+        args.rules.as_deref(),
+    )?;
+    let Some(rules) = sources.rules else {
+        bail!("no rules: give --rules FILE, or an [alerts] table in the config file");
+    };
+    let fences = match &sources.geofences {
         Some(path) => Geofences::load(path)?,
         None => Geofences::default(),
     };

@@ -182,6 +182,23 @@ impl Rules {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        rules.checked(path)
+    }
+
+    /// The rules of a config file's `[alerts]` table (`path` names the file in errors).
+    pub fn from_table(table: toml::Table, path: &str) -> Result<Self, RulesError> {
+        let rules: Rules = table
+            .try_into()
+            .map_err(|e: toml::de::Error| RulesError::Parse {
+                path: path.to_owned(),
+                message: format!("[alerts]: {e}"),
+            })?;
+        rules.checked(path)
+    }
+
+    /// The rules, or what value in them makes no sense.
+    fn checked(self, path: &str) -> Result<Self, RulesError> {
+        let rules = self;
         let bad = |message: String| RulesError::Parse {
             path: path.to_owned(),
             message,

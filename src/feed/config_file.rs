@@ -74,6 +74,35 @@ pub enum ConfigError {
 struct File {
     #[serde(default)]
     feed: Vec<Entry>,
+    /// The alerts' geofences (GeoJSON), relative to the config file.
+    geofences: Option<PathBuf>,
+    /// The alert rules (the tables of a rules file, under `[alerts]`).
+    alerts: Option<toml::Table>,
+}
+
+/// What the config file says beside its feeds: where the geofences are, and the alert rules
+/// (a TOML table, for `alerts::Rules::from_table` to read).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AlertSettings {
+    pub geofences: Option<PathBuf>,
+    pub rules: Option<toml::Table>,
+}
+
+/// The alert settings of the config file at `path`.
+pub fn load_alerts(path: &Path) -> Result<AlertSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let file: File = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    Ok(AlertSettings {
+        geofences: file.geofences.map(|g| dir.join(g)),
+        rules: file.alerts,
+    })
 }
 
 #[derive(Deserialize)]
@@ -336,5 +365,20 @@ area = [[-17.5, 145.0], [-16.0, 146.5]]
         let bad = text.replace("30s", "soon");
         let e = parse(&bad, Path::new("c.toml"), &env).expect_err("poll not a duration");
         assert!(e.to_string().contains("poll \"soon\""), "{e}");
+    }
+
+    #[test]
+    fn the_alert_settings_ride_beside_the_feeds() {
+        let dir = std::env::temp_dir().join(format!("fleetview-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("config.toml");
+        let text = "geofences = \"fences.geojson\"\n[alerts.geofence]\nenter = true\n\n[[feed]]\nurl = \"ws://x\"\n";
+        std::fs::write(&path, text).expect("write");
+        let settings = load_alerts(&path).expect("reads");
+        assert_eq!(settings.geofences, Some(dir.join("fences.geojson")));
+        let rules = settings.rules.expect("rules");
+        assert_eq!(rules["geofence"]["enter"].as_bool(), Some(true));
+        assert_eq!(parse(text, &path, &env).expect("feeds").len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
