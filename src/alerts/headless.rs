@@ -188,6 +188,30 @@ impl Drop for Webhook {
     }
 }
 
+/// POSTs one alert, retrying with doubling waits unless stopping; whether it was taken.
+async fn post(http: &reqwest::Client, url: &str, line: String, stopping: &AtomicBool) -> bool {
+    let mut wait = FIRST_RETRY;
+    for attempt in 1..=ATTEMPTS {
+        let answer = http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(line.clone())
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status().is_success() => return true,
+            Ok(r) => tracing::warn!(status = %r.status(), attempt, "the webhook refused an alert"),
+            Err(e) => tracing::warn!(error = %e.without_url(), attempt, "the webhook failed"),
+        }
+        if stopping.load(Ordering::Relaxed) {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,28 +281,4 @@ mod tests {
         assert!(failed <= 1, "only the alert in flight is tried: {failed}");
         assert_eq!(sent + failed + dropped, (WEBHOOK_QUEUE + 500) as u64);
     }
-}
-
-/// POSTs one alert, retrying with doubling waits unless stopping; whether it was taken.
-async fn post(http: &reqwest::Client, url: &str, line: String, stopping: &AtomicBool) -> bool {
-    let mut wait = FIRST_RETRY;
-    for attempt in 1..=ATTEMPTS {
-        let answer = http
-            .post(url)
-            .header("content-type", "application/json")
-            .body(line.clone())
-            .send()
-            .await;
-        match answer {
-            Ok(r) if r.status().is_success() => return true,
-            Ok(r) => tracing::warn!(status = %r.status(), attempt, "the webhook refused an alert"),
-            Err(e) => tracing::warn!(error = %e.without_url(), attempt, "the webhook failed"),
-        }
-        if stopping.load(Ordering::Relaxed) {
-            return false;
-        }
-        tokio::time::sleep(wait).await;
-        wait *= 2;
-    }
-    false
 }
