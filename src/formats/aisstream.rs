@@ -160,15 +160,8 @@ impl Format for AisStream {
     }
 
     fn decode(&mut self, text: &str, received_ms: i64, out: &mut Decoded) {
-        let map: Map<String, Value> = match serde_json::from_str(text) {
-            Ok(m) => m,
-            Err(e) => {
-                out.rejected.record(
-                    RejectReason::MalformedJson,
-                    &format!("{e} in {}", truncate(text, 64)),
-                );
-                return;
-            }
+        let Some(map) = super::json_object(text, out) else {
+            return;
         };
         if let Some(error) = map.get("error") {
             let message = error

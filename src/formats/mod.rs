@@ -36,6 +36,23 @@ pub struct Decoded {
     pub ignored: u64,
 }
 
+/// A frame that must be a JSON object, or `None` with the refusal counted.
+pub(crate) fn json_object(
+    text: &str,
+    out: &mut Decoded,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_str(text) {
+        Ok(map) => Some(map),
+        Err(e) => {
+            out.rejected.record(
+                RejectReason::MalformedJson,
+                &format!("{e} in {}", crate::protocol::truncate(text, 64)),
+            );
+            None
+        }
+    }
+}
+
 /// One feed format. Stateful where the format needs memory across frames (Traccar's device
 /// list, a snapshot in parts); [`Format::opened`] marks a new connection.
 pub trait Format: Send {

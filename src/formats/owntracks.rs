@@ -163,15 +163,8 @@ impl Format for OwnTracks {
             out.ignored += 1;
             return;
         }
-        let map: Map<String, Value> = match serde_json::from_str(text) {
-            Ok(m) => m,
-            Err(e) => {
-                out.rejected.record(
-                    RejectReason::MalformedJson,
-                    &format!("{e} in {}", truncate(text, 64)),
-                );
-                return;
-            }
+        let Some(map) = super::json_object(text, out) else {
+            return;
         };
         if map.get("_type").and_then(Value::as_str) != Some("location") {
             out.ignored += 1;
