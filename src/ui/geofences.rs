@@ -33,23 +33,7 @@ pub fn show(
         .open(&mut open)
         .default_width(320.0)
         .show(ctx, |ui| {
-            for (i, fence) in fences.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    let what = match fence.area {
-                        Area::Polygons(_) => "polygon",
-                        Area::Circle { .. } => "circle",
-                    };
-                    ui.weak(what);
-                    let edit =
-                        ui.add(TextEdit::singleline(&mut state.names[i]).desired_width(160.0));
-                    if edit.lost_focus() && state.names[i] != fence.name {
-                        actions.push(Action::RenameGeofence(i, state.names[i].clone()));
-                    }
-                    if ui.small_button("Delete").clicked() {
-                        actions.push(Action::DeleteGeofence(i));
-                    }
-                });
-            }
+            actions.extend(rows(ui, fences, state));
             ui.separator();
             match drawing {
                 None => {
@@ -82,6 +66,28 @@ pub fn show(
         });
     if !open {
         actions.push(Action::ToggleGeofences);
+    }
+    actions
+}
+
+/// A row per geofence: its shape, its name (edited in place; Enter renames) and Delete.
+fn rows(ui: &mut egui::Ui, fences: &Geofences, state: &mut GeofencesWindow) -> Vec<Action> {
+    let mut actions = Vec::new();
+    for (i, fence) in fences.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let what = match fence.area {
+                Area::Polygons(_) => "polygon",
+                Area::Circle { .. } => "circle",
+            };
+            ui.weak(what);
+            let edit = ui.add(TextEdit::singleline(&mut state.names[i]).desired_width(160.0));
+            if edit.lost_focus() && state.names[i] != fence.name {
+                actions.push(Action::RenameGeofence(i, state.names[i].clone()));
+            }
+            if ui.small_button("Delete").clicked() {
+                actions.push(Action::DeleteGeofence(i));
+            }
+        });
     }
     actions
 }

@@ -66,6 +66,21 @@ impl Default for StatusBar {
     }
 }
 
+/// "Alerts", or in red how many are new; it opens and closes the Alerts panel.
+fn alerts_button(ui: &mut Ui, bar: &mut StatusBar, alerts: usize) {
+    let text = match alerts {
+        0 => RichText::new("Alerts"),
+        n => RichText::new(format!("Alerts: {n} new")).color(super::tokens::ALERT_RED),
+    };
+    if ui
+        .selectable_label(bar.alerts_open, text)
+        .on_hover_text("Show or hide the Alerts panel")
+        .clicked()
+    {
+        bar.alerts_open = !bar.alerts_open;
+    }
+}
+
 /// The bar; `alerts` is how many alerts are not yet acknowledged (shown from anywhere).
 pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, now_ms: i64) {
     let feeds: Vec<_> = session.feeds().collect();
@@ -77,17 +92,7 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, 
         {
             bar.feeds_open = !bar.feeds_open;
         }
-        let text = match alerts {
-            0 => egui::RichText::new("Alerts"),
-            n => egui::RichText::new(format!("Alerts: {n} new")).color(super::tokens::ALERT_RED),
-        };
-        if ui
-            .selectable_label(bar.alerts_open, text)
-            .on_hover_text("Show or hide the Alerts panel")
-            .clicked()
-        {
-            bar.alerts_open = !bar.alerts_open;
-        }
+        alerts_button(ui, bar, alerts);
         match &feeds[..] {
             [] => {
                 ui.label("no feeds");

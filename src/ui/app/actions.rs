@@ -70,6 +70,25 @@ impl FleetApp {
                     self.view.scroll_to_selected = true;
                 }
             }
+            Action::ShowAlert(_)
+            | Action::Acknowledge(_)
+            | Action::AcknowledgeAll
+            | Action::AlertSound(_) => self.apply_alert_action(action, ctx, now_ms),
+            Action::ToggleGeofences
+            | Action::DrawGeofence(_)
+            | Action::DrawAt(..)
+            | Action::FinishDrawing(_)
+            | Action::CancelDrawing
+            | Action::RenameGeofence(..)
+            | Action::DeleteGeofence(_)
+            | Action::SaveGeofences => self.apply_geofence_action(action, now_ms),
+            other => self.apply_map_action(other, now_ms),
+        }
+    }
+
+    /// The Alerts panel's actions.
+    fn apply_alert_action(&mut self, action: Action, ctx: &egui::Context, now_ms: i64) {
+        match action {
             Action::ShowAlert(seq) => {
                 let id = self
                     .alert_log
@@ -88,15 +107,7 @@ impl FleetApp {
             Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             Action::AlertSound(on) => self.view.alert_sound = on,
-            Action::ToggleGeofences
-            | Action::DrawGeofence(_)
-            | Action::DrawAt(..)
-            | Action::FinishDrawing(_)
-            | Action::CancelDrawing
-            | Action::RenameGeofence(..)
-            | Action::DeleteGeofence(_)
-            | Action::SaveGeofences => self.apply_geofence_action(action, now_ms),
-            other => self.apply_map_action(other, now_ms),
+            _ => {}
         }
     }
 

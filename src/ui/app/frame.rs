@@ -113,21 +113,7 @@ impl FleetApp {
                 animating = moving;
             });
         actions.extend(keys::help(&ctx, self.view.help_open));
-        if self.view.geofences_open
-            && let Some(engine) = &self.alerts
-        {
-            let file = self
-                .geofences_file
-                .as_ref()
-                .map(|p| p.display().to_string());
-            actions.extend(crate::ui::geofences::show(
-                &ctx,
-                engine.geofences(),
-                self.view.drawing.as_ref(),
-                file.as_deref(),
-                &mut self.geofences_window,
-            ));
-        }
+        actions.extend(self.geofences_window(&ctx));
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }
@@ -216,6 +202,24 @@ impl FleetApp {
                 ));
             });
         actions
+    }
+
+    /// The Geofences window, when open.
+    fn geofences_window(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        let (true, Some(engine)) = (self.view.geofences_open, &self.alerts) else {
+            return Vec::new();
+        };
+        let file = self
+            .geofences_file
+            .as_ref()
+            .map(|p| p.display().to_string());
+        crate::ui::geofences::show(
+            ctx,
+            engine.geofences(),
+            self.view.drawing.as_ref(),
+            file.as_deref(),
+            &mut self.geofences_window,
+        )
     }
 
     /// The Alerts panel, under the map.
