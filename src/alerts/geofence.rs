@@ -12,7 +12,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 /// Mean Earth radius in metres, for the degrees a circle spans.
-const EARTH_M: f64 = 6_371_008.8;
+pub const EARTH_M: f64 = 6_371_008.8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeofenceError {

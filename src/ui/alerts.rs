@@ -10,7 +10,7 @@ use super::action::Action;
 use super::table::FeedNames;
 use super::tokens;
 use crate::alerts::Alert;
-use crate::fleet::VehicleId;
+use crate::fleet::{FeedId, VehicleId};
 
 /// Alerts kept; older ones are forgotten (acknowledged or not).
 pub const KEPT: usize = 500;
@@ -19,19 +19,25 @@ pub const KEPT: usize = 500;
 #[derive(Debug, Default)]
 pub struct AlertLog {
     entries: Vec<(Alert, bool)>,
-    /// Unacknowledged alerts per vehicle (their markers say so).
-    open: HashMap<VehicleId, usize>,
+    /// Unacknowledged alerts per feed and vehicle id (their markers say so; looked up by
+    /// `&str` on every drawn marker, so without allocating).
+    open: HashMap<FeedId, HashMap<Box<str>, usize>>,
 }
 
 impl AlertLog {
     pub fn push(&mut self, alert: Alert) {
-        *self.open.entry(id_of(&alert)).or_default() += 1;
+        *self
+            .open
+            .entry(alert.feed)
+            .or_default()
+            .entry(alert.vehicle.as_str().into())
+            .or_default() += 1;
         self.entries.insert(0, (alert, false));
         if self.entries.len() > KEPT
             && let Some((old, acked)) = self.entries.pop()
             && !acked
         {
-            self.close(&id_of(&old));
+            self.close(old.feed, &old.vehicle);
         }
     }
 
@@ -45,17 +51,17 @@ impl AlertLog {
 
     /// Alerts not yet acknowledged.
     pub fn unacknowledged(&self) -> usize {
-        self.open.values().sum()
-    }
-
-    /// Whether any vehicle has an alert not yet acknowledged.
-    pub fn any_open(&self) -> bool {
-        !self.open.is_empty()
+        self.open.values().flat_map(HashMap::values).sum()
     }
 
     /// Whether `vehicle` has an alert not yet acknowledged.
     pub fn is_open(&self, vehicle: &VehicleId) -> bool {
-        self.open.contains_key(vehicle)
+        self.is_open_at(vehicle.feed, &vehicle.id)
+    }
+
+    /// ... by its feed and id, without allocating.
+    pub fn is_open_at(&self, feed: FeedId, id: &str) -> bool {
+        self.open.get(&feed).is_some_and(|ids| ids.contains_key(id))
     }
 
     pub fn get(&self, seq: u64) -> Option<&Alert> {
@@ -69,8 +75,8 @@ impl AlertLog {
             .find(|(a, acked)| a.seq == seq && !*acked);
         if let Some((alert, acked)) = found {
             *acked = true;
-            let id = id_of(alert);
-            self.close(&id);
+            let (feed, id) = (alert.feed, alert.vehicle.clone());
+            self.close(feed, &id);
         }
     }
 
@@ -85,18 +91,20 @@ impl AlertLog {
         self.entries.iter().map(|(a, acked)| (a, *acked))
     }
 
-    fn close(&mut self, id: &VehicleId) {
-        if let Some(n) = self.open.get_mut(id) {
+    fn close(&mut self, feed: FeedId, id: &str) {
+        let Some(ids) = self.open.get_mut(&feed) else {
+            return;
+        };
+        if let Some(n) = ids.get_mut(id) {
             *n -= 1;
             if *n == 0 {
-                self.open.remove(id);
+                ids.remove(id);
             }
         }
+        if ids.is_empty() {
+            self.open.remove(&feed);
+        }
     }
-}
-
-fn id_of(alert: &Alert) -> VehicleId {
-    VehicleId::new(alert.feed, alert.vehicle.as_str())
 }
 
 /// The panel's rows.
@@ -188,7 +196,6 @@ fn row(ui: &mut Ui, alert: &Alert, acked: bool, feeds: &FeedNames, now_ms: i64) 
 mod tests {
     use super::*;
     use crate::alerts::Rule;
-    use crate::fleet::FeedId;
 
     fn alert(seq: u64, vehicle: &str) -> Alert {
         Alert {

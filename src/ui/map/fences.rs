@@ -94,7 +94,7 @@ fn drawing(painter: &egui::Painter, projector: &Projector, d: &Drawing) {
 
 /// Points on a circle of `radius_m` around (lat, lon), as (lat, lon).
 fn circle(lat: f64, lon: f64, radius_m: f64) -> impl Iterator<Item = (f64, f64)> {
-    let dlat = (radius_m / 6_371_008.8).to_degrees();
+    let dlat = (radius_m / crate::alerts::geofence::EARTH_M).to_degrees();
     let dlon = dlat / lat.to_radians().cos().max(1e-6);
     (0..CIRCLE_POINTS).map(move |i| {
         let a = i as f64 / CIRCLE_POINTS as f64 * std::f64::consts::TAU;

@@ -133,7 +133,7 @@ impl Markers<'_> {
     }
 
     fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
-        if self.alerts.any_open() && self.alerts.is_open(&v.vehicle_id()) {
+        if self.alerts.is_open_at(v.feed(), v.id()) {
             let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
             painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
         }
