@@ -23,6 +23,7 @@ pub mod fleet;
 pub mod formats;
 pub mod geo;
 pub mod protocol;
+pub mod record;
 pub mod routes;
 mod runtime_thread;
 pub mod server;

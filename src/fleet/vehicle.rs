@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use super::{FeedId, VehicleId};
 use crate::geo;
-use crate::protocol::{FixRef, OwnedMeta};
+use crate::protocol::{FixRef, MetaRef, OwnedMeta};
 
 /// Moves shorter than this between fixes are GPS noise, too short to derive a heading from.
 const MIN_MOVE_FOR_HEADING_M: f64 = 3.0;
@@ -169,6 +169,25 @@ impl Vehicle {
     /// The raw JSON object of free attributes.
     pub fn attrs(&self) -> Option<&str> {
         self.meta.attrs.as_deref()
+    }
+
+    /// Every descriptive field held.
+    pub fn meta(&self) -> MetaRef<'_> {
+        self.meta.as_ref()
+    }
+
+    /// The newest fix with every descriptive field, as a feed would send it (keyframes, the
+    /// state a recording starts from).
+    pub fn as_fix(&self) -> FixRef<'_> {
+        FixRef {
+            id: &self.id,
+            lat: self.fix.lat,
+            lon: self.fix.lon,
+            ts: self.fix.ts,
+            heading: self.fix.heading,
+            speed: self.fix.speed,
+            meta: self.meta.as_ref(),
+        }
     }
 
     /// Past positions, oldest first (the current fix is not included).

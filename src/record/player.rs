@@ -1,0 +1,369 @@
+//! Plays a recording on replay time: play, pause, a speed, seek. A decoder thread of its own
+//! reads and decompresses chunks ahead of play (a bounded queue), so the window only applies
+//! what is due. A seek starts from the keyframe before the moment and applies what happened
+//! since: the session gets a [`Step::Reset`] with the keyframe's state, then the records up
+//! to the moment. No egui: the window and the tests drive it the same way.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, bounded, select};
+
+use super::format::{Chunk, FeedState, Record, Recorded};
+use super::{Recording, RecordingError};
+use crate::events::FeedEvent;
+use crate::fleet::{Changes, FleetConfig};
+use crate::session::Session;
+
+/// Decoded chunks waiting for the window (about this many seconds of recording).
+const AHEAD: usize = 4;
+/// How often the decoder looks for chunks appended to a file still being written.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+/// The speeds offered, slowest first.
+pub const SPEEDS: [f64; 7] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
+
+/// What the session is to do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Start again from this state (a seek landed on a keyframe at `t`).
+    Reset {
+        t: i64,
+        feeds: Vec<FeedState>,
+    },
+    Record(Record),
+}
+
+enum Request {
+    /// Send chunks from the keyframe before `t` on, tagged `generation`.
+    Seek { generation: u64, t: i64 },
+}
+
+enum Decoded {
+    Chunk {
+        generation: u64,
+        chunk: Box<Chunk>,
+    },
+    /// The readable end was reached; `Some` says what stops it short of the file's end.
+    End {
+        generation: u64,
+        damage: Option<String>,
+    },
+    /// The recording now spans this (a file still being written grows).
+    Span(i64, i64),
+}
+
+pub struct Player {
+    requests: Sender<Request>,
+    decoded: Receiver<Decoded>,
+    thread: Option<JoinHandle<()>>,
+    path: PathBuf,
+    span: (i64, i64),
+    position: i64,
+    playing: bool,
+    speed: f64,
+    last_wall: Option<i64>,
+    generation: u64,
+    ready: VecDeque<Record>,
+    /// After a seek: the first chunk's keyframe is to be applied.
+    reset_due: bool,
+    /// The reset a seek's first chunk made, not yet handed out.
+    pending_reset: Option<Step>,
+    /// The decoder reached the readable end for this generation.
+    at_end: bool,
+    damage: Option<String>,
+}
+
+impl Player {
+    /// Opens `path` (checking it is a recording) and stands at its start, paused.
+    pub fn open(path: &Path) -> Result<Self, RecordingError> {
+        let recording = Recording::open(path)?;
+        let started = recording.header().started_ms;
+        let span = recording.span().unwrap_or((started, started));
+        let (requests, requests_rx) = bounded(8);
+        let (decoded_tx, decoded) = bounded(AHEAD);
+        let thread = std::thread::Builder::new()
+            .name("fleetview-replay".into())
+            .spawn(move || decode(recording, &requests_rx, &decoded_tx))
+            .map_err(|source| RecordingError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        let mut player = Self {
+            requests,
+            decoded,
+            thread: Some(thread),
+            path: path.to_path_buf(),
+            span,
+            position: span.0,
+            playing: false,
+            speed: 1.0,
+            last_wall: None,
+            generation: 0,
+            ready: VecDeque::new(),
+            reset_due: true,
+            pending_reset: None,
+            at_end: false,
+            damage: None,
+        };
+        player.seek(span.0);
+        Ok(player)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replay time, UTC ms.
+    pub fn position(&self) -> i64 {
+        self.position
+    }
+
+    /// The first and last moments recorded.
+    pub fn span(&self) -> (i64, i64) {
+        self.span
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// What stops the recording short of its file's end (a cut or damaged file), once play
+    /// has reached it.
+    pub fn damage(&self) -> Option<&str> {
+        self.damage.as_deref()
+    }
+
+    /// Whether a seek is still waiting for its keyframe.
+    pub fn is_loading(&self) -> bool {
+        self.reset_due || self.pending_reset.is_some()
+    }
+
+    /// Whether everything due at replay time has been handed out (nothing is on its way).
+    pub fn is_caught_up(&self) -> bool {
+        !self.is_loading()
+            && (self.at_end || self.ready.front().is_some_and(|r| r.t > self.position))
+    }
+
+    pub fn set_playing(&mut self, playing: bool) {
+        self.playing = playing && self.position < self.span.1;
+        self.last_wall = None;
+    }
+
+    pub fn set_speed(&mut self, speed: f64) {
+        self.speed = speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+    }
+
+    /// The next slower or faster speed of [`SPEEDS`].
+    pub fn step_speed(&mut self, faster: i32) {
+        let at = SPEEDS
+            .iter()
+            .position(|s| *s >= self.speed)
+            .unwrap_or(SPEEDS.len() - 1) as i32;
+        let to = (at + faster).clamp(0, SPEEDS.len() as i32 - 1);
+        self.speed = SPEEDS[to as usize];
+    }
+
+    /// Moves replay time on by the wall time since the last call, times the speed; stops at
+    /// the end. Returns the new replay time.
+    pub fn advance(&mut self, wall_ms: i64) -> i64 {
+        if self.playing {
+            let last = self.last_wall.unwrap_or(wall_ms);
+            let step = ((wall_ms - last).max(0) as f64 * self.speed) as i64;
+            self.position = (self.position + step).min(self.span.1);
+            self.playing = self.position < self.span.1;
+        }
+        self.last_wall = Some(wall_ms);
+        self.position
+    }
+
+    /// Jumps to `t` (clamped to the recording); the session is reset at the next step.
+    pub fn seek(&mut self, t: i64) {
+        self.generation += 1;
+        self.position = t.clamp(self.span.0, self.span.1);
+        self.ready.clear();
+        self.reset_due = true;
+        self.pending_reset = None;
+        self.at_end = false;
+        self.last_wall = None;
+        // A full queue of requests means the decoder is busy with older ones it will skip.
+        let _ = self.requests.try_send(Request::Seek {
+            generation: self.generation,
+            t: self.position,
+        });
+    }
+
+    /// The next thing due at replay time, if it has been decoded.
+    pub fn next_step(&mut self) -> Option<Step> {
+        loop {
+            if let Some(reset) = self.pending_reset.take() {
+                return Some(reset);
+            }
+            if let Some(front) = self.ready.front() {
+                if front.t > self.position {
+                    return None;
+                }
+                return self.ready.pop_front().map(Step::Record);
+            }
+            if !self.pull() {
+                return None;
+            }
+        }
+    }
+
+    /// Takes one message from the decoder; false when there is none.
+    fn pull(&mut self) -> bool {
+        let Ok(message) = self.decoded.try_recv() else {
+            return false;
+        };
+        match message {
+            Decoded::Span(first, last) => self.span = (first, last),
+            Decoded::End { generation, damage } if generation == self.generation => {
+                self.at_end = true;
+                self.damage = damage;
+                if self.reset_due {
+                    self.reset_due = false;
+                    self.pending_reset = Some(Step::Reset {
+                        t: self.span.0,
+                        feeds: Vec::new(),
+                    });
+                }
+            }
+            Decoded::Chunk { generation, chunk } if generation == self.generation => {
+                let Chunk { key, records } = *chunk;
+                if self.reset_due {
+                    self.reset_due = false;
+                    let (t, feeds) = key.unwrap_or((self.span.0, Vec::new()));
+                    self.pending_reset = Some(Step::Reset { t, feeds });
+                }
+                self.ready.extend(records);
+            }
+            _ => {}
+        }
+        true
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        // Closing both channels ends the decoder wherever it waits.
+        let (dead, _) = bounded(1);
+        self.requests = dead;
+        self.decoded = crossbeam_channel::never();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The decoder thread: sends chunks from where the last seek asked, and follows a file that
+/// is still being written.
+fn decode(mut recording: Recording, requests: &Receiver<Request>, out: &Sender<Decoded>) {
+    let mut next: Option<(u64, usize)> = None;
+    let mut ended = false;
+    loop {
+        let Some((generation, i)) = next else {
+            match requests.recv() {
+                Ok(Request::Seek { generation, t }) => {
+                    next = Some((generation, recording.keyframe_at(t)));
+                    ended = false;
+                }
+                Err(_) => return,
+            }
+            continue;
+        };
+        if i >= recording.chunks().len() {
+            if !ended {
+                ended = true;
+                let damage = recording
+                    .damage()
+                    .map(|d| format!("the recording stops at byte {}: {}", d.offset, d.reason));
+                if out.send(Decoded::End { generation, damage }).is_err() {
+                    return;
+                }
+            }
+            // Wait for a seek, or for the file to grow.
+            match requests.recv_timeout(FOLLOW_EVERY) {
+                Ok(Request::Seek { generation, t }) => {
+                    next = Some((generation, recording.keyframe_at(t)));
+                    ended = false;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if recording.refresh().unwrap_or(0) > 0 {
+                        ended = false;
+                        if let Some((a, b)) = recording.span()
+                            && out.send(Decoded::Span(a, b)).is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                Err(_) => return,
+            }
+            continue;
+        }
+        let message = match recording.chunk(i) {
+            Ok(chunk) => Decoded::Chunk {
+                generation,
+                chunk: Box::new(chunk),
+            },
+            Err(e) => {
+                // Play stops at the damage: nothing after it is sent.
+                next = None;
+                Decoded::End {
+                    generation,
+                    damage: Some(e.to_string()),
+                }
+            }
+        };
+        select! {
+            send(out, message) -> sent => {
+                if sent.is_err() {
+                    return;
+                }
+                next = next.map(|(g, i)| (g, i + 1));
+            }
+            recv(requests) -> request => match request {
+                Ok(Request::Seek { generation, t }) => {
+                    next = Some((generation, recording.keyframe_at(t)));
+                    ended = false;
+                }
+                Err(_) => return,
+            },
+        }
+    }
+}
+
+/// Applies one step to `session`: a reset starts a new session (with `config`) holding the
+/// keyframe's state; a record is applied at the time it arrived.
+pub fn apply(session: &mut Session, step: &Step, config: &FleetConfig) -> Changes {
+    match step {
+        Step::Reset { t, feeds } => {
+            *session = Session::new(config.clone());
+            let mut changes = Changes::default();
+            for state in feeds {
+                session.add_feed(state.feed, &state.name);
+                if state.up {
+                    let up = FeedEvent::Connected { url: String::new() };
+                    session.apply(state.feed, &up, *t);
+                }
+                let snapshot = FeedEvent::Snapshot(state.vehicles.clone());
+                changes.extend(session.apply(state.feed, &snapshot, *t));
+            }
+            changes
+        }
+        Step::Record(record) => match &record.what {
+            Recorded::Name(name) => {
+                session.add_feed(record.feed, name);
+                Changes::default()
+            }
+            Recorded::Gone => session.remove_feed(record.feed),
+            Recorded::Event(event) => session.apply(record.feed, event, record.t),
+        },
+    }
+}
