@@ -8,6 +8,7 @@ pub mod headless;
 pub mod player;
 pub mod reader;
 pub mod recorder;
+pub mod track;
 pub mod writer;
 
 use thiserror::Error;

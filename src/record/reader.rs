@@ -163,6 +163,13 @@ impl Recording {
 
     /// Reads and decodes chunk `i`.
     pub fn chunk(&mut self, i: usize) -> Result<Chunk, RecordingError> {
+        let text = self.payload(i)?;
+        let offset = self.chunks[i].offset;
+        format::decode_payload(&text).map_err(|e| self.damaged(i, offset, &e))
+    }
+
+    /// Chunk `i`'s lines, decompressed (zstd checks them against the frame's checksum).
+    pub fn payload(&mut self, i: usize) -> Result<Vec<u8>, RecordingError> {
         let info = *self
             .chunks
             .get(i)
@@ -172,9 +179,8 @@ impl Recording {
             .seek(SeekFrom::Start(info.offset))
             .and_then(|_| self.file.read_exact(&mut compressed))
             .map_err(|e| self.damaged(i, info.offset, &e.to_string()))?;
-        let text = zstd::stream::decode_all(compressed.as_slice())
-            .map_err(|e| self.damaged(i, info.offset, &format!("zstd: {e}")))?;
-        format::decode_payload(&text).map_err(|e| self.damaged(i, info.offset, &e))
+        zstd::stream::decode_all(compressed.as_slice())
+            .map_err(|e| self.damaged(i, info.offset, &format!("zstd: {e}")))
     }
 
     /// The chunk a seek to `t` starts from: the last keyframe at or before `t` (else the first).

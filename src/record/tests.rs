@@ -356,3 +356,24 @@ fn descriptive_fields_are_written_when_they_change_and_the_file_is_compact() {
     let per_fix = written.bytes as f64 / fixes as f64;
     assert!(per_fix < 16.0, "{per_fix:.1} bytes per fix");
 }
+
+#[test]
+fn a_vehicles_whole_track_is_every_fix_it_sent_in_time_order() {
+    let path = temp("track.fvr");
+    record(&path, &events(20));
+    let mut rec = Recording::open(&path).expect("open");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let who = crate::fleet::VehicleId::new(FeedId(0), "0-5");
+    let track = track::scan(&mut rec, &who, &cancel).expect("scan");
+    assert_eq!(track.points.len(), 100, "five fixes a second for 20 s");
+    assert_eq!(track.points[0].ts, T0 + 100);
+    assert!(track.points.windows(2).all(|w| w[0].ts < w[1].ts));
+    assert!(track.points.iter().all(|p| p.speed == Some(15.0)));
+    let other_feed = crate::fleet::VehicleId::new(FeedId(1), "0-5");
+    assert!(
+        track::scan(&mut rec, &other_feed, &cancel)
+            .expect("scan")
+            .points
+            .is_empty()
+    );
+}

@@ -1,4 +1,5 @@
 use super::*;
+use crate::events::VehicleNotice;
 use crate::protocol::Meta;
 
 fn batch(fixes: &[FixRef<'_>]) -> FixBatch {

@@ -1,0 +1,182 @@
+//! A vehicle's whole track in a recording, and where it stopped. The scan reads every chunk but
+//! parses only the rows of that vehicle (a byte-prefix test first), on a thread of its own so
+//! the window never waits; a new request cancels the old one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, bounded};
+
+use super::format;
+use super::{Recording, RecordingError};
+use crate::fleet::VehicleId;
+use crate::geo;
+
+/// One fix of a track.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackPoint {
+    pub lat: f64,
+    pub lon: f64,
+    /// Device time, UTC ms.
+    pub ts: i64,
+    /// m/s, when sent.
+    pub speed: Option<f32>,
+}
+
+/// Where a vehicle stayed put.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stop {
+    pub lat: f64,
+    pub lon: f64,
+    pub from_ms: i64,
+    pub until_ms: i64,
+}
+
+/// Moves within this radius are standing still (GPS wanders).
+pub const STOP_RADIUS_M: f64 = 30.0;
+/// Standing still at least this long is a stop.
+pub const STOP_MIN_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Track {
+    pub points: Vec<TrackPoint>,
+    pub stops: Vec<Stop>,
+}
+
+/// Reads `vehicle`'s every fix from `recording`, in time order (older fixes a feed repeated
+/// are left out, as the model leaves them out), with its stops.
+pub fn scan(
+    recording: &mut Recording,
+    vehicle: &VehicleId,
+    cancel: &AtomicBool,
+) -> Result<Track, RecordingError> {
+    let mut points = Vec::new();
+    for i in 0..recording.chunks().len() {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let text = recording.payload(i)?;
+        format::track_rows(&text, vehicle.feed, &vehicle.id, &mut points);
+    }
+    let mut last = i64::MIN;
+    points.retain(|p| {
+        let newer = p.ts > last;
+        last = last.max(p.ts);
+        newer
+    });
+    let stops = stops(&points, STOP_RADIUS_M, STOP_MIN_MS);
+    Ok(Track { points, stops })
+}
+
+/// Where the track stayed within `radius_m` of a point for at least `min_ms`.
+pub fn stops(points: &[TrackPoint], radius_m: f64, min_ms: i64) -> Vec<Stop> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < points.len() {
+        let anchor = points[start];
+        let mut end = start;
+        while end + 1 < points.len()
+            && geo::distance_m(
+                anchor.lat,
+                anchor.lon,
+                points[end + 1].lat,
+                points[end + 1].lon,
+            ) <= radius_m
+        {
+            end += 1;
+        }
+        let span = points[end].ts - anchor.ts;
+        if span >= min_ms {
+            out.push(Stop {
+                lat: anchor.lat,
+                lon: anchor.lon,
+                from_ms: anchor.ts,
+                until_ms: points[end].ts,
+            });
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// A scan running on its own thread; dropping it cancels and joins it.
+pub struct TrackJob {
+    vehicle: VehicleId,
+    cancel: Arc<AtomicBool>,
+    result: Receiver<Result<Track, RecordingError>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TrackJob {
+    pub fn start(path: &Path, vehicle: VehicleId) -> Self {
+        let (tx, result) = bounded(1);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (path, who, stop): (PathBuf, VehicleId, Arc<AtomicBool>) =
+            (path.to_path_buf(), vehicle.clone(), cancel.clone());
+        let thread = std::thread::Builder::new()
+            .name("fleetview-track".into())
+            .spawn(move || {
+                let track = Recording::open(&path).and_then(|mut r| scan(&mut r, &who, &stop));
+                let _ = tx.send(track);
+            })
+            .ok();
+        Self {
+            vehicle,
+            cancel,
+            result,
+            thread,
+        }
+    }
+
+    pub fn vehicle(&self) -> &VehicleId {
+        &self.vehicle
+    }
+
+    /// The track, once the scan is done.
+    pub fn try_take(&self) -> Option<Result<Track, RecordingError>> {
+        self.result.try_recv().ok()
+    }
+}
+
+impl Drop for TrackJob {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(lat: f64, ts_s: i64) -> TrackPoint {
+        TrackPoint {
+            lat,
+            lon: 145.0,
+            ts: ts_s * 1000,
+            speed: None,
+        }
+    }
+
+    #[test]
+    fn a_vehicle_standing_still_for_a_minute_or_more_is_a_stop_and_a_shorter_halt_is_not() {
+        // Moving, 2 minutes parked (with GPS wander of ~10 m), moving, 30 s at lights, moving.
+        let mut points = vec![at(-16.90, 0), at(-16.91, 10)];
+        points.extend(
+            (0..=12).map(|i| at(-16.92 + if i % 2 == 0 { 0.0 } else { 0.0001 }, 20 + i * 10)),
+        );
+        points.extend([
+            at(-16.93, 150),
+            at(-16.94, 160),
+            at(-16.94, 190),
+            at(-16.95, 200),
+        ]);
+        let found = stops(&points, STOP_RADIUS_M, STOP_MIN_MS);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].from_ms, found[0].until_ms), (20_000, 140_000));
+    }
+}
