@@ -38,6 +38,8 @@ fn main() {
                 routes: cairns_routes(),
                 alerts: None,
                 geofences_file: None,
+                clock: fleetview::clock::system(),
+                record: None,
             },
         );
         // N vehicles spread over Cairns, moving (arrows) and stamped now.

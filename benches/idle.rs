@@ -54,6 +54,8 @@ fn run(label: &str, vehicles: usize, seconds: u64) {
             routes: cairns_routes(),
             alerts: None,
             geofences_file: None,
+            clock: fleetview::clock::system(),
+            record: None,
         },
     );
     let started = Instant::now();

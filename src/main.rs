@@ -53,6 +53,14 @@ struct Cli {
     /// the simulated fleet's Cairns network. Repeat for several agencies.
     #[arg(long, value_name = "FILE.zip")]
     gtfs: Vec<std::path::PathBuf>,
+    /// Play a recording (made with --record, the window's Record button or `fleetview record`)
+    /// on the map instead of live feeds, with a timeline to play, pause, speed up and scrub.
+    #[arg(long, value_name = "FILE.fvr", conflicts_with_all = ["url", "feed", "config", "demo", "record"])]
+    replay: Option<std::path::PathBuf>,
+    /// Record every feed the window shows to this file from the start (the Record button
+    /// writes here too; without it, to a new file in the data directory's recordings).
+    #[arg(long, value_name = "FILE.fvr")]
+    record: Option<std::path::PathBuf>,
     /// Log filter (tracing's EnvFilter syntax, e.g. "info" or "fleetview=debug"); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "warn", global = true)]
     log: String,
@@ -135,6 +143,22 @@ enum Command {
     /// each alert is one JSON line on stdout (keys in the README), and optionally POSTed to a
     /// webhook.
     Alerts(AlertsArgs),
+    /// Record feeds to a file without a window (replay it with `fleetview --replay FILE`).
+    /// Every second is on disk as it is recorded, so stopping it (Ctrl+C) loses at most the
+    /// last one.
+    Record(RecordArgs),
+}
+
+#[derive(Args)]
+struct RecordArgs {
+    #[command(flatten)]
+    feeds: FeedArgs,
+    /// The recording to write (replaced if it exists).
+    #[arg(long, value_name = "FILE.fvr")]
+    out: std::path::PathBuf,
+    /// Stop after this long (e.g. 2h); without it, run until interrupted.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    duration: Option<Duration>,
 }
 
 #[derive(Args)]
@@ -245,12 +269,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Stats(args)) => stats(args),
         Some(Command::Alerts(args)) => alerts(args),
+        Some(Command::Record(args)) => record(args),
         None => map(cli),
     }
 }
 
 fn map(cli: Cli) -> anyhow::Result<ExitCode> {
     fleetview::feed::install_crypto_provider();
+    if let Some(path) = &cli.replay {
+        return replay(&cli, path);
+    }
     let feeds = if cli.demo {
         Vec::new()
     } else {
@@ -285,9 +313,65 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         routes: Some(route_lines(&cli.gtfs)?),
         alerts: sources.engine()?,
         geofences_file: sources.geofences,
+        clock: fleetview::clock::system(),
+        record: cli.record,
     };
     fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
     drop(embedded);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The window playing a recording.
+fn replay(cli: &Cli, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let player = fleetview::record::player::Player::open(path)?;
+    let config = AppConfig {
+        source: FeedSource::Replay(Box::new(player)),
+        prefer_remembered: false,
+        tiles: cli.tiles.clone(),
+        fleet: FleetConfig::default(),
+        routes: Some(route_lines(&cli.gtfs)?),
+        alerts: None,
+        geofences_file: None,
+        clock: fleetview::clock::system(),
+        record: None,
+    };
+    fleetview::ui::run(config).map_err(|e| anyhow::anyhow!("the window failed: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
+    fleetview::feed::install_crypto_provider();
+    let specs: Vec<FeedSpec> = args
+        .feeds
+        .specs()?
+        .into_iter()
+        .filter(|s| s.enabled)
+        .collect();
+    if specs.is_empty() {
+        bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
+    }
+    let feeds = specs.into_iter().map(FeedConfig::from_spec).collect();
+    let quiet = !std::io::stderr().is_terminal();
+    let written = fleetview::record::headless::run(
+        feeds,
+        &args.out,
+        args.duration,
+        fleetview::clock::system(),
+        &mut |w| {
+            if !quiet {
+                eprint!("\r{} fixes, {:.1} MB   ", w.fixes, w.bytes as f64 / 1e6);
+            }
+        },
+    )
+    .context("record")?;
+    eprintln!(
+        "{}recorded {} fixes in {} chunks, {:.1} MB, to {}",
+        if quiet { "" } else { "\n" },
+        written.fixes,
+        written.chunks,
+        written.bytes as f64 / 1e6,
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -73,4 +73,24 @@ pub enum Action {
     DeleteGeofence(usize),
     /// Write the geofences back to their GeoJSON file.
     SaveGeofences,
+    /// The replay's controls (the timeline bar and its keys).
+    Replay(ReplayAction),
+    /// Start (true) or stop recording every feed.
+    Record(bool),
+    /// Draw the selected vehicle's whole track in the recording (true), or stop.
+    WholeTrack(bool),
+}
+
+/// What the timeline bar asks of a replay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplayAction {
+    /// Space: play or pause.
+    PlayPause,
+    /// `[` / `]`: the next slower (-1) or faster (1) speed.
+    StepSpeed(i32),
+    Speed(f64),
+    /// Scrub to this moment, UTC ms.
+    Seek(i64),
+    /// The arrow keys: jump by this many ms.
+    Jump(i64),
 }

@@ -28,6 +28,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("T", "show or hide the selection's trail"),
     ("L", "show or hide labels"),
     ("?", "show or hide this list of keys"),
+    ("Space", "replay: play or pause"),
+    ("Left / Right", "replay: jump back / on 10 s (with Shift: 1 min)"),
+    ("[ / ]", "replay: slower / faster (1x to 100x)"),
 ];
 
 /// The keys as plain text, for `--help`.
@@ -41,7 +44,7 @@ pub fn help_text() -> String {
 
 /// The actions the keys pressed this frame ask for. While a text field has the keyboard only
 /// Esc counts (it leaves the field), so typing "f" in the search box does not follow anything.
-pub fn read(ctx: &Context, view: &ViewState) -> Vec<Action> {
+pub fn read(ctx: &Context, view: &ViewState, replaying: bool) -> Vec<Action> {
     let typing = ctx.egui_wants_keyboard_input();
     ctx.input_mut(|i| {
         let mut actions = Vec::new();
@@ -85,8 +88,33 @@ pub fn read(ctx: &Context, view: &ViewState) -> Vec<Action> {
         if i.key_pressed(Key::Minus) {
             actions.push(Action::Zoom(-1));
         }
+        if replaying {
+            actions.extend(replay_keys(i));
+        }
         actions
     })
+}
+
+/// The timeline's keys.
+fn replay_keys(i: &mut egui::InputState) -> Vec<Action> {
+    use super::action::ReplayAction as R;
+    use super::app::{JUMP_MS, LONG_JUMP_MS};
+    let mut actions = Vec::new();
+    let table = [
+        (Modifiers::NONE, Key::Space, R::PlayPause),
+        (Modifiers::NONE, Key::ArrowLeft, R::Jump(-JUMP_MS)),
+        (Modifiers::NONE, Key::ArrowRight, R::Jump(JUMP_MS)),
+        (Modifiers::SHIFT, Key::ArrowLeft, R::Jump(-LONG_JUMP_MS)),
+        (Modifiers::SHIFT, Key::ArrowRight, R::Jump(LONG_JUMP_MS)),
+        (Modifiers::NONE, Key::OpenBracket, R::StepSpeed(-1)),
+        (Modifiers::NONE, Key::CloseBracket, R::StepSpeed(1)),
+    ];
+    for (modifiers, key, action) in table {
+        if i.consume_key(modifiers, key) {
+            actions.push(Action::Replay(action));
+        }
+    }
+    actions
 }
 
 /// The `?` overlay: every key, over the window until closed.

@@ -16,12 +16,13 @@ mod markers;
 mod status;
 mod table;
 mod tiles;
+mod timeline;
 mod tokens;
 mod view;
 mod words;
 
 pub use action::Action;
-pub use app::{AppConfig, FeedSource, FleetApp};
+pub use app::{AppConfig, FeedSource, FleetApp, default_recording};
 pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;
 pub use view::ViewState;

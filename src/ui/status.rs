@@ -3,7 +3,9 @@
 
 use egui::{Color32, RichText, Ui};
 
+use super::action::Action;
 use crate::protocol::RejectTally;
+use crate::record::recorder::RecorderStatus;
 use crate::session::{Link, Session};
 
 pub use super::tokens::{FAIL_RED, OK_GREEN, WAIT_ORANGE};
@@ -81,9 +83,59 @@ fn alerts_button(ui: &mut Ui, bar: &mut StatusBar, alerts: usize) {
     }
 }
 
-/// The bar; `alerts` is how many alerts are not yet acknowledged (shown from anywhere).
-pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, now_ms: i64) {
+/// Whether the window records its feeds.
+pub enum Recording {
+    Off,
+    On(RecorderStatus),
+    /// A replay is shown: nothing to record.
+    Replaying,
+}
+
+/// What the bar shows besides the session.
+pub struct Bar {
+    /// Alerts not yet acknowledged (shown from anywhere).
+    pub alerts: usize,
+    pub recording: Recording,
+    pub now_ms: i64,
+}
+
+/// "Record", or, while recording, a red dot, the size written, drops, and "Stop".
+fn record_button(ui: &mut Ui, recording: &Recording) -> Option<Action> {
+    match recording {
+        Recording::Replaying => None,
+        Recording::Off => ui
+            .button("Record")
+            .on_hover_text("Record every feed to a file, to replay later (fleetview --replay FILE)")
+            .clicked()
+            .then_some(Action::Record(true)),
+        Recording::On(status) => {
+            dot(ui, super::tokens::RECORDING_RED);
+            let mut words = format!("Recording {:.1} MB", status.bytes as f64 / 1e6);
+            if status.dropped > 0 {
+                words.push_str(&format!(", {} events dropped", status.dropped));
+            }
+            let colour = if status.failed.is_some() || status.dropped > 0 {
+                FAIL_RED
+            } else {
+                ui.visuals().text_color()
+            };
+            let label = ui.label(RichText::new(words).color(colour));
+            if let Some(why) = &status.failed {
+                label.on_hover_text(format!("The recording stopped: {why}"));
+            }
+            ui.button("Stop")
+                .on_hover_text("Stop recording")
+                .clicked()
+                .then_some(Action::Record(false))
+        }
+    }
+}
+
+/// The bar.
+pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) -> Vec<Action> {
+    let (alerts, now_ms) = (extra.alerts, extra.now_ms);
     let feeds: Vec<_> = session.feeds().collect();
+    let mut actions = Vec::new();
     ui.horizontal(|ui| {
         if ui
             .selectable_label(bar.feeds_open, "Feeds")
@@ -93,6 +145,7 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, 
             bar.feeds_open = !bar.feeds_open;
         }
         alerts_button(ui, bar, alerts);
+        actions.extend(record_button(ui, &extra.recording));
         match &feeds[..] {
             [] => {
                 ui.label("no feeds");
@@ -139,6 +192,7 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, alerts: usize, 
             }
         }
     });
+    actions
 }
 
 /// Light, dark, or whatever the system uses (the default).

@@ -162,3 +162,36 @@ pub const TRAIL_WIDTH: f32 = 2.5;
 pub const ROW_HEIGHT: f32 = 20.0;
 /// The status dot in rows and panels.
 pub const DOT_RADIUS: f32 = 4.5;
+
+/// A recorded track, coloured by speed: slow (or unknown), middling, fast.
+pub const TRACK_SLOW: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
+pub const TRACK_MID: Color32 = Color32::from_rgb(0xf3, 0x9c, 0x12);
+pub const TRACK_FAST: Color32 = Color32::from_rgb(0x27, 0xae, 0x60);
+pub const TRACK_UNKNOWN: Color32 = Color32::from_rgb(0x7f, 0x8c, 0x8d);
+/// Speeds (km/h) at the middle and fast ends of the track's colours.
+pub const TRACK_MID_KMH: f32 = 30.0;
+pub const TRACK_FAST_KMH: f32 = 60.0;
+pub const TRACK_WIDTH: f32 = 3.0;
+pub const STOP_RADIUS: f32 = 7.0;
+pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
+/// The replay bar's recording dot.
+pub const RECORDING_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
+
+/// A track segment's colour at `speed` m/s.
+pub fn track_colour(speed: Option<f32>) -> Color32 {
+    let Some(kmh) = speed.map(|s| s * 3.6) else {
+        return TRACK_UNKNOWN;
+    };
+    if kmh <= TRACK_MID_KMH {
+        lerp(TRACK_SLOW, TRACK_MID, kmh / TRACK_MID_KMH)
+    } else {
+        let t = (kmh - TRACK_MID_KMH) / (TRACK_FAST_KMH - TRACK_MID_KMH);
+        lerp(TRACK_MID, TRACK_FAST, t.min(1.0))
+    }
+}
+
+fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}

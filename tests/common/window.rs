@@ -77,6 +77,8 @@ pub fn app_with_alerts(
                     routes: cairns_routes(),
                     alerts,
                     geofences_file,
+                    clock: fleetview::clock::system(),
+                    record: None,
                 },
             )
         })
@@ -100,6 +102,8 @@ pub fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
                     routes: cairns_routes(),
                     alerts: None,
                     geofences_file: None,
+                    clock: fleetview::clock::system(),
+                    record: None,
                 },
             )
         })

@@ -82,6 +82,9 @@ impl FleetApp {
             | Action::RenameGeofence(..)
             | Action::DeleteGeofence(_)
             | Action::SaveGeofences => self.apply_geofence_action(action, now_ms),
+            Action::Replay(replay) => self.replay_action(replay),
+            Action::Record(on) => self.set_recording(on, now_ms),
+            Action::WholeTrack(on) => self.show_whole_track(on),
             other => self.apply_map_action(other, now_ms),
         }
     }
@@ -172,6 +175,7 @@ impl FleetApp {
             Action::RemoveFeed(id) => {
                 self.specs.remove(&id);
                 let _ = self.session.remove_feed(id);
+                self.record_feed(id, None, now_ms);
                 self.view.hidden.remove(&id);
                 if self.embedded == Some(id) {
                     self.embedded = None;
@@ -224,6 +228,8 @@ impl FleetApp {
         let new = FeedId(self.next_id);
         self.next_id += 1;
         let _ = self.session.replace_feed(old, new, spec.name.clone());
+        self.record_feed(old, None, now_ms);
+        self.record_feed(new, Some(&spec.name), now_ms);
         self.specs.remove(&old);
         if self.view.hidden.remove(&old) {
             self.view.hidden.insert(new);

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use super::FleetApp;
 use super::saved::{Saved, SavedFeed};
-use crate::clock::now_ms;
 use crate::fleet::FleetCounts;
 use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
@@ -51,19 +50,20 @@ impl eframe::App for FleetApp {
 impl FleetApp {
     /// Everything but drawing: apply the feeds' events (within a time budget).
     pub fn logic(&mut self, ctx: &egui::Context) {
-        self.drain(ctx, now_ms());
+        let wall = self.clock.now_ms();
+        self.drain(ctx, wall);
     }
 
     /// One frame's drawing: every panel, then the actions they returned.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        let now = now_ms();
+        let now = self.now();
         if !self.sized {
             self.sized = true;
             self.status.feeds_open &= ctx.content_rect().width() >= NARROW;
         }
         let searching = self.view.search_focused;
-        let mut actions = keys::read(&ctx, &self.view);
+        let mut actions = keys::read(&ctx, &self.view, self.replay.is_some());
         let palette = self.palette();
         // One pass over the fleet for every count the frame shows.
         let counts = self.session.fleet().counts_by_feed(now);
@@ -76,8 +76,19 @@ impl FleetApp {
             .collect();
         egui::Panel::bottom("status").show(ui, |ui| {
             let alerts = self.alert_log.unacknowledged();
-            status::show(ui, &self.session, &mut self.status, alerts, now);
+            let recording = match &self.recorder {
+                _ if self.replay.is_some() => status::Recording::Replaying,
+                Some(r) => status::Recording::On(r.status()),
+                None => status::Recording::Off,
+            };
+            let bar = status::Bar {
+                alerts,
+                recording,
+                now_ms: now,
+            };
+            actions.extend(status::show(ui, &self.session, &mut self.status, &bar));
         });
+        actions.extend(self.timeline_panel(ui));
         let frame = Frame {
             palette: &palette,
             counts: &counts,
@@ -106,6 +117,7 @@ impl FleetApp {
                     down: &down,
                     geofences: self.alerts.as_ref().map(|e| e.geofences()),
                     alerts: &self.alert_log,
+                    track: self.replay.as_ref().and_then(|r| r.track()),
                     now_ms: now,
                 };
                 let (map_actions, moving) = self.map.show(ui, &cx);
@@ -140,7 +152,7 @@ impl FleetApp {
                 .session
                 .feeds()
                 .any(|(_, f)| f.rate.per_second(now) > 0.0);
-        if animating {
+        if animating || self.replay().is_some_and(|p| p.is_playing()) {
             ctx.request_repaint();
         } else if ticking {
             ctx.request_repaint_after(Duration::from_secs(1));

@@ -5,7 +5,10 @@
 mod actions;
 mod frame;
 mod geofencing;
+mod replay;
 mod saved;
+
+pub use replay::{JUMP_MS, LONG_JUMP_MS, default_recording};
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -24,6 +27,9 @@ use super::table::{FeedNames, TableState};
 use super::tiles::{TileLayer, TileSpec};
 use super::view::ViewState;
 use crate::alerts::Engine;
+use crate::clock::SharedClock;
+use crate::record::player::Player;
+use crate::record::recorder::Recorder;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
 use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
 use crate::routes::RouteLines;
@@ -48,6 +54,8 @@ pub enum FeedSource {
         feeds: Vec<(FeedId, String)>,
         events: Receiver<(FeedId, FeedEvent)>,
     },
+    /// A recording, played on its own time (the timeline bar drives it).
+    Replay(Box<Player>),
 }
 
 pub struct AppConfig {
@@ -63,6 +71,10 @@ pub struct AppConfig {
     pub alerts: Option<Engine>,
     /// The GeoJSON file the geofences came from (where the Geofences window saves them).
     pub geofences_file: Option<std::path::PathBuf>,
+    /// Where time comes from (the wall clock, or a test's).
+    pub clock: SharedClock,
+    /// Record every feed to this file from the start (and where the Record button writes).
+    pub record: Option<std::path::PathBuf>,
 }
 
 pub struct FleetApp {
@@ -92,6 +104,12 @@ pub struct FleetApp {
     chime: Option<Chime>,
     geofences_file: Option<std::path::PathBuf>,
     geofences_window: GeofencesWindow,
+    clock: SharedClock,
+    /// The model's settings (a replay's seek starts a new session with them).
+    fleet_config: FleetConfig,
+    replay: Option<replay::Replaying>,
+    recorder: Option<Recorder>,
+    record_to: Option<std::path::PathBuf>,
 }
 
 impl FleetApp {
@@ -123,7 +141,7 @@ impl FleetApp {
             specs: BTreeMap::new(),
             embedded: None,
             next_id: 0,
-            session: Session::new(config.fleet),
+            session: Session::new(config.fleet.clone()),
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 alert_sound: saved.alert_sound,
@@ -143,6 +161,11 @@ impl FleetApp {
             chime: None,
             geofences_file: config.geofences_file,
             geofences_window: GeofencesWindow::default(),
+            clock: config.clock,
+            fleet_config: config.fleet,
+            replay: None,
+            recorder: None,
+            record_to: config.record.clone(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {
@@ -176,6 +199,14 @@ impl FleetApp {
                 }
                 app.events = events;
             }
+            FeedSource::Replay(player) => {
+                app.alerts = None;
+                app.replay = Some(replay::Replaying::new(*player));
+            }
+        }
+        if config.record.is_some() {
+            let now = app.clock.now_ms();
+            app.set_recording(true, now);
         }
         app
     }
@@ -185,6 +216,7 @@ impl FleetApp {
         let id = FeedId(self.next_id);
         self.next_id += 1;
         self.session.add_feed(id, spec.name.clone());
+        self.record_feed(id, Some(&spec.name), self.clock.now_ms());
         self.run_feed(id, spec);
         id
     }
@@ -282,9 +314,19 @@ impl FleetApp {
     }
 
     /// Applies waiting events, stopping after the time budget (and asking to be called again).
-    fn drain(&mut self, ctx: &egui::Context, now_ms: i64) {
+    fn drain(&mut self, ctx: &egui::Context, wall_ms: i64) {
+        if self.replay.is_some() {
+            self.drain_replay(ctx, wall_ms);
+            let now_ms = self.now();
+            if self.replay.as_ref().is_some_and(|r| r.player.is_caught_up()) {
+                self.forget_gone_selection(now_ms);
+            }
+            return;
+        }
+        let now_ms = wall_ms;
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok((feed, event)) = self.events.try_recv() {
+            self.record_event(feed, &event, now_ms);
             let changes = self.session.apply(feed, &event, now_ms);
             self.check_alerts(feed, &event, &changes);
             if Instant::now() >= deadline {

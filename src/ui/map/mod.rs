@@ -16,6 +16,7 @@ mod labels;
 mod lines;
 mod overlays;
 mod picking;
+mod track;
 mod vehicles;
 
 use std::cell::RefCell;
@@ -54,6 +55,8 @@ pub struct MapContext<'a> {
     /// The alert engine's geofences, drawn under the markers.
     pub geofences: Option<&'a crate::alerts::Geofences>,
     pub alerts: &'a crate::ui::alerts::AlertLog,
+    /// A vehicle's whole recorded track, drawn under the markers.
+    pub track: Option<&'a crate::record::track::Track>,
     pub now_ms: i64,
 }
 
@@ -317,6 +320,9 @@ impl MapView {
                 drawing,
                 zoom,
             });
+        }
+        if let Some(track) = cx.track {
+            map = map.with_plugin(track::Whole { track });
         }
         let map = map
             .with_plugin(vehicles::Markers {

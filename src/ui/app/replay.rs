@@ -1,0 +1,277 @@
+//! The app's recording and replay: a recorder beside the live feeds (every event drained is
+//! offered to it), and a player standing in for the feeds thread when replaying, whose time
+//! is the window's "now". A seek resets the session to a keyframe's state.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{DRAIN_BUDGET, FleetApp};
+use crate::events::FeedEvent;
+use crate::fleet::{FeedId, VehicleId};
+use crate::protocol::FixBatch;
+use crate::record::player::{self, Player};
+use crate::record::recorder::{Recorder, RecorderStatus};
+use crate::record::track::{Track, TrackJob};
+use crate::ui::action::{Action, ReplayAction};
+use crate::ui::timeline::{self, Timeline};
+
+/// A jump of the arrow keys, and with Shift.
+pub const JUMP_MS: i64 = 10_000;
+pub const LONG_JUMP_MS: i64 = 60_000;
+
+/// A replay in the window: the player, and the selected vehicle's whole track.
+pub struct Replaying {
+    pub player: Player,
+    track_job: Option<TrackJob>,
+    track: Option<(VehicleId, Track)>,
+    /// Why the last track could not be read.
+    track_error: Option<String>,
+}
+
+impl Replaying {
+    pub fn new(player: Player) -> Self {
+        Self {
+            player,
+            track_job: None,
+            track: None,
+            track_error: None,
+        }
+    }
+}
+
+impl Replaying {
+    /// The selected vehicle's whole track, when drawn.
+    pub fn track(&self) -> Option<&Track> {
+        self.track.as_ref().map(|(_, t)| t)
+    }
+}
+
+/// Where the window's Record button writes: the data directory's `recordings`, by date.
+pub fn default_recording(now_ms: i64) -> PathBuf {
+    let dir = dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("fleetview")
+        .join("recordings");
+    let stamp = timeline::date_time(now_ms)
+        .trim_end_matches(" UTC")
+        .replace([' ', ':'], "-");
+    dir.join(format!("fleetview-{stamp}.fvr"))
+}
+
+impl FleetApp {
+    /// Now as the window shows it: replay time when replaying, else the clock's.
+    pub(super) fn now(&self) -> i64 {
+        match &self.replay {
+            Some(r) => r.player.position(),
+            None => self.clock.now_ms(),
+        }
+    }
+
+    /// The replay, when the window plays a recording.
+    pub fn replay(&self) -> Option<&Player> {
+        self.replay.as_ref().map(|r| &r.player)
+    }
+
+    /// The selected vehicle's whole track, when drawn.
+    pub fn whole_track(&self) -> Option<&Track> {
+        self.replay.as_ref()?.track()
+    }
+
+    /// How the recording goes, when recording.
+    pub fn recording(&self) -> Option<(&Path, RecorderStatus)> {
+        self.recorder.as_ref().map(|r| (r.path(), r.status()))
+    }
+
+    /// Moves replay time on and applies what is due (within the time budget).
+    pub(super) fn drain_replay(&mut self, ctx: &egui::Context, wall_ms: i64) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        replay.player.advance(wall_ms);
+        let deadline = Instant::now() + DRAIN_BUDGET;
+        while let Some(step) = replay.player.next_step() {
+            player::apply(&mut self.session, &step, &self.fleet_config);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        if replay.player.is_playing() || !replay.player.is_caught_up() {
+            ctx.request_repaint();
+        }
+        if let Some(job) = &replay.track_job
+            && let Some(result) = job.try_take()
+        {
+            let who = job.vehicle().clone();
+            replay.track_job = None;
+            match result {
+                Ok(track) => replay.track = Some((who, track)),
+                Err(e) => replay.track_error = Some(e.to_string()),
+            }
+        }
+    }
+
+    pub(super) fn replay_action(&mut self, action: ReplayAction) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        let p = &mut replay.player;
+        match action {
+            ReplayAction::PlayPause => {
+                if !p.is_playing() && p.position() >= p.span().1 {
+                    p.seek(p.span().0);
+                }
+                let play = !p.is_playing();
+                p.set_playing(play);
+            }
+            ReplayAction::StepSpeed(by) => p.step_speed(by),
+            ReplayAction::Speed(s) => p.set_speed(s),
+            ReplayAction::Seek(t) => p.seek(t),
+            ReplayAction::Jump(ms) => p.seek(p.position() + ms),
+        }
+    }
+
+    /// Starts the selected vehicle's whole-track scan, or hides the track.
+    pub(super) fn show_whole_track(&mut self, on: bool) {
+        let selected = self.view.selected.clone();
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        replay.track = None;
+        replay.track_error = None;
+        replay.track_job = match (on, selected) {
+            (true, Some(id)) => Some(TrackJob::start(replay.player.path(), id)),
+            _ => None,
+        };
+    }
+
+    /// Starts recording (to `--record`'s file, else a new one by date), or stops.
+    pub(super) fn set_recording(&mut self, on: bool, now_ms: i64) {
+        if !on {
+            if let Some(recorder) = self.recorder.take() {
+                let path = recorder.path().display().to_string();
+                let status = recorder.stop();
+                self.view.notify(
+                    format!(
+                        "Recorded {:.1} MB to {path}",
+                        status.bytes as f64 / 1e6
+                    ),
+                    now_ms,
+                );
+            }
+            return;
+        }
+        if self.recorder.is_some() || self.replay.is_some() {
+            return;
+        }
+        let path = self
+            .record_to
+            .clone()
+            .unwrap_or_else(|| default_recording(now_ms));
+        match Recorder::start(&path, self.clock.clone()) {
+            Ok(recorder) => {
+                self.start_recorder_state(&recorder, now_ms);
+                self.recorder = Some(recorder);
+            }
+            Err(e) => self.view.notify(format!("Cannot record: {e}"), now_ms),
+        }
+    }
+
+    /// A new recording starts from what the window shows: every feed's name, link and vehicles.
+    fn start_recorder_state(&self, recorder: &Recorder, now_ms: i64) {
+        for (id, status) in self.session.feeds() {
+            recorder.name(now_ms, id, &status.name);
+            if status.link.is_connected() {
+                let url = self.specs.get(&id).map(|s| s.url.clone()).unwrap_or_default();
+                recorder.offer(now_ms, id, &FeedEvent::Connected { url });
+            }
+            let mut batch = FixBatch::default();
+            for (_, v) in self.fleet().iter().filter(|(_, v)| v.feed() == id) {
+                batch.push(&v.as_fix());
+            }
+            batch.received_ms = now_ms;
+            recorder.offer(now_ms, id, &FeedEvent::Snapshot(batch));
+        }
+    }
+
+    /// Hands a drained event to the recorder, if recording.
+    pub(super) fn record_event(&self, feed: FeedId, event: &FeedEvent, now_ms: i64) {
+        if let Some(recorder) = &self.recorder {
+            recorder.offer(now_ms, feed, event);
+        }
+    }
+
+    /// Tells the recorder a feed was added (or renamed) or removed.
+    pub(super) fn record_feed(&self, feed: FeedId, name: Option<&str>, now_ms: i64) {
+        if let Some(recorder) = &self.recorder {
+            match name {
+                Some(name) => recorder.name(now_ms, feed, name),
+                None => recorder.gone(now_ms, feed),
+            }
+        }
+    }
+
+    /// The timeline bar, when replaying.
+    pub(super) fn timeline_panel(&self, ui: &mut egui::Ui) -> Vec<Action> {
+        let Some(replay) = &self.replay else {
+            return Vec::new();
+        };
+        let p = &replay.player;
+        let file = p.path().display().to_string();
+        let selected = self
+            .view
+            .selected
+            .as_ref()
+            .and_then(|id| self.fleet().find(id))
+            .map(|v| v.display_name().to_owned());
+        let t = Timeline {
+            position: p.position(),
+            span: p.span(),
+            playing: p.is_playing(),
+            speed: p.speed(),
+            loading: !p.is_caught_up(),
+            damage: p.damage(),
+            file: &file,
+        };
+        let mut actions = Vec::new();
+        egui::Panel::bottom("timeline").show(ui, |ui| {
+            actions = timeline::show(ui, &t);
+            ui.horizontal(|ui| {
+                let shown = replay.track.is_some() || replay.track_job.is_some();
+                match (&selected, shown) {
+                    (Some(name), false) => {
+                        if ui
+                            .button(format!("Whole track of {name}"))
+                            .on_hover_text("Draw its every fix in the recording, coloured by speed, with its stops")
+                            .clicked()
+                        {
+                            actions.push(Action::WholeTrack(true));
+                        }
+                    }
+                    (_, true) => {
+                        if replay.track_job.is_some() {
+                            ui.spinner();
+                            ui.label("reading the track...");
+                        } else if let Some((id, track)) = &replay.track {
+                            ui.label(format!(
+                                "{}: {} fixes, {} stops",
+                                id.id,
+                                track.points.len(),
+                                track.stops.len()
+                            ));
+                        }
+                        if ui.button("Hide the track").clicked() {
+                            actions.push(Action::WholeTrack(false));
+                        }
+                    }
+                    (None, false) => {
+                        ui.label("Select a vehicle to draw its whole track");
+                    }
+                }
+                if let Some(e) = &replay.track_error {
+                    ui.colored_label(crate::ui::tokens::FAIL_RED, e);
+                }
+            });
+        });
+        actions
+    }
+}
