@@ -81,6 +81,10 @@ impl Player {
         let recording = Recording::open(path)?;
         let started = recording.header().started_ms;
         let span = recording.span().unwrap_or((started, started));
+        let first_data = recording
+            .chunks()
+            .first()
+            .map_or(span.0, |c| c.header.last_t);
         let (requests, requests_rx) = bounded(8);
         let (decoded_tx, decoded) = bounded(AHEAD);
         let thread = std::thread::Builder::new()
@@ -107,7 +111,8 @@ impl Player {
             at_end: false,
             damage: None,
         };
-        player.seek(span.0);
+        // It opens at the end of the first second, where the feeds' first snapshots are.
+        player.seek(first_data);
         Ok(player)
     }
 
@@ -150,9 +155,10 @@ impl Player {
             && (self.at_end || self.ready.front().is_some_and(|r| r.t > self.position))
     }
 
-    pub fn set_playing(&mut self, playing: bool) {
+    /// Plays (from `wall_ms` on the clock that drives [`Player::advance`]) or pauses.
+    pub fn set_playing(&mut self, playing: bool, wall_ms: i64) {
         self.playing = playing && self.position < self.span.1;
-        self.last_wall = None;
+        self.last_wall = Some(wall_ms);
     }
 
     pub fn set_speed(&mut self, speed: f64) {
@@ -190,7 +196,6 @@ impl Player {
         self.reset_due = true;
         self.pending_reset = None;
         self.at_end = false;
-        self.last_wall = None;
         // A full queue of requests means the decoder is busy with older ones it will skip.
         let _ = self.requests.try_send(Request::Seek {
             generation: self.generation,
@@ -213,6 +218,30 @@ impl Player {
             if !self.pull() {
                 return None;
             }
+        }
+    }
+
+    /// Applies to `session` everything due at replay time, waiting for the decoder up to
+    /// `timeout` (what a benchmark or a test does; the window applies steps within a frame's
+    /// budget instead). False if it timed out.
+    pub fn catch_up(
+        &mut self,
+        session: &mut Session,
+        config: &FleetConfig,
+        timeout: Duration,
+    ) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            while let Some(step) = self.next_step() {
+                apply(session, &step, config);
+            }
+            if self.is_caught_up() {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(200));
         }
     }
 
@@ -337,6 +366,22 @@ fn decode(mut recording: Recording, requests: &Receiver<Request>, out: &Sender<D
             },
         }
     }
+}
+
+/// The session a recording gives at `t` when every record up to `t` is applied from its start
+/// (no keyframe used): what a seek must agree with.
+pub fn play_straight(path: &Path, t: i64, config: &FleetConfig) -> Result<Session, RecordingError> {
+    let mut recording = Recording::open(path)?;
+    let mut session = Session::new(config.clone());
+    for i in 0..recording.chunks().len() {
+        if recording.chunks()[i].header.first_t > t {
+            break;
+        }
+        for r in recording.chunk(i)?.records.into_iter().filter(|r| r.t <= t) {
+            apply(&mut session, &Step::Record(r), config);
+        }
+    }
+    Ok(session)
 }
 
 /// Applies one step to `session`: a reset starts a new session (with `config`) holding the

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::player::{self, Player, Step};
 use super::*;
@@ -111,32 +111,14 @@ fn state(fleet: &Fleet) -> State {
 
 /// The state at `t` by applying every record from the start.
 fn straight(path: &std::path::Path, t: i64) -> State {
-    let mut rec = Recording::open(path).expect("open");
-    let mut session = Session::new(FleetConfig::default());
-    for i in 0..rec.chunks().len() {
-        let chunk = rec.chunk(i).expect("chunk");
-        for r in chunk.records.into_iter().filter(|r| r.t <= t) {
-            player::apply(&mut session, &Step::Record(r), &FleetConfig::default());
-        }
-    }
+    let session = player::play_straight(path, t, &FleetConfig::default()).expect("plays");
     state(session.fleet())
 }
 
 /// Plays `player` until everything due is applied.
 fn catch_up(player: &mut Player, session: &mut Session) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !player.is_caught_up() {
-        assert!(Instant::now() < deadline, "the player never caught up");
-        match player.next_step() {
-            Some(step) => {
-                player::apply(session, &step, &FleetConfig::default());
-            }
-            None => std::thread::sleep(Duration::from_millis(1)),
-        }
-    }
-    while let Some(step) = player.next_step() {
-        player::apply(session, &step, &FleetConfig::default());
-    }
+    let caught = player.catch_up(session, &FleetConfig::default(), Duration::from_secs(10));
+    assert!(caught, "the player never caught up");
 }
 
 #[test]
@@ -205,8 +187,12 @@ fn playing_moves_replay_time_by_the_wall_clock_times_the_speed() {
     record(&path, &events(20));
     let mut player = Player::open(&path).expect("open");
     let mut session = Session::new(FleetConfig::default());
+    // It opens where the first second ends.
+    let start = player.position();
+    assert!((T0..T0 + 1_000).contains(&start), "{}", start - T0);
+    player.seek(T0);
     player.set_speed(10.0);
-    player.set_playing(true);
+    player.set_playing(true, 0);
     assert_eq!(player.advance(0), T0);
     assert_eq!(player.advance(500), T0 + 5_000);
     catch_up(&mut player, &mut session);

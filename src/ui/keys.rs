@@ -29,7 +29,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("L", "show or hide labels"),
     ("?", "show or hide this list of keys"),
     ("Space", "replay: play or pause"),
-    ("Left / Right", "replay: jump back / on 10 s (with Shift: 1 min)"),
+    (
+        "Left / Right",
+        "replay: jump back / on 10 s (with Shift: 1 min)",
+    ),
     ("[ / ]", "replay: slower / faster (1x to 100x)"),
 ];
 

@@ -73,8 +73,8 @@ pub fn show(ui: &mut Ui, t: &Timeline<'_>) -> Vec<Action> {
         let mut at = t.position;
         let width = ui.available_width().max(120.0);
         ui.spacing_mut().slider_width = width - 16.0;
-        let slider = egui::Slider::new(&mut at, t.span.0..=t.span.1.max(t.span.0 + 1))
-            .show_value(false);
+        let slider =
+            egui::Slider::new(&mut at, t.span.0..=t.span.1.max(t.span.0 + 1)).show_value(false);
         let response = ui
             .add(slider)
             .on_hover_text("Drag to scrub; Left / Right jump 10 s (Shift: 1 min)");

@@ -21,6 +21,7 @@ use fleetview::protocol::{Position, ServerMessage, encode};
 
 pub mod owntracks;
 pub mod pki;
+pub mod replay;
 pub mod traccar;
 pub mod transit;
 pub mod window;

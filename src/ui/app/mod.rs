@@ -28,10 +28,10 @@ use super::tiles::{TileLayer, TileSpec};
 use super::view::ViewState;
 use crate::alerts::Engine;
 use crate::clock::SharedClock;
-use crate::record::player::Player;
-use crate::record::recorder::Recorder;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
 use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
+use crate::record::player::Player;
+use crate::record::recorder::Recorder;
 use crate::routes::RouteLines;
 use crate::session::Session;
 use saved::{Saved, SavedFeed};
@@ -318,7 +318,11 @@ impl FleetApp {
         if self.replay.is_some() {
             self.drain_replay(ctx, wall_ms);
             let now_ms = self.now();
-            if self.replay.as_ref().is_some_and(|r| r.player.is_caught_up()) {
+            if self
+                .replay
+                .as_ref()
+                .is_some_and(|r| r.player.is_caught_up())
+            {
                 self.forget_gone_selection(now_ms);
             }
             return;

@@ -111,6 +111,7 @@ impl FleetApp {
     }
 
     pub(super) fn replay_action(&mut self, action: ReplayAction) {
+        let wall = self.clock.now_ms();
         let Some(replay) = self.replay.as_mut() else {
             return;
         };
@@ -121,7 +122,7 @@ impl FleetApp {
                     p.seek(p.span().0);
                 }
                 let play = !p.is_playing();
-                p.set_playing(play);
+                p.set_playing(play, wall);
             }
             ReplayAction::StepSpeed(by) => p.step_speed(by),
             ReplayAction::Speed(s) => p.set_speed(s),
@@ -151,10 +152,7 @@ impl FleetApp {
                 let path = recorder.path().display().to_string();
                 let status = recorder.stop();
                 self.view.notify(
-                    format!(
-                        "Recorded {:.1} MB to {path}",
-                        status.bytes as f64 / 1e6
-                    ),
+                    format!("Recorded {:.1} MB to {path}", status.bytes as f64 / 1e6),
                     now_ms,
                 );
             }
@@ -181,7 +179,11 @@ impl FleetApp {
         for (id, status) in self.session.feeds() {
             recorder.name(now_ms, id, &status.name);
             if status.link.is_connected() {
-                let url = self.specs.get(&id).map(|s| s.url.clone()).unwrap_or_default();
+                let url = self
+                    .specs
+                    .get(&id)
+                    .map(|s| s.url.clone())
+                    .unwrap_or_default();
                 recorder.offer(now_ms, id, &FeedEvent::Connected { url });
             }
             let mut batch = FixBatch::default();

@@ -1,0 +1,224 @@
+//! The replay in the real window (egui_kittest, no GPU), on a clock the test moves: the
+//! timeline's play, pause, speed, keys and slider, follow during a replay, the whole track;
+//! and the Record button of a live window.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Vec2;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+mod common;
+
+use common::replay::*;
+use common::window::*;
+use fleetview::clock::ManualClock;
+use fleetview::fleet::FleetConfig;
+use fleetview::record::player::{self, Player};
+use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
+
+fn replay_app(path: &std::path::Path, clock: &ManualClock) -> Harness<'static, FleetApp> {
+    let player = Player::open(path).expect("opens");
+    let clock = Arc::new(clock.clone());
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1300.0, 800.0))
+        .with_max_steps(20)
+        .build_eframe(move |cc| {
+            FleetApp::new(
+                cc,
+                AppConfig {
+                    source: FeedSource::Replay(Box::new(player)),
+                    prefer_remembered: false,
+                    tiles: TileSpec::None,
+                    fleet: FleetConfig::default(),
+                    routes: cairns_routes(),
+                    alerts: None,
+                    geofences_file: None,
+                    clock,
+                    record: None,
+                },
+            )
+        });
+    settle(&mut h);
+    h
+}
+
+/// Runs frames until the replay has applied everything due (its decoder is a thread).
+fn settle(h: &mut Harness<'_, FleetApp>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        h.run_steps(1);
+        if h.state().replay().is_some_and(Player::is_caught_up) {
+            h.run_steps(1);
+            return;
+        }
+        assert!(Instant::now() < deadline, "the replay never caught up");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn position(h: &Harness<'_, FleetApp>) -> i64 {
+    h.state().replay().map_or(0, Player::position)
+}
+
+#[test]
+fn the_timeline_plays_pauses_speeds_up_jumps_and_scrubs_on_replay_time() {
+    let dir = temp_dir("replay-window");
+    let path = dir.join("sim.fvr");
+    sim_recording(&path, 200, 40);
+    let clock = ManualClock::at(5_000);
+    let mut h = replay_app(&path, &clock);
+    assert_eq!(
+        h.state().fleet().len(),
+        200,
+        "the fleet as the recording starts"
+    );
+    let start = position(&h);
+    h.get_by_label_contains("2026-11-25 14:00:0");
+    h.get_by_label("Play").click();
+    h.run_steps(1);
+    clock.advance(1_000);
+    settle(&mut h);
+    assert_eq!(position(&h), start + 1_000);
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(1);
+    clock.advance(1_000);
+    settle(&mut h);
+    assert_eq!(position(&h), start + 3_000, "2x");
+    assert_eq!(h.state().replay().map(Player::speed), Some(2.0));
+    h.key_press(egui::Key::Space);
+    h.run_steps(1);
+    clock.advance(5_000);
+    settle(&mut h);
+    assert_eq!(position(&h), start + 3_000, "paused");
+    h.get_by_label("Play");
+    h.key_press(egui::Key::ArrowRight);
+    settle(&mut h);
+    assert_eq!(position(&h), start + 13_000);
+    h.key_press(egui::Key::ArrowLeft);
+    settle(&mut h);
+    assert_eq!(position(&h), start + 3_000);
+    let at = position(&h);
+    let want = player::play_straight(&path, at, &FleetConfig::default()).expect("plays");
+    assert_eq!(
+        state(h.state().fleet()),
+        state(want.fleet()),
+        "the model at replay time"
+    );
+    // The slider: a click three quarters along scrubs there.
+    let rect = h.get_by_role(Role::Slider).rect();
+    let (first, last) = h.state().replay().map_or((0, 0), Player::span);
+    let x = rect.min.x + (rect.max.x - rect.min.x) * 0.75;
+    click_at(
+        &mut h,
+        egui::pos2(x as f32, ((rect.min.y + rect.max.y) / 2.0) as f32),
+    );
+    settle(&mut h);
+    let fraction = (position(&h) - first) as f64 / (last - first) as f64;
+    assert!((fraction - 0.75).abs() < 0.05, "scrubbed to {fraction:.2}");
+    let want = player::play_straight(&path, position(&h), &FleetConfig::default()).expect("plays");
+    assert_eq!(state(h.state().fleet()), state(want.fleet()));
+}
+
+#[test]
+fn following_a_vehicle_during_a_replay_keeps_it_in_the_middle_and_its_whole_track_draws() {
+    let dir = temp_dir("replay-follow");
+    let path = dir.join("sim.fvr");
+    sim_recording(&path, 50, 30);
+    let clock = ManualClock::at(0);
+    let mut h = replay_app(&path, &clock);
+    let first = h.state().list_ids().first().cloned().expect("a vehicle");
+    let row = h
+        .state()
+        .fleet()
+        .iter()
+        .find(|(_, v)| v.id() == first)
+        .map(|(_, v)| v.display_name().to_owned());
+    h.get_by_label(row.as_deref().unwrap_or_default()).click();
+    h.run_steps(2);
+    h.key_press(egui::Key::F);
+    h.get_by_label("Play").click();
+    h.run_steps(1);
+    h.key_press(egui::Key::CloseBracket);
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(1);
+    for _ in 0..10 {
+        clock.advance(500);
+        settle(&mut h);
+    }
+    let app = h.state();
+    assert!(app.view().following, "still following");
+    let v = app
+        .fleet()
+        .iter()
+        .find(|(_, v)| v.id() == first)
+        .map(|(_, v)| v.display_position(position(&h)));
+    let ((lat, lon), _) = app.map_view();
+    let (vlat, vlon) = v.expect("the vehicle");
+    assert!(
+        (lat - vlat).abs() < 1e-4 && (lon - vlon).abs() < 1e-4,
+        "map at {lat},{lon}, vehicle at {vlat},{vlon}"
+    );
+    h.get_by_label_contains("Whole track of").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.state().whole_track().is_none() {
+        assert!(Instant::now() < deadline, "the track never came");
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let track = h.state().whole_track().cloned().unwrap_or_default();
+    assert!(track.points.len() > 3, "{} points", track.points.len());
+    assert!(track.points.windows(2).all(|w| w[0].ts < w[1].ts));
+    h.get_by_label_contains("fixes,");
+    h.get_by_label("Hide the track").click();
+    h.run_steps(2);
+    assert!(h.state().whole_track().is_none());
+}
+
+#[test]
+fn the_record_button_records_what_the_window_shows_until_stopped() {
+    let dir = temp_dir("record-window");
+    let path = dir.join("window.fvr");
+    let (tx, rx) = channel();
+    let clock = Arc::new(fleetview::clock::SystemClock);
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1300.0, 800.0))
+        .with_max_steps(20)
+        .build_eframe({
+            let path = path.clone();
+            move |cc| {
+                FleetApp::new(
+                    cc,
+                    AppConfig {
+                        source: FeedSource::Events {
+                            feeds: vec![(FEED, "test feed".into())],
+                            events: rx,
+                        },
+                        prefer_remembered: false,
+                        tiles: TileSpec::None,
+                        fleet: FleetConfig::default(),
+                        routes: None,
+                        alerts: None,
+                        geofences_file: None,
+                        clock,
+                        record: Some(path),
+                    },
+                )
+            }
+        });
+    fleet_of_three(&tx);
+    h.run_steps(3);
+    assert!(h.state().recording().is_some(), "--record starts at once");
+    h.get_by_label_contains("Recording");
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    assert!(h.state().recording().is_none());
+    h.get_by_label("Record");
+    let rec = fleetview::record::Recording::open(&path).expect("a recording");
+    let (_, last) = rec.span().expect("chunks");
+    let replayed = player::play_straight(&path, last, &FleetConfig::default()).expect("plays");
+    assert_eq!(state(replayed.fleet()), state(h.state().fleet()));
+    assert_eq!(replayed.feed_name(FEED), "test feed");
+}
