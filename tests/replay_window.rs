@@ -111,10 +111,7 @@ fn the_timeline_plays_pauses_speeds_up_jumps_and_scrubs_on_replay_time() {
     let rect = h.get_by_role(Role::Slider).rect();
     let (first, last) = h.state().replay().map_or((0, 0), Player::span);
     let x = rect.min.x + (rect.max.x - rect.min.x) * 0.75;
-    click_at(
-        &mut h,
-        egui::pos2(x as f32, ((rect.min.y + rect.max.y) / 2.0) as f32),
-    );
+    click_at(&mut h, egui::pos2(x, (rect.min.y + rect.max.y) / 2.0));
     settle(&mut h);
     let fraction = (position(&h) - first) as f64 / (last - first) as f64;
     assert!((fraction - 0.75).abs() < 0.05, "scrubbed to {fraction:.2}");
