@@ -82,7 +82,11 @@ fn at_every_keyframe_and_random_moments_a_seek_gives_the_state_playing_straight_
         .filter(|i| rec.chunks()[*i].header.keyframe)
         .collect();
     for i in keyframes {
-        let (t, feeds) = rec.chunk(i).expect("chunk").key.expect("a keyframe");
+        let (t, feeds) = rec
+            .chunk(i, &mut Default::default())
+            .expect("chunk")
+            .key
+            .expect("a keyframe");
         let mut session = Session::new(config());
         player::apply(&mut session, &Step::Reset { t, feeds }, &config());
         assert_eq!(

@@ -4,6 +4,9 @@
 //! The README documents the format with examples.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -225,6 +228,64 @@ struct Row<'a>(
     #[serde(borrow)] Option<MetaLine<'a>>,
 );
 
+/// Each vehicle's last written coordinates (1e-7 degree) since the last keyframe: a row's
+/// coordinates are written as the change from them, and read back by adding. Writer and
+/// reader keep the same table (cleared at a keyframe, set by its rows), so a seek that starts
+/// at a keyframe reads every row right.
+#[derive(Debug, Default, Clone)]
+pub struct Positions(HashMap<u32, HashMap<Box<str>, (i64, i64), RandomState>, RandomState>);
+
+impl Positions {
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Remembers an absolute position (a keyframe's row).
+    fn set(&mut self, feed: u32, id: &str, at: (i64, i64)) {
+        match self.0.entry(feed).or_default().get_mut(id) {
+            Some(held) => *held = at,
+            None => {
+                self.0.entry(feed).or_default().insert(id.into(), at);
+            }
+        }
+    }
+
+    /// What to write for `at`: the change from the last position written, or `at` itself for a
+    /// vehicle's first row since the keyframe.
+    fn encode(&mut self, feed: u32, id: &str, at: (i64, i64)) -> (i64, i64) {
+        let ids = self.0.entry(feed).or_default();
+        match ids.get_mut(id) {
+            Some(held) => {
+                let delta = (at.0 - held.0, at.1 - held.1);
+                *held = at;
+                delta
+            }
+            None => {
+                ids.insert(id.into(), at);
+                at
+            }
+        }
+    }
+
+    /// The position a row's numbers stand for.
+    fn decode(&mut self, feed: u32, id: &str, written: (i64, i64)) -> (i64, i64) {
+        let ids = self.0.entry(feed).or_default();
+        match ids.get_mut(id) {
+            Some(held) => {
+                *held = (
+                    held.0.saturating_add(written.0),
+                    held.1.saturating_add(written.1),
+                );
+                *held
+            }
+            None => {
+                ids.insert(id.into(), written);
+                written
+            }
+        }
+    }
+}
+
 fn push_line<T: Serialize>(out: &mut Vec<u8>, value: &T) {
     // Writing JSON into a Vec cannot fail for these types (string keys, finite numbers).
     if serde_json::to_writer(&mut *out, value).is_ok() {
@@ -232,9 +293,34 @@ fn push_line<T: Serialize>(out: &mut Vec<u8>, value: &T) {
     }
 }
 
+/// How a row's coordinates are written: absolute (a keyframe's state), or through the table.
+pub enum Coordinates<'p> {
+    Absolute(&'p mut Positions, u32),
+    Changes(&'p mut Positions, u32),
+}
+
+impl Coordinates<'_> {
+    /// The absolute coordinates of a row's numbers.
+    fn read(self, id: &str, written: (i64, i64)) -> (i64, i64) {
+        match self {
+            Coordinates::Absolute(table, feed) => {
+                table.set(feed, id, written);
+                written
+            }
+            Coordinates::Changes(table, feed) => table.decode(feed, id, written),
+        }
+    }
+}
+
 /// Writes `fix` as a row of a line at `t`; of its descriptive fields, only those that differ
 /// from `held` (what the reader's model will already hold) are written.
-pub fn push_row(out: &mut Vec<u8>, t: i64, fix: &FixRef<'_>, held: Option<MetaRef<'_>>) {
+pub fn push_row(
+    out: &mut Vec<u8>,
+    t: i64,
+    fix: &FixRef<'_>,
+    held: Option<MetaRef<'_>>,
+    coordinates: Coordinates<'_>,
+) {
     let sent = &fix.meta;
     fn new<'s>(s: Option<&'s str>, h: Option<&str>) -> Option<&'s str> {
         s.filter(|s| Some(*s) != h)
@@ -253,10 +339,21 @@ pub fn push_row(out: &mut Vec<u8>, t: i64, fix: &FixRef<'_>, held: Option<MetaRe
         || meta.status.is_some()
         || meta.route.is_some()
         || meta.attrs.is_some();
-    let row = Row(
-        Cow::Borrowed(fix.id),
+    let at = (
         (fix.lat * 1e7).round() as i64,
         (fix.lon * 1e7).round() as i64,
+    );
+    let (lat, lon) = match coordinates {
+        Coordinates::Absolute(table, feed) => {
+            table.set(feed, fix.id, at);
+            at
+        }
+        Coordinates::Changes(table, feed) => table.encode(feed, fix.id, at),
+    };
+    let row = Row(
+        Cow::Borrowed(fix.id),
+        lat,
+        lon,
         fix.ts - t,
         fix.heading.map(|h| (h * 10.0).round() as i32),
         fix.speed.map(|s| (s * 100.0).round() as i32),
@@ -269,10 +366,10 @@ pub fn push_row(out: &mut Vec<u8>, t: i64, fix: &FixRef<'_>, held: Option<MetaRe
 /// model will hold for an id. Returns the rows written. Refusal tallies are not recorded.
 pub fn push_event<'h>(
     out: &mut Vec<u8>,
-    t: i64,
-    feed: FeedId,
+    (t, feed): (i64, FeedId),
     event: &FeedEvent,
     held: &dyn Fn(&str) -> Option<MetaRef<'h>>,
+    positions: &mut Positions,
 ) -> u32 {
     let mut line = Line {
         t,
@@ -327,7 +424,8 @@ pub fn push_event<'h>(
         return 0;
     };
     for fix in batch.iter() {
-        push_row(out, t, &fix, held(fix.id));
+        let coordinates = Coordinates::Changes(positions, feed.0);
+        push_row(out, t, &fix, held(fix.id), coordinates);
     }
     batch.len() as u32
 }
@@ -355,7 +453,8 @@ pub fn push_gone(out: &mut Vec<u8>, t: i64, feed: FeedId) {
 }
 
 /// Starts a keyframe of `feeds` feeds' states.
-pub fn push_keyframe(out: &mut Vec<u8>, t: i64, feeds: u32) {
+pub fn push_keyframe(out: &mut Vec<u8>, t: i64, feeds: u32, positions: &mut Positions) {
+    positions.clear();
     let line = Line {
         t,
         keyframe: Some(feeds),
@@ -372,6 +471,7 @@ pub fn push_state<'v>(
     feed: FeedId,
     (name, up): (&str, bool),
     vehicles: &[FixRef<'v>],
+    positions: &mut Positions,
 ) -> u32 {
     let line = Line {
         t,
@@ -383,7 +483,7 @@ pub fn push_state<'v>(
     };
     push_line(out, &line);
     for fix in vehicles {
-        push_row(out, t, fix, None);
+        push_row(out, t, fix, None, Coordinates::Absolute(positions, feed.0));
     }
     vehicles.len() as u32
 }

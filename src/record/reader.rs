@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use super::RecordingError;
 use super::format::{
-    self, CHUNK_HEADER_LEN, CHUNK_MAGIC, Chunk, ChunkHeader, FILE_MAGIC, FileHeader, VERSION,
+    self, CHUNK_HEADER_LEN, CHUNK_MAGIC, Chunk, ChunkHeader, FILE_MAGIC, FileHeader, Positions,
+    VERSION,
 };
 
 /// Largest file header accepted.
@@ -161,11 +162,12 @@ impl Recording {
         Ok(self.chunks.len() - before)
     }
 
-    /// Reads and decodes chunk `i`.
-    pub fn chunk(&mut self, i: usize) -> Result<Chunk, RecordingError> {
+    /// Reads and decodes chunk `i`. `positions` is the coordinate table as reading the chunks
+    /// before it left it: read chunks in order from a keyframe (which resets it).
+    pub fn chunk(&mut self, i: usize, positions: &mut Positions) -> Result<Chunk, RecordingError> {
         let text = self.payload(i)?;
         let offset = self.chunks[i].offset;
-        format::decode_payload(&text).map_err(|e| self.damaged(i, offset, &e))
+        format::decode_payload(&text, positions).map_err(|e| self.damaged(i, offset, &e))
     }
 
     /// Chunk `i`'s lines, decompressed (zstd checks them against the frame's checksum).

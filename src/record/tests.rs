@@ -136,7 +136,11 @@ fn every_keyframe_holds_the_state_that_playing_from_the_start_reaches() {
         if !rec.chunks()[i].header.keyframe {
             continue;
         }
-        let (t, feeds) = rec.chunk(i).expect("chunk").key.expect("a keyframe");
+        let (t, feeds) = rec
+            .chunk(i, &mut Default::default())
+            .expect("chunk")
+            .key
+            .expect("a keyframe");
         let mut session = Session::new(FleetConfig::default());
         player::apply(
             &mut session,
@@ -241,7 +245,9 @@ fn a_corrupt_chunk_stops_play_there_with_its_place() {
     let bad = temp("corrupt-bad.fvr");
     std::fs::write(&bad, &bytes).expect("write");
     let mut rec = Recording::open(&bad).expect("headers are intact");
-    let err = rec.chunk(5).expect_err("the damage is found");
+    let err = rec
+        .chunk(5, &mut Default::default())
+        .expect_err("the damage is found");
     assert!(err.to_string().contains("chunk 5"), "{err}");
     let mut player = Player::open(&bad).expect("open");
     let mut session = Session::new(FleetConfig::default());
@@ -362,4 +368,26 @@ fn a_vehicles_whole_track_is_every_fix_it_sent_in_time_order() {
             .points
             .is_empty()
     );
+}
+
+#[test]
+fn a_player_falling_far_behind_at_speed_jumps_to_replay_time_from_a_keyframe() {
+    let path = temp("keep-up.fvr");
+    record(&path, &events(40));
+    let mut player = Player::open(&path).expect("open");
+    let mut session = Session::new(FleetConfig::default());
+    catch_up(&mut player, &mut session);
+    player.set_speed(10.0);
+    player.set_playing(true, 0);
+    // 200 ms of wall time at 10x: 2 s of recording due and none applied, within 300 ms of
+    // wall time at this speed (3 s of recording).
+    player.advance(200);
+    assert!(!player.keep_up());
+    // Three more seconds without applying anything: 32 s behind.
+    player.advance(3_200);
+    assert!(player.lag_ms() > 3_000);
+    assert!(player.keep_up());
+    catch_up(&mut player, &mut session);
+    assert_eq!(player.lag_ms(), 0);
+    assert_eq!(state(session.fleet()), straight(&path, player.position()));
 }

@@ -53,12 +53,13 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<Track, RecordingError> {
     let mut points = Vec::new();
+    let mut last = None;
     for i in 0..recording.chunks().len() {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let text = recording.payload(i)?;
-        format::track_rows(&text, vehicle.feed, &vehicle.id, &mut points);
+        format::track_rows(&text, (vehicle.feed, &vehicle.id), &mut last, &mut points);
     }
     let mut last = i64::MIN;
     points.retain(|p| {

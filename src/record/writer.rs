@@ -39,6 +39,8 @@ pub struct Writer<W: Write> {
     out: W,
     /// The state a reader will hold: what keyframes and held fields come from.
     model: Fleet,
+    /// Each vehicle's last written coordinates (rows carry the change).
+    positions: format::Positions,
     feeds: BTreeMap<FeedId, Feed>,
     /// The open chunk's lines, and its span.
     lines: Vec<u8>,
@@ -68,6 +70,7 @@ impl<W: Write> Writer<W> {
         Ok(Self {
             out,
             model: Fleet::new(config),
+            positions: format::Positions::default(),
             feeds: BTreeMap::new(),
             lines: Vec::with_capacity(64 * 1024),
             span: None,
@@ -117,7 +120,13 @@ impl<W: Write> Writer<W> {
         let t = self.begin(t)?;
         let model = &self.model;
         let held = |id: &str| model.get(feed, id).map(|v| v.meta());
-        self.fixes_in_chunk += format::push_event(&mut self.lines, t, feed, event, &held);
+        self.fixes_in_chunk += format::push_event(
+            &mut self.lines,
+            (t, feed),
+            event,
+            &held,
+            &mut self.positions,
+        );
         let status = self.feeds.entry(feed).or_insert_with(|| Feed {
             name: feed.to_string(),
             up: false,
@@ -190,14 +199,25 @@ impl<W: Write> Writer<W> {
         for (_, v) in self.model.iter() {
             by_feed.entry(v.feed()).or_default().push(v.as_fix());
         }
-        format::push_keyframe(&mut self.lines, t, by_feed.len() as u32);
+        format::push_keyframe(
+            &mut self.lines,
+            t,
+            by_feed.len() as u32,
+            &mut self.positions,
+        );
         for (feed, vehicles) in &by_feed {
             let about = self
                 .feeds
                 .get(feed)
                 .map_or((String::new(), false), |f| (f.name.clone(), f.up));
-            self.fixes_in_chunk +=
-                format::push_state(&mut self.lines, t, *feed, (&about.0, about.1), vehicles);
+            self.fixes_in_chunk += format::push_state(
+                &mut self.lines,
+                t,
+                *feed,
+                (&about.0, about.1),
+                vehicles,
+                &mut self.positions,
+            );
         }
     }
 

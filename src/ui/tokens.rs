@@ -171,7 +171,10 @@ pub const TRACK_UNKNOWN: Color32 = Color32::from_rgb(0x7f, 0x8c, 0x8d);
 /// Speeds (km/h) at the middle and fast ends of the track's colours.
 pub const TRACK_MID_KMH: f32 = 30.0;
 pub const TRACK_FAST_KMH: f32 = 60.0;
-pub const TRACK_WIDTH: f32 = 3.0;
+pub const TRACK_WIDTH: f32 = 4.0;
+/// The light edge under a track, so it reads over a route line of any colour.
+pub const TRACK_CASING: Color32 = Color32::from_rgb(0xf5, 0xf5, 0xf5);
+pub const TRACK_CASING_WIDTH: f32 = 8.0;
 pub const STOP_RADIUS: f32 = 7.0;
 pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
 /// The replay bar's recording dot.

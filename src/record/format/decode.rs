@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use super::{Chunk, FeedState, Line, Record, Recorded, Row};
+use super::{Chunk, Coordinates, FeedState, Line, Positions, Record, Recorded, Row};
 use crate::events::{FeedEvent, VehicleNotice};
 use crate::fleet::FeedId;
 use crate::protocol::{FixBatch, FixRef, Meta};
@@ -18,8 +18,9 @@ enum Rows {
     State(usize, u32),
 }
 
-/// Reads a chunk's lines (decompressed).
-pub fn decode_payload(text: &[u8]) -> Result<Chunk, String> {
+/// Reads a chunk's lines (decompressed); `positions` is the coordinate table as the chunks
+/// before it left it (any table, for a keyframe's chunk).
+pub fn decode_payload(text: &[u8], positions: &mut Positions) -> Result<Chunk, String> {
     let mut chunk = Chunk::default();
     let mut rows = Rows::None;
     for (n, raw) in text.split(|b| *b == b'\n').enumerate() {
@@ -28,25 +29,26 @@ pub fn decode_payload(text: &[u8]) -> Result<Chunk, String> {
         }
         let at = |e: String| format!("line {}: {e}", n + 1);
         rows = match rows {
-            Rows::None => start(raw, &mut chunk).map_err(at)?,
+            Rows::None => start(raw, &mut chunk, positions).map_err(at)?,
             Rows::Snapshot(mut record, left) => {
-                let t = record.t;
+                let (t, feed) = (record.t, record.feed.0);
                 if let Recorded::Event(FeedEvent::Snapshot(b)) = &mut record.what {
-                    read_row(raw, t, b).map_err(at)?;
+                    read_row(raw, t, b, Coordinates::Changes(positions, feed)).map_err(at)?;
                 }
                 finish(record, left - 1, Rows::Snapshot, &mut chunk)
             }
             Rows::Positions(mut record, left) => {
-                let t = record.t;
+                let (t, feed) = (record.t, record.feed.0);
                 if let Recorded::Event(FeedEvent::Positions(b)) = &mut record.what {
-                    read_row(raw, t, b).map_err(at)?;
+                    read_row(raw, t, b, Coordinates::Changes(positions, feed)).map_err(at)?;
                 }
                 finish(record, left - 1, Rows::Positions, &mut chunk)
             }
             Rows::State(i, left) => {
                 let (t, states) = chunk.key.as_mut().ok_or_else(|| at("no state".into()))?;
-                let t = *t;
-                read_row(raw, t, &mut states[i].vehicles).map_err(at)?;
+                let (t, state) = (*t, &mut states[i]);
+                let coordinates = Coordinates::Absolute(positions, state.feed.0);
+                read_row(raw, t, &mut state.vehicles, coordinates).map_err(at)?;
                 if left > 1 {
                     Rows::State(i, left - 1)
                 } else {
@@ -72,7 +74,7 @@ fn finish(record: Record, left: u32, more: fn(Record, u32) -> Rows, chunk: &mut 
 }
 
 /// Reads an event line; rows may follow.
-fn start(raw: &[u8], chunk: &mut Chunk) -> Result<Rows, String> {
+fn start(raw: &[u8], chunk: &mut Chunk, positions: &mut Positions) -> Result<Rows, String> {
     let line: Line<'_> = serde_json::from_slice(raw).map_err(|e| format!("not an event: {e}"))?;
     let (t, feed) = (line.t, FeedId(line.feed));
     let record = |what| Record { t, feed, what };
@@ -87,6 +89,7 @@ fn start(raw: &[u8], chunk: &mut Chunk) -> Result<Rows, String> {
             return Err("a keyframe inside a chunk".into());
         }
         chunk.key = Some((t, Vec::with_capacity(feeds.min(1024) as usize)));
+        positions.clear();
         return Ok(Rows::None);
     }
     if let Some(n) = line.state {
@@ -175,9 +178,15 @@ fn other(line: Line<'_>, record: impl Fn(Recorded) -> Record) -> Result<Record, 
 }
 
 /// Reads a fix row into `batch`.
-fn read_row(raw: &[u8], t: i64, batch: &mut FixBatch) -> Result<(), String> {
+fn read_row(
+    raw: &[u8],
+    t: i64,
+    batch: &mut FixBatch,
+    coordinates: Coordinates<'_>,
+) -> Result<(), String> {
     let row: Row<'_> = serde_json::from_slice(raw).map_err(|e| format!("not a fix row: {e}"))?;
-    let (lat, lon) = (row.1 as f64 / 1e7, row.2 as f64 / 1e7);
+    let (lat, lon) = coordinates.read(&row.0, (row.1, row.2));
+    let (lat, lon) = (lat as f64 / 1e7, lon as f64 / 1e7);
     if row.0.is_empty() || !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
         return Err(format!("a fix of {:?} at {lat}, {lon}", row.0));
     }
@@ -201,31 +210,47 @@ fn read_row(raw: &[u8], t: i64, batch: &mut FixBatch) -> Result<(), String> {
 }
 
 /// Appends the rows of vehicle `id` of `feed` outside keyframes (a keyframe repeats them)
-/// to `out`; only the lines starting with its id are parsed.
+/// to `out`; only the lines starting with its id are parsed. `last` is its coordinate as the
+/// chunks before left it (rows carry changes from it; a keyframe's row sets it).
 pub fn track_rows(
     text: &[u8],
-    feed: FeedId,
-    id: &str,
+    (feed, id): (FeedId, &str),
+    last: &mut Option<(i64, i64)>,
     out: &mut Vec<crate::record::track::TrackPoint>,
 ) {
     let Ok(quoted) = serde_json::to_string(id) else {
         return;
     };
     let needle = format!("[{quoted},");
-    let mut current: Option<i64> = None;
+    // The line's time, and whether its rows are a keyframe's.
+    let mut current: Option<(i64, bool)> = None;
     for raw in text.split(|b| *b == b'\n') {
         if raw.first() == Some(&b'{') {
-            current = serde_json::from_slice::<Line<'_>>(raw)
-                .ok()
-                .filter(|l| l.feed == feed.0 && (l.positions.is_some() || l.snapshot.is_some()))
-                .map(|l| l.t);
-        } else if let Some(t) = current
+            let Ok(line) = serde_json::from_slice::<Line<'_>>(raw) else {
+                current = None;
+                continue;
+            };
+            if line.keyframe.is_some() {
+                *last = None;
+            }
+            let rows = line.positions.is_some() || line.snapshot.is_some();
+            current = (line.feed == feed.0 && (rows || line.state.is_some()))
+                .then_some((line.t, line.state.is_some()));
+        } else if let Some((t, key)) = current
             && raw.starts_with(needle.as_bytes())
             && let Ok(row) = serde_json::from_slice::<Row<'_>>(raw)
         {
+            let at = match (*last, key) {
+                (Some((lat, lon)), false) => (lat + row.1, lon + row.2),
+                _ => (row.1, row.2),
+            };
+            *last = Some(at);
+            if key {
+                continue;
+            }
             out.push(crate::record::track::TrackPoint {
-                lat: row.1 as f64 / 1e7,
-                lon: row.2 as f64 / 1e7,
+                lat: at.0 as f64 / 1e7,
+                lon: at.1 as f64 / 1e7,
                 ts: t.saturating_add(row.3),
                 speed: row.5.map(|s| s as f32 / 100.0),
             });

@@ -95,6 +95,7 @@ impl FleetApp {
                 break;
             }
         }
+        replay.player.keep_up();
         if replay.player.is_playing() || !replay.player.is_caught_up() {
             ctx.request_repaint();
         }
@@ -254,9 +255,9 @@ impl FleetApp {
                             ui.spinner();
                             ui.label("reading the track...");
                         } else if let Some((id, track)) = &replay.track {
+                            let name = self.fleet().find(id).map_or(&*id.id, |v| v.display_name());
                             ui.label(format!(
-                                "{}: {} fixes, {} stops",
-                                id.id,
+                                "{name}: {} fixes, {} stops",
                                 track.points.len(),
                                 track.stops.len()
                             ));

@@ -21,6 +21,14 @@ impl Plugin for Whole<'_> {
     ) {
         let painter = ui.painter().with_clip_rect(response.rect);
         let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
+        let line: Vec<egui::Pos2> = self
+            .track
+            .points
+            .iter()
+            .map(|p| screen(p.lat, p.lon))
+            .collect();
+        let casing = Stroke::new(tokens::TRACK_CASING_WIDTH, tokens::TRACK_CASING);
+        painter.add(egui::Shape::line(line, casing));
         for pair in self.track.points.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let stroke = Stroke::new(tokens::TRACK_WIDTH, tokens::track_colour(a.speed));
