@@ -218,4 +218,19 @@ fn the_record_button_records_what_the_window_shows_until_stopped() {
     let replayed = player::play_straight(&path, last, &FleetConfig::default()).expect("plays");
     assert_eq!(state(replayed.fleet()), state(h.state().fleet()));
     assert_eq!(replayed.feed_name(FEED), "test feed");
+    // Replay...: the recordings beside it are listed; a file that is not one is refused.
+    h.get_by_label("Replay...").click();
+    h.run_steps(4);
+    h.get_by_label_contains("window.fvr (");
+    let not = dir.join("notes.txt");
+    std::fs::write(&not, "not a recording").expect("write");
+    let inputs = h.get_all_by_role(Role::TextInput).collect::<Vec<_>>();
+    let path_box = inputs.last().expect("the path box");
+    path_box.focus();
+    path_box.type_text(&not.display().to_string());
+    h.run_steps(2);
+    let buttons = h.get_all_by_label("Replay").collect::<Vec<_>>();
+    buttons.last().expect("the path's Replay button").click();
+    h.run_steps(2);
+    h.get_by_label_contains("is not a fleetview recording");
 }

@@ -233,7 +233,10 @@ struct Row<'a>(
 /// reader keep the same table (cleared at a keyframe, set by its rows), so a seek that starts
 /// at a keyframe reads every row right.
 #[derive(Debug, Default, Clone)]
-pub struct Positions(HashMap<u32, HashMap<Box<str>, (i64, i64), RandomState>, RandomState>);
+pub struct Positions(HashMap<u32, Ids, RandomState>);
+
+/// One feed's vehicles' last coordinates.
+type Ids = HashMap<Box<str>, (i64, i64), RandomState>;
 
 impl Positions {
     pub fn clear(&mut self) {

@@ -79,6 +79,10 @@ pub enum Action {
     Record(bool),
     /// Draw the selected vehicle's whole track in the recording (true), or stop.
     WholeTrack(bool),
+    /// Open the Recordings window.
+    ShowRecordings,
+    /// Replay this recording in a window of its own.
+    OpenReplay(std::path::PathBuf),
 }
 
 /// What the timeline bar asks of a replay.

@@ -13,6 +13,7 @@ mod geofences;
 mod keys;
 mod map;
 mod markers;
+mod recordings;
 mod status;
 mod table;
 mod tiles;

@@ -103,11 +103,19 @@ pub struct Bar {
 fn record_button(ui: &mut Ui, recording: &Recording) -> Option<Action> {
     match recording {
         Recording::Replaying => None,
-        Recording::Off => ui
-            .button("Record")
-            .on_hover_text("Record every feed to a file, to replay later (fleetview --replay FILE)")
-            .clicked()
-            .then_some(Action::Record(true)),
+        Recording::Off => {
+            if ui
+                .button("Replay...")
+                .on_hover_text("Replay a recording in a window of its own")
+                .clicked()
+            {
+                return Some(Action::ShowRecordings);
+            }
+            ui.button("Record")
+                .on_hover_text("Record every feed to a file, to replay later")
+                .clicked()
+                .then_some(Action::Record(true))
+        }
         Recording::On(status) => {
             dot(ui, super::tokens::RECORDING_RED);
             let mut words = format!("Recording {:.1} MB", status.bytes as f64 / 1e6);

@@ -85,6 +85,11 @@ impl FleetApp {
             Action::Replay(replay) => self.replay_action(replay),
             Action::Record(on) => self.set_recording(on, now_ms),
             Action::WholeTrack(on) => self.show_whole_track(on),
+            Action::ShowRecordings => {
+                let dir = self.recordings_dir(now_ms);
+                self.recordings_window.open_at(&dir);
+            }
+            Action::OpenReplay(path) => self.open_replay(&path, now_ms),
             other => self.apply_map_action(other, now_ms),
         }
     }

@@ -126,6 +126,7 @@ impl FleetApp {
             });
         actions.extend(keys::help(&ctx, self.view.help_open));
         actions.extend(self.geofences_window(&ctx));
+        actions.extend(self.recordings_window(&ctx));
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }

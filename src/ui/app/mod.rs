@@ -110,6 +110,7 @@ pub struct FleetApp {
     replay: Option<replay::Replaying>,
     recorder: Option<Recorder>,
     record_to: Option<std::path::PathBuf>,
+    recordings_window: super::recordings::RecordingsWindow,
 }
 
 impl FleetApp {
@@ -166,6 +167,7 @@ impl FleetApp {
             replay: None,
             recorder: None,
             record_to: config.record.clone(),
+            recordings_window: Default::default(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {

@@ -213,6 +213,49 @@ impl FleetApp {
         }
     }
 
+    /// Where recordings are listed from: `--record`'s directory, else the default one.
+    pub(super) fn recordings_dir(&self, now_ms: i64) -> PathBuf {
+        let file = self
+            .record_to
+            .clone()
+            .unwrap_or_else(|| default_recording(now_ms));
+        file.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+
+    /// The Recordings window, when open.
+    pub(super) fn recordings_window(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        if !self.recordings_window.open {
+            return Vec::new();
+        }
+        let dir = self.recordings_dir(self.clock.now_ms());
+        crate::ui::recordings::show(ctx, &dir, &mut self.recordings_window)
+    }
+
+    /// Replays `path` in a window of its own (this program again, with `--replay`), once it
+    /// reads as a recording; the live map stays.
+    pub(super) fn open_replay(&mut self, path: &Path, now_ms: i64) {
+        let opened = crate::record::Recording::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|_| std::env::current_exe().map_err(|e| e.to_string()))
+            .and_then(|exe| {
+                std::process::Command::new(exe)
+                    .arg("--replay")
+                    .arg(path)
+                    .spawn()
+                    .map_err(|e| format!("cannot start the replay: {e}"))
+            });
+        match opened {
+            Ok(_) => {
+                self.recordings_window.open = false;
+                self.view.notify(
+                    format!("Replaying {} in a new window", path.display()),
+                    now_ms,
+                );
+            }
+            Err(e) => self.recordings_window.error = Some(e),
+        }
+    }
+
     /// The timeline bar, when replaying.
     pub(super) fn timeline_panel(&self, ui: &mut egui::Ui) -> Vec<Action> {
         let Some(replay) = &self.replay else {
