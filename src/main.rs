@@ -106,6 +106,15 @@ impl FeedArgs {
             .or_else(|| config_file::default_path().filter(|p| p.exists()))
     }
 
+    /// The feeds to run (those not disabled in the config file); none is an error.
+    fn enabled_specs(&self) -> anyhow::Result<Vec<FeedSpec>> {
+        let specs: Vec<FeedSpec> = self.specs()?.into_iter().filter(|s| s.enabled).collect();
+        if specs.is_empty() {
+            bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
+        }
+        Ok(specs)
+    }
+
     /// The feeds named by the flags and the config file, with the shared token and CA file
     /// filled in where a feed has none.
     fn specs(&self) -> anyhow::Result<Vec<FeedSpec>> {
@@ -341,15 +350,7 @@ fn replay(cli: &Cli, path: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     fleetview::feed::install_crypto_provider();
-    let specs: Vec<FeedSpec> = args
-        .feeds
-        .specs()?
-        .into_iter()
-        .filter(|s| s.enabled)
-        .collect();
-    if specs.is_empty() {
-        bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
-    }
+    let specs = args.feeds.enabled_specs()?;
     let feeds = specs.into_iter().map(FeedConfig::from_spec).collect();
     let quiet = !std::io::stderr().is_terminal();
     let written = fleetview::record::headless::run(
@@ -446,15 +447,7 @@ fn route_lines(zips: &[std::path::PathBuf]) -> anyhow::Result<RouteLines> {
 fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     use fleetview::alerts::{Engine, Geofences};
     fleetview::feed::install_crypto_provider();
-    let specs: Vec<FeedSpec> = args
-        .feeds
-        .specs()?
-        .into_iter()
-        .filter(|s| s.enabled)
-        .collect();
-    if specs.is_empty() {
-        bail!("no feed given: name one (--feed KIND:URL or --config FILE)");
-    }
+    let specs = args.feeds.enabled_specs()?;
     let sources = AlertSources::read(
         &args.feeds,
         args.geofences.as_deref(),
