@@ -131,3 +131,48 @@ fn a_geofence_is_drawn_on_the_map_renamed_saved_and_deleted() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn the_alerts_list_holds_still_under_the_pointer_while_new_alerts_come() {
+    let rules = Rules::parse("[geofence]\nenter = true\n", "test").expect("rules");
+    let (tx, rx) = channel();
+    let mut h = app_with_alerts(
+        egui_kittest::Harness::builder(),
+        rx,
+        FleetConfig::default(),
+        Some(Engine::new(rules, square())),
+        None,
+    );
+    let t = fleet_of_three(&tx);
+    h.run_steps(3);
+    let (lat, lon) = CAIRNS;
+    let drive_in = |id: &str, from: i64| {
+        for (i, dlat) in [0.003, 0.0005, 0.0002].iter().enumerate() {
+            tx.send(moved(id, lat + dlat, lon, from + 1000 * (i as i64 + 1)))
+                .expect("send");
+        }
+    };
+    drive_in("bus-2", t);
+    h.run_steps(3);
+    h.get_by_label("Alerts: 1 new").click();
+    h.run_steps(3);
+    // The pointer rests on the list's one row.
+    let row = h.get_by_label_contains("entered Depot gate").rect();
+    let at = egui::pos2((row.min.x + row.max.x) / 2.0, (row.min.y + row.max.y) / 2.0);
+    h.event(egui::Event::PointerMoved(at));
+    h.run_steps(2);
+    assert!(h.state().view().alerts_held.is_some());
+    // Another bus drives in: the list does not move; the newer alert waits above it.
+    tx.send(moved("bus-1", lat + 0.003, lon, t + 10_000))
+        .expect("send");
+    drive_in("bus-1", t + 10_000);
+    h.run_steps(3);
+    assert_eq!(h.state().alert_log().unacknowledged(), 2);
+    h.get_by_label_contains("1 newer alert (shown when the pointer leaves the list)");
+    assert_eq!(h.get_all_by_label_contains("entered Depot gate").count(), 1);
+    // The pointer leaves: both are listed, newest first.
+    h.event(egui::Event::PointerMoved(egui::pos2(5.0, 5.0)));
+    h.run_steps(3);
+    assert!(h.state().view().alerts_held.is_none());
+    assert_eq!(h.get_all_by_label_contains("entered Depot gate").count(), 2);
+}

@@ -58,6 +58,8 @@ pub enum Action {
     /// Acknowledge one alert, or all of them.
     Acknowledge(u64),
     AcknowledgeAll,
+    /// Hold the Alerts list at this alert while the pointer is over it (`None`: let go).
+    HoldAlerts(Option<u64>),
     /// Play a sound on a new alert (true) or not.
     AlertSound(bool),
     /// Open or close the Geofences window.

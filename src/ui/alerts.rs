@@ -91,6 +91,20 @@ impl AlertLog {
         self.entries.iter().map(|(a, acked)| (a, *acked))
     }
 
+    /// The newest alert's number.
+    pub fn newest(&self) -> Option<u64> {
+        self.entries.first().map(|(a, _)| a.seq)
+    }
+
+    /// The rows a list held at `held` shows (alerts up to it, so rows never shift under the
+    /// pointer), and how many newer ones wait above.
+    pub fn held_at(&self, held: Option<u64>) -> (impl Iterator<Item = (&Alert, bool)>, usize) {
+        let newer = held.map_or(0, |h| {
+            self.entries.iter().take_while(|(a, _)| a.seq > h).count()
+        });
+        (self.iter().skip(newer), newer)
+    }
+
     fn close(&mut self, feed: FeedId, id: &str) {
         let Some(ids) = self.open.get_mut(&feed) else {
             return;
@@ -108,14 +122,18 @@ impl AlertLog {
 }
 
 /// The panel's rows.
+/// The panel. While the pointer is over the list it is held (`held`: the newest alert shown
+/// then): alerts raised meanwhile wait above it, counted, so a click never lands on a row that
+/// moved; it asks to hold and to let go through [`Action::HoldAlerts`].
 pub fn show(
     ui: &mut Ui,
     log: &AlertLog,
-    sound: bool,
+    (sound, held): (bool, Option<u64>),
     feeds: &FeedNames,
     now_ms: i64,
 ) -> Vec<Action> {
     let mut actions = Vec::new();
+    let (rows, newer) = log.held_at(held);
     ui.horizontal(|ui| {
         ui.strong(format!("Alerts: {} new", log.unacknowledged()));
         if ui
@@ -142,18 +160,34 @@ pub fn show(
         {
             actions.push(Action::AlertSound(on));
         }
+        // In the header, so the list itself never moves under the pointer.
+        if newer > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "{newer} newer alert{} (shown when the pointer leaves the list)",
+                    if newer == 1 { "" } else { "s" }
+                ))
+                .color(tokens::ALERT_RED),
+            );
+        }
     });
     if log.is_empty() {
         ui.weak("No alert yet. Rules and geofences: --rules FILE, --geofences FILE.");
         return actions;
     }
-    egui::ScrollArea::vertical()
+    let list = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            for (alert, acked) in log.iter() {
+            for (alert, acked) in rows {
                 ui.horizontal(|ui| actions.extend(row(ui, alert, acked, feeds, now_ms)));
             }
         });
+    let hovered = ui.rect_contains_pointer(list.inner_rect);
+    match (hovered, held) {
+        (true, None) => actions.push(Action::HoldAlerts(log.newest())),
+        (false, Some(_)) => actions.push(Action::HoldAlerts(None)),
+        _ => {}
+    }
     actions
 }
 
@@ -233,6 +267,23 @@ mod tests {
         log.acknowledge_all();
         assert_eq!(log.unacknowledged(), 0);
         assert_eq!(log.len(), 3, "acknowledged alerts stay listed");
+    }
+
+    #[test]
+    fn a_held_list_shows_the_alerts_up_to_where_it_was_held_and_counts_the_newer() {
+        let mut log = AlertLog::default();
+        for seq in 1..=3 {
+            log.push(alert(seq, "bus-1"));
+        }
+        let held = log.newest();
+        assert_eq!(held, Some(3));
+        log.push(alert(4, "bus-2"));
+        log.push(alert(5, "bus-2"));
+        let (rows, newer) = log.held_at(held);
+        let shown: Vec<u64> = rows.map(|(a, _)| a.seq).collect();
+        assert_eq!((shown, newer), (vec![3, 2, 1], 2));
+        let (rows, newer) = log.held_at(None);
+        assert_eq!((rows.count(), newer), (5, 0));
     }
 
     #[test]

@@ -164,6 +164,8 @@ pub struct ViewState {
     pub colour_by_feed: bool,
     /// Play a sound on a new alert.
     pub alert_sound: bool,
+    /// The Alerts list is held at this alert while the pointer is over it.
+    pub alerts_held: Option<u64>,
     pub layers: Layers,
     pub table: TableView,
     /// The list of keys is open.

@@ -73,6 +73,7 @@ impl FleetApp {
             Action::ShowAlert(_)
             | Action::Acknowledge(_)
             | Action::AcknowledgeAll
+            | Action::HoldAlerts(_)
             | Action::AlertSound(_) => self.apply_alert_action(action, ctx, now_ms),
             Action::ToggleGeofences
             | Action::DrawGeofence(_)
@@ -115,6 +116,7 @@ impl FleetApp {
             Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             Action::AlertSound(on) => self.view.alert_sound = on,
+            Action::HoldAlerts(held) => self.view.alerts_held = held,
             _ => {}
         }
     }

@@ -247,7 +247,7 @@ impl FleetApp {
                 actions.extend(alerts::show(
                     ui,
                     &self.alert_log,
-                    sound,
+                    (sound, self.view.alerts_held),
                     frame.names,
                     frame.now,
                 ));
