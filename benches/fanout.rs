@@ -1,120 +1,288 @@
-//! Server fan-out: one server (its own thread, one core), 10,000 simulated vehicles each
-//! reporting once a second, 1,000 viewers on loopback with the same subscription. Reports the
-//! server's CPU, delivery lag (p50/p99, from each fix's `ts` to its arrival, measured on 20
-//! viewers that decode), bytes sent, and how often a batch was serialised against queued.
+//! Server fan-out, side by side with the obvious Python broadcast server
+//! (`benches/fanout_peer.py`): 10,000 simulated vehicles each reporting once a second, 200 ms
+//! ticks, and 50 to 2,000 viewers. For each server and viewer count, in the same run: the
+//! server's CPU (its simulator included) and RSS, bytes per position, per-viewer throughput
+//! (median and slowest), and viewers left behind (fleetview: resyncs, from its `/metrics`;
+//! Python: viewers with over a second of data stuck in their write buffer).
 //!
-//!     cargo bench --bench fanout
+//!     cargo bench --bench fanout                 (FANOUT_VIEWERS=50,200,500,1000,2000 FANOUT_SECS=20)
+//!
+//! The viewers are raw sockets in this process: an upgrade request, a masked `subscribe`
+//! frame, then every byte read and discarded unparsed, so the load generator stays cheap and
+//! does not decide the result. Both servers get a long idle timeout (the raw sockets never
+//! answer pings).
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::io::{BufRead, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
-use fleetview::clock::now_ms;
-use fleetview::protocol::{DecodeLimits, RejectTally, ServerFrame, decode_server};
-use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
-use tokio_tungstenite::tungstenite::Message;
+use common::{cpu_time, rss_bytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const VIEWERS: usize = 1_000;
 const VEHICLES: usize = 10_000;
-const MEASURE: Duration = Duration::from_secs(20);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Server {
+    Fleetview,
+    Python,
+}
+
+struct Cell {
+    connected: usize,
+    cpu_pct: f64,
+    /// Of it, in the kernel (socket writes: on loopback the receiving side's TCP work too).
+    system_pct: f64,
+    rss_mb: f64,
+    median_mbps: f64,
+    slowest_mbps: f64,
+    /// Positions the server sent each viewer per second.
+    positions: f64,
+    behind: String,
+}
 
 fn main() {
-    // The server and its simulated fleet in a process of their own: its CPU and memory are its own.
-    let port = 9400 + (std::process::id() % 500) as u16;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--sim",
-            &VEHICLES.to_string(),
-        ])
-        .args(["--sim-report-every", "1s", "--log", "warn"])
-        // Every viewer comes from 127.0.0.1 here.
-        .args(["--max-connections-per-address", "2000"])
-        .spawn()
-        .expect("start fleetview-server");
-    let server_pid = child.id();
-    std::thread::sleep(Duration::from_secs(2));
-    let url = format!("ws://127.0.0.1:{port}/feed");
+    let counts: Vec<usize> = std::env::var("FANOUT_VIEWERS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![50, 200, 500, 1_000, 2_000]);
+    let secs: u64 = std::env::var("FANOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    println!(
+        "fan-out: {VEHICLES} simulated vehicles each reporting once a second, 200 ms ticks, {secs} s measured per cell"
+    );
+    println!(
+        "| viewers | server | CPU (% of a core: user + kernel) | RSS | bytes/position | per-viewer MB/s (median / slowest) | viewers behind |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for &n in &counts {
+        for server in [Server::Fleetview, Server::Python] {
+            let c = cell(server, n, secs);
+            let name = match server {
+                Server::Fleetview => "fleetview-server",
+                Server::Python => "Python websockets.broadcast",
+            };
+            println!(
+                "| {n} ({} connected) | {name} | {:.0} ({:.0} + {:.0}) | {:.0} MB ({:.0} KB/viewer) | {:.0} | {:.2} / {:.2} | {} |",
+                c.connected,
+                c.cpu_pct,
+                c.cpu_pct - c.system_pct,
+                c.system_pct,
+                c.rss_mb,
+                c.rss_mb * 1e3 / n as f64,
+                c.median_mbps * 1e6 / c.positions,
+                c.median_mbps,
+                c.slowest_mbps,
+                c.behind
+            );
+        }
+    }
+}
+
+/// One server under `n` viewers for `secs` seconds.
+fn cell(server: Server, n: usize, secs: u64) -> Cell {
+    let port = free_port();
+    let metrics_port = free_port();
+    let mut child = match server {
+        Server::Fleetview => std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"])
+            .args(["--device-listen", &format!("127.0.0.1:{metrics_port}")])
+            .args([
+                "--max-connections-per-address",
+                "5000",
+                "--idle-timeout",
+                "10m",
+            ])
+            .args(["--log", "warn"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start fleetview-server"),
+        Server::Python => std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/fanout_peer.py"
+            ))
+            .args([port.to_string(), VEHICLES.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start python3 benches/fanout_peer.py (pip install websockets)"),
+    };
+    let pid = child.id();
+    // The peer's last report line.
+    let last_line = Arc::new(Mutex::new(String::new()));
+    if let Some(out) = child.stdout.take() {
+        let last = last_line.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(mut l) = last.lock() {
+                    *l = line;
+                }
+            }
+        });
+    }
+    wait_for_port(port);
+    let counters: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
+    let connected = Arc::new(AtomicU64::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let bytes = Arc::new(AtomicU64::new(0));
-    let measuring = Arc::new(AtomicBool::new(false));
-    let lag = Arc::new(std::sync::Mutex::new(
-        Histogram::<u64>::new_with_bounds(1, 600_000, 3).expect("histogram"),
-    ));
-    let connected = Arc::new(AtomicU64::new(0));
-    runtime.block_on(async {
-        for v in 0..VIEWERS {
-            let (url, bytes, measuring, lag, connected) =
-                (url.clone(), bytes.clone(), measuring.clone(), lag.clone(), connected.clone());
-            tokio::spawn(async move {
-                let Ok((ws, _)) = tokio_tungstenite::connect_async(&url).await else { return };
-                let (mut tx, mut rx) = ws.split();
-                if tx.send(Message::text(r#"{"type":"subscribe"}"#)).await.is_err() {
-                    return;
-                }
-                connected.fetch_add(1, Ordering::Relaxed);
-                let limits = DecodeLimits::default();
-                while let Some(Ok(msg)) = rx.next().await {
-                    let Message::Text(text) = msg else { continue };
-                    if !measuring.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-                    if v < 20 {
-                        let mut refused = RejectTally::default();
-                        if let Ok(ServerFrame::Positions(b)) = decode_server(text.as_str(), &limits, &mut refused) {
-                            let now = now_ms();
-                            let mut h = lag.lock().expect("histogram");
-                            for fix in b.iter() {
-                                h.saturating_record((now - fix.ts).max(1) as u64);
-                            }
-                        }
-                    }
-                }
-            });
+    for i in 0..n {
+        let (counters, connected) = (counters.clone(), connected.clone());
+        runtime.spawn(async move {
+            let _ = viewer(port, &counters[i], &connected).await;
+        });
+        if i % 50 == 49 {
+            std::thread::sleep(Duration::from_millis(20));
         }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while connected.load(Ordering::Relaxed) < VIEWERS as u64 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (connected.load(Ordering::Relaxed) as usize) < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The snapshots go out; then a steady state is measured.
+    std::thread::sleep(Duration::from_secs(5));
+    let resyncs_before = metric(metrics_port, "fleetview_viewer_resyncs_total");
+    let bytes_before: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    let cpu_before = cpu_time(pid);
+    let system_before = system_time(pid);
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(secs));
+    let cpu = cpu_time(pid) - cpu_before;
+    let system = system_time(pid) - system_before;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut rates: Vec<f64> = counters
+        .iter()
+        .zip(&bytes_before)
+        .map(|(c, b)| (c.load(Ordering::Relaxed) - b) as f64 / 1e6 / elapsed)
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    let rss = rss_bytes(pid) as f64 / 1e6;
+    let peer: serde_json::Value = last_line
+        .lock()
+        .ok()
+        .and_then(|l| serde_json::from_str(&l).ok())
+        .unwrap_or_default();
+    let (positions, behind) = match server {
+        Server::Fleetview => {
+            let behind = match (
+                resyncs_before,
+                metric(metrics_port, "fleetview_viewer_resyncs_total"),
+            ) {
+                (Some(a), Some(b)) => format!(
+                    "{} resyncs; {} behind at the end",
+                    b - a,
+                    metric(metrics_port, "fleetview_viewers_behind").unwrap_or(0)
+                ),
+                _ => "? (no /metrics)".into(),
+            };
+            (VEHICLES as f64, behind)
         }
-        // Let the snapshots go out, then measure a steady state.
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        let cpu_before = cpu_time(server_pid);
-        measuring.store(true, Ordering::Relaxed);
-        tokio::time::sleep(MEASURE).await;
-        measuring.store(false, Ordering::Relaxed);
-        let cpu = cpu_time(server_pid) - cpu_before;
-        let secs = MEASURE.as_secs_f64();
-        let h = lag.lock().expect("histogram");
-        println!(
-            "fan-out: {} viewers connected, {VEHICLES} vehicles each reporting once a second",
-            connected.load(Ordering::Relaxed)
-        );
-        println!(
-            "server CPU {:.0}% of a core (its simulator included); {:.1} MB/s sent to viewers ({:.0} KB/s each)",
-            100.0 * cpu.as_secs_f64() / secs,
-            bytes.load(Ordering::Relaxed) as f64 / 1e6 / secs,
-            bytes.load(Ordering::Relaxed) as f64 / 1e3 / secs / VIEWERS as f64
-        );
-        println!(
-            "delivery lag from ts: p50 {} ms, p99 {} ms, max {} ms ({} fixes on 20 viewers; a 200 ms tick is included)",
-            h.value_at_quantile(0.5),
-            h.value_at_quantile(0.99),
-            h.max(),
-            h.len()
-        );
-        println!("server RSS with 1,000 viewers: {:.0} MB", rss_bytes(server_pid) as f64 / 1e6);
-    });
-    drop(runtime);
+        Server::Python => {
+            let behind = format!(
+                "{} with > 1 s queued (largest {:.1} MB); ticks {} ms late",
+                peer["behind"],
+                peer["max_buffer"].as_f64().unwrap_or(0.0) / 1e6,
+                peer["late_ms"]
+            );
+            (peer["positions"].as_f64().unwrap_or(f64::NAN), behind)
+        }
+    };
     let _ = child.kill();
     let _ = child.wait();
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Cell {
+        connected: connected.load(Ordering::Relaxed) as usize,
+        cpu_pct: 100.0 * cpu.as_secs_f64() / elapsed,
+        system_pct: 100.0 * system.as_secs_f64() / elapsed,
+        rss_mb: rss,
+        median_mbps: rates.get(rates.len() / 2).copied().unwrap_or(0.0),
+        slowest_mbps: rates.first().copied().unwrap_or(0.0),
+        positions,
+        behind,
+    }
+}
+
+/// A viewer that reads and discards: the upgrade, a masked subscribe, then bytes counted.
+async fn viewer(port: u16, bytes: &AtomicU64, connected: &AtomicU64) -> std::io::Result<()> {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    s.write_all(
+        b"GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).await? == 0 {
+            return Ok(());
+        }
+        head.push(byte[0]);
+    }
+    if !head.starts_with(b"HTTP/1.1 101") {
+        return Ok(());
+    }
+    let payload = br#"{"type":"subscribe"}"#;
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    s.write_all(&frame).await?;
+    connected.fetch_add(1, Ordering::Relaxed);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let got = s.read(&mut buf).await?;
+        if got == 0 {
+            return Ok(());
+        }
+        bytes.fetch_add(got as u64, Ordering::Relaxed);
+    }
+}
+
+/// One of fleetview's /metrics values.
+fn metric(port: u16, name: &str) -> Option<u64> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// A process's CPU time in the kernel so far, from /proc.
+fn system_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let ticks = after
+        .split_whitespace()
+        .nth(12)
+        .and_then(|f| f.parse::<u64>().ok())
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the server never listened on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

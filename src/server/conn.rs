@@ -7,7 +7,6 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::SinkExt;
-use futures_util::stream::SplitSink;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
@@ -198,7 +197,7 @@ fn status(code: StatusCode, why: &str) -> Response<Full<Bytes>> {
 }
 
 /// Says goodbye with a reason; a peer that does not take it is simply dropped.
-pub async fn close<S: Stream>(sink: &mut SplitSink<Socket<S>, Message>, reason: &str) {
+pub async fn close<K: futures_util::Sink<Message> + Unpin>(sink: &mut K, reason: &str) {
     let frame = CloseFrame {
         code: CloseCode::Away,
         reason: reason.to_owned().into(),

@@ -49,6 +49,8 @@ struct Viewer {
 pub struct HubStats {
     pub vehicles: usize,
     pub viewers: usize,
+    /// Viewers behind now: their queue was full, and a snapshot waits for room in it.
+    pub viewers_behind: usize,
     /// Distinct filters among the viewers: batches are serialised once per group.
     pub groups: usize,
     pub reports: u64,
@@ -128,6 +130,7 @@ impl Hub {
         HubStats {
             vehicles: self.vehicles.len(),
             viewers: self.viewers.len(),
+            viewers_behind: self.viewers.values().filter(|v| v.needs_snapshot).count(),
             groups: self.groups.len(),
             ..self.stats
         }

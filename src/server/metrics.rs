@@ -53,6 +53,7 @@ pub struct Metrics {
     publishers: IntGauge,
     vehicles: IntGauge,
     viewers: IntGauge,
+    behind: IntGauge,
     batches: IntCounter,
     resyncs: IntCounter,
     skipped: IntCounter,
@@ -103,6 +104,10 @@ impl Metrics {
             publishers: gauge("fleetview_publishers", "WebSocket publishers connected"),
             vehicles: gauge("fleetview_vehicles", "Vehicles held"),
             viewers: gauge("fleetview_viewers", "Viewers connected"),
+            behind: gauge(
+                "fleetview_viewers_behind",
+                "Viewers behind now: their queue filled, and a snapshot waits for room",
+            ),
             batches: counter(
                 "fleetview_frames_serialised_total",
                 "Frames serialised for viewers",
@@ -163,6 +168,7 @@ impl Metrics {
     pub fn scrape(&self, hub: HubStats) -> String {
         self.vehicles.set(hub.vehicles as i64);
         self.viewers.set(hub.viewers as i64);
+        self.behind.set(hub.viewers_behind as i64);
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         self.batches
             .inc_by(hub.frames_serialised.saturating_sub(last.frames_serialised));
@@ -199,6 +205,7 @@ mod tests {
         m.turned_away(Turned::Address);
         let hub = HubStats {
             vehicles: 3,
+            viewers_behind: 1,
             resyncs: 2,
             ..HubStats::default()
         };
@@ -213,6 +220,7 @@ mod tests {
         );
         assert!(text.contains("fleetview_connections_refused_total{why=\"address\"} 1"));
         assert!(text.contains("fleetview_vehicles 3"));
+        assert!(text.contains("fleetview_viewers_behind 1"), "{text}");
         assert!(text.contains("fleetview_viewer_resyncs_total 2"));
         let again = m.scrape(HubStats { resyncs: 5, ..hub });
         assert!(

@@ -1,7 +1,15 @@
 //! A viewer's connection: wait for `subscribe`, join the hub, then write what the hub queues
 //! while reading further subscriptions and answering the heartbeat.
+//!
+//! The hub's frames are the same bytes for every viewer of a group, and a server's frames are
+//! not masked, so a frame goes out as its few header bytes and the shared text, written
+//! straight to the connection (vectored where the socket can): no copy per viewer, and no
+//! write buffer per connection growing to the largest frame. Pings, errors and the close still
+//! go through tungstenite, whose buffer is flushed before each bundle so nothing interleaves.
 
+use bytes::Buf;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
@@ -62,7 +70,7 @@ pub(super) async fn session<S: Stream>(
     config: &ServerConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (mut sink, mut stream) = ws.split();
+    let mut ws = ws;
     let (tx, mut rx) = mpsc::channel::<Outgoing>(config.viewer_queue.max(1));
     let mut joined = false;
     let mut subscribes = TokenBucket::new(
@@ -76,30 +84,24 @@ pub(super) async fn session<S: Stream>(
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
-                close(&mut sink, "server shutting down").await;
+                close(&mut ws, "server shutting down").await;
                 break;
             }
             bundle = rx.recv(), if joined => {
                 let Some(bundle) = bundle else { break };
                 // A viewer that does not read for this long is gone, not slow.
-                let write = async {
-                    for frame in bundle.iter() {
-                        sink.feed(Message::Text(frame.clone())).await?;
-                    }
-                    sink.flush().await
-                };
-                match timeout(config.idle_timeout, write).await {
+                match timeout(config.idle_timeout, write_bundle(&mut ws, &bundle)).await {
                     Ok(Ok(())) => {}
                     _ => break,
                 }
             }
-            message = stream.next() => {
+            message = ws.next() => {
                 last_heard = Instant::now();
                 match message {
                     Some(Ok(Message::Text(_))) if !subscribes.take(std::time::Instant::now()) => {
                         let e = error("rate_limited", "too many subscriptions; this one is ignored");
                         let text = encode(&e).unwrap_or_default();
-                        let _ = timeout(config.idle_timeout, sink.send(Message::text(text))).await;
+                        let _ = timeout(config.idle_timeout, ws.send(Message::text(text))).await;
                     }
                     Some(Ok(Message::Text(text))) => {
                         let answer = match parse(text.as_str(), config, authorized) {
@@ -116,16 +118,16 @@ pub(super) async fn session<S: Stream>(
                         };
                         if let Some((e, hang_up)) = answer {
                             let text = encode(&e).unwrap_or_default();
-                            let _ = timeout(config.idle_timeout, sink.send(Message::text(text))).await;
+                            let _ = timeout(config.idle_timeout, ws.send(Message::text(text))).await;
                             if hang_up {
-                                close(&mut sink, "unauthorized").await;
+                                close(&mut ws, "unauthorized").await;
                                 break;
                             }
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
                         let text = encode(&error("bad_request", "binary frames are not part of protocol v1")).unwrap_or_default();
-                        let _ = timeout(config.idle_timeout, sink.send(Message::text(text))).await;
+                        let _ = timeout(config.idle_timeout, ws.send(Message::text(text))).await;
                     }
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                     Some(Ok(_)) => {}
@@ -133,14 +135,79 @@ pub(super) async fn session<S: Stream>(
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() >= config.idle_timeout {
-                    close(&mut sink, "no pong").await;
+                    close(&mut ws, "no pong").await;
                     break;
                 }
-                if timeout(config.idle_timeout, sink.send(Message::Ping(Default::default()))).await.is_err() {
+                if timeout(config.idle_timeout, ws.send(Message::Ping(Default::default()))).await.is_err() {
                     break;
                 }
             }
         }
     }
     let _ = hub.send(HubMsg::Leave(id)).await;
+}
+
+/// Writes a bundle's frames as text frames: each a header and the shared text.
+async fn write_bundle<S: Stream>(ws: &mut Socket<S>, bundle: &Outgoing) -> std::io::Result<()> {
+    ws.flush().await.map_err(std::io::Error::other)?;
+    let raw = ws.get_mut();
+    for frame in bundle.iter() {
+        let text = frame.as_bytes();
+        let header = text_header(text.len());
+        let mut bytes = (&header.bytes[..header.len]).chain(text);
+        raw.write_all_buf(&mut bytes).await?;
+    }
+    raw.flush().await
+}
+
+/// A final, unmasked text frame's header for a payload of `len` bytes (RFC 6455, 5.2).
+struct Header {
+    bytes: [u8; 10],
+    len: usize,
+}
+
+fn text_header(len: usize) -> Header {
+    let mut bytes = [0u8; 10];
+    bytes[0] = 0x81;
+    let used = if len < 126 {
+        bytes[1] = len as u8;
+        2
+    } else if len <= usize::from(u16::MAX) {
+        bytes[1] = 126;
+        bytes[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        4
+    } else {
+        bytes[1] = 127;
+        bytes[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        10
+    };
+    Header { bytes, len: used }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+
+    #[test]
+    fn a_text_frame_header_is_the_one_tungstenite_writes_for_every_length_class() {
+        for len in [0usize, 1, 125, 126, 127, 65_535, 65_536, 200_000] {
+            let payload = vec![b'x'; len];
+            let frame = Frame::message(
+                payload,
+                tokio_tungstenite::tungstenite::protocol::frame::coding::OpCode::Data(
+                    tokio_tungstenite::tungstenite::protocol::frame::coding::Data::Text,
+                ),
+                true,
+            );
+            let mut theirs = Vec::new();
+            frame.format(&mut theirs).expect("format");
+            let ours = text_header(len);
+            assert_eq!(
+                &ours.bytes[..ours.len],
+                &theirs[..theirs.len() - len],
+                "length {len}"
+            );
+        }
+    }
 }

@@ -138,6 +138,7 @@ fn a_full_queue_skips_batches_then_resyncs_with_the_newest_fix_of_every_vehicle(
     // The fast viewer got every batch; the slow one filled its queue and was marked.
     assert_eq!(frames(&mut fast).len(), 21);
     assert!(hub.stats().frames_skipped >= 18);
+    assert_eq!(hub.stats().viewers_behind, 1, "the slow one is behind now");
     assert_eq!(frames(&mut slow).len(), 2);
     // With room again, the next tick sends a snapshot holding the newest fixes.
     hub.tick(T0 + 100);
@@ -152,6 +153,7 @@ fn a_full_queue_skips_batches_then_resyncs_with_the_newest_fix_of_every_vehicle(
         .collect();
     assert!(lats.contains(&20.0) && lats.contains(&-20.0), "{lats:?}");
     assert_eq!(hub.stats().resyncs, 1);
+    assert_eq!(hub.stats().viewers_behind, 0);
 }
 
 #[test]
