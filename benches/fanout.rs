@@ -5,7 +5,8 @@
 //! (median and slowest), and viewers left behind (fleetview: resyncs, from its `/metrics`;
 //! Python: viewers with over a second of data stuck in their write buffer).
 //!
-//!     cargo bench --bench fanout                 (FANOUT_VIEWERS=50,200,500,1000,2000 FANOUT_SECS=20)
+//!     cargo bench --bench fanout    (FANOUT_VIEWERS=50,200,500,1000,2000 FANOUT_SECS=20
+//!                                    FANOUT_SERVERS=both|fleetview|python)
 //!
 //! The viewers are raw sockets in this process: an upgrade request, a masked `subscribe`
 //! frame, then every byte read and discarded unparsed, so the load generator stays cheap and
@@ -59,8 +60,13 @@ fn main() {
         "| viewers | server | CPU (% of a core: user + kernel) | RSS | bytes/position | per-viewer MB/s (median / slowest) | viewers behind |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let servers: Vec<Server> = match std::env::var("FANOUT_SERVERS").as_deref() {
+        Ok("fleetview") => vec![Server::Fleetview],
+        Ok("python") => vec![Server::Python],
+        _ => vec![Server::Fleetview, Server::Python],
+    };
     for &n in &counts {
-        for server in [Server::Fleetview, Server::Python] {
+        for &server in &servers {
             let c = cell(server, n, secs);
             let name = match server {
                 Server::Fleetview => "fleetview-server",
