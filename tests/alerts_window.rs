@@ -29,8 +29,12 @@ fn square() -> Geofences {
     Geofences::parse(&json, "test").expect("geofence")
 }
 
-#[test]
-fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
+/// The window with an enter rule on the square and three vehicles shown; when they were stamped.
+fn gate_app() -> (
+    Tx,
+    egui_kittest::Harness<'static, fleetview::ui::FleetApp>,
+    i64,
+) {
     let rules = Rules::parse("[geofence]\nenter = true\n", "test").expect("rules");
     let (tx, rx) = channel();
     let mut h = app_with_alerts(
@@ -42,6 +46,12 @@ fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
     );
     let t = fleet_of_three(&tx);
     h.run_steps(3);
+    (tx, h, t)
+}
+
+#[test]
+fn an_alert_is_counted_listed_selects_its_vehicle_and_is_acknowledged() {
+    let (tx, mut h, t) = gate_app();
     h.get_by_label("Alerts");
     // Bus 2 is 440 m north of the square; it drives in and stays two fixes.
     let (lat, lon) = CAIRNS;
@@ -134,17 +144,7 @@ fn a_geofence_is_drawn_on_the_map_renamed_saved_and_deleted() {
 
 #[test]
 fn the_alerts_list_holds_still_under_the_pointer_while_new_alerts_come() {
-    let rules = Rules::parse("[geofence]\nenter = true\n", "test").expect("rules");
-    let (tx, rx) = channel();
-    let mut h = app_with_alerts(
-        egui_kittest::Harness::builder(),
-        rx,
-        FleetConfig::default(),
-        Some(Engine::new(rules, square())),
-        None,
-    );
-    let t = fleet_of_three(&tx);
-    h.run_steps(3);
+    let (tx, mut h, t) = gate_app();
     let (lat, lon) = CAIRNS;
     let drive_in = |id: &str, from: i64| {
         for (i, dlat) in [0.003, 0.0005, 0.0002].iter().enumerate() {
