@@ -93,65 +93,10 @@ fn main() {
 fn cell(server: Server, n: usize, secs: u64) -> Cell {
     let port = free_port();
     let metrics_port = free_port();
-    let mut child = match server {
-        Server::Fleetview => std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"])
-            .args(["--device-listen", &format!("127.0.0.1:{metrics_port}")])
-            .args([
-                "--max-connections-per-address",
-                "5000",
-                "--idle-timeout",
-                "10m",
-            ])
-            .args(["--log", "warn"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start fleetview-server"),
-        Server::Python => std::process::Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/benches/fanout_peer.py"
-            ))
-            .args([port.to_string(), VEHICLES.to_string()])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start python3 benches/fanout_peer.py (pip install websockets)"),
-    };
+    let (mut child, last_line) = start_server(server, port, metrics_port);
     let pid = child.id();
-    // The peer's last report line.
-    let last_line = Arc::new(Mutex::new(String::new()));
-    if let Some(out) = child.stdout.take() {
-        let last = last_line.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if let Ok(mut l) = last.lock() {
-                    *l = line;
-                }
-            }
-        });
-    }
     wait_for_port(port);
-    let counters: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
-    let connected = Arc::new(AtomicU64::new(0));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    for i in 0..n {
-        let (counters, connected) = (counters.clone(), connected.clone());
-        runtime.spawn(async move {
-            let _ = viewer(port, &counters[i], &connected).await;
-        });
-        if i % 50 == 49 {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while (connected.load(Ordering::Relaxed) as usize) < n && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (runtime, counters, connected) = connect_viewers(port, n);
     // The snapshots go out; then a steady state is measured.
     std::thread::sleep(Duration::from_secs(5));
     let resyncs_before = metric(metrics_port, "fleetview_viewer_resyncs_total");
@@ -213,6 +158,81 @@ fn cell(server: Server, n: usize, secs: u64) -> Cell {
         positions,
         behind,
     }
+}
+
+/// Starts `server` on `port` (fleetview's /metrics on `metrics_port`); the peer's last report
+/// line is kept as it prints them.
+fn start_server(
+    server: Server,
+    port: u16,
+    metrics_port: u16,
+) -> (std::process::Child, Arc<Mutex<String>>) {
+    let mut child = match server {
+        Server::Fleetview => std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"])
+            .args(["--device-listen", &format!("127.0.0.1:{metrics_port}")])
+            .args([
+                "--max-connections-per-address",
+                "5000",
+                "--idle-timeout",
+                "10m",
+            ])
+            .args(["--log", "warn"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start fleetview-server"),
+        Server::Python => std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/fanout_peer.py"
+            ))
+            .args([port.to_string(), VEHICLES.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start python3 benches/fanout_peer.py (pip install websockets)"),
+    };
+    // The peer's last report line.
+    let last_line = Arc::new(Mutex::new(String::new()));
+    if let Some(out) = child.stdout.take() {
+        let last = last_line.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(mut l) = last.lock() {
+                    *l = line;
+                }
+            }
+        });
+    }
+    (child, last_line)
+}
+
+/// `n` raw viewers on a runtime of their own (two threads); waits until they are connected.
+fn connect_viewers(
+    port: u16,
+    n: usize,
+) -> (tokio::runtime::Runtime, Arc<Vec<AtomicU64>>, Arc<AtomicU64>) {
+    let counters: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
+    let connected = Arc::new(AtomicU64::new(0));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for i in 0..n {
+        let (counters, connected) = (counters.clone(), connected.clone());
+        runtime.spawn(async move {
+            let _ = viewer(port, &counters[i], &connected).await;
+        });
+        if i % 50 == 49 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (connected.load(Ordering::Relaxed) as usize) < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (runtime, counters, connected)
 }
 
 /// A viewer that reads and discards: the upgrade, a masked subscribe, then bytes counted.

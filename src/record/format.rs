@@ -291,6 +291,22 @@ pub fn push_event<'h>(
     held: &dyn Fn(&str) -> Option<MetaRef<'h>>,
     positions: &mut Positions,
 ) -> u32 {
+    let Some((line, rows)) = line_of(t, feed, event) else {
+        return 0;
+    };
+    push_line(out, &line);
+    let Some(batch) = rows else {
+        return 0;
+    };
+    for fix in batch.iter() {
+        let coordinates = Coordinates::Changes(positions, feed.0);
+        push_row(out, t, &fix, held(fix.id), coordinates);
+    }
+    batch.len() as u32
+}
+
+/// An event's line, and the fixes that follow it as rows (`None`: it is not recorded).
+fn line_of(t: i64, feed: FeedId, event: &FeedEvent) -> Option<(Line<'_>, Option<&FixBatch>)> {
     let mut line = Line {
         t,
         feed: feed.0,
@@ -337,17 +353,9 @@ pub fn push_event<'h>(
         FeedEvent::ServerError { code, message } => {
             line.error = Some((code.clone(), message.clone()));
         }
-        FeedEvent::Rejected(_) => return 0,
+        FeedEvent::Rejected(_) => return None,
     }
-    push_line(out, &line);
-    let Some(batch) = rows else {
-        return 0;
-    };
-    for fix in batch.iter() {
-        let coordinates = Coordinates::Changes(positions, feed.0);
-        push_row(out, t, &fix, held(fix.id), coordinates);
-    }
-    batch.len() as u32
+    Some((line, rows))
 }
 
 /// Writes a feed's name.

@@ -134,6 +134,30 @@ pub fn show(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     let (rows, newer) = log.held_at(held);
+    actions.extend(header(ui, log, sound, newer));
+    if log.is_empty() {
+        ui.weak("No alert yet. Rules and geofences: --rules FILE, --geofences FILE.");
+        return actions;
+    }
+    let list = egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for (alert, acked) in rows {
+                ui.horizontal(|ui| actions.extend(row(ui, alert, acked, feeds, now_ms)));
+            }
+        });
+    let hovered = ui.rect_contains_pointer(list.inner_rect);
+    match (hovered, held) {
+        (true, None) => actions.push(Action::HoldAlerts(log.newest())),
+        (false, Some(_)) => actions.push(Action::HoldAlerts(None)),
+        _ => {}
+    }
+    actions
+}
+
+/// The panel's header: the count, Acknowledge all, Geofences, Sound, and alerts held back.
+fn header(ui: &mut Ui, log: &AlertLog, sound: bool, newer: usize) -> Vec<Action> {
+    let mut actions = Vec::new();
     ui.horizontal(|ui| {
         ui.strong(format!("Alerts: {} new", log.unacknowledged()));
         if ui
@@ -171,23 +195,6 @@ pub fn show(
             );
         }
     });
-    if log.is_empty() {
-        ui.weak("No alert yet. Rules and geofences: --rules FILE, --geofences FILE.");
-        return actions;
-    }
-    let list = egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for (alert, acked) in rows {
-                ui.horizontal(|ui| actions.extend(row(ui, alert, acked, feeds, now_ms)));
-            }
-        });
-    let hovered = ui.rect_contains_pointer(list.inner_rect);
-    match (hovered, held) {
-        (true, None) => actions.push(Action::HoldAlerts(log.newest())),
-        (false, Some(_)) => actions.push(Action::HoldAlerts(None)),
-        _ => {}
-    }
     actions
 }
 

@@ -48,32 +48,10 @@ pub(super) fn decode(
             continue;
         };
         if i >= recording.chunks().len() {
-            if !ended {
-                ended = true;
-                let damage = recording
-                    .damage()
-                    .map(|d| format!("the recording stops at byte {}: {}", d.offset, d.reason));
-                if out.send(Decoded::End { generation, damage }).is_err() {
-                    return;
-                }
-            }
-            // Wait for a seek, or for the file to grow.
-            match requests.recv_timeout(FOLLOW_EVERY) {
-                Ok(Request::Seek { generation, t }) => {
-                    next = Some((generation, recording.keyframe_at(t)));
-                    ended = false;
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    if recording.refresh().unwrap_or(0) > 0 {
-                        ended = false;
-                        if let Some((a, b)) = recording.span()
-                            && out.send(Decoded::Span(a, b)).is_err()
-                        {
-                            return;
-                        }
-                    }
-                }
-                Err(_) => return,
+            match at_end(&mut recording, (generation, &mut ended), requests, out) {
+                Some(Some(seek)) => next = Some(seek),
+                Some(None) => {}
+                None => return,
             }
             continue;
         }
@@ -106,5 +84,38 @@ pub(super) fn decode(
                 Err(_) => return,
             },
         }
+    }
+}
+
+/// At the readable end: says so once (with any damage), then waits for a seek or for the file
+/// to grow. `None`: the player is gone; `Some(Some(..))`: where a seek asks to start.
+fn at_end(
+    recording: &mut Recording,
+    (generation, ended): (u64, &mut bool),
+    requests: &Receiver<Request>,
+    out: &Sender<Decoded>,
+) -> Option<Option<(u64, usize)>> {
+    if !*ended {
+        *ended = true;
+        let damage = recording
+            .damage()
+            .map(|d| format!("the recording stops at byte {}: {}", d.offset, d.reason));
+        out.send(Decoded::End { generation, damage }).ok()?;
+    }
+    match requests.recv_timeout(FOLLOW_EVERY) {
+        Ok(Request::Seek { generation, t }) => {
+            *ended = false;
+            Some(Some((generation, recording.keyframe_at(t))))
+        }
+        Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+            if recording.refresh().unwrap_or(0) > 0 {
+                *ended = false;
+                if let Some((a, b)) = recording.span() {
+                    out.send(Decoded::Span(a, b)).ok()?;
+                }
+            }
+            Some(None)
+        }
+        Err(_) => None,
     }
 }

@@ -256,6 +256,53 @@ impl FleetApp {
         }
     }
 
+    /// Under the timeline: the selected vehicle's whole-track button, or the track's state.
+    fn track_row(
+        &self,
+        ui: &mut egui::Ui,
+        replay: &Replaying,
+        selected: Option<&str>,
+    ) -> Vec<Action> {
+        let mut actions = Vec::new();
+        ui.horizontal(|ui| {
+            let shown = replay.track.is_some() || replay.track_job.is_some();
+            match (selected, shown) {
+                (Some(name), false) => {
+                    if ui
+                        .button(format!("Whole track of {name}"))
+                        .on_hover_text("Draw its every fix in the recording, coloured by speed, with its stops")
+                        .clicked()
+                    {
+                        actions.push(Action::WholeTrack(true));
+                    }
+                }
+                (_, true) => {
+                    if replay.track_job.is_some() {
+                        ui.spinner();
+                        ui.label("reading the track...");
+                    } else if let Some((id, track)) = &replay.track {
+                        let name = self.fleet().find(id).map_or(&*id.id, |v| v.display_name());
+                        ui.label(format!(
+                            "{name}: {} fixes, {} stops",
+                            track.points.len(),
+                            track.stops.len()
+                        ));
+                    }
+                    if ui.button("Hide the track").clicked() {
+                        actions.push(Action::WholeTrack(false));
+                    }
+                }
+                (None, false) => {
+                    ui.label("Select a vehicle to draw its whole track");
+                }
+            }
+            if let Some(e) = &replay.track_error {
+                ui.colored_label(crate::ui::tokens::FAIL_RED, e);
+            }
+        });
+        actions
+    }
+
     /// The timeline bar, when replaying.
     pub(super) fn timeline_panel(&self, ui: &mut egui::Ui) -> Vec<Action> {
         let Some(replay) = &self.replay else {
@@ -281,42 +328,7 @@ impl FleetApp {
         let mut actions = Vec::new();
         egui::Panel::bottom("timeline").show(ui, |ui| {
             actions = timeline::show(ui, &t);
-            ui.horizontal(|ui| {
-                let shown = replay.track.is_some() || replay.track_job.is_some();
-                match (&selected, shown) {
-                    (Some(name), false) => {
-                        if ui
-                            .button(format!("Whole track of {name}"))
-                            .on_hover_text("Draw its every fix in the recording, coloured by speed, with its stops")
-                            .clicked()
-                        {
-                            actions.push(Action::WholeTrack(true));
-                        }
-                    }
-                    (_, true) => {
-                        if replay.track_job.is_some() {
-                            ui.spinner();
-                            ui.label("reading the track...");
-                        } else if let Some((id, track)) = &replay.track {
-                            let name = self.fleet().find(id).map_or(&*id.id, |v| v.display_name());
-                            ui.label(format!(
-                                "{name}: {} fixes, {} stops",
-                                track.points.len(),
-                                track.stops.len()
-                            ));
-                        }
-                        if ui.button("Hide the track").clicked() {
-                            actions.push(Action::WholeTrack(false));
-                        }
-                    }
-                    (None, false) => {
-                        ui.label("Select a vehicle to draw its whole track");
-                    }
-                }
-                if let Some(e) = &replay.track_error {
-                    ui.colored_label(crate::ui::tokens::FAIL_RED, e);
-                }
-            });
+            actions.extend(self.track_row(ui, replay, selected.as_deref()));
         });
         actions
     }
