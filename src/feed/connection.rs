@@ -63,6 +63,8 @@ pub(super) struct Feed {
     paused: bool,
     /// The server asked us not to come back before this long (HTTP `Retry-After`).
     pub(super) retry_after: Option<Duration>,
+    /// The format asked for the stream from the start: send the greeting again.
+    resubscribe: bool,
 }
 
 /// What a control message asks of the loop.
@@ -91,6 +93,7 @@ pub(super) async fn run(
         stop,
         paused,
         retry_after: None,
+        resubscribe: false,
     };
     let seed = feed.config.jitter_seed.unwrap_or_else(|| fastrand::u64(..));
     let mut backoff = Backoff::new(feed.config.backoff.clone(), seed);
@@ -137,7 +140,7 @@ fn format_for(config: &FeedConfig) -> Box<dyn Format> {
     let spec = &config.spec;
     let limits = config.limits.clone();
     match spec.kind {
-        FeedKind::Fleetview => Box::new(formats::fleetview::V1::new(
+        FeedKind::Fleetview => Box::new(formats::fleetview::Fleetview::new(
             limits,
             config.max_pending_vehicles,
         )),
@@ -352,12 +355,8 @@ impl Feed {
                             let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(None))).await;
                             return Ended::Paused;
                         }
-                        if resubscribe {
-                            for text in self.greeting() {
-                                if timeout(send_timeout, sink.send(Message::text(text))).await.is_err() {
-                                    return lost("could not resubscribe: the server does not read".into());
-                                }
-                            }
+                        if resubscribe && let Err(ended) = self.subscribe_again(&mut sink).await {
+                            return ended;
                         }
                     }
                 },
@@ -366,6 +365,12 @@ impl Feed {
                     pinged = false;
                     if let Some(ended) = self.on_message(message) {
                         return ended;
+                    }
+                    if std::mem::take(&mut self.resubscribe) {
+                        tracing::info!("the stream lost track; subscribing again for a snapshot");
+                        if let Err(ended) = self.subscribe_again(&mut sink).await {
+                            return ended;
+                        }
                     }
                 }
                 _ = heartbeat.tick() => {
@@ -386,6 +391,26 @@ impl Feed {
                 _ = sleep(FLUSH_RETRY), if self.outbox.has_pending() => self.outbox.flush(),
             }
         }
+    }
+
+    /// Sends the greeting again on an open connection (a new subscription, or a resync).
+    async fn subscribe_again<S>(&mut self, sink: &mut S) -> Result<(), Ended>
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let wait = self.config.dead_after;
+        for text in self.greeting() {
+            if !matches!(
+                timeout(wait, sink.send(Message::text(text))).await,
+                Ok(Ok(()))
+            ) {
+                return Err(Ended::Failed {
+                    reason: "could not resubscribe: the server does not read".into(),
+                    fatal: false,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What one message from the server does; `Some` when it ends the session.
@@ -436,6 +461,7 @@ impl Feed {
 
     /// Hands a decoded frame's events and refusals to the outbox.
     pub(super) fn deliver(&mut self, out: Decoded) {
+        self.resubscribe |= out.resubscribe;
         for event in out.events {
             self.outbox.send(event);
         }

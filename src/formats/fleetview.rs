@@ -1,37 +1,44 @@
-//! fleetview's own protocol v1 as a feed format: `snapshot` (possibly in parts), `positions`,
+//! fleetview's own protocol as a feed format: `snapshot` (possibly in parts), `positions`,
 //! `remove` and `error` frames, decoded by [`crate::protocol`]. On connecting the viewer sends its
-//! `subscribe`.
+//! `subscribe`, asking for the compact encoding unless told otherwise; it reads v1 frames all the
+//! same, so a server that does not know the compact form is read as before.
 
 use super::{Decoded, Format};
 use crate::events::FeedEvent;
 use crate::protocol::{
-    ClientMessage, DecodeLimits, FixBatch, RejectReason, ServerFrame, Subscribe, decode_server,
-    encode,
+    ClientMessage, DecodeLimits, Dictionary, Encoding, FixBatch, RejectReason, ServerFrame,
+    Subscribe, decode_frame, encode,
 };
 
-pub struct V1 {
+pub struct Fleetview {
     limits: DecodeLimits,
-    /// Most vehicles a snapshot assembled from parts may hold.
+    /// Most vehicles a snapshot assembled from parts may hold (and the compact dictionary).
     max_snapshot: usize,
     /// Parts of a large snapshot received so far (the set is replaced when the last arrives).
     parts: Option<FixBatch>,
+    /// The compact encoding's ids, for this connection.
+    dictionary: Dictionary,
 }
 
-impl V1 {
+impl Fleetview {
     pub fn new(limits: DecodeLimits, max_snapshot: usize) -> Self {
         Self {
             limits,
             max_snapshot,
             parts: None,
+            dictionary: Dictionary::new(max_snapshot),
         }
     }
 }
 
-impl Format for V1 {
+impl Format for Fleetview {
     fn greeting(&self, subscribe: &Subscribe, token: Option<&str>) -> Vec<String> {
         let mut subscribe = subscribe.clone();
         if subscribe.token.is_none() {
             subscribe.token = token.map(str::to_owned);
+        }
+        if subscribe.encoding.is_none() {
+            subscribe.encoding = Some(Encoding::Compact.name().to_owned());
         }
         vec![
             encode(&ClientMessage::Subscribe(subscribe))
@@ -41,11 +48,20 @@ impl Format for V1 {
 
     fn opened(&mut self) {
         self.parts = None;
+        self.dictionary.clear();
     }
 
     fn decode(&mut self, text: &str, received_ms: i64, out: &mut Decoded) {
+        self.decode_frame(text, received_ms, out);
+        // The compact dictionary lost track (a frame refused, an unknown index): ask again.
+        out.resubscribe |= self.dictionary.take_resync();
+    }
+}
+
+impl Fleetview {
+    fn decode_frame(&mut self, text: &str, received_ms: i64, out: &mut Decoded) {
         let tally = &mut out.rejected;
-        match decode_server(text, &self.limits, tally) {
+        match decode_frame(text, &mut self.dictionary, &self.limits, tally) {
             Ok(ServerFrame::SnapshotPart(batch)) => {
                 let parts = self.parts.get_or_insert_with(FixBatch::default);
                 let room = self.max_snapshot.saturating_sub(parts.len());
@@ -92,7 +108,7 @@ impl Format for V1 {
 mod tests {
     use super::*;
 
-    fn decode(format: &mut V1, text: &str) -> Decoded {
+    fn decode(format: &mut Fleetview, text: &str) -> Decoded {
         let mut out = Decoded::default();
         format.decode(text, 5, &mut out);
         out
@@ -100,12 +116,12 @@ mod tests {
 
     #[test]
     fn a_snapshot_in_parts_arrives_as_one_snapshot_when_the_last_part_does() {
-        let mut v1 = V1::new(DecodeLimits::default(), 10);
+        let mut format = Fleetview::new(DecodeLimits::default(), 10);
         let part =
             r#"{"type":"snapshot","more":true,"positions":[{"id":"a","lat":1,"lon":2,"ts":3}]}"#;
-        assert!(decode(&mut v1, part).events.is_empty());
+        assert!(decode(&mut format, part).events.is_empty());
         let last = r#"{"type":"snapshot","positions":[{"id":"b","lat":1,"lon":2,"ts":3}]}"#;
-        let out = decode(&mut v1, last);
+        let out = decode(&mut format, last);
         let [FeedEvent::Snapshot(batch)] = &out.events[..] else {
             panic!("one snapshot, got {:?}", out.events);
         };
@@ -115,12 +131,12 @@ mod tests {
 
     #[test]
     fn a_new_connection_forgets_a_half_received_snapshot() {
-        let mut v1 = V1::new(DecodeLimits::default(), 10);
+        let mut format = Fleetview::new(DecodeLimits::default(), 10);
         let part =
             r#"{"type":"snapshot","more":true,"positions":[{"id":"a","lat":1,"lon":2,"ts":3}]}"#;
-        decode(&mut v1, part);
-        v1.opened();
-        let out = decode(&mut v1, r#"{"type":"snapshot","positions":[]}"#);
+        decode(&mut format, part);
+        format.opened();
+        let out = decode(&mut format, r#"{"type":"snapshot","positions":[]}"#);
         let [FeedEvent::Snapshot(batch)] = &out.events[..] else {
             panic!("one snapshot");
         };
@@ -129,8 +145,11 @@ mod tests {
 
     #[test]
     fn the_greeting_is_a_subscribe_carrying_the_token() {
-        let v1 = V1::new(DecodeLimits::default(), 10);
-        let hello = v1.greeting(&Subscribe::default(), Some("T"));
-        assert_eq!(hello, [r#"{"type":"subscribe","token":"T"}"#]);
+        let format = Fleetview::new(DecodeLimits::default(), 10);
+        let hello = format.greeting(&Subscribe::default(), Some("T"));
+        assert_eq!(
+            hello,
+            [r#"{"type":"subscribe","token":"T","encoding":"compact"}"#]
+        );
     }
 }

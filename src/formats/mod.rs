@@ -34,6 +34,10 @@ pub struct Decoded {
     /// Frames understood and deliberately ignored (pings, echoes, message types with no
     /// position): not refusals.
     pub ignored: u64,
+    /// The format lost track of the stream and wants it from the start: the transport sends
+    /// its greeting again (for fleetview, a `subscribe`, which the server answers with a
+    /// snapshot).
+    pub resubscribe: bool,
 }
 
 /// A frame that must be a JSON object, or `None` with the refusal counted.

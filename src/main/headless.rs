@@ -218,7 +218,7 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let subscribe = Subscribe {
         bbox: args.bbox,
         ids: (!args.ids.is_empty()).then_some(args.ids),
-        token: None,
+        ..Subscribe::default()
     };
     let feeds: Vec<FeedConfig> = specs
         .into_iter()

@@ -13,8 +13,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::batch::FixBatch;
+use super::compact::{Dictionary, decode_compact};
 use super::meta::Meta;
 use super::reject::{RejectReason, RejectTally, Rejection, truncate};
+use super::scan::Cursor;
 use super::validate::{Candidate, check_id};
 
 /// Size limits that keep a hostile or broken peer from costing unbounded memory.
@@ -67,12 +69,59 @@ pub fn decode_server(
     rejected: &mut RejectTally,
 ) -> Result<ServerFrame, Rejection> {
     check_size(text, limits)?;
+    if let Some(frame) = scanned::positions_frame(text, limits, rejected) {
+        return Ok(frame);
+    }
+    serde_server(text, limits, rejected)
+}
+
+/// The serde path: the reference for every refusal, and the decoder of every frame the scanner
+/// steps aside from.
+fn serde_server(
+    text: &str,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<ServerFrame, Rejection> {
     match serde_json::from_str::<Frame<'_>>(text) {
         Ok(frame) => fast_server(frame, limits, rejected),
         Err(e) if e.classify() == serde_json::error::Category::Data => {
             slow_server(text, limits, rejected)
         }
         Err(e) => Err(malformed(&e)),
+    }
+}
+
+/// Decodes one server -> viewer frame in either encoding: compact frames (`type` s, p or r)
+/// through the connection's dictionary, the rest as v1. A viewer that asked for the compact form
+/// calls this, so a server that only speaks v1 is read all the same.
+pub fn decode_frame(
+    text: &str,
+    dict: &mut Dictionary,
+    limits: &DecodeLimits,
+    rejected: &mut RejectTally,
+) -> Result<ServerFrame, Rejection> {
+    check_size(text, limits)?;
+    if is_compact(text) {
+        decode_compact(text, dict, limits, rejected)
+    } else {
+        decode_server(text, limits, rejected)
+    }
+}
+
+/// Whether the frame's `type` is a compact one (found quickly: servers write it first).
+fn is_compact(text: &str) -> bool {
+    let mut c = Cursor::new(text);
+    if c.eat(b'{', "").is_err() || c.empty(b'}') {
+        return false;
+    }
+    loop {
+        let Ok(key) = c.key() else { return false };
+        if key == "type" {
+            return matches!(c.string().as_deref(), Ok("s" | "p" | "r"));
+        }
+        if c.skip().is_err() || !matches!(c.next_item(b'}'), Ok(true)) {
+            return false;
+        }
     }
 }
 
@@ -450,5 +499,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
+mod scanned;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! Wire protocol v1: JSON text frames between devices, the feed server and viewers.
+//! Wire protocol v1: JSON text frames between devices, the feed server and viewers, and its
+//! compact encoding of server frames ([`compact`]), negotiated in `subscribe`.
 //!
 //! Only types and pure functions live here (no I/O), so the client, the server, tests and
 //! benchmarks all speak exactly the same language. `wire` holds the owned message types used to
@@ -23,14 +24,17 @@
 //! ```
 
 mod batch;
+pub mod compact;
 mod decode;
 mod meta;
 mod reject;
+mod scan;
 mod validate;
 mod wire;
 
 pub use batch::{FixBatch, FixRef};
-pub use decode::{DecodeLimits, ServerFrame, decode_report, decode_server};
+pub use compact::{Dictionary, Encoding};
+pub use decode::{DecodeLimits, ServerFrame, decode_frame, decode_report, decode_server};
 pub use meta::{Meta, MetaRef, OwnedMeta, update_text};
 pub(crate) use reject::truncate;
 pub use reject::{RejectReason, RejectTally, Rejection};

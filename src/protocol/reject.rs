@@ -42,11 +42,14 @@ pub enum RejectReason {
     /// An NMEA sentence that cannot be read: a bad checksum or tag block, a broken fragment,
     /// an invalid payload.
     MalformedNmea,
+    /// A compact frame naming an index the connection has not defined, one past the
+    /// dictionary's bound, or a `def` pointing a live index at another vehicle.
+    BadIndex,
 }
 
 impl RejectReason {
     /// Every reason, in a fixed order (the order of the tally's slots).
-    pub const ALL: [RejectReason; 15] = [
+    pub const ALL: [RejectReason; 16] = [
         RejectReason::MalformedJson,
         RejectReason::UnknownType,
         RejectReason::BinaryFrame,
@@ -62,6 +65,7 @@ impl RejectReason {
         RejectReason::UnknownDevice,
         RejectReason::MalformedProtobuf,
         RejectReason::MalformedNmea,
+        RejectReason::BadIndex,
     ];
 
     /// The stable name used in logs and in `stats --json`.
@@ -82,6 +86,7 @@ impl RejectReason {
             RejectReason::UnknownDevice => "unknown_device",
             RejectReason::MalformedProtobuf => "malformed_protobuf",
             RejectReason::MalformedNmea => "malformed_nmea",
+            RejectReason::BadIndex => "bad_index",
         }
     }
 

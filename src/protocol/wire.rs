@@ -122,6 +122,9 @@ pub struct Subscribe {
     /// Viewer token, for servers that want one in the message rather than the upgrade header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The encoding asked for: `"compact"`, or v1 when absent (or unknown to the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 /// viewer -> server.
@@ -174,6 +177,7 @@ mod tests {
             bbox: Some(BBox::from([145.6, -17.1, 145.9, -16.7])),
             ids: None,
             token: None,
+            encoding: None,
         });
         let text = encode(&msg).expect("encodes");
         assert_eq!(

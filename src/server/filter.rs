@@ -1,23 +1,35 @@
 //! What a viewer subscribed to, normalised so that viewers asking the same share one group
-//! (and so one serialisation of every batch).
+//! (and so one serialisation of every batch): which vehicles, and in which encoding.
 
 use std::collections::BTreeSet;
 
-use crate::protocol::{BBox, Subscribe};
+use crate::protocol::{BBox, Encoding, Subscribe};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     bbox: Option<BBox>,
     ids: Option<BTreeSet<String>>,
+    encoding: Encoding,
 }
 
 impl Filter {
-    /// Everything.
+    /// Everything, in protocol v1.
     pub fn all() -> Self {
         Self {
             bbox: None,
             ids: None,
+            encoding: Encoding::V1,
         }
+    }
+
+    /// The same vehicles in `encoding`.
+    pub fn with_encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     /// Checks a subscription; the error says what is wrong with it.
@@ -38,6 +50,7 @@ impl Filter {
         Ok(Self {
             bbox: s.bbox,
             ids: s.ids.as_ref().map(|ids| ids.iter().cloned().collect()),
+            encoding: Encoding::from_name(s.encoding.as_deref()),
         })
     }
 
@@ -46,7 +59,7 @@ impl Filter {
             && self.ids.as_ref().is_none_or(|ids| ids.contains(id))
     }
 
-    /// Equal for equal filters (bbox by its exact numbers, ids as a set).
+    /// Equal for equal filters (bbox by its exact numbers, ids as a set, the same encoding).
     pub fn key(&self) -> String {
         let bbox = self
             .bbox
@@ -62,7 +75,7 @@ impl Filter {
                     .join("\u{1f}")
             })
             .unwrap_or_else(|| "*".into());
-        format!("{bbox}|{ids}")
+        format!("{}|{bbox}|{ids}", self.encoding.name())
     }
 }
 

@@ -6,7 +6,7 @@
 //! viewer misses batches and is marked for a resync, and when its queue has room again it gets a
 //! fresh snapshot — the latest fix of every vehicle, i.e. its updates coalesced.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::filter::Filter;
-use crate::protocol::FixBatch;
-use stored::{Sent, Stored};
+use crate::protocol::{Encoding, FixBatch};
+use group::Group;
+use stored::Stored;
 
 pub type ViewerId = u64;
 
@@ -30,18 +31,14 @@ pub type Outgoing = Arc<[Utf8Bytes]>;
 /// buffer grows to (which it keeps): at 1,000 viewers that is the server's memory.
 pub const FRAME_POSITIONS: usize = 1_000;
 
-struct Group {
-    filter: Filter,
-    /// Vehicles this group's viewers have been sent and not told to remove.
-    members: HashSet<Arc<str>, RandomState>,
-    viewers: Vec<ViewerId>,
-}
-
 struct Viewer {
     group: String,
     tx: mpsc::Sender<Outgoing>,
-    /// It missed batches: its next frame must be a snapshot.
+    /// It missed batches (or has just joined a compact group): its next frame must be a
+    /// snapshot.
     needs_snapshot: bool,
+    /// Its first snapshot waits for the next tick (compact groups), not a resync.
+    joining: bool,
 }
 
 /// Counters for logs, `stats` and tests.
@@ -85,28 +82,6 @@ pub struct Hub {
     stats: HubStats,
 }
 
-#[derive(Serialize)]
-struct PositionsFrame<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    positions: &'a [Sent<'a>],
-    /// On a snapshot part: more parts follow.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    more: bool,
-}
-
-#[derive(Serialize)]
-struct RemoveFrame<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    ids: &'a [Arc<str>],
-}
-
-fn frame<T: Serialize>(value: &T) -> Utf8Bytes {
-    // Serialising these plain structs cannot fail; an empty frame would only be skipped.
-    Utf8Bytes::from(serde_json::to_string(value).unwrap_or_default())
-}
-
 impl Hub {
     pub fn new(drop_after_ms: i64) -> Self {
         Self {
@@ -130,7 +105,11 @@ impl Hub {
         HubStats {
             vehicles: self.vehicles.len(),
             viewers: self.viewers.len(),
-            viewers_behind: self.viewers.values().filter(|v| v.needs_snapshot).count(),
+            viewers_behind: self
+                .viewers
+                .values()
+                .filter(|v| v.needs_snapshot && !v.joining)
+                .count(),
             groups: self.groups.len(),
             ..self.stats
         }
@@ -177,31 +156,38 @@ impl Hub {
         self.stats.refused += tally.total();
     }
 
-    /// Adds a viewer (or moves it to a new filter) and queues its snapshot.
+    /// Adds a viewer (or moves it to a new filter) and queues its snapshot: now for v1, at the
+    /// next tick for the compact encoding (whose snapshot must follow the tick's changes).
     pub fn join(&mut self, viewer: ViewerId, filter: Filter, tx: mpsc::Sender<Outgoing>) {
         self.leave(viewer);
         let key = filter.key();
         let vehicles = &self.vehicles;
-        let group = self.groups.entry(key.clone()).or_insert_with(|| Group {
-            members: vehicles
-                .values()
-                .filter(|v| filter.matches(&v.id, v.lat, v.lon))
-                .map(|v| v.id.clone())
-                .collect(),
-            filter,
-            viewers: Vec::new(),
-        });
+        let group = self
+            .groups
+            .entry(key.clone())
+            .or_insert_with(|| Group::new(filter, vehicles));
         group.viewers.push(viewer);
-        let snapshot = snapshot_of(group, vehicles);
-        self.stats.frames_serialised += snapshot.len() as u64;
-        let sent = tx.try_send(snapshot).is_ok();
-        self.stats.frames_queued += u64::from(sent);
+        let mut joining = false;
+        let sent = match group.encoding() {
+            Encoding::V1 => {
+                let snapshot = group.snapshot(vehicles, 0);
+                self.stats.frames_serialised += snapshot.len() as u64;
+                let sent = tx.try_send(snapshot).is_ok();
+                self.stats.frames_queued += u64::from(sent);
+                sent
+            }
+            Encoding::Compact => {
+                joining = true;
+                false
+            }
+        };
         self.viewers.insert(
             viewer,
             Viewer {
                 group: key,
                 tx,
                 needs_snapshot: !sent,
+                joining,
             },
         );
     }
@@ -236,36 +222,7 @@ impl Hub {
         } = self;
         let mut gone = Vec::new();
         for group in groups.values_mut() {
-            let mut removes: Vec<Arc<str>> = removed
-                .iter()
-                .filter(|id| group.members.remove(*id))
-                .cloned()
-                .collect();
-            let mut updates: Vec<Sent<'_>> = Vec::new();
-            for id in &changed {
-                let Some(v) = vehicles.get(id) else { continue };
-                if group.filter.matches(&v.id, v.lat, v.lon) {
-                    // New to the group's viewers, or described anew: with its descriptive fields.
-                    let new = group.members.insert(v.id.clone());
-                    updates.push(Sent::of(v, new || v.described));
-                } else if group.members.remove(id) {
-                    removes.push(id.clone());
-                }
-            }
-            let mut frames = Vec::with_capacity(2);
-            if !removes.is_empty() {
-                frames.push(frame(&RemoveFrame {
-                    kind: "remove",
-                    ids: &removes,
-                }));
-            }
-            for chunk in updates.chunks(FRAME_POSITIONS) {
-                frames.push(frame(&PositionsFrame {
-                    kind: "positions",
-                    positions: chunk,
-                    more: false,
-                }));
-            }
+            let frames = group.tick_frames(&removed, &changed, vehicles, now_ms);
             stats.frames_serialised += frames.len() as u64;
             let bundle: Option<Outgoing> = (!frames.is_empty()).then(|| frames.into());
             let mut snapshot: Option<Outgoing> = None;
@@ -281,14 +238,15 @@ impl Hub {
                     if viewer.tx.capacity() > 0 {
                         let snap = snapshot
                             .get_or_insert_with(|| {
-                                let snap = snapshot_of(group, vehicles);
+                                let snap = group.snapshot(vehicles, now_ms);
                                 stats.frames_serialised += snap.len() as u64;
                                 snap
                             })
                             .clone();
                         if viewer.tx.try_send(snap).is_ok() {
                             viewer.needs_snapshot = false;
-                            stats.resyncs += 1;
+                            stats.resyncs += u64::from(!viewer.joining);
+                            viewer.joining = false;
                             stats.frames_queued += 1;
                         }
                     } else if bundle.is_some() {
@@ -337,29 +295,7 @@ impl Hub {
     }
 }
 
-/// The group's whole set, in parts of at most [`FRAME_POSITIONS`] positions (one part, maybe
-/// empty, at the least).
-fn snapshot_of(group: &Group, vehicles: &HashMap<Arc<str>, Stored, RandomState>) -> Outgoing {
-    let positions: Vec<Sent<'_>> = group
-        .members
-        .iter()
-        .filter_map(|id| vehicles.get(id))
-        .map(Sent::Full)
-        .collect();
-    let parts = positions.len().div_ceil(FRAME_POSITIONS).max(1);
-    (0..parts)
-        .map(|i| {
-            let chunk = &positions[(i * FRAME_POSITIONS).min(positions.len())
-                ..((i + 1) * FRAME_POSITIONS).min(positions.len())];
-            frame(&PositionsFrame {
-                kind: "snapshot",
-                positions: chunk,
-                more: i + 1 < parts,
-            })
-        })
-        .collect()
-}
-
+mod group;
 mod stored;
 #[cfg(test)]
 mod tests;

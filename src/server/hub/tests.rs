@@ -305,3 +305,5 @@ fn batches_carry_descriptive_fields_only_to_viewers_new_to_a_vehicle_or_when_the
     assert_eq!(sent(&frames(&mut boxed))["label"], "Bus 1 (depot)");
     assert!(sent(&frames(&mut everyone)).get("label").is_none());
 }
+
+mod compact;

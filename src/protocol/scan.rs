@@ -1,0 +1,370 @@
+//! A strict JSON scanner over a frame's bytes: whitespace, strings, numbers and nesting, read in
+//! place with no tree and no copies. The decoders built on it (the compact form, and the fast
+//! path for protocol v1 frames) read the shapes fleetview's server writes; what the scanner does
+//! not accept it says so with where and why, and the v1 decoder then hands the frame to
+//! serde_json, whose refusal rules stay the reference.
+//!
+//! The grammar is RFC 8259's: no leading zeros, no `+`, no trailing commas, no control bytes in
+//! strings, nothing after the value but whitespace.
+
+use std::borrow::Cow;
+
+/// Deepest nesting skipped (serde_json's own limit is 128).
+const MAX_DEPTH: usize = 128;
+
+/// Where and why the scanner stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScanError {
+    pub(crate) at: usize,
+    pub(crate) what: &'static str,
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.at)
+    }
+}
+
+pub(crate) type Scan<T> = Result<T, ScanError>;
+
+/// A JSON number as written: its text, and whether it has a fraction or exponent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Number<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) integer: bool,
+}
+
+impl Number<'_> {
+    /// The number's value as serde_json and Rust's parser give it (correctly rounded).
+    pub(crate) fn to_f64(self) -> f64 {
+        if let Some(v) = fast_f64(self.text) {
+            return v;
+        }
+        self.text.parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// Clinger's fast path: a mantissa below 2^53 and a power of ten up to 22 give the correctly
+/// rounded value with one exact conversion and one rounded division or multiplication.
+fn fast_f64(text: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut fraction_digits = 0usize;
+    let mut seen_point = false;
+    let mut significant = 0usize;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                if mantissa > 0 || b != b'0' {
+                    significant += 1;
+                }
+                if significant > 15 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                fraction_digits += usize::from(seen_point);
+            }
+            b'.' => seen_point = true,
+            _ => return None, // an exponent: the general parser
+        }
+    }
+    let value = if fraction_digits == 0 {
+        mantissa as f64
+    } else {
+        mantissa as f64 / *POW10.get(fraction_digits)?
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// A position in a frame's text.
+pub(crate) struct Cursor<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pub(crate) at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+        }
+    }
+
+    pub(crate) fn fail<T>(&self, what: &'static str) -> Scan<T> {
+        Err(ScanError { at: self.at, what })
+    }
+
+    /// Skips whitespace; the next byte, if any.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.at) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Expects `byte` (after whitespace) and steps over it.
+    #[inline]
+    pub(crate) fn eat(&mut self, byte: u8, what: &'static str) -> Scan<()> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            self.fail(what)
+        }
+    }
+
+    /// After a value in an array or object: `true` when a `,` follows, `false` at `close`.
+    #[inline]
+    pub(crate) fn next_item(&mut self, close: u8) -> Scan<bool> {
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.at += 1;
+                Ok(false)
+            }
+            _ => self.fail("expected ',' or the end of the array or object"),
+        }
+    }
+
+    /// Right after `[` or `{`: `true` when the array or object is empty (and steps over `close`).
+    #[inline]
+    pub(crate) fn empty(&mut self, close: u8) -> bool {
+        if self.peek() == Some(close) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Only whitespace is left.
+    pub(crate) fn end(&mut self) -> Scan<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.fail("text after the end of the message"),
+        }
+    }
+
+    /// An object's key and the `:` after it. Keys with escapes come back unescaped.
+    #[inline]
+    pub(crate) fn key(&mut self) -> Scan<Cow<'a, str>> {
+        let key = self.string()?;
+        self.eat(b':', "expected ':' after a key")?;
+        Ok(key)
+    }
+
+    /// A string, borrowed from the text when it has no escapes.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Scan<Cow<'a, str>> {
+        self.eat(b'"', "expected a string")?;
+        let start = self.at;
+        loop {
+            match self.bytes.get(self.at) {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(&self.text[start..self.at - 1]));
+                }
+                Some(b'\\') => return self.escaped(start),
+                Some(&b) if b < 0x20 => return self.fail("a control character in a string"),
+                Some(_) => self.at += 1,
+                None => return self.fail("a string that does not end"),
+            }
+        }
+    }
+
+    /// The rest of a string that has escapes, unescaped by serde_json.
+    #[cold]
+    fn escaped(&mut self, start: usize) -> Scan<Cow<'a, str>> {
+        loop {
+            match self.bytes.get(self.at) {
+                Some(b'"') => break,
+                Some(b'\\') => self.at += 2,
+                Some(&b) if b < 0x20 => return self.fail("a control character in a string"),
+                Some(_) => self.at += 1,
+                None => return self.fail("a string that does not end"),
+            }
+        }
+        self.at += 1;
+        let quoted = self.text.get(start - 1..self.at).unwrap_or_default();
+        match serde_json::from_str::<String>(quoted) {
+            Ok(s) => Ok(Cow::Owned(s)),
+            Err(_) => self.fail("a bad escape in a string"),
+        }
+    }
+
+    /// A number, checked against JSON's grammar.
+    #[inline]
+    pub(crate) fn number(&mut self) -> Scan<Number<'a>> {
+        self.peek();
+        let start = self.at;
+        let b = self.bytes;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => return self.fail("expected a number"),
+        }
+        let mut integer = true;
+        if b.get(i) == Some(&b'.') {
+            integer = false;
+            i += 1;
+            let digits = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == digits {
+                self.at = i;
+                return self.fail("a number with no digits after its point");
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            integer = false;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let digits = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == digits {
+                self.at = i;
+                return self.fail("a number with no digits in its exponent");
+            }
+        }
+        self.at = i;
+        Ok(Number {
+            text: &self.text[start..i],
+            integer,
+        })
+    }
+
+    /// An integer that fits in an i64 (no fraction, no exponent).
+    #[inline]
+    pub(crate) fn int(&mut self) -> Scan<i64> {
+        self.peek();
+        let b = self.bytes;
+        let start = self.at;
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        i += usize::from(negative);
+        let first = i;
+        let mut value: i64 = 0;
+        while let Some(&d) = b.get(i) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            value = match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(i64::from(d - b'0')))
+            {
+                Some(v) => v,
+                None => return self.fail("an integer too large"),
+            };
+            i += 1;
+        }
+        if i == first || (b[first] == b'0' && i - first > 1) {
+            return self.fail("expected an integer");
+        }
+        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            self.at = i;
+            return self.fail("expected an integer, not a fraction");
+        }
+        self.at = i;
+        Ok(if negative { -value } else { value })
+    }
+
+    /// `true`, `false` or `null`: the literal's bytes, when one is next.
+    pub(crate) fn literal(&mut self) -> Option<&'static str> {
+        self.peek();
+        let rest = &self.bytes[self.at..];
+        for word in ["true", "false", "null"] {
+            if rest.starts_with(word.as_bytes()) {
+                self.at += word.len();
+                return Some(word);
+            }
+        }
+        None
+    }
+
+    /// Steps over any one value; its text.
+    pub(crate) fn skip(&mut self) -> Scan<&'a str> {
+        self.peek();
+        let start = self.at;
+        // Bit d is set when the bracket open at depth d (from 1) is an object's.
+        let mut objects: u128 = 0;
+        let mut depth = 0usize;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(open @ (b'[' | b'{')) => {
+                    self.at += 1;
+                    let close = if open == b'[' { b']' } else { b'}' };
+                    if !self.empty(close) {
+                        if depth + 1 >= MAX_DEPTH {
+                            return self.fail("nested too deeply");
+                        }
+                        depth += 1;
+                        objects = (objects & !(1 << depth)) | (u128::from(open == b'{') << depth);
+                        if open == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(_) => {
+                    if self.literal().is_none() {
+                        return self.fail("expected a value");
+                    }
+                }
+                None => return self.fail("the message ends inside a value"),
+            }
+            // After a value: close what ends here, or go on to the next item.
+            loop {
+                if depth == 0 {
+                    return Ok(&self.text[start..self.at]);
+                }
+                let object = objects & (1 << depth) != 0;
+                if self.next_item(if object { b'}' } else { b']' })? {
+                    if object {
+                        self.key()?;
+                    }
+                    break;
+                }
+                depth -= 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
