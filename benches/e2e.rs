@@ -1,7 +1,8 @@
-//! End to end on loopback: a WebSocket server sends recorded `positions` frames; the real feed
-//! thread reads, decodes and hands them over the bounded channel; a consumer applies them to the
-//! model. Beside it, the limit: the same frames from the same kind of socket, drained and thrown
-//! away without parsing. Then latency from send to applied at a steady 10,000 updates/s.
+//! End to end on loopback: a WebSocket server sends recorded frames, in protocol v1 and in the
+//! compact encoding; the real feed thread reads, decodes and hands them over the bounded channel;
+//! a consumer applies them to the model. Beside each, the limit: the same frames from the same
+//! kind of socket, drained and thrown away without parsing. Then latency from send to applied at
+//! a steady 10,000 updates/s.
 //!
 //!     cargo bench --bench e2e
 
@@ -15,6 +16,7 @@ use common::*;
 use fleetview::clock::now_ms;
 use fleetview::feed::{FeedConfig, FeedEvent, FeedId, FeedSet};
 use fleetview::fleet::FleetConfig;
+use fleetview::protocol::Encoding;
 use fleetview::session::Session;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -62,17 +64,18 @@ fn serve(
     url
 }
 
-fn main() {
-    let recorded = record_frames(10_000, 60, 250);
+/// Socket to model as fast as it goes, beside the raw drain of the same frames: (rate, limit).
+fn throughput(name: &str, recorded: Vec<String>, epoch: Instant) -> (f64, f64) {
     let updates = updates_in(&recorded);
+    let bytes: usize = recorded.iter().map(String::len).sum();
     let frames: Arc<Vec<Utf8Bytes>> = Arc::new(recorded.into_iter().map(Utf8Bytes::from).collect());
     let n = frames.len();
     println!(
-        "end to end on loopback: {n} frames, {updates} updates (10,000 simulated vehicles, 60 s)"
+        "{name}: {n} frames, {updates} updates, {:.1} MB (10,000 simulated vehicles, 60 s)",
+        bytes as f64 / 1e6
     );
 
     // The limit: drain the socket, parse nothing.
-    let epoch = Instant::now();
     let sent: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
     let url = serve(frames.clone(), Duration::ZERO, sent.clone(), epoch);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -97,7 +100,7 @@ fn main() {
     });
     let limit = updates as f64 / drained.as_secs_f64();
     println!(
-        "limit (drain, no parsing): {} in {:.0} ms",
+        "  limit (drain, no parsing): {} in {:.0} ms",
         fmt_rate(limit),
         drained.as_secs_f64() * 1e3
     );
@@ -127,10 +130,22 @@ fn main() {
     drop(feed);
     let rate = applied_updates as f64 / took.as_secs_f64();
     println!(
-        "fleetview (socket -> feed thread -> channel -> model): {} in {:.0} ms, {:.0}% of the limit (target >= 50%)",
+        "  fleetview (socket -> feed thread -> channel -> model): {} in {:.0} ms, {:.0}% of the limit (target >= 50%)",
         fmt_rate(rate),
         took.as_secs_f64() * 1e3,
         100.0 * rate / limit
+    );
+    (rate, limit)
+}
+
+fn main() {
+    let epoch = Instant::now();
+    println!("end to end on loopback, each form beside the raw drain of its own bytes");
+    throughput("v1", record_frames_as(Encoding::V1, 10_000, 60, 250), epoch);
+    throughput(
+        "compact",
+        record_frames_as(Encoding::Compact, 10_000, 60, 250),
+        epoch,
     );
 
     // Latency at 10,000 updates/s: frames of ~100 updates every 10 ms, stamped by frame number.

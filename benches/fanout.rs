@@ -6,7 +6,10 @@
 //! Python: viewers with over a second of data stuck in their write buffer).
 //!
 //!     cargo bench --bench fanout    (FANOUT_VIEWERS=50,200,500,1000,2000 FANOUT_SECS=20
-//!                                    FANOUT_SERVERS=both|fleetview|python)
+//!                                    FANOUT_SERVERS=all|fleetview|compact|python)
+//!
+//! fleetview-server runs twice per row: viewers asking for protocol v1, then viewers asking for
+//! the compact encoding (`"encoding":"compact"` in their subscribe).
 //!
 //! The viewers are raw sockets in this process: an upgrade request, a masked `subscribe`
 //! frame, then every byte read and discarded unparsed, so the load generator stays cheap and
@@ -27,7 +30,10 @@ const VEHICLES: usize = 10_000;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Server {
-    Fleetview,
+    /// fleetview-server, its viewers asking for the compact encoding or not.
+    Fleetview {
+        compact: bool,
+    },
     Python,
 }
 
@@ -60,16 +66,20 @@ fn main() {
         "| viewers | server | CPU (% of a core: user + kernel) | RSS | bytes/position | per-viewer MB/s (median / slowest) | viewers behind |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let v1 = Server::Fleetview { compact: false };
+    let compact = Server::Fleetview { compact: true };
     let servers: Vec<Server> = match std::env::var("FANOUT_SERVERS").as_deref() {
-        Ok("fleetview") => vec![Server::Fleetview],
+        Ok("fleetview") => vec![v1],
+        Ok("compact") => vec![compact],
         Ok("python") => vec![Server::Python],
-        _ => vec![Server::Fleetview, Server::Python],
+        _ => vec![v1, compact, Server::Python],
     };
     for &n in &counts {
         for &server in &servers {
             let c = cell(server, n, secs);
             let name = match server {
-                Server::Fleetview => "fleetview-server",
+                Server::Fleetview { compact: false } => "fleetview-server, v1",
+                Server::Fleetview { compact: true } => "fleetview-server, compact",
                 Server::Python => "Python websockets.broadcast",
             };
             println!(
@@ -96,7 +106,11 @@ fn cell(server: Server, n: usize, secs: u64) -> Cell {
     let (mut child, last_line) = start_server(server, port, metrics_port);
     let pid = child.id();
     wait_for_port(port);
-    let (runtime, counters, connected) = connect_viewers(port, n);
+    let subscribe: &'static [u8] = match server {
+        Server::Fleetview { compact: true } => br#"{"type":"subscribe","encoding":"compact"}"#,
+        _ => br#"{"type":"subscribe"}"#,
+    };
+    let (runtime, counters, connected) = connect_viewers(port, n, subscribe);
     // The snapshots go out; then a steady state is measured.
     std::thread::sleep(Duration::from_secs(5));
     let resyncs_before = metric(metrics_port, "fleetview_viewer_resyncs_total");
@@ -121,7 +135,7 @@ fn cell(server: Server, n: usize, secs: u64) -> Cell {
         .and_then(|l| serde_json::from_str(&l).ok())
         .unwrap_or_default();
     let (positions, behind) = match server {
-        Server::Fleetview => {
+        Server::Fleetview { .. } => {
             let behind = match (
                 resyncs_before,
                 metric(metrics_port, "fleetview_viewer_resyncs_total"),
@@ -168,20 +182,22 @@ fn start_server(
     metrics_port: u16,
 ) -> (std::process::Child, Arc<Mutex<String>>) {
     let mut child = match server {
-        Server::Fleetview => std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"])
-            .args(["--device-listen", &format!("127.0.0.1:{metrics_port}")])
-            .args([
-                "--max-connections-per-address",
-                "5000",
-                "--idle-timeout",
-                "10m",
-            ])
-            .args(["--log", "warn"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start fleetview-server"),
+        Server::Fleetview { .. } => {
+            std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"])
+                .args(["--device-listen", &format!("127.0.0.1:{metrics_port}")])
+                .args([
+                    "--max-connections-per-address",
+                    "5000",
+                    "--idle-timeout",
+                    "10m",
+                ])
+                .args(["--log", "warn"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("start fleetview-server")
+        }
         Server::Python => std::process::Command::new("python3")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -211,6 +227,7 @@ fn start_server(
 fn connect_viewers(
     port: u16,
     n: usize,
+    subscribe: &'static [u8],
 ) -> (tokio::runtime::Runtime, Arc<Vec<AtomicU64>>, Arc<AtomicU64>) {
     let counters: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
     let connected = Arc::new(AtomicU64::new(0));
@@ -222,7 +239,7 @@ fn connect_viewers(
     for i in 0..n {
         let (counters, connected) = (counters.clone(), connected.clone());
         runtime.spawn(async move {
-            let _ = viewer(port, &counters[i], &connected).await;
+            let _ = viewer(port, subscribe, &counters[i], &connected).await;
         });
         if i % 50 == 49 {
             std::thread::sleep(Duration::from_millis(20));
@@ -236,7 +253,12 @@ fn connect_viewers(
 }
 
 /// A viewer that reads and discards: the upgrade, a masked subscribe, then bytes counted.
-async fn viewer(port: u16, bytes: &AtomicU64, connected: &AtomicU64) -> std::io::Result<()> {
+async fn viewer(
+    port: u16,
+    payload: &[u8],
+    bytes: &AtomicU64,
+    connected: &AtomicU64,
+) -> std::io::Result<()> {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     s.write_all(
         b"GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -254,7 +276,6 @@ async fn viewer(port: u16, bytes: &AtomicU64, connected: &AtomicU64) -> std::io:
     if !head.starts_with(b"HTTP/1.1 101") {
         return Ok(());
     }
-    let payload = br#"{"type":"subscribe"}"#;
     let mask = [1u8, 2, 3, 4];
     let mut frame = vec![0x81, 0x80 | payload.len() as u8];
     frame.extend_from_slice(&mask);

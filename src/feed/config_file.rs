@@ -36,6 +36,7 @@ use serde::Deserialize;
 use super::spec::{Credentials, FeedSpec, SpecError, parse_colour};
 use crate::formats::FeedKind;
 use crate::formats::aisstream::Area;
+use crate::protocol::Encoding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -128,6 +129,8 @@ struct Entry {
     api_key_param: Option<String>,
     /// AISStream: `[[lat, lon], [lat, lon]]`.
     area: Option<Area>,
+    /// fleetview: `"compact"` (the default) or `"v1"`.
+    encoding: Option<String>,
 }
 
 fn yes() -> bool {
@@ -212,6 +215,7 @@ fn entry_spec(
         key_header: e.api_key_header,
         key_param: e.api_key_param,
         area: e.area,
+        encoding: e.encoding,
     };
     options
         .apply(&mut spec)
@@ -224,12 +228,22 @@ fn entry_spec(
     Ok(spec)
 }
 
+/// An encoding a fleetview feed may ask for, by name.
+pub fn parse_encoding(name: &str) -> Result<Encoding, String> {
+    match name {
+        "v1" => Ok(Encoding::V1),
+        "compact" => Ok(Encoding::Compact),
+        _ => Err(format!("encoding {name:?} is not v1 or compact")),
+    }
+}
+
 /// The settings only some kinds use, as the file has them.
 struct Options {
     poll: Option<String>,
     key_header: Option<String>,
     key_param: Option<String>,
     area: Option<Area>,
+    encoding: Option<String>,
 }
 
 impl Options {
@@ -259,6 +273,9 @@ impl Options {
                 ));
             }
             spec.options.area = Some(area);
+        }
+        if let Some(name) = &self.encoding {
+            spec.options.encoding = Some(parse_encoding(name)?);
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use super::outbox::Outbox;
 use super::{FeedConfig, FeedEvent};
 use crate::clock::now_ms;
 use crate::formats::{self, Decoded, FeedKind, Format, Transport};
-use crate::protocol::{RejectReason, RejectTally, Subscribe};
+use crate::protocol::{Encoding, RejectReason, RejectTally, Subscribe};
 
 pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -140,10 +140,10 @@ fn format_for(config: &FeedConfig) -> Box<dyn Format> {
     let spec = &config.spec;
     let limits = config.limits.clone();
     match spec.kind {
-        FeedKind::Fleetview => Box::new(formats::fleetview::Fleetview::new(
-            limits,
-            config.max_pending_vehicles,
-        )),
+        FeedKind::Fleetview => Box::new(
+            formats::fleetview::Fleetview::new(limits, config.max_pending_vehicles)
+                .asking(spec.options.encoding.unwrap_or(Encoding::Compact)),
+        ),
         FeedKind::Traccar => Box::new(formats::traccar::Traccar::new(limits)),
         FeedKind::OwnTracks => Box::new(formats::owntracks::OwnTracks::new(limits)),
         FeedKind::GtfsRt => Box::new(formats::gtfs_rt::GtfsRt::new(limits)),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::formats::FeedKind;
 use crate::formats::aisstream::Area;
+use crate::protocol::Encoding;
 
 /// Secrets a feed needs. `Debug` masks them.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub struct FeedOptions {
     pub key_param: Option<String>,
     /// AISStream: the box to watch (the whole world when not said).
     pub area: Option<Area>,
+    /// fleetview: the encoding to ask for (compact when not said; a server that does not know
+    /// it sends v1).
+    pub encoding: Option<Encoding>,
 }
 
 /// The poll period of a GTFS-RT feed that names none.

@@ -18,16 +18,26 @@ pub struct Fleetview {
     parts: Option<FixBatch>,
     /// The compact encoding's ids, for this connection.
     dictionary: Dictionary,
+    /// What `subscribe` asks for when it does not say.
+    encoding: Encoding,
 }
 
 impl Fleetview {
+    /// A feed asking for the compact encoding.
     pub fn new(limits: DecodeLimits, max_snapshot: usize) -> Self {
         Self {
             limits,
             max_snapshot,
             parts: None,
             dictionary: Dictionary::new(max_snapshot),
+            encoding: Encoding::Compact,
         }
+    }
+
+    /// The same, asking for `encoding` (frames in either are read all the same).
+    pub fn asking(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
     }
 }
 
@@ -38,7 +48,7 @@ impl Format for Fleetview {
             subscribe.token = token.map(str::to_owned);
         }
         if subscribe.encoding.is_none() {
-            subscribe.encoding = Some(Encoding::Compact.name().to_owned());
+            subscribe.encoding = Some(self.encoding.name().to_owned());
         }
         vec![
             encode(&ClientMessage::Subscribe(subscribe))
