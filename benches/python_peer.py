@@ -32,11 +32,10 @@ def compact(fleet, state, msg):
         for i in msg["ids"]:
             fleet.pop(ids.pop(i), None)
         return 0
-    if kind == "s" and not state_more[0]:
+    if kind == "s" and msg.get("part", 0) == 0:
         ids.clear()
         at.clear()
         fleet.clear()
-    state_more[0] = kind == "s" and msg.get("more", False)
     for i, vid in msg["def"]:
         ids[i] = vid
         at[i] = (0, 0)
@@ -55,13 +54,11 @@ def compact(fleet, state, msg):
     return len(msg["rows"]) if kind == "p" else 0
 
 
-state_more = [False]
 best = float("inf")
 updates = 0
 for _ in range(3):
     fleet = {}
     state = ({}, {})
-    state_more[0] = False
     updates = 0
     start = time.perf_counter()
     for text in frames:

@@ -1,11 +1,14 @@
 //! The decoders against generated hostile input: random bytes, mutated valid messages, deep
-//! nesting, huge numbers, invalid UTF-8. No input may panic, and valid messages interleaved with
-//! the garbage must still decode exactly.
+//! nesting, huge numbers, invalid UTF-8, and for the compact form wild indices and changes
+//! through one dictionary. No input may panic, and valid messages interleaved with the garbage
+//! must still decode exactly.
 //!
 //! CI runs 30,000 inputs (a debug build); the full run is a million or more:
 //!     FLEETVIEW_FUZZ_CASES=1000000 cargo test --release --test fuzz -- --nocapture
 
-use fleetview::protocol::{DecodeLimits, RejectTally, ServerFrame, decode_report, decode_server};
+use fleetview::protocol::{
+    DecodeLimits, Dictionary, RejectTally, ServerFrame, decode_frame, decode_report, decode_server,
+};
 
 fn cases() -> usize {
     std::env::var("FLEETVIEW_FUZZ_CASES")
@@ -171,4 +174,127 @@ fn no_generated_input_panics_and_every_valid_message_still_decodes() {
         "{n} generated inputs: {decoded} decoded (in part or whole), {refused_whole} refused whole, {invalid_utf8} with invalid UTF-8; no panic"
     );
     assert!(refused_whole > 0 && decoded > 0 && invalid_utf8 > 0);
+}
+
+const COMPACT_SNAPSHOT: &str = r#"{"type":"s","t":1764000000000,"def":[[0,"bus-1"],[1,"van-2"]],"rows":[[0,-169234567,1457712345,-250,900,85,{"label":"Bus 1","attrs":{"driver":"Ana"}}],[1,10,-20,0]]}"#;
+const COMPACT_VALID: &[&str] = &[
+    COMPACT_SNAPSHOT,
+    r#"{"type":"p","t":1764000001000,"def":[[2,"car-3"]],"rows":[[0,-100,250,-5,905,80],[1,-10,20,0,null,3],[2,5,6,0]]}"#,
+    r#"{"type":"r","ids":[1,2]}"#,
+    r#"{"type":"s","t":1,"part":1,"def":[[0,"a"]],"rows":[[0,1,1,0]],"more":true}"#,
+];
+
+/// Hostile compact frames: valid ones mutated, wild indices and changes, deep fields, long rows.
+fn hostile_compact(rng: &mut fastrand::Rng) -> String {
+    let int = |rng: &mut fastrand::Rng| -> String {
+        match rng.u8(0..6) {
+            0 => rng.i64(..).to_string(),
+            1 => rng.i64(-3..300_000).to_string(),
+            2 => "99999999999999999999999".into(),
+            3 => "-0".into(),
+            4 => "1.5".into(),
+            _ => rng.i32(-2_000_000_000..2_000_000_000).to_string(),
+        }
+    };
+    match rng.u8(0..5) {
+        0 | 1 => {
+            let mut m = COMPACT_VALID[rng.usize(..COMPACT_VALID.len())]
+                .as_bytes()
+                .to_vec();
+            for _ in 0..rng.usize(1..6) {
+                let pool = b"{}[]\",:0-e9.\\u n1";
+                match rng.u8(0..3) {
+                    0 if !m.is_empty() => {
+                        let i = rng.usize(..m.len());
+                        m[i] = pool[rng.usize(..pool.len())];
+                    }
+                    1 => {
+                        let i = rng.usize(..=m.len());
+                        m.insert(i, pool[rng.usize(..pool.len())]);
+                    }
+                    _ if !m.is_empty() => {
+                        m.truncate(rng.usize(..m.len()));
+                    }
+                    _ => {}
+                }
+            }
+            String::from_utf8_lossy(&m).into_owned()
+        }
+        2 => {
+            let kind = ["s", "p", "r"][rng.usize(..3)];
+            let defs: Vec<String> = (0..rng.usize(0..4))
+                .map(|_| format!(r#"[{},"v{}"]"#, int(rng), rng.u8(..)))
+                .collect();
+            let rows: Vec<String> = (0..rng.usize(0..6))
+                .map(|_| {
+                    let items: Vec<String> = (0..rng.usize(0..9)).map(|_| int(rng)).collect();
+                    format!("[{}]", items.join(","))
+                })
+                .collect();
+            format!(
+                r#"{{"type":"{kind}","t":{},"def":[{}],"rows":[{}],"ids":[{}]}}"#,
+                int(rng),
+                defs.join(","),
+                rows.join(","),
+                int(rng)
+            )
+        }
+        3 => {
+            let depth = rng.usize(100..20_000);
+            format!(
+                r#"{{"type":"p","t":0,"def":[],"rows":[[0,1,1,0,1,1,{}1{}]]}}"#,
+                r#"{"a":"#.repeat(depth),
+                "}".repeat(depth)
+            )
+        }
+        _ => {
+            let rows = "[0,1,-1,0],".repeat(rng.usize(0..3_000));
+            format!(r#"{{"type":"p","t":0,"def":[],"rows":[{rows}[0,0,0,0]]}}"#)
+        }
+    }
+}
+
+#[test]
+fn no_compact_input_panics_the_dictionary_stays_bounded_and_a_snapshot_brings_it_back() {
+    let limits = DecodeLimits::default();
+    let bound = 1_000;
+    let mut dict = Dictionary::new(bound);
+    let mut rng = fastrand::Rng::with_seed(0xc0);
+    let (mut decoded, mut refused_whole) = (0u64, 0u64);
+    let n = cases();
+    for i in 0..n {
+        let text = hostile_compact(&mut rng);
+        let mut tally = RejectTally::default();
+        match decode_frame(&text, &mut dict, &limits, &mut tally) {
+            Ok(_) => decoded += 1,
+            Err(_) => refused_whole += 1,
+        }
+        assert!(dict.len() <= bound, "after input #{i}: {}", dict.len());
+        let _ = dict.take_resync();
+        if i % 97 == 0 {
+            // Whatever came before, a snapshot starts over and the stream reads exactly.
+            let mut tally = RejectTally::default();
+            let Ok(ServerFrame::Snapshot(b)) =
+                decode_frame(COMPACT_SNAPSHOT, &mut dict, &limits, &mut tally)
+            else {
+                panic!("the snapshot after input #{i}");
+            };
+            let Ok(ServerFrame::Positions(p)) =
+                decode_frame(COMPACT_VALID[1], &mut dict, &limits, &mut tally)
+            else {
+                panic!("the positions after input #{i}");
+            };
+            assert!(tally.is_empty(), "after input #{i}: {tally:?}");
+            assert_eq!(
+                b.get(0).map(|f| (f.id, f.lat)),
+                Some(("bus-1", -16.923_456_7))
+            );
+            assert_eq!(
+                p.iter().map(|f| (f.id, f.lat)).collect::<Vec<_>>(),
+                [("bus-1", -16.923_466_7), ("van-2", 0.0), ("car-3", 5e-7)]
+            );
+        }
+    }
+    eprintln!("{n} compact inputs: {decoded} decoded, {refused_whole} refused whole; no panic");
+    assert!(decoded > 0 && refused_whole > 0);
 }

@@ -78,8 +78,8 @@ pub fn from_tenths(tenths: i64) -> f32 {
 /// What a compact frame is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompactKind {
-    /// `"s"`: the whole set (or a part of it, with `"more":true`); the first part starts the
-    /// dictionary over.
+    /// `"s"`: the whole set, or one part of it: `"part"` numbers them from 0, `"more":true`
+    /// on all but the last. Part 0 starts the dictionary over.
     Snapshot,
     /// `"p"`: changes since the last frame.
     Positions,
@@ -160,8 +160,9 @@ impl FrameWriter {
         out.push(']');
     }
 
-    /// The frame's text; `more` marks a snapshot part that others follow.
-    pub fn finish(self, more: bool) -> String {
+    /// The frame's text. A snapshot says which `part` it is (from 0) and whether `more` follow;
+    /// a positions frame ignores both.
+    pub fn finish(self, part: usize, more: bool) -> String {
         let kind = match self.kind {
             CompactKind::Snapshot => "s",
             CompactKind::Positions => "p",
@@ -177,12 +178,13 @@ impl FrameWriter {
             &self.rows
         };
         let mut text = String::with_capacity(defs.len() + rows.len() + 64);
-        let _ = write!(
-            text,
-            r#"{{"type":"{kind}","t":{},"def":{defs}],"rows":{rows}]"#,
-            self.t
-        );
-        if more {
+        let _ = write!(text, r#"{{"type":"{kind}","t":{},"#, self.t);
+        let snapshot = self.kind == CompactKind::Snapshot;
+        if snapshot {
+            let _ = write!(text, r#""part":{part},"#);
+        }
+        let _ = write!(text, r#""def":{defs}],"rows":{rows}]"#);
+        if more && snapshot {
             text.push_str(r#","more":true"#);
         }
         text.push('}');

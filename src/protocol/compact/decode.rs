@@ -31,8 +31,6 @@ pub struct Dictionary {
     slots: Vec<Slot>,
     /// Indices at or past this are refused (the vehicle cap).
     bound: usize,
-    /// The last frame was a snapshot part: the next `s` continues it.
-    in_snapshot: bool,
     /// Something did not add up: ask the server for a snapshot (once until one comes).
     resync: bool,
     asked: bool,
@@ -44,7 +42,6 @@ impl Dictionary {
         Self {
             slots: Vec::new(),
             bound: bound.max(1),
-            in_snapshot: false,
             resync: false,
             asked: false,
         }
@@ -170,7 +167,6 @@ pub fn decode_compact(
     match frame.kind {
         Some(Kind::Remove) => Ok(ServerFrame::Remove(frame.removed)),
         Some(Kind::Snapshot) => {
-            dict.in_snapshot = frame.more;
             if !frame.more {
                 dict.asked = false;
             }
@@ -180,10 +176,7 @@ pub fn decode_compact(
                 ServerFrame::Snapshot(frame.batch)
             })
         }
-        Some(Kind::Positions) => {
-            dict.in_snapshot = false;
-            Ok(ServerFrame::Positions(frame.batch))
-        }
+        Some(Kind::Positions) => Ok(ServerFrame::Positions(frame.batch)),
         None => Err(Rejection::new(
             RejectReason::UnknownType,
             "compact frame has no \"type\" (expected s, p or r)",
@@ -204,10 +197,24 @@ impl Kind {
     }
 }
 
+impl Frame {
+    /// Whether `def` and `rows` can be read where they stand: the kind is known, and for a
+    /// snapshot whether it starts the dictionary over (its `part`; without one, read after).
+    fn ready(&self) -> bool {
+        match self.kind {
+            Some(Kind::Positions) => true,
+            Some(Kind::Snapshot) => self.part.is_some(),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Frame {
     kind: Option<Kind>,
     t: Option<i64>,
+    /// A snapshot's part number.
+    part: Option<i64>,
     more: bool,
     defined: bool,
     batch: FixBatch,
@@ -235,11 +242,12 @@ fn scan<'a>(
                 "type" => frame.kind = Some(kind(&mut c)?),
                 "t" => frame.t = Some(c.int()?),
                 "more" => frame.more = c.literal() == Some("true"),
-                "def" if frame.kind.is_some_and(Kind::has_rows) => {
+                "part" => frame.part = Some(c.int()?),
+                "def" if frame.ready() => {
                     start_defs(dict, frame);
                     read_defs(&mut c, dict, limits, rejected)?;
                 }
-                "rows" if frame.defined && frame.t.is_some() => {
+                "rows" if frame.defined && frame.ready() && frame.t.is_some() => {
                     read_rows(&mut c, dict, limits, rejected, frame)?;
                 }
                 "def" => defs = Some(c.skip()?),
@@ -289,18 +297,18 @@ fn kind(c: &mut Cursor<'_>) -> Scan<Kind> {
     }
 }
 
-/// Before the first `def` or row: a snapshot that does not continue a part starts over.
+/// Before the first `def` or row: a snapshot's part 0 (or a snapshot in one frame, which may
+/// not number it) starts the dictionary over.
 fn start_defs(dict: &mut Dictionary, frame: &mut Frame) {
     if frame.defined {
         return;
     }
     frame.defined = true;
-    if frame.kind == Some(Kind::Snapshot) && !dict.in_snapshot {
+    if frame.kind == Some(Kind::Snapshot) && frame.part.unwrap_or(0) == 0 {
         let bound = dict.bound;
         let asked = dict.asked;
         *dict = Dictionary::new(bound);
         dict.asked = asked;
-        dict.in_snapshot = true;
     }
 }
 

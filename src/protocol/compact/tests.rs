@@ -55,7 +55,7 @@ fn snapshot() -> String {
         speed: None,
         fields: None,
     });
-    w.finish(false)
+    w.finish(0, false)
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn a_frame_reads_back_as_the_fixes_written() {
     let text = snapshot();
     assert_eq!(
         text,
-        r#"{"type":"s","t":1764000000000,"def":[[0,"bus-1"],[4,"van-2"]],"rows":[[0,-169234567,1457712345,-250,900,85,{"label":"Bus 1","kind":"bus","attrs":{"driver":"Ana"}}],[4,10,-20,0]]}"#
+        r#"{"type":"s","t":1764000000000,"part":0,"def":[[0,"bus-1"],[4,"van-2"]],"rows":[[0,-169234567,1457712345,-250,900,85,{"label":"Bus 1","kind":"bus","attrs":{"driver":"Ana"}}],[4,10,-20,0]]}"#
     );
     let mut dict = Dictionary::new(100);
     let (frame, refused) = decode(&text, &mut dict);
@@ -138,8 +138,8 @@ fn a_snapshot_in_the_middle_of_a_dictionary_starts_it_over() {
 #[test]
 fn the_parts_of_one_snapshot_share_one_dictionary() {
     let mut dict = Dictionary::new(100);
-    let first = r#"{"type":"s","t":1,"def":[[0,"a"]],"rows":[[0,1,1,0]],"more":true}"#;
-    let last = r#"{"type":"s","t":1,"def":[[1,"b"]],"rows":[[1,2,2,0]]}"#;
+    let first = r#"{"type":"s","t":1,"part":0,"def":[[0,"a"]],"rows":[[0,1,1,0]],"more":true}"#;
+    let last = r#"{"type":"s","t":1,"part":1,"def":[[1,"b"]],"rows":[[1,2,2,0]]}"#;
     assert!(matches!(
         decode(first, &mut dict).0,
         Ok(ServerFrame::SnapshotPart(_))
@@ -278,8 +278,8 @@ fn the_writer_leaves_off_trailing_unknowns_and_escapes_ids() {
         });
     }
     assert_eq!(
-        w.finish(true),
-        r#"{"type":"p","t":10,"def":[[3,"quote\"d"]],"rows":[[3,0,-1,-1],[3,0,-1,-1,13],[3,0,-1,-1,null,20]],"more":true}"#
+        w.finish(0, true),
+        r#"{"type":"p","t":10,"def":[[3,"quote\"d"]],"rows":[[3,0,-1,-1],[3,0,-1,-1,13],[3,0,-1,-1,null,20]]}"#
     );
     assert_eq!(remove_frame(&[1, 20]), r#"{"type":"r","ids":[1,20]}"#);
 }

@@ -186,7 +186,7 @@ impl Group {
             let full = defined.is_some() || v.described;
             writer.row(&row(v, member.index, dlat, dlon, full));
         }
-        Utf8Bytes::from(writer.finish(false))
+        Utf8Bytes::from(writer.finish(0, false))
     }
 
     /// The group's whole set, in parts of at most [`FRAME_POSITIONS`] positions (one part, maybe
@@ -221,7 +221,7 @@ impl Group {
                             writer.def(m.index, &v.id);
                             writer.row(&row(v, m.index, m.lat, m.lon, true));
                         }
-                        Utf8Bytes::from(writer.finish(more))
+                        Utf8Bytes::from(writer.finish(i, more))
                     }
                 }
             })
