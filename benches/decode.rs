@@ -5,6 +5,9 @@
 //! stack: `websockets` hands frames to `json.loads`).
 //!
 //!     cargo bench --bench decode
+//!
+//! `DECODE_PROFILE=v1` (or `compact`, or `apply-v1`) only decodes (or only applies) that form
+//! for ten seconds, for `perf record`.
 
 mod common;
 
@@ -188,8 +191,38 @@ fn python(form: &Form) -> Option<f64> {
     }
 }
 
+/// Ten seconds of one phase alone, for a profiler.
+fn profile(what: &str, forms: &[Form]) {
+    let (apply, name) = match what.strip_prefix("apply-") {
+        Some(name) => (true, name),
+        None => (false, what),
+    };
+    let form = forms.iter().find(|f| f.name == name).expect("v1 or compact");
+    let batches = decode_all(&form.frames);
+    let started = std::time::Instant::now();
+    let mut rounds = 0;
+    while started.elapsed().as_secs() < 10 {
+        if apply {
+            let mut fleet = Fleet::new(FleetConfig::default());
+            for b in &batches {
+                if let ServerFrame::Snapshot(b) | ServerFrame::Positions(b) = b {
+                    let _ = fleet.apply_batch(FeedId(0), b, T0 + 200_000);
+                }
+            }
+        } else {
+            std::hint::black_box(decode_all(&form.frames));
+        }
+        rounds += 1;
+    }
+    let rate = (rounds * form.updates) as f64 / started.elapsed().as_secs_f64();
+    println!("{what}: {} over {rounds} rounds", fmt_rate(rate));
+}
+
 fn main() {
     let forms = [form("v1", Encoding::V1), form("compact", Encoding::Compact)];
+    if let Ok(what) = std::env::var("DECODE_PROFILE") {
+        return profile(&what, &forms);
+    }
     println!("decode + apply on one core: 10,000 simulated vehicles over 120 s, 250 ms ticks");
     let mut rates = Vec::new();
     for f in &forms {

@@ -27,61 +27,61 @@ impl std::fmt::Display for ScanError {
 
 pub(crate) type Scan<T> = Result<T, ScanError>;
 
-/// A JSON number as written: its text, and whether it has a fraction or exponent.
+/// A JSON number as written: its text, whether it has a fraction or exponent, and its value
+/// when the scan could compute it exactly on the way.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Number<'a> {
     pub(crate) text: &'a str,
     pub(crate) integer: bool,
+    exact: Option<f64>,
 }
 
 impl Number<'_> {
     /// The number's value as serde_json and Rust's parser give it (correctly rounded).
     pub(crate) fn to_f64(self) -> f64 {
-        if let Some(v) = fast_f64(self.text) {
-            return v;
+        match self.exact {
+            Some(v) => v,
+            None => self.text.parse().unwrap_or(f64::NAN),
         }
-        self.text.parse().unwrap_or(f64::NAN)
     }
 }
 
-/// Clinger's fast path: a mantissa below 2^53 and a power of ten up to 22 give the correctly
-/// rounded value with one exact conversion and one rounded division or multiplication.
-fn fast_f64(text: &str) -> Option<f64> {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.first() {
-        Some(b'-') => (true, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    let mut mantissa: u64 = 0;
-    let mut fraction_digits = 0usize;
-    let mut seen_point = false;
-    let mut significant = 0usize;
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                if mantissa > 0 || b != b'0' {
-                    significant += 1;
-                }
-                if significant > 15 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                fraction_digits += usize::from(seen_point);
-            }
-            b'.' => seen_point = true,
-            _ => return None, // an exponent: the general parser
-        }
+/// Powers of ten an f64 holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path: a mantissa below 2^53 (at most 15 significant digits here) and a power
+/// of ten up to 22 give the correctly rounded value with one exact conversion and one rounded
+/// division.
+fn exact(negative: bool, mantissa: u64, significant: u32, fraction: usize) -> Option<f64> {
+    if significant > 15 {
+        return None;
     }
-    let value = if fraction_digits == 0 {
+    let v = if fraction == 0 {
         mantissa as f64
     } else {
-        mantissa as f64 / *POW10.get(fraction_digits)?
+        mantissa as f64 / *POW10.get(fraction)?
     };
-    Some(if negative { -value } else { value })
+    Some(if negative { -v } else { v })
+}
+
+/// Packs a short key (up to 8 bytes) into an integer, so matching it is one comparison; longer
+/// keys give a value no short key has.
+#[inline]
+pub(crate) const fn word(key: &str) -> u64 {
+    let b = key.as_bytes();
+    if b.len() > 8 {
+        return u64::MAX;
+    }
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
 }
 
 /// A position in a frame's text.
@@ -209,40 +209,56 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A number, checked against JSON's grammar.
+    /// A number, checked against JSON's grammar, its value worked out on the way when that
+    /// can be done exactly.
     #[inline]
     pub(crate) fn number(&mut self) -> Scan<Number<'a>> {
         self.peek();
         let start = self.at;
         let b = self.bytes;
         let mut i = start;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
+        let negative = b.get(i) == Some(&b'-');
+        i += usize::from(negative);
+        let mut mantissa = 0u64;
+        let mut significant = 0u32;
+        let mut digit = |d: u8, mantissa: &mut u64| {
+            if *mantissa != 0 || d != b'0' {
+                significant += 1;
+            }
+            if significant <= 15 {
+                *mantissa = *mantissa * 10 + u64::from(d - b'0');
+            }
+        };
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => {
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                    digit(d, &mut mantissa);
                     i += 1;
                 }
             }
             _ => return self.fail("expected a number"),
         }
         let mut integer = true;
+        let mut fraction = 0usize;
         if b.get(i) == Some(&b'.') {
             integer = false;
             i += 1;
             let digits = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
+            while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                digit(d, &mut mantissa);
                 i += 1;
             }
-            if i == digits {
+            fraction = i - digits;
+            if fraction == 0 {
                 self.at = i;
                 return self.fail("a number with no digits after its point");
             }
         }
+        let mut exponent = false;
         if matches!(b.get(i), Some(b'e' | b'E')) {
             integer = false;
+            exponent = true;
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
@@ -260,6 +276,11 @@ impl<'a> Cursor<'a> {
         Ok(Number {
             text: &self.text[start..i],
             integer,
+            exact: if exponent {
+                None
+            } else {
+                exact(negative, mantissa, significant, fraction)
+            },
         })
     }
 

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::super::batch::FixBatch;
 use super::super::meta::Meta;
 use super::super::reject::RejectTally;
-use super::super::scan::Cursor;
+use super::super::scan::{Cursor, word};
 use super::super::validate::Candidate;
 use super::{DecodeLimits, ServerFrame};
 
@@ -135,21 +135,32 @@ fn position<'a>(c: &mut Cursor<'a>) -> Step<Candidate<'a>> {
     if c.empty(b'}') {
         return Ok(p);
     }
+    const W_ID: u64 = word("id");
+    const W_LAT: u64 = word("lat");
+    const W_LON: u64 = word("lon");
+    const W_TS: u64 = word("ts");
+    const W_HEADING: u64 = word("heading");
+    const W_SPEED: u64 = word("speed");
+    const W_LABEL: u64 = word("label");
+    const W_KIND: u64 = word("kind");
+    const W_STATUS: u64 = word("status");
+    const W_ROUTE: u64 = word("route");
+    const W_ATTRS: u64 = word("attrs");
     let mut seen = 0u16;
     loop {
         let key = borrowed(c.key()?)?;
-        let bit = match key {
-            "id" => ID,
-            "lat" => LAT,
-            "lon" => LON,
-            "ts" => TS,
-            "heading" => HEADING,
-            "speed" => SPEED,
-            "label" => LABEL,
-            "kind" => KIND,
-            "status" => STATUS,
-            "route" => ROUTE,
-            "attrs" => ATTRS,
+        let bit = match word(key) {
+            W_ID => ID,
+            W_LAT => LAT,
+            W_LON => LON,
+            W_TS => TS,
+            W_HEADING => HEADING,
+            W_SPEED => SPEED,
+            W_LABEL => LABEL,
+            W_KIND => KIND,
+            W_STATUS => STATUS,
+            W_ROUTE => ROUTE,
+            W_ATTRS => ATTRS,
             _ => 0,
         };
         if seen & bit != 0 {
