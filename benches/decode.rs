@@ -197,7 +197,10 @@ fn profile(what: &str, forms: &[Form]) {
         Some(name) => (true, name),
         None => (false, what),
     };
-    let form = forms.iter().find(|f| f.name == name).expect("v1 or compact");
+    let form = forms
+        .iter()
+        .find(|f| f.name == name)
+        .expect("v1 or compact");
     let batches = decode_all(&form.frames);
     let started = std::time::Instant::now();
     let mut rounds = 0;

@@ -35,6 +35,7 @@ impl<S> Meta<S> {
 impl OwnedMeta {
     /// Takes what `sent` carries; a field it leaves out keeps its value. Allocates only on a
     /// change.
+    #[inline]
     pub fn merge(&mut self, sent: &MetaRef<'_>) {
         update_text(&mut self.label, sent.label);
         update_text(&mut self.kind, sent.kind);
@@ -63,6 +64,7 @@ impl OwnedMeta {
 }
 
 /// The merge rule for one field: a value sent replaces the one held; a field left out keeps it.
+#[inline]
 pub fn update_text(held: &mut Option<Box<str>>, sent: Option<&str>) {
     if let Some(v) = sent
         && held.as_deref() != Some(v)

@@ -52,18 +52,34 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// Where the run of ASCII digits starting at `i` ends.
+#[inline]
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
 /// Clinger's fast path: a mantissa below 2^53 (at most 15 significant digits here) and a power
 /// of ten up to 22 give the correctly rounded value with one exact conversion and one rounded
-/// division.
-fn exact(negative: bool, mantissa: u64, significant: u32, fraction: usize) -> Option<f64> {
-    if significant > 15 {
+/// division. `int` and `fraction` are the digits either side of the point.
+fn exact(negative: bool, int: &[u8], fraction: &[u8]) -> Option<f64> {
+    let leading = int.iter().take_while(|&&d| d == b'0').count();
+    let int = &int[leading..];
+    let significant = if int.is_empty() {
+        fraction.len() - fraction.iter().take_while(|&&d| d == b'0').count()
+    } else {
+        int.len() + fraction.len()
+    };
+    if significant > 15 || fraction.len() > 22 {
         return None;
     }
-    let v = if fraction == 0 {
-        mantissa as f64
-    } else {
-        mantissa as f64 / *POW10.get(fraction)?
-    };
+    let mantissa = int
+        .iter()
+        .chain(fraction)
+        .fold(0u64, |m, d| m * 10 + u64::from(d - b'0'));
+    let v = mantissa as f64 / POW10[fraction.len()];
     Some(if negative { -v } else { v })
 }
 
@@ -216,106 +232,75 @@ impl<'a> Cursor<'a> {
         self.peek();
         let start = self.at;
         let b = self.bytes;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
-        i += usize::from(negative);
-        let mut mantissa = 0u64;
-        let mut significant = 0u32;
-        let mut digit = |d: u8, mantissa: &mut u64| {
-            if *mantissa != 0 || d != b'0' {
-                significant += 1;
-            }
-            if significant <= 15 {
-                *mantissa = *mantissa * 10 + u64::from(d - b'0');
-            }
-        };
+        let negative = b.get(start) == Some(&b'-');
+        let int_start = start + usize::from(negative);
+        let mut i = int_start;
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-                    digit(d, &mut mantissa);
-                    i += 1;
-                }
-            }
+            Some(b'1'..=b'9') => i = digits(b, i),
             _ => return self.fail("expected a number"),
         }
-        let mut integer = true;
-        let mut fraction = 0usize;
+        let int_end = i;
+        let mut fraction = int_end..int_end;
         if b.get(i) == Some(&b'.') {
-            integer = false;
-            i += 1;
-            let digits = i;
-            while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-                digit(d, &mut mantissa);
-                i += 1;
-            }
-            fraction = i - digits;
-            if fraction == 0 {
-                self.at = i;
+            let end = digits(b, i + 1);
+            if end == i + 1 {
+                self.at = end;
                 return self.fail("a number with no digits after its point");
             }
+            fraction = i + 1..end;
+            i = end;
         }
         let mut exponent = false;
         if matches!(b.get(i), Some(b'e' | b'E')) {
-            integer = false;
             exponent = true;
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let digits = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == digits {
-                self.at = i;
+            let end = digits(b, i);
+            if end == i {
+                self.at = end;
                 return self.fail("a number with no digits in its exponent");
             }
+            i = end;
         }
         self.at = i;
+        let exact = if exponent {
+            None
+        } else {
+            exact(negative, &b[int_start..int_end], &b[fraction.clone()])
+        };
         Ok(Number {
             text: &self.text[start..i],
-            integer,
-            exact: if exponent {
-                None
-            } else {
-                exact(negative, mantissa, significant, fraction)
-            },
+            integer: fraction.is_empty() && !exponent,
+            exact,
         })
     }
 
-    /// An integer that fits in an i64 (no fraction, no exponent).
+    /// An integer that fits in an i64 (no fraction, no exponent, at most 18 digits).
     #[inline]
     pub(crate) fn int(&mut self) -> Scan<i64> {
         self.peek();
         let b = self.bytes;
-        let start = self.at;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
-        i += usize::from(negative);
-        let first = i;
-        let mut value: i64 = 0;
-        while let Some(&d) = b.get(i) {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            value = match value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(i64::from(d - b'0')))
-            {
-                Some(v) => v,
-                None => return self.fail("an integer too large"),
-            };
-            i += 1;
-        }
-        if i == first || (b[first] == b'0' && i - first > 1) {
+        let negative = b.get(self.at) == Some(&b'-');
+        let first = self.at + usize::from(negative);
+        let end = digits(b, first);
+        let run = &b[first..end];
+        if run.is_empty() || (run[0] == b'0' && run.len() > 1) {
+            self.at = end;
             return self.fail("expected an integer");
         }
-        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
-            self.at = i;
+        if matches!(b.get(end), Some(b'.' | b'e' | b'E')) {
+            self.at = end;
             return self.fail("expected an integer, not a fraction");
         }
-        self.at = i;
+        if run.len() > 18 {
+            self.at = end;
+            return self.fail("an integer too large");
+        }
+        self.at = end;
+        let value = run.iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
         Ok(if negative { -value } else { value })
     }
 

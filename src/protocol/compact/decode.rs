@@ -155,7 +155,12 @@ pub fn decode_compact(
     limits: &DecodeLimits,
     rejected: &mut RejectTally,
 ) -> Result<ServerFrame, Rejection> {
-    let mut frame = Frame::default();
+    // Rows are some 30 bytes: room for all of them at once, no regrowing.
+    let rows = text.len() / 24 + 1;
+    let mut frame = Frame {
+        batch: FixBatch::with_capacity(rows, rows * 12),
+        ..Frame::default()
+    };
     let scanned = scan(text, dict, limits, rejected, &mut frame);
     if let Err(e) = scanned {
         dict.lost();

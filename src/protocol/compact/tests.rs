@@ -223,7 +223,7 @@ fn a_def_cannot_point_a_live_index_at_another_vehicle() {
 fn a_change_that_would_leave_the_map_is_refused_and_the_index_stays_put() {
     let mut dict = Dictionary::new(100);
     decode(&snapshot(), &mut dict).0.expect("snapshot");
-    let off = r#"{"type":"p","t":1764000000000,"def":[],"rows":[[0,-800000000,0,0],[0,-9223372036854775807,0,0]]}"#;
+    let off = r#"{"type":"p","t":1764000000000,"def":[],"rows":[[0,-800000000,0,0],[0,-999999999999999999,0,0]]}"#;
     let (frame, refused) = decode(off, &mut dict);
     assert!(batch(frame).is_empty());
     assert_eq!(refused.count(RejectReason::BadCoordinates), 2);
