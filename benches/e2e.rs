@@ -4,7 +4,7 @@
 //! kind of socket, drained and thrown away without parsing. Then latency from send to applied at
 //! a steady 10,000 updates/s.
 //!
-//!     cargo bench --bench e2e
+//!     cargo bench --bench e2e        (E2E_SECONDS=60: how much of the fleet to send)
 
 mod common;
 
@@ -71,7 +71,7 @@ fn throughput(name: &str, recorded: Vec<String>, epoch: Instant) -> (f64, f64) {
     let frames: Arc<Vec<Utf8Bytes>> = Arc::new(recorded.into_iter().map(Utf8Bytes::from).collect());
     let n = frames.len();
     println!(
-        "{name}: {n} frames, {updates} updates, {:.1} MB (10,000 simulated vehicles, 60 s)",
+        "{name}: {n} frames, {updates} updates, {:.1} MB (10,000 simulated vehicles)",
         bytes as f64 / 1e6
     );
 
@@ -141,10 +141,19 @@ fn throughput(name: &str, recorded: Vec<String>, epoch: Instant) -> (f64, f64) {
 fn main() {
     let epoch = Instant::now();
     println!("end to end on loopback, each form beside the raw drain of its own bytes");
-    throughput("v1", record_frames_as(Encoding::V1, 10_000, 60, 250), epoch);
+    // E2E_SECONDS: how much of the simulated fleet to send (longer runs, for a profiler).
+    let secs = std::env::var("E2E_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    throughput(
+        "v1",
+        record_frames_as(Encoding::V1, 10_000, secs, 250),
+        epoch,
+    );
     throughput(
         "compact",
-        record_frames_as(Encoding::Compact, 10_000, 60, 250),
+        record_frames_as(Encoding::Compact, 10_000, secs, 250),
         epoch,
     );
 
