@@ -52,35 +52,135 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// Where the run of ASCII digits starting at `i` ends.
+/// Eight ASCII zeros, one per byte.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The 8 bytes at `i` as one word (the first byte lowest), when there are 8.
+#[inline]
+fn word8(b: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(i..i.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// How many of a word's bytes, from the first, are ASCII digits (8 when all are). A byte is a
+/// digit when subtracting '0' does not borrow and adding 0x46 does not reach 0x80; borrows and
+/// carries only run upwards, from the first byte that is not a digit, so bytes before it read
+/// true.
+#[inline]
+fn leading_digits(v: u64) -> usize {
+    let below = v.wrapping_sub(ZEROS);
+    let above = v.wrapping_add(0x4646_4646_4646_4646);
+    ((below | above) & HIGH).trailing_zeros() as usize / 8
+}
+
+/// The value of a word of 8 ASCII digits, the first byte the most significant (the
+/// fast_float crate's method: pairs, then quads, then the whole, in three multiplications).
+#[inline]
+fn eight_digits(v: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = v.wrapping_sub(ZEROS);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let v1 = (v & MASK).wrapping_mul(MUL1);
+    let v2 = ((v >> 16) & MASK).wrapping_mul(MUL2);
+    u64::from(v1.wrapping_add(v2).wrapping_shr(32) as u32)
+}
+
+/// Where the run of ASCII digits starting at `i` ends (a word at a time).
 #[inline]
 fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(v) = word8(b, i) {
+        let n = leading_digits(v);
+        i += n;
+        if n < 8 {
+            return i;
+        }
+    }
     while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;
     }
     i
 }
 
+/// The value of the digits `b[start..end]` (at most 19 of them).
+#[inline]
+fn run_value(b: &[u8], start: usize, end: usize) -> u64 {
+    let mut acc = 0u64;
+    let mut i = start;
+    while end - i >= 8 {
+        let Some(v) = word8(b, i) else { break };
+        acc = acc.wrapping_mul(100_000_000).wrapping_add(eight_digits(v));
+        i += 8;
+    }
+    let n = end - i;
+    if n > 0
+        && let Some(v) = word8(b, i)
+    {
+        // The n digits moved to the top of the word, '0's below them.
+        let shift = 8 * (8 - n) as u32;
+        let v = (v << shift) | (ZEROS >> (64 - shift));
+        return acc.wrapping_mul(POW10_INT[n]).wrapping_add(eight_digits(v));
+    }
+    b[i..end].iter().fold(acc, |m, d| {
+        m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'))
+    })
+}
+
+/// Powers of ten below 10^8, as integers.
+const POW10_INT: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
 /// Clinger's fast path: a mantissa below 2^53 (at most 15 significant digits here) and a power
 /// of ten up to 22 give the correctly rounded value with one exact conversion and one rounded
-/// division. `int` and `fraction` are the digits either side of the point.
-fn exact(negative: bool, int: &[u8], fraction: &[u8]) -> Option<f64> {
-    let leading = int.iter().take_while(|&&d| d == b'0').count();
-    let int = &int[leading..];
-    let significant = if int.is_empty() {
-        fraction.len() - fraction.iter().take_while(|&&d| d == b'0').count()
+/// division. The integer part is `b[int]`, the fraction `b[fraction]`.
+fn exact(
+    negative: bool,
+    b: &[u8],
+    int: std::ops::Range<usize>,
+    fraction: std::ops::Range<usize>,
+) -> Option<f64> {
+    // JSON allows no leading zeros but the one of "0".
+    let int = if b.get(int.start) == Some(&b'0') {
+        int.end..int.end
     } else {
-        int.len() + fraction.len()
+        int
     };
-    if significant > 15 || fraction.len() > 22 {
-        return None;
-    }
-    let mantissa = int
-        .iter()
-        .chain(fraction)
-        .fold(0u64, |m, d| m * 10 + u64::from(d - b'0'));
-    let v = mantissa as f64 / POW10[fraction.len()];
+    let flen = fraction.len();
+    let mantissa = if int.is_empty() {
+        let zeros = b[fraction.clone()]
+            .iter()
+            .take_while(|&&d| d == b'0')
+            .count();
+        if flen - zeros > 15 || flen > 22 {
+            return None;
+        }
+        run_value(b, fraction.start + zeros, fraction.end)
+    } else {
+        if int.len() + flen > 15 {
+            return None;
+        }
+        let whole = run_value(b, int.start, int.end);
+        if flen == 0 {
+            whole
+        } else {
+            let scale = 10u64.pow(flen as u32);
+            whole * scale + run_value(b, fraction.start, fraction.end)
+        }
+    };
+    let v = mantissa as f64 / POW10[flen];
     Some(if negative { -v } else { v })
+}
+
+/// The high bit set in each byte of `v` that is a quote, a backslash or a control byte (exact
+/// up to the first such byte, which is all a scan needs).
+#[inline]
+fn special(v: u64) -> u64 {
+    let zero_at = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    zero_at(v ^ (0x22 * ONES))
+        | zero_at(v ^ (0x5C * ONES))
+        | (v.wrapping_sub(0x20 * ONES) & !v & HIGH)
 }
 
 /// Packs a short key (up to 8 bytes) into an integer, so matching it is one comparison; longer
@@ -191,6 +291,15 @@ impl<'a> Cursor<'a> {
     pub(crate) fn string(&mut self) -> Scan<Cow<'a, str>> {
         self.eat(b'"', "expected a string")?;
         let start = self.at;
+        // A word at a time up to the first quote, backslash or control byte.
+        while let Some(v) = word8(self.bytes, self.at) {
+            let stop = special(v);
+            if stop != 0 {
+                self.at += stop.trailing_zeros() as usize / 8;
+                break;
+            }
+            self.at += 8;
+        }
         loop {
             match self.bytes.get(self.at) {
                 Some(b'"') => {
@@ -269,7 +378,7 @@ impl<'a> Cursor<'a> {
         let exact = if exponent {
             None
         } else {
-            exact(negative, &b[int_start..int_end], &b[fraction.clone()])
+            exact(negative, b, int_start..int_end, fraction.clone())
         };
         Ok(Number {
             text: &self.text[start..i],

@@ -76,3 +76,40 @@ fn nesting_past_the_limit_is_refused_not_overflowed() {
         Err("nested too deeply")
     );
 }
+
+#[test]
+fn a_word_at_a_time_reads_digits_and_finds_string_ends_as_a_byte_at_a_time_does() {
+    let mut rng = fastrand::Rng::with_seed(8);
+    for _ in 0..20_000 {
+        let len = rng.usize(0..24);
+        let pool = b"0123456789\"\\ \x01a.-e\xc3\xa9";
+        let text: Vec<u8> = (0..len).map(|_| pool[rng.usize(..pool.len())]).collect();
+        let start = rng.usize(0..=len);
+        let naive_end = start
+            + text[start..]
+                .iter()
+                .take_while(|d| d.is_ascii_digit())
+                .count();
+        assert_eq!(digits(&text, start), naive_end, "{text:?} from {start}");
+        let run = &text[start..naive_end.min(start + 18)];
+        let naive: u64 = run.iter().fold(0, |v, d| v * 10 + u64::from(d - b'0'));
+        assert_eq!(
+            run_value(&text, start, start + run.len()),
+            naive,
+            "{text:?}"
+        );
+        if let Some(v) = word8(&text, start) {
+            let first = text[start..start + 8]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(8);
+            let found = match special(v) {
+                0 => 8,
+                m => m.trailing_zeros() as usize / 8,
+            };
+            assert_eq!(found, first, "{text:?} from {start}");
+        }
+    }
+    assert_eq!(eight_digits(u64::from_le_bytes(*b"12345678")), 12_345_678);
+    assert_eq!(leading_digits(u64::from_le_bytes(*b"123,5678")), 3);
+}
