@@ -50,6 +50,29 @@ fn digest(text: &str) -> String {
     }
 }
 
+/// Flips, inserts or cuts bytes of `m` one to five times; flipped bytes come from `pool` when
+/// given (any byte otherwise), inserted ones always do.
+fn mutate(rng: &mut fastrand::Rng, m: &mut Vec<u8>, pool: Option<&[u8]>) {
+    let inserted: &[u8] = pool.unwrap_or(b"{}[]\",:0-e9.\\u");
+    for _ in 0..rng.usize(1..6) {
+        match rng.u8(0..3) {
+            0 if !m.is_empty() => {
+                let i = rng.usize(..m.len());
+                m[i] = match pool {
+                    Some(p) => p[rng.usize(..p.len())],
+                    None => rng.u8(..),
+                };
+            }
+            1 => {
+                let i = rng.usize(..=m.len());
+                m.insert(i, inserted[rng.usize(..inserted.len())]);
+            }
+            _ if !m.is_empty() => m.truncate(rng.usize(..m.len())),
+            _ => {}
+        }
+    }
+}
+
 fn hostile(rng: &mut fastrand::Rng) -> Vec<u8> {
     match rng.u8(0..8) {
         // Random bytes, any length.
@@ -57,24 +80,7 @@ fn hostile(rng: &mut fastrand::Rng) -> Vec<u8> {
         // A valid message with bytes flipped, inserted or cut.
         1 | 2 => {
             let mut m = VALID[rng.usize(..VALID.len())].as_bytes().to_vec();
-            for _ in 0..rng.usize(1..6) {
-                match rng.u8(0..3) {
-                    0 if !m.is_empty() => {
-                        let i = rng.usize(..m.len());
-                        m[i] = rng.u8(..);
-                    }
-                    1 => {
-                        let i = rng.usize(..=m.len());
-                        let pool = b"{}[]\",:0-e9.\\u";
-                        m.insert(i, pool[rng.usize(..pool.len())]);
-                    }
-                    _ if !m.is_empty() => {
-                        let i = rng.usize(..m.len());
-                        m.truncate(i);
-                    }
-                    _ => {}
-                }
-            }
+            mutate(rng, &mut m, None);
             m
         }
         // Deep nesting, in the envelope or inside a field.
@@ -201,23 +207,7 @@ fn hostile_compact(rng: &mut fastrand::Rng) -> String {
             let mut m = COMPACT_VALID[rng.usize(..COMPACT_VALID.len())]
                 .as_bytes()
                 .to_vec();
-            for _ in 0..rng.usize(1..6) {
-                let pool = b"{}[]\",:0-e9.\\u n1";
-                match rng.u8(0..3) {
-                    0 if !m.is_empty() => {
-                        let i = rng.usize(..m.len());
-                        m[i] = pool[rng.usize(..pool.len())];
-                    }
-                    1 => {
-                        let i = rng.usize(..=m.len());
-                        m.insert(i, pool[rng.usize(..pool.len())]);
-                    }
-                    _ if !m.is_empty() => {
-                        m.truncate(rng.usize(..m.len()));
-                    }
-                    _ => {}
-                }
-            }
+            mutate(rng, &mut m, Some(b"{}[]\",:0-e9.\\u n1"));
             String::from_utf8_lossy(&m).into_owned()
         }
         2 => {
