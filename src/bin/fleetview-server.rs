@@ -8,6 +8,7 @@ use clap::Parser;
 use tokio::sync::watch;
 
 use fleetview::clock::now_ms;
+use fleetview::server::cluster::{Cluster, ClusterConfig};
 use fleetview::server::{ServerConfig, TlsFiles, serve, tls_acceptor};
 use fleetview::sim::{Network, Sim, SimConfig};
 
@@ -101,6 +102,28 @@ struct Args {
     /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "info")]
     log: String,
+    /// Join other nodes as one fleet over NATS: nats://HOST:PORT or tls://HOST:PORT (several,
+    /// comma-separated, for a NATS cluster). Without it the server stands alone.
+    #[arg(long, env = "FLEETVIEW_NATS", requires = "node_id")]
+    nats: Option<String>,
+    /// This node's name in the cluster (letters, digits, - and _): its fixes go out on
+    /// fleet.live.NAME.
+    #[arg(long, env = "FLEETVIEW_NODE_ID")]
+    node_id: Option<String>,
+    /// NATS user (with --nats-password).
+    #[arg(long, env = "FLEETVIEW_NATS_USER", requires = "nats_password")]
+    nats_user: Option<String>,
+    #[arg(long, env = "FLEETVIEW_NATS_PASSWORD", hide_env_values = true)]
+    nats_password: Option<String>,
+    /// NATS token.
+    #[arg(long, env = "FLEETVIEW_NATS_TOKEN", hide_env_values = true)]
+    nats_token: Option<String>,
+    /// CA certificates (PEM) for a tls:// NATS server.
+    #[arg(long)]
+    nats_ca_file: Option<std::path::PathBuf>,
+    /// The JetStream key-value bucket of last-known positions.
+    #[arg(long, default_value = "fleetview-positions")]
+    nats_bucket: String,
 }
 
 fn main() -> ExitCode {
@@ -175,6 +198,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
+    let drop_after = args.drop_after;
+    let cluster_config = args.nats.clone().zip(args.node_id.clone()).map(|(url, node)| {
+        let mut c = ClusterConfig::new(url, node);
+        c.user = args.nats_user.clone();
+        c.password = args.nats_password.clone();
+        c.token = args.nats_token.clone();
+        c.ca_file = args.nats_ca_file.clone();
+        c.bucket = args.nats_bucket.clone();
+        c
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("fleetview-server")
@@ -218,7 +251,16 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
             None => None,
         };
-        serve(listener, devices, config, sim, shutdown_rx, None).await;
+        let cluster = match cluster_config {
+            Some(c) => {
+                let url = c.url.clone();
+                let cluster = Cluster::connect(c, drop_after).await?;
+                tracing::info!(nats = %url, "joined the cluster");
+                Some(cluster)
+            }
+            None => None,
+        };
+        serve(listener, devices, config, sim, cluster, shutdown_rx, None).await;
         anyhow::Ok(())
     })
 }

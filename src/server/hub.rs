@@ -67,6 +67,8 @@ pub struct HubStats {
     pub refused: u64,
     /// New vehicles refused because the server holds its maximum.
     pub over_capacity: u64,
+    /// Ticks whose own fixes the cluster task could not take (it was behind).
+    pub cluster_dropped: u64,
 }
 
 pub struct Hub {
@@ -80,6 +82,9 @@ pub struct Hub {
     max_vehicles: usize,
     last_sweep_ms: i64,
     stats: HubStats,
+    /// With a cluster: the fixes this node's own publishers sent since the last tick, and where
+    /// each tick's go (peers' fixes are never sent on).
+    cluster: Option<(mpsc::Sender<FixBatch>, FixBatch)>,
 }
 
 impl Hub {
@@ -93,7 +98,14 @@ impl Hub {
             max_vehicles: usize::MAX,
             last_sweep_ms: 0,
             stats: HubStats::default(),
+            cluster: None,
         }
+    }
+
+    /// Hands this node's own fixes to the cluster, once a tick.
+    pub fn with_cluster(mut self, outbound: mpsc::Sender<FixBatch>) -> Self {
+        self.cluster = Some((outbound, FixBatch::default()));
+        self
     }
 
     pub fn with_max_vehicles(mut self, max: usize) -> Self {
@@ -125,8 +137,19 @@ impl Hub {
         batch
     }
 
-    /// Takes validated fixes; an older fix than the one held is ignored and counted.
+    /// Takes validated fixes from this node's publishers; an older fix than the one held is
+    /// ignored and counted.
     pub fn report(&mut self, batch: &FixBatch, now_ms: i64) {
+        self.take(batch, now_ms, true);
+    }
+
+    /// Takes fixes another node's publishers sent (or the cluster's bucket held): the same
+    /// rules, and never sent on to the cluster again.
+    pub fn report_peer(&mut self, batch: &FixBatch, now_ms: i64) {
+        self.take(batch, now_ms, false);
+    }
+
+    fn take(&mut self, batch: &FixBatch, now_ms: i64, own: bool) {
         for fix in batch.iter() {
             self.stats.reports += 1;
             if let Some(held) = self.vehicles.get_mut(fix.id) {
@@ -142,11 +165,15 @@ impl Hub {
             } else if self.vehicles.len() >= self.max_vehicles {
                 self.stats.refused += 1;
                 self.stats.over_capacity += 1;
+                continue;
             } else {
                 let id: Arc<str> = fix.id.into();
                 let stored = Stored::new(id.clone(), &fix, now_ms);
                 self.vehicles.insert(id.clone(), stored);
                 self.changed.push(id);
+            }
+            if own && let Some((_, out)) = &mut self.cluster {
+                out.push(&fix);
             }
         }
     }
@@ -206,6 +233,13 @@ impl Hub {
 
     /// One tick: drop silent vehicles, then send each group what changed for it.
     pub fn tick(&mut self, now_ms: i64) {
+        if let Some((tx, out)) = &mut self.cluster
+            && !out.is_empty()
+            && tx.try_send(std::mem::take(out)).is_err()
+        {
+            // The cluster task is behind: these fixes reach the peers with the next report.
+            self.stats.cluster_dropped += 1;
+        }
         let removed = self.sweep(now_ms);
         let changed = std::mem::take(&mut self.changed);
         for id in &changed {

@@ -59,6 +59,8 @@ pub struct Metrics {
     skipped: IntCounter,
     /// The hub's counters at the last scrape, to add only what is new.
     last: Mutex<HubStats>,
+    /// What the cluster task counts (all zero without `--nats`).
+    pub cluster: std::sync::Arc<crate::server::cluster::ClusterStats>,
 }
 
 impl Metrics {
@@ -121,6 +123,7 @@ impl Metrics {
                 "Frames a slow viewer missed because its queue was full",
             ),
             last: Mutex::default(),
+            cluster: Default::default(),
             registry,
         }
     }
@@ -180,7 +183,36 @@ impl Metrics {
         drop(last);
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
-        String::from_utf8(out).unwrap_or_default()
+        let mut text = String::from_utf8(out).unwrap_or_default();
+        self.cluster_lines(&mut text);
+        text
+    }
+
+    /// The cluster's counters, in the same text format.
+    fn cluster_lines(&self, text: &mut String) {
+        use std::fmt::Write as _;
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.cluster;
+        let lines = [
+            ("fleetview_cluster_peers", "gauge", "Peer nodes heard from", &c.peers),
+            ("fleetview_cluster_fixes_out_total", "counter", "Own fixes published to the peers", &c.fixes_out),
+            ("fleetview_cluster_messages_out_total", "counter", "Messages published to the peers", &c.messages_out),
+            ("fleetview_cluster_fixes_in_total", "counter", "Fixes received from the peers", &c.fixes_in),
+            ("fleetview_cluster_messages_in_total", "counter", "Messages received from the peers", &c.messages_in),
+            ("fleetview_cluster_refused_in_total", "counter", "Peer messages that were not reports", &c.refused_in),
+            ("fleetview_cluster_bucket_writes_total", "counter", "Last-known positions written, acknowledged", &c.bucket_writes),
+            ("fleetview_cluster_bucket_errors_total", "counter", "Bucket writes that failed", &c.bucket_errors),
+            ("fleetview_cluster_bucket_loaded_total", "counter", "Vehicles read from the bucket", &c.bucket_loaded),
+            ("fleetview_cluster_lag_ms", "gauge", "Age of the newest fix of the last peer message on arrival", &c.lag_ms),
+            ("fleetview_cluster_publish_errors_total", "counter", "Publishes NATS refused", &c.publish_errors),
+        ];
+        for (name, kind, help, value) in lines {
+            let _ = write!(
+                text,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}\n",
+                value.load(Relaxed)
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! a thread of its own, on an ephemeral loopback port, until dropped.
 
 mod auth;
+pub mod cluster;
 mod conn;
 mod embedded;
 mod filter;
@@ -128,6 +129,8 @@ impl Default for ServerConfig {
 /// What the connection tasks tell the hub task.
 pub(crate) enum HubMsg {
     Report(FixBatch),
+    /// Fixes from another node of the cluster (or its bucket).
+    PeerReport(FixBatch),
     Refused(Box<RejectTally>),
     Join {
         viewer: ViewerId,
@@ -180,18 +183,36 @@ pub async fn serve(
     devices: Option<TcpListener>,
     config: ServerConfig,
     sim: Option<Sim>,
+    cluster: Option<cluster::Cluster>,
     mut shutdown: watch::Receiver<bool>,
     stats: Option<oneshot::Sender<StatsHandle>>,
 ) {
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
-    let hub_task = tokio::spawn(run_hub(
-        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles),
-        hub_rx,
-        config.tick,
-        shutdown.clone(),
-    ));
+    let mut hub = Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
+    let mut cluster_ready = None;
+    if let Some(cluster) = cluster {
+        let (out_tx, out_rx) = mpsc::channel(16);
+        hub = hub.with_cluster(out_tx);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        cluster_ready = Some(ready_rx);
+        tokio::spawn(cluster::run(
+            cluster,
+            hub_tx.clone(),
+            out_rx,
+            metrics.cluster.clone(),
+            ready_tx,
+            shutdown.clone(),
+        ));
+    }
+    let hub_task = tokio::spawn(run_hub(hub, hub_rx, config.tick, shutdown.clone()));
+    // With a cluster, the bucket is read before the first viewer is served.
+    if let Some(ready) = cluster_ready
+        && tokio::time::timeout(Duration::from_secs(30), ready).await.is_err()
+    {
+        tracing::warn!("the cluster's bucket was not read in 30 s: serving what is held");
+    }
     if let Some(stats) = stats {
         let _ = stats.send(StatsHandle(hub_tx.clone()));
     }
@@ -367,6 +388,7 @@ async fn run_hub(
             message = inbox.recv() => match message {
                 None => return,
                 Some(HubMsg::Report(batch)) => hub.report(&batch, now_ms()),
+                Some(HubMsg::PeerReport(batch)) => hub.report_peer(&batch, now_ms()),
                 Some(HubMsg::Refused(tally)) => hub.refused(&tally),
                 Some(HubMsg::Join { viewer, filter, tx }) => hub.join(viewer, filter, tx),
                 Some(HubMsg::Leave(viewer)) => hub.leave(viewer),

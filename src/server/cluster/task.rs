@@ -1,0 +1,244 @@
+//! The node's cluster task: publishes its own fixes (one message per tick and frame-sized part),
+//! takes the peers' into the hub, writes each vehicle's newest fix to the bucket (at most every
+//! few seconds per vehicle, acknowledged, a bounded number in flight) and reads the bucket again
+//! whenever the connection comes back.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::encode::{bucket_key, report_text};
+use super::{Cluster, LIVE};
+use crate::clock::now_ms;
+use crate::protocol::{DecodeLimits, FixBatch, RejectTally, decode_report};
+use crate::server::{FRAME_POSITIONS, HubMsg};
+
+/// Bucket writes awaiting their acknowledgement, at most.
+const IN_FLIGHT: usize = 256;
+
+/// What the cluster did, for `/metrics` and the log.
+#[derive(Debug, Default)]
+pub struct ClusterStats {
+    pub peers: AtomicU64,
+    pub fixes_out: AtomicU64,
+    pub messages_out: AtomicU64,
+    pub fixes_in: AtomicU64,
+    pub messages_in: AtomicU64,
+    /// Peer messages that were not reports fleetview reads.
+    pub refused_in: AtomicU64,
+    pub bucket_writes: AtomicU64,
+    pub bucket_errors: AtomicU64,
+    /// Vehicles read from the bucket (at start and after each reconnect).
+    pub bucket_loaded: AtomicU64,
+    /// Age of the newest fix of the last peer message when it arrived, ms.
+    pub lag_ms: AtomicU64,
+    pub publish_errors: AtomicU64,
+}
+
+type Put = Pin<Box<dyn Future<Output = bool> + Send>>;
+
+/// Runs the node's side of the cluster until `shutdown`. `ready` is told once the bucket has
+/// been read (or could not be), so the server serves its first snapshot with the whole fleet.
+pub(crate) async fn run(
+    cluster: Cluster,
+    hub: mpsc::Sender<HubMsg>,
+    mut outbound: mpsc::Receiver<FixBatch>,
+    stats: Arc<ClusterStats>,
+    ready: oneshot::Sender<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let Cluster {
+        config,
+        client,
+        kv,
+        mut reconnected,
+    } = cluster;
+    let own = config.subject();
+    let mut live = match client.subscribe(format!("{LIVE}.>")).await {
+        Ok(sub) => Some(sub),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot subscribe to the peers' fixes");
+            None
+        }
+    };
+    load_bucket(&kv, &hub, &stats).await;
+    reconnected.borrow_and_update();
+    let _ = ready.send(());
+    let mut peers: HashMap<String, Instant> = HashMap::new();
+    let mut pending: HashMap<String, Bytes> = HashMap::new();
+    let mut written: HashMap<String, Instant> = HashMap::new();
+    let mut in_flight: FuturesUnordered<Put> = FuturesUnordered::new();
+    let mut flush = tokio::time::interval(Duration::from_millis(500));
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let limits = DecodeLimits::default();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            batch = outbound.recv() => {
+                let Some(batch) = batch else { break };
+                publish(&client, &own, &batch, &stats).await;
+                for fix in batch.iter() {
+                    pending.insert(fix.id.to_owned(), Bytes::from(report_text([fix])));
+                }
+            }
+            message = next(&mut live) => {
+                let Some(message) = message else {
+                    live = None;
+                    continue;
+                };
+                if message.subject.as_str() == own {
+                    continue;
+                }
+                let peer = message.subject.as_str().trim_start_matches(LIVE).trim_start_matches('.');
+                if peers.insert(peer.to_owned(), Instant::now()).is_none() {
+                    tracing::info!(peer, "a peer node is publishing");
+                }
+                stats.peers.store(peers.len() as u64, Ordering::Relaxed);
+                let text = String::from_utf8_lossy(&message.payload);
+                let mut refused = RejectTally::default();
+                match decode_report(&text, &limits, &mut refused) {
+                    Ok(batch) => {
+                        stats.messages_in.fetch_add(1, Ordering::Relaxed);
+                        stats.fixes_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                        if let Some(newest) = batch.iter().map(|f| f.ts).max() {
+                            stats.lag_ms.store((now_ms() - newest).max(0) as u64, Ordering::Relaxed);
+                        }
+                        if hub.send(HubMsg::PeerReport(batch)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        stats.refused_in.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(peer, reason = %e, "a peer's message is not a report");
+                    }
+                }
+            }
+            _ = flush.tick() => {
+                start_writes(&kv, &mut pending, &mut written, &mut in_flight, config.write_every);
+            }
+            Some(ok) = in_flight.next(), if !in_flight.is_empty() => {
+                let counter = if ok { &stats.bucket_writes } else { &stats.bucket_errors };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            changed = reconnected.changed() => {
+                if changed.is_err() {
+                    continue;
+                }
+                tracing::info!("NATS is back: reading the bucket again");
+                load_bucket(&kv, &hub, &stats).await;
+            }
+        }
+    }
+}
+
+async fn next(live: &mut Option<async_nats::Subscriber>) -> Option<async_nats::Message> {
+    match live {
+        Some(sub) => sub.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The node's own fixes of one tick, in frame-sized messages.
+async fn publish(client: &async_nats::Client, subject: &str, batch: &FixBatch, stats: &ClusterStats) {
+    let fixes: Vec<_> = batch.iter().collect();
+    for part in fixes.chunks(FRAME_POSITIONS) {
+        let text = report_text(part.iter().copied());
+        match client.publish(subject.to_owned(), Bytes::from(text)).await {
+            Ok(()) => {
+                stats.messages_out.fetch_add(1, Ordering::Relaxed);
+                stats.fixes_out.fetch_add(part.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                stats.publish_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "cannot publish to NATS");
+            }
+        }
+    }
+}
+
+/// Starts bucket writes for vehicles not written within `every`, up to [`IN_FLIGHT`] awaiting
+/// their acknowledgement; the rest wait (only each vehicle's newest fix is kept).
+fn start_writes(
+    kv: &async_nats::jetstream::kv::Store,
+    pending: &mut HashMap<String, Bytes>,
+    written: &mut HashMap<String, Instant>,
+    in_flight: &mut FuturesUnordered<Put>,
+    every: Duration,
+) {
+    let now = Instant::now();
+    let due: Vec<String> = pending
+        .keys()
+        .filter(|id| written.get(*id).is_none_or(|t| now - *t >= every))
+        .take(IN_FLIGHT.saturating_sub(in_flight.len()))
+        .cloned()
+        .collect();
+    for id in due {
+        let Some(value) = pending.remove(&id) else {
+            continue;
+        };
+        written.insert(id.clone(), now);
+        let kv = kv.clone();
+        let key = bucket_key(&id);
+        in_flight.push(Box::pin(async move { kv.put(key, value).await.is_ok() }));
+    }
+    // Forget vehicles not written for long: the map stays the size of the live fleet.
+    if written.len() > 2 * pending.len() + 10_000 {
+        written.retain(|_, t| now - *t < every * 20);
+    }
+}
+
+/// Reads every vehicle's newest fix from the bucket into the hub (as from a peer).
+async fn load_bucket(
+    kv: &async_nats::jetstream::kv::Store,
+    hub: &mpsc::Sender<HubMsg>,
+    stats: &ClusterStats,
+) {
+    let started = Instant::now();
+    match kv.status().await {
+        Ok(status) if status.values() == 0 => return,
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the bucket's status");
+            return;
+        }
+    }
+    let mut watch = match kv.watch_with_history(">").await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the bucket");
+            return;
+        }
+    };
+    let limits = DecodeLimits::default();
+    let mut batch = FixBatch::default();
+    let mut loaded = 0u64;
+    loop {
+        let entry = tokio::time::timeout(Duration::from_secs(5), watch.next()).await;
+        let Ok(Some(Ok(entry))) = entry else { break };
+        let text = String::from_utf8_lossy(&entry.value);
+        let mut refused = RejectTally::default();
+        if let Ok(fixes) = decode_report(&text, &limits, &mut refused) {
+            batch.append(&fixes);
+            loaded += fixes.len() as u64;
+        }
+        if batch.len() >= FRAME_POSITIONS || entry.delta == 0 {
+            let full = std::mem::take(&mut batch);
+            if hub.send(HubMsg::PeerReport(full)).await.is_err() {
+                return;
+            }
+        }
+        if entry.delta == 0 {
+            break;
+        }
+    }
+    stats.bucket_loaded.fetch_add(loaded, Ordering::Relaxed);
+    tracing::info!(vehicles = loaded, ms = started.elapsed().as_millis() as u64, "read the bucket");
+}
