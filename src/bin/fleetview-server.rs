@@ -199,15 +199,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         None
     };
     let drop_after = args.drop_after;
-    let cluster_config = args.nats.clone().zip(args.node_id.clone()).map(|(url, node)| {
-        let mut c = ClusterConfig::new(url, node);
-        c.user = args.nats_user.clone();
-        c.password = args.nats_password.clone();
-        c.token = args.nats_token.clone();
-        c.ca_file = args.nats_ca_file.clone();
-        c.bucket = args.nats_bucket.clone();
-        c
-    });
+    let cluster_config = args
+        .nats
+        .clone()
+        .zip(args.node_id.clone())
+        .map(|(url, node)| {
+            let mut c = ClusterConfig::new(url, node);
+            c.user = args.nats_user.clone();
+            c.password = args.nats_password.clone();
+            c.token = args.nats_token.clone();
+            c.ca_file = args.nats_ca_file.clone();
+            c.bucket = args.nats_bucket.clone();
+            c
+        });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("fleetview-server")

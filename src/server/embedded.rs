@@ -73,7 +73,16 @@ impl EmbeddedServer {
             let devices = devices.and_then(|l| TcpListener::from_std(l).ok());
             match TcpListener::from_std(std_listener) {
                 Ok(listener) => {
-                    serve(listener, devices, config, sim, None, shutdown_rx, Some(stats_tx)).await
+                    serve(
+                        listener,
+                        devices,
+                        config,
+                        sim,
+                        None,
+                        shutdown_rx,
+                        Some(stats_tx),
+                    )
+                    .await
                 }
                 Err(e) => tracing::error!(error = %e, "cannot listen"),
             }

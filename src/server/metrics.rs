@@ -194,17 +194,72 @@ impl Metrics {
         use std::sync::atomic::Ordering::Relaxed;
         let c = &self.cluster;
         let lines = [
-            ("fleetview_cluster_peers", "gauge", "Peer nodes heard from", &c.peers),
-            ("fleetview_cluster_fixes_out_total", "counter", "Own fixes published to the peers", &c.fixes_out),
-            ("fleetview_cluster_messages_out_total", "counter", "Messages published to the peers", &c.messages_out),
-            ("fleetview_cluster_fixes_in_total", "counter", "Fixes received from the peers", &c.fixes_in),
-            ("fleetview_cluster_messages_in_total", "counter", "Messages received from the peers", &c.messages_in),
-            ("fleetview_cluster_refused_in_total", "counter", "Peer messages that were not reports", &c.refused_in),
-            ("fleetview_cluster_bucket_writes_total", "counter", "Last-known positions written, acknowledged", &c.bucket_writes),
-            ("fleetview_cluster_bucket_errors_total", "counter", "Bucket writes that failed", &c.bucket_errors),
-            ("fleetview_cluster_bucket_loaded_total", "counter", "Vehicles read from the bucket", &c.bucket_loaded),
-            ("fleetview_cluster_lag_ms", "gauge", "Age of the newest fix of the last peer message on arrival", &c.lag_ms),
-            ("fleetview_cluster_publish_errors_total", "counter", "Publishes NATS refused", &c.publish_errors),
+            (
+                "fleetview_cluster_peers",
+                "gauge",
+                "Peer nodes heard from",
+                &c.peers,
+            ),
+            (
+                "fleetview_cluster_fixes_out_total",
+                "counter",
+                "Own fixes published to the peers",
+                &c.fixes_out,
+            ),
+            (
+                "fleetview_cluster_messages_out_total",
+                "counter",
+                "Messages published to the peers",
+                &c.messages_out,
+            ),
+            (
+                "fleetview_cluster_fixes_in_total",
+                "counter",
+                "Fixes received from the peers",
+                &c.fixes_in,
+            ),
+            (
+                "fleetview_cluster_messages_in_total",
+                "counter",
+                "Messages received from the peers",
+                &c.messages_in,
+            ),
+            (
+                "fleetview_cluster_refused_in_total",
+                "counter",
+                "Peer messages that were not reports",
+                &c.refused_in,
+            ),
+            (
+                "fleetview_cluster_bucket_writes_total",
+                "counter",
+                "Last-known positions written, acknowledged",
+                &c.bucket_writes,
+            ),
+            (
+                "fleetview_cluster_bucket_errors_total",
+                "counter",
+                "Bucket writes that failed",
+                &c.bucket_errors,
+            ),
+            (
+                "fleetview_cluster_bucket_loaded_total",
+                "counter",
+                "Vehicles read from the bucket",
+                &c.bucket_loaded,
+            ),
+            (
+                "fleetview_cluster_lag_ms",
+                "gauge",
+                "Age of the newest fix of the last peer message on arrival",
+                &c.lag_ms,
+            ),
+            (
+                "fleetview_cluster_publish_errors_total",
+                "counter",
+                "Publishes NATS refused",
+                &c.publish_errors,
+            ),
         ];
         for (name, kind, help, value) in lines {
             let _ = write!(

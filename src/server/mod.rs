@@ -190,7 +190,8 @@ pub async fn serve(
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
-    let mut hub = Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
+    let mut hub =
+        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
     let mut cluster_ready = None;
     if let Some(cluster) = cluster {
         let (out_tx, out_rx) = mpsc::channel(16);
@@ -209,7 +210,9 @@ pub async fn serve(
     let hub_task = tokio::spawn(run_hub(hub, hub_rx, config.tick, shutdown.clone()));
     // With a cluster, the bucket is read before the first viewer is served.
     if let Some(ready) = cluster_ready
-        && tokio::time::timeout(Duration::from_secs(30), ready).await.is_err()
+        && tokio::time::timeout(Duration::from_secs(30), ready)
+            .await
+            .is_err()
     {
         tracing::warn!("the cluster's bucket was not read in 30 s: serving what is held");
     }

@@ -11,8 +11,8 @@ mod encode;
 mod task;
 
 pub use encode::{bucket_key, report_text};
-pub(crate) use task::run;
 pub use task::ClusterStats;
+pub(crate) use task::run;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -99,7 +99,10 @@ pub struct Cluster {
 impl Cluster {
     /// Connects (a refused login or an unreachable server is an error naming it) and opens the
     /// bucket, creating it with history 1 and `drop_after` as its entries' age limit.
-    pub async fn connect(config: ClusterConfig, drop_after: Duration) -> Result<Self, ClusterError> {
+    pub async fn connect(
+        config: ClusterConfig,
+        drop_after: Duration,
+    ) -> Result<Self, ClusterError> {
         let node_ok = !config.node_id.is_empty()
             && config
                 .node_id

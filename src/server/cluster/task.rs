@@ -147,14 +147,21 @@ async fn next(live: &mut Option<async_nats::Subscriber>) -> Option<async_nats::M
 }
 
 /// The node's own fixes of one tick, in frame-sized messages.
-async fn publish(client: &async_nats::Client, subject: &str, batch: &FixBatch, stats: &ClusterStats) {
+async fn publish(
+    client: &async_nats::Client,
+    subject: &str,
+    batch: &FixBatch,
+    stats: &ClusterStats,
+) {
     let fixes: Vec<_> = batch.iter().collect();
     for part in fixes.chunks(FRAME_POSITIONS) {
         let text = report_text(part.iter().copied());
         match client.publish(subject.to_owned(), Bytes::from(text)).await {
             Ok(()) => {
                 stats.messages_out.fetch_add(1, Ordering::Relaxed);
-                stats.fixes_out.fetch_add(part.len() as u64, Ordering::Relaxed);
+                stats
+                    .fixes_out
+                    .fetch_add(part.len() as u64, Ordering::Relaxed);
             }
             Err(e) => {
                 stats.publish_errors.fetch_add(1, Ordering::Relaxed);
@@ -240,5 +247,9 @@ async fn load_bucket(
         }
     }
     stats.bucket_loaded.fetch_add(loaded, Ordering::Relaxed);
-    tracing::info!(vehicles = loaded, ms = started.elapsed().as_millis() as u64, "read the bucket");
+    tracing::info!(
+        vehicles = loaded,
+        ms = started.elapsed().as_millis() as u64,
+        "read the bucket"
+    );
 }
