@@ -79,9 +79,11 @@ pub(crate) async fn run(
     let mut flush = tokio::time::interval(Duration::from_millis(500));
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let limits = DecodeLimits::default();
+    let mut log_every = tokio::time::interval(Duration::from_secs(30));
     loop {
         tokio::select! {
             _ = shutdown.changed() => break,
+            _ = log_every.tick() => log(&stats),
             batch = outbound.recv() => {
                 let Some(batch) = batch else { break };
                 publish(&client, &own, &batch, &stats).await;
@@ -137,6 +139,19 @@ pub(crate) async fn run(
             }
         }
     }
+}
+
+fn log(stats: &ClusterStats) {
+    let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    tracing::info!(
+        peers = n(&stats.peers),
+        fixes_out = n(&stats.fixes_out),
+        fixes_in = n(&stats.fixes_in),
+        bucket_writes = n(&stats.bucket_writes),
+        bucket_errors = n(&stats.bucket_errors),
+        lag_ms = n(&stats.lag_ms),
+        "cluster"
+    );
 }
 
 async fn next(live: &mut Option<async_nats::Subscriber>) -> Option<async_nats::Message> {

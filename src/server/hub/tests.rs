@@ -306,4 +306,25 @@ fn batches_carry_descriptive_fields_only_to_viewers_new_to_a_vehicle_or_when_the
     assert!(sent(&frames(&mut everyone)).get("label").is_none());
 }
 
+#[test]
+fn only_this_nodes_own_fixes_go_to_the_cluster_once_a_tick() {
+    let (tx, mut rx) = mpsc::channel(4);
+    let mut hub = Hub::new(600_000).with_cluster(tx);
+    hub.report(&batch(&[("own", 1.0, 1.0, T0)]), T0);
+    hub.report_peer(&batch(&[("peer", 2.0, 2.0, T0)]), T0);
+    // An older fix of its own is ignored, and not sent on either.
+    hub.report(&batch(&[("own", 1.5, 1.0, T0 - 1)]), T0);
+    assert!(rx.try_recv().is_err(), "nothing before the tick");
+    hub.tick(T0);
+    let sent = rx.try_recv().expect("the tick's own fixes");
+    assert_eq!(sent.iter().map(|f| f.id).collect::<Vec<_>>(), ["own"]);
+    assert_eq!(
+        hub.stats().vehicles,
+        2,
+        "the peer's vehicle is held all the same"
+    );
+    hub.tick(T0 + 200);
+    assert!(rx.try_recv().is_err(), "nothing new, nothing sent");
+}
+
 mod compact;
