@@ -16,8 +16,10 @@
 //! [`FrameWriter`] writes frames (the server); [`Dictionary`] and [`decode_compact`] read them.
 
 mod decode;
+mod dictionary;
 
-pub use decode::{Dictionary, decode_compact};
+pub use decode::decode_compact;
+pub use dictionary::Dictionary;
 
 use std::fmt::Write as _;
 

@@ -190,24 +190,14 @@ pub async fn serve(
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
-    let mut hub =
-        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
-    let mut cluster_ready = None;
-    if let Some(cluster) = cluster {
-        let (out_tx, out_rx) = mpsc::channel(16);
-        hub = hub.with_cluster(out_tx);
-        let (ready_tx, ready_rx) = oneshot::channel();
-        cluster_ready = Some(ready_rx);
-        tokio::spawn(cluster::run(
-            cluster,
-            hub_tx.clone(),
-            out_rx,
-            metrics.cluster.clone(),
-            ready_tx,
-            shutdown.clone(),
-        ));
-    }
-    let hub_task = tokio::spawn(run_hub(hub, hub_rx, config.tick, shutdown.clone()));
+    let (hub_task, cluster_ready) = start_hub(
+        &config,
+        hub_tx.clone(),
+        hub_rx,
+        cluster,
+        &metrics,
+        &shutdown,
+    );
     // With a cluster, the bucket is read before the first viewer is served.
     if let Some(ready) = cluster_ready
         && tokio::time::timeout(Duration::from_secs(30), ready)
@@ -374,6 +364,37 @@ impl Link {
         drop(self.permit);
         drop(self.address_slot);
     }
+}
+
+/// Starts the hub task, and with a cluster the cluster task beside it; the receiver is told
+/// when the cluster's bucket has been read.
+fn start_hub(
+    config: &ServerConfig,
+    hub_tx: mpsc::Sender<HubMsg>,
+    hub_rx: mpsc::Receiver<HubMsg>,
+    cluster: Option<cluster::Cluster>,
+    metrics: &metrics::Metrics,
+    shutdown: &watch::Receiver<bool>,
+) -> (tokio::task::JoinHandle<()>, Option<oneshot::Receiver<()>>) {
+    let mut hub =
+        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
+    let mut ready = None;
+    if let Some(cluster) = cluster {
+        let (out_tx, out_rx) = mpsc::channel(16);
+        hub = hub.with_cluster(out_tx);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        ready = Some(ready_rx);
+        tokio::spawn(cluster::run(
+            cluster,
+            hub_tx,
+            out_rx,
+            metrics.cluster.clone(),
+            ready_tx,
+            shutdown.clone(),
+        ));
+    }
+    let task = tokio::spawn(run_hub(hub, hub_rx, config.tick, shutdown.clone()));
+    (task, ready)
 }
 
 async fn run_hub(

@@ -62,20 +62,17 @@ pub(crate) async fn run(
         mut reconnected,
     } = cluster;
     let own = config.subject();
-    let mut live = match client.subscribe(format!("{LIVE}.>")).await {
-        Ok(sub) => Some(sub),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot subscribe to the peers' fixes");
-            None
-        }
-    };
+    // The live subjects first, then the bucket: nothing published meanwhile is missed.
+    let mut live = client
+        .subscribe(format!("{LIVE}.>"))
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cannot subscribe to the peers' fixes"))
+        .ok();
     load_bucket(&kv, &hub, &stats).await;
     reconnected.borrow_and_update();
     let _ = ready.send(());
     let mut peers: HashMap<String, Instant> = HashMap::new();
-    let mut pending: HashMap<String, Bytes> = HashMap::new();
-    let mut written: HashMap<String, Instant> = HashMap::new();
-    let mut in_flight: FuturesUnordered<Put> = FuturesUnordered::new();
+    let mut writes = Writes::default();
     let mut flush = tokio::time::interval(Duration::from_millis(500));
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let limits = DecodeLimits::default();
@@ -87,46 +84,21 @@ pub(crate) async fn run(
             batch = outbound.recv() => {
                 let Some(batch) = batch else { break };
                 publish(&client, &own, &batch, &stats).await;
-                for fix in batch.iter() {
-                    pending.insert(fix.id.to_owned(), Bytes::from(report_text([fix])));
-                }
+                writes.queue(&batch);
             }
             message = next(&mut live) => {
                 let Some(message) = message else {
                     live = None;
                     continue;
                 };
-                if message.subject.as_str() == own {
-                    continue;
-                }
-                let peer = message.subject.as_str().trim_start_matches(LIVE).trim_start_matches('.');
-                if peers.insert(peer.to_owned(), Instant::now()).is_none() {
-                    tracing::info!(peer, "a peer node is publishing");
-                }
-                stats.peers.store(peers.len() as u64, Ordering::Relaxed);
-                let text = String::from_utf8_lossy(&message.payload);
-                let mut refused = RejectTally::default();
-                match decode_report(&text, &limits, &mut refused) {
-                    Ok(batch) => {
-                        stats.messages_in.fetch_add(1, Ordering::Relaxed);
-                        stats.fixes_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        if let Some(newest) = batch.iter().map(|f| f.ts).max() {
-                            stats.lag_ms.store((now_ms() - newest).max(0) as u64, Ordering::Relaxed);
-                        }
-                        if hub.send(HubMsg::PeerReport(batch)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        stats.refused_in.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(peer, reason = %e, "a peer's message is not a report");
-                    }
+                if message.subject.as_str() != own
+                    && !from_peer(&message, &mut peers, &hub, &stats, &limits).await
+                {
+                    break;
                 }
             }
-            _ = flush.tick() => {
-                start_writes(&kv, &mut pending, &mut written, &mut in_flight, config.write_every);
-            }
-            Some(ok) = in_flight.next(), if !in_flight.is_empty() => {
+            _ = flush.tick() => writes.start(&kv, config.write_every),
+            Some(ok) = writes.in_flight.next(), if !writes.in_flight.is_empty() => {
                 let counter = if ok { &stats.bucket_writes } else { &stats.bucket_errors };
                 counter.fetch_add(1, Ordering::Relaxed);
             }
@@ -137,6 +109,46 @@ pub(crate) async fn run(
                 tracing::info!("NATS is back: reading the bucket again");
                 load_bucket(&kv, &hub, &stats).await;
             }
+        }
+    }
+}
+
+/// Takes a peer's message into the hub; false when the hub has gone.
+async fn from_peer(
+    message: &async_nats::Message,
+    peers: &mut HashMap<String, Instant>,
+    hub: &mpsc::Sender<HubMsg>,
+    stats: &ClusterStats,
+    limits: &DecodeLimits,
+) -> bool {
+    let peer = message
+        .subject
+        .as_str()
+        .trim_start_matches(LIVE)
+        .trim_start_matches('.');
+    if peers.insert(peer.to_owned(), Instant::now()).is_none() {
+        tracing::info!(peer, "a peer node is publishing");
+    }
+    stats.peers.store(peers.len() as u64, Ordering::Relaxed);
+    let text = String::from_utf8_lossy(&message.payload);
+    let mut refused = RejectTally::default();
+    match decode_report(&text, limits, &mut refused) {
+        Ok(batch) => {
+            stats.messages_in.fetch_add(1, Ordering::Relaxed);
+            stats
+                .fixes_in
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            if let Some(newest) = batch.iter().map(|f| f.ts).max() {
+                stats
+                    .lag_ms
+                    .store((now_ms() - newest).max(0) as u64, Ordering::Relaxed);
+            }
+            hub.send(HubMsg::PeerReport(batch)).await.is_ok()
+        }
+        Err(e) => {
+            stats.refused_in.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer, reason = %e, "a peer's message is not a report");
+            true
         }
     }
 }
@@ -186,34 +198,49 @@ async fn publish(
     }
 }
 
-/// Starts bucket writes for vehicles not written within `every`, up to [`IN_FLIGHT`] awaiting
-/// their acknowledgement; the rest wait (only each vehicle's newest fix is kept).
-fn start_writes(
-    kv: &async_nats::jetstream::kv::Store,
-    pending: &mut HashMap<String, Bytes>,
-    written: &mut HashMap<String, Instant>,
-    in_flight: &mut FuturesUnordered<Put>,
-    every: Duration,
-) {
-    let now = Instant::now();
-    let due: Vec<String> = pending
-        .keys()
-        .filter(|id| written.get(*id).is_none_or(|t| now - *t >= every))
-        .take(IN_FLIGHT.saturating_sub(in_flight.len()))
-        .cloned()
-        .collect();
-    for id in due {
-        let Some(value) = pending.remove(&id) else {
-            continue;
-        };
-        written.insert(id.clone(), now);
-        let kv = kv.clone();
-        let key = bucket_key(&id);
-        in_flight.push(Box::pin(async move { kv.put(key, value).await.is_ok() }));
+/// Bucket writes: each vehicle's newest fix waiting, when each was last written, and the puts
+/// awaiting their acknowledgement.
+#[derive(Default)]
+struct Writes {
+    pending: HashMap<String, Bytes>,
+    written: HashMap<String, Instant>,
+    in_flight: FuturesUnordered<Put>,
+}
+
+impl Writes {
+    /// Only each vehicle's newest fix waits.
+    fn queue(&mut self, batch: &FixBatch) {
+        for fix in batch.iter() {
+            self.pending
+                .insert(fix.id.to_owned(), Bytes::from(report_text([fix])));
+        }
     }
-    // Forget vehicles not written for long: the map stays the size of the live fleet.
-    if written.len() > 2 * pending.len() + 10_000 {
-        written.retain(|_, t| now - *t < every * 20);
+
+    /// Starts writes for vehicles not written within `every`, up to [`IN_FLIGHT`] awaiting their
+    /// acknowledgement; the rest wait.
+    fn start(&mut self, kv: &async_nats::jetstream::kv::Store, every: Duration) {
+        let now = Instant::now();
+        let due: Vec<String> = self
+            .pending
+            .keys()
+            .filter(|id| self.written.get(*id).is_none_or(|t| now - *t >= every))
+            .take(IN_FLIGHT.saturating_sub(self.in_flight.len()))
+            .cloned()
+            .collect();
+        for id in due {
+            let Some(value) = self.pending.remove(&id) else {
+                continue;
+            };
+            self.written.insert(id.clone(), now);
+            let kv = kv.clone();
+            let key = bucket_key(&id);
+            self.in_flight
+                .push(Box::pin(async move { kv.put(key, value).await.is_ok() }));
+        }
+        // Forget vehicles not written for long: the map stays the size of the live fleet.
+        if self.written.len() > 2 * self.pending.len() + 10_000 {
+            self.written.retain(|_, t| now - *t < every * 20);
+        }
     }
 }
 
