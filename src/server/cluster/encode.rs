@@ -7,8 +7,10 @@ use serde::ser::SerializeMap;
 use serde_json::value::RawValue;
 
 use crate::protocol::FixRef;
+use crate::protocol::compact::{from_units, to_tenths, to_units};
 
-/// A fix as a v1 position, every field it has.
+/// A fix as a v1 position, every field it has, to the precision viewers get (7 decimals of a
+/// degree, tenths of a degree and of a m/s): what a peer's viewers see is what this node's see.
 struct Wire<'a, 'b>(&'b FixRef<'a>);
 
 impl Serialize for Wire<'_, '_> {
@@ -16,14 +18,15 @@ impl Serialize for Wire<'_, '_> {
         let f = self.0;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("id", f.id)?;
-        map.serialize_entry("lat", &f.lat)?;
-        map.serialize_entry("lon", &f.lon)?;
+        map.serialize_entry("lat", &from_units(to_units(f.lat)))?;
+        map.serialize_entry("lon", &from_units(to_units(f.lon)))?;
         map.serialize_entry("ts", &f.ts)?;
+        let tenths = |v: f32| to_tenths(v) as f64 / 10.0;
         if let Some(h) = f.heading {
-            map.serialize_entry("heading", &h)?;
+            map.serialize_entry("heading", &tenths(h))?;
         }
         if let Some(v) = f.speed {
-            map.serialize_entry("speed", &v)?;
+            map.serialize_entry("speed", &tenths(v))?;
         }
         for (name, value) in f.meta.named() {
             let Some(value) = value else { continue };
@@ -86,7 +89,7 @@ mod tests {
     fn a_report_carries_every_field_and_reads_back_through_the_ingest_decoder() {
         let mut p = Position::new("bus-1", -16.92, 145.77, 1_764_000_000_000);
         p.heading = Some(90.5);
-        p.speed = Some(8.25);
+        p.speed = Some(8.3);
         p.label = Some("Bus 1".into());
         let mut attrs = serde_json::Map::new();
         attrs.insert("driver".into(), "Ana".into());

@@ -7,6 +7,7 @@
 //! The NATS client reconnects by itself; when it does, the node reads the bucket again, and its
 //! local viewers are served all along.
 
+mod described;
 mod encode;
 mod task;
 

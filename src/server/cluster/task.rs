@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::described::{Described, RETELL};
 use super::encode::{bucket_key, report_text};
 use super::{Cluster, LIVE};
 use crate::clock::now_ms;
@@ -48,42 +49,36 @@ type Put = Pin<Box<dyn Future<Output = bool> + Send>>;
 /// Runs the node's side of the cluster until `shutdown`. `ready` is told once the bucket has
 /// been read (or could not be), so the server serves its first snapshot with the whole fleet.
 pub(crate) async fn run(
-    cluster: Cluster,
+    mut cluster: Cluster,
     hub: mpsc::Sender<HubMsg>,
     mut outbound: mpsc::Receiver<FixBatch>,
     stats: Arc<ClusterStats>,
     ready: oneshot::Sender<()>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let Cluster {
-        config,
-        client,
-        kv,
-        mut reconnected,
-    } = cluster;
-    let own = config.subject();
+    let own = cluster.config.subject();
     // The live subjects first, then the bucket: nothing published meanwhile is missed.
-    let mut live = client
+    let mut live = cluster
+        .client
         .subscribe(format!("{LIVE}.>"))
         .await
         .inspect_err(|e| tracing::error!(error = %e, "cannot subscribe to the peers' fixes"))
         .ok();
-    load_bucket(&kv, &hub, &stats).await;
-    reconnected.borrow_and_update();
+    load_bucket(&cluster.kv, &hub, &stats).await;
+    cluster.reconnected.borrow_and_update();
     let _ = ready.send(());
     let mut peers: HashMap<String, Instant> = HashMap::new();
     let mut writes = Writes::default();
-    let mut flush = tokio::time::interval(Duration::from_millis(500));
-    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let limits = DecodeLimits::default();
-    let mut log_every = tokio::time::interval(Duration::from_secs(30));
+    let mut described = Described::default();
+    let mut flush = every(Duration::from_millis(500));
+    let mut log_every = every(Duration::from_secs(30));
     loop {
         tokio::select! {
             _ = shutdown.changed() => break,
             _ = log_every.tick() => log(&stats),
             batch = outbound.recv() => {
                 let Some(batch) = batch else { break };
-                publish(&client, &own, &batch, &stats).await;
+                publish(&cluster.client, &own, &batch, &mut described, &stats).await;
                 writes.queue(&batch);
             }
             message = next(&mut live) => {
@@ -92,22 +87,22 @@ pub(crate) async fn run(
                     continue;
                 };
                 if message.subject.as_str() != own
-                    && !from_peer(&message, &mut peers, &hub, &stats, &limits).await
+                    && !from_peer(&message, &mut peers, &hub, &stats).await
                 {
                     break;
                 }
             }
-            _ = flush.tick() => writes.start(&kv, config.write_every),
+            _ = flush.tick() => writes.start(&cluster.kv, cluster.config.write_every),
             Some(ok) = writes.in_flight.next(), if !writes.in_flight.is_empty() => {
                 let counter = if ok { &stats.bucket_writes } else { &stats.bucket_errors };
                 counter.fetch_add(1, Ordering::Relaxed);
             }
-            changed = reconnected.changed() => {
+            changed = cluster.reconnected.changed() => {
                 if changed.is_err() {
                     continue;
                 }
                 tracing::info!("NATS is back: reading the bucket again");
-                load_bucket(&kv, &hub, &stats).await;
+                load_bucket(&cluster.kv, &hub, &stats).await;
             }
         }
     }
@@ -119,7 +114,6 @@ async fn from_peer(
     peers: &mut HashMap<String, Instant>,
     hub: &mpsc::Sender<HubMsg>,
     stats: &ClusterStats,
-    limits: &DecodeLimits,
 ) -> bool {
     let peer = message
         .subject
@@ -132,7 +126,7 @@ async fn from_peer(
     stats.peers.store(peers.len() as u64, Ordering::Relaxed);
     let text = String::from_utf8_lossy(&message.payload);
     let mut refused = RejectTally::default();
-    match decode_report(&text, limits, &mut refused) {
+    match decode_report(&text, &DecodeLimits::default(), &mut refused) {
         Ok(batch) => {
             stats.messages_in.fetch_add(1, Ordering::Relaxed);
             stats
@@ -151,6 +145,13 @@ async fn from_peer(
             true
         }
     }
+}
+
+/// An interval that, when late, waits rather than bursting.
+fn every(period: Duration) -> tokio::time::Interval {
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval
 }
 
 fn log(stats: &ClusterStats) {
@@ -178,9 +179,14 @@ async fn publish(
     client: &async_nats::Client,
     subject: &str,
     batch: &FixBatch,
+    described: &mut Described,
     stats: &ClusterStats,
 ) {
-    let fixes: Vec<_> = batch.iter().collect();
+    let now = Instant::now();
+    let fixes: Vec<_> = batch.iter().map(|f| described.lean(f, now)).collect();
+    if described.len() > 2 * batch.len() + 100_000 {
+        described.forget_older_than(RETELL * 4, now);
+    }
     for part in fixes.chunks(FRAME_POSITIONS) {
         let text = report_text(part.iter().copied());
         match client.publish(subject.to_owned(), Bytes::from(text)).await {
