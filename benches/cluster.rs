@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::cpu_time;
+use common::{cpu_time, free_port, wait_for_port};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio_tungstenite::tungstenite::Message;
@@ -25,21 +25,6 @@ impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listened on {port}");
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -102,7 +87,7 @@ fn run(nodes: usize, secs: u64, dir: &std::path::Path) -> Row {
             .spawn()
             .expect("start nats-server (apt install nats-server, or set NATS_SERVER)"),
     );
-    wait_for(port);
+    wait_for_port(port);
     let url = format!("nats://127.0.0.1:{port}");
     let mut servers = Vec::new();
     let mut last_port = 0;
@@ -120,7 +105,7 @@ fn run(nodes: usize, secs: u64, dir: &std::path::Path) -> Row {
             cmd.args(["--sim", &VEHICLES.to_string(), "--sim-report-every", "1s"]);
         }
         servers.push(Killed(cmd.spawn().expect("start fleetview-server")));
-        wait_for(p);
+        wait_for_port(p);
         last_port = p;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{cpu_time, rss_bytes};
+use common::{cpu_time, free_port, rss_bytes, wait_for_port};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const VEHICLES: usize = 10_000;
@@ -314,22 +314,4 @@ fn system_time(pid: u32) -> Duration {
         .and_then(|f| f.parse::<u64>().ok())
         .unwrap_or(0);
     Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the server never listened on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
