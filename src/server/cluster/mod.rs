@@ -93,7 +93,7 @@ pub struct Cluster {
     pub(crate) config: ClusterConfig,
     pub(crate) client: async_nats::Client,
     pub(crate) kv: jetstream::kv::Store,
-    /// Turns true each time the client reconnects: the bucket is read again.
+    /// Counts the client's connections: each change after the first, the bucket is read again.
     pub(crate) reconnected: tokio::sync::watch::Receiver<u64>,
 }
 

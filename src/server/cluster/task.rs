@@ -79,7 +79,7 @@ pub(crate) async fn run(
             batch = outbound.recv() => {
                 let Some(batch) = batch else { break };
                 publish(&cluster.client, &own, &batch, &mut described, &stats).await;
-                writes.queue(&batch);
+                writes.queue(batch);
             }
             message = next(&mut live) => {
                 let Some(message) = message else {
@@ -204,21 +204,27 @@ async fn publish(
     }
 }
 
-/// Bucket writes: each vehicle's newest fix waiting, when each was last written, and the puts
-/// awaiting their acknowledgement.
+/// Bucket writes: each vehicle's newest fix waiting (as its tick's batch and its place in it,
+/// written out only when its turn comes: most are replaced by a newer one first), when each was
+/// last written, and the puts awaiting their acknowledgement.
 #[derive(Default)]
 struct Writes {
-    pending: HashMap<String, Bytes>,
+    pending: HashMap<String, (Arc<FixBatch>, usize)>,
     written: HashMap<String, Instant>,
     in_flight: FuturesUnordered<Put>,
 }
 
 impl Writes {
     /// Only each vehicle's newest fix waits.
-    fn queue(&mut self, batch: &FixBatch) {
-        for fix in batch.iter() {
-            self.pending
-                .insert(fix.id.to_owned(), Bytes::from(report_text([fix])));
+    fn queue(&mut self, batch: FixBatch) {
+        let batch = Arc::new(batch);
+        for (i, fix) in batch.iter().enumerate() {
+            match self.pending.get_mut(fix.id) {
+                Some(held) => *held = (batch.clone(), i),
+                None => {
+                    self.pending.insert(fix.id.to_owned(), (batch.clone(), i));
+                }
+            }
         }
     }
 
@@ -234,7 +240,11 @@ impl Writes {
             .cloned()
             .collect();
         for id in due {
-            let Some(value) = self.pending.remove(&id) else {
+            let Some(value) = self
+                .pending
+                .remove(&id)
+                .and_then(|(b, i)| b.get(i).map(|fix| Bytes::from(report_text([fix]))))
+            else {
                 continue;
             };
             self.written.insert(id.clone(), now);
