@@ -40,6 +40,8 @@ pub enum Action {
     SortBy(Column),
     /// A status chip was clicked: show or hide the vehicles in that condition.
     ShowCondition(Condition, bool),
+    /// Show every vehicle again: no search, every status, every feed.
+    ClearFilters,
     /// `+` (1) or `-` (-1).
     Zoom(i32),
     /// Start a new feed.

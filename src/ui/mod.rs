@@ -14,6 +14,7 @@ mod keys;
 mod map;
 mod markers;
 mod recordings;
+mod shown;
 mod status;
 mod table;
 mod tiles;

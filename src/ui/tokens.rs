@@ -145,6 +145,9 @@ pub const CLUSTER_RADIUS_MIN: f32 = 9.0;
 pub const CLUSTER_RADIUS_MAX: f32 = 17.0;
 /// Width of the ring showing a cluster's mix of statuses.
 pub const CLUSTER_RING: f32 = 3.0;
+/// Scroll, in points, that zooms the map one level: one notch of a mouse wheel (egui's 40
+/// points), as on OpenStreetMap.
+pub const WHEEL_POINTS_PER_ZOOM: f32 = 40.0;
 /// How near the pointer must be to a marker to pick or hover it.
 pub const PICK_RADIUS: f32 = 12.0;
 /// Vehicles of a cluster that cannot split are fanned out on a circle this far apart.
@@ -179,6 +182,11 @@ pub const STOP_RADIUS: f32 = 7.0;
 pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
 /// The replay bar's recording dot.
 pub const RECORDING_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
+/// A replay, wherever it shows (the map's badge, the feeds of a recording): a violet no status
+/// uses, so a recording is never read as live.
+pub const REPLAY_VIOLET: Color32 = Color32::from_rgb(0x6c, 0x3c, 0xc8);
+pub const REPLAY_TEXT: Color32 = Color32::WHITE;
+pub const REPLAY_FONT: f32 = 15.0;
 
 /// A track segment's colour at `speed` m/s.
 pub fn track_colour(speed: Option<f32>) -> Color32 {

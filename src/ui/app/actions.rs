@@ -158,6 +158,7 @@ impl FleetApp {
             Action::ShowCondition(condition, shown) => {
                 self.view.table.shown[condition.index()] = shown;
             }
+            Action::ClearFilters => self.view.clear_filters(),
             feed_action => self.apply_feed_action(feed_action, now_ms),
         }
     }

@@ -10,6 +10,7 @@ use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
 use crate::ui::map::MapContext;
 use crate::ui::markers::Palette;
+use crate::ui::shown::Shown;
 use crate::ui::table::{FeedNames, TableContext};
 use crate::ui::{alerts, details, feeds, keys, status, table};
 
@@ -104,16 +105,20 @@ impl FleetApp {
         }
         actions.extend(self.details_panel(ui, now));
         let mut animating = false;
+        let shown = Shown::new(self.session.fleet(), &self.view, &names, now);
+        let replay_badge = self.replay_badge();
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let cx = MapContext {
                     fleet: self.session.fleet(),
                     view: &self.view,
+                    shown: &shown,
                     palette: &palette,
                     names: &names,
                     notice: self.view.notice(now),
                     caption: self.embedded.is_some().then_some(SIMULATED),
+                    replay: replay_badge.as_deref(),
                     down: &down,
                     geofences: self.alerts.as_ref().map(|e| e.geofences()),
                     alerts: &self.alert_log,
@@ -185,6 +190,7 @@ impl FleetApp {
                     palette: frame.palette,
                     counts: frame.counts,
                     now_ms: frame.now,
+                    replaying: self.replay.is_some(),
                 };
                 actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
             });
@@ -267,6 +273,7 @@ impl FleetApp {
             return Vec::new();
         }
         let mut actions = Vec::new();
+        let filtered_out = self.filtered_out(now);
         egui::Panel::bottom("details")
             .resizable(true)
             .default_size(170.0)
@@ -275,10 +282,21 @@ impl FleetApp {
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
+                        if let Some(why) = &filtered_out {
+                            actions.extend(details::filtered_out(ui, why));
+                        }
                         actions.extend(details::show(ui, &self.session, &self.view, now));
                     });
             });
         actions
+    }
+
+    /// Why the selected vehicle is outside the filters, if it is (it stays selected and drawn).
+    fn filtered_out(&self, now: i64) -> Option<String> {
+        let fleet = self.session.fleet();
+        let v = self.view.selected.as_ref().and_then(|id| fleet.find(id))?;
+        let names = self.feed_names();
+        Shown::new(fleet, &self.view, &names, now).why_hidden(v)
     }
 }
 

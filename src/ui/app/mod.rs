@@ -22,6 +22,7 @@ use super::geofences::GeofencesWindow;
 use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
 use super::markers::Palette;
+use super::shown::Shown;
 use super::status::StatusBar;
 use super::table::{FeedNames, TableState};
 use super::tiles::{TileLayer, TileSpec};
@@ -419,16 +420,13 @@ impl FleetApp {
         }
     }
 
-    /// Shows every vehicle of the feeds shown (the map stays put when there is none).
+    /// Shows every vehicle shown (of the feeds shown, in the statuses shown, matching the
+    /// search); the map stays put when there is none.
     fn fit_to_fleet(&mut self) {
-        let view = &self.view;
-        let bounds = Bounds::of(
-            self.session
-                .fleet()
-                .iter()
-                .filter(|(_, v)| view.shows(v.feed()))
-                .map(|(_, v)| (v.fix.lat, v.fix.lon)),
-        );
+        let names = self.feed_names();
+        let now_ms = self.now();
+        let shown = Shown::new(self.session.fleet(), &self.view, &names, now_ms);
+        let bounds = Bounds::of(shown.vehicles().map(|(_, v)| (v.fix.lat, v.fix.lon)));
         if let Some(bounds) = bounds {
             self.view.following = false;
             self.map.close_fan();
