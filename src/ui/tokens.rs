@@ -28,6 +28,11 @@ pub struct Theme {
     pub outline_faded: Color32,
     /// Inside of the ring around the selection.
     pub ring_fill: Color32,
+    /// An alert's severity, as text on the panel and rings on the map: critical red, warning
+    /// amber, info blue (darker on the light theme, brighter on the dark, for contrast).
+    pub critical: Color32,
+    pub warning: Color32,
+    pub info: Color32,
 }
 
 pub const LIGHT: Theme = Theme {
@@ -42,6 +47,9 @@ pub const LIGHT: Theme = Theme {
     outline_live: Color32::from_rgba_premultiplied(0, 0, 0, 200),
     outline_faded: Color32::from_rgba_premultiplied(0, 0, 0, 90),
     ring_fill: Color32::from_rgba_premultiplied(160, 160, 160, 160),
+    critical: Color32::from_rgb(0xc0, 0x1f, 0x1f),
+    warning: Color32::from_rgb(0x9a, 0x60, 0x00),
+    info: Color32::from_rgb(0x2b, 0x5c, 0x9a),
 };
 
 pub const DARK: Theme = Theme {
@@ -56,6 +64,9 @@ pub const DARK: Theme = Theme {
     outline_live: Color32::from_rgba_premultiplied(230, 230, 230, 230),
     outline_faded: Color32::from_rgba_premultiplied(90, 90, 90, 90),
     ring_fill: Color32::from_rgba_premultiplied(20, 20, 20, 120),
+    critical: Color32::from_rgb(0xff, 0x5c, 0x5c),
+    warning: Color32::from_rgb(0xf5, 0xb0, 0x41),
+    info: Color32::from_rgb(0x8a, 0xb8, 0xe6),
 };
 
 /// A colour given as red, green, blue (a feed's own colour from its settings).
@@ -67,6 +78,29 @@ pub fn rgb([r, g, b]: [u8; 3]) -> Color32 {
 pub fn theme(visuals: &egui::Visuals) -> &'static Theme {
     if visuals.dark_mode { &DARK } else { &LIGHT }
 }
+
+/// The colour of an alert of `severity` in `theme`.
+pub fn severity(theme: &Theme, severity: crate::alerts::Severity) -> Color32 {
+    use crate::alerts::Severity;
+    match severity {
+        Severity::Critical => theme.critical,
+        Severity::Warning => theme.warning,
+        Severity::Info => theme.info,
+    }
+}
+
+/// The icon and the word an alert of `severity` is shown with (never by colour alone).
+pub fn severity_mark(severity: crate::alerts::Severity) -> (&'static str, &'static str) {
+    use crate::alerts::Severity;
+    match severity {
+        Severity::Critical => ("🚨", "CRITICAL"),
+        Severity::Warning => ("⚠", "warning"),
+        Severity::Info => ("ℹ", "info"),
+    }
+}
+
+/// The ring round a marker whose vehicle has a critical alert open (wider than the others').
+pub const CRITICAL_RING_WIDTH: f32 = 4.0;
 
 // What colours mean, the same in both themes.
 
