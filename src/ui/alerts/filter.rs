@@ -9,7 +9,7 @@ use crate::fleet::{FeedId, VehicleId, text_matches};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertFilter {
     /// Severities hidden (all shown by default).
-    hidden: Vec<Severity>,
+    pub(super) hidden: Vec<Severity>,
     /// Only this feed's alerts.
     pub feed: Option<FeedId>,
     /// Only this vehicle's alerts.
