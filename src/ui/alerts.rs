@@ -6,6 +6,7 @@
 //! [`show`] only draws them and returns what the dispatcher asked for.
 
 mod filter;
+mod icon;
 mod log;
 
 pub use filter::AlertFilter;
@@ -79,8 +80,8 @@ fn header(ui: &mut Ui, p: &Panel<'_>, newer: usize) -> Vec<Action> {
         let log = p.log;
         ui.strong(format!("Alerts: {} new", log.unacknowledged()));
         if log.open_critical() > 0 {
-            let (icon, _) = tokens::severity_mark(Severity::Critical);
-            let text = format!("{icon} {} critical", log.open_critical());
+            icon::show(ui, Severity::Critical);
+            let text = format!("{} critical", log.open_critical());
             ui.label(RichText::new(text).color(theme.critical).strong());
         }
         let any_open = log.unacknowledged() > 0;
@@ -131,9 +132,9 @@ fn filter_bar(ui: &mut Ui, p: &Panel<'_>) -> Vec<Action> {
     let theme = tokens::theme(ui.visuals());
     ui.horizontal(|ui| {
         for severity in Severity::ALL {
-            let (icon, word) = tokens::severity_mark(severity);
-            let text =
-                RichText::new(format!("{icon} {word}")).color(tokens::severity(theme, severity));
+            icon::show(ui, severity);
+            let text = RichText::new(tokens::severity_word(severity))
+                .color(tokens::severity(theme, severity));
             let shown = f.shows(severity);
             if ui
                 .selectable_label(shown, text)
@@ -203,11 +204,12 @@ fn row(
     {
         actions.push(Action::Acknowledge(alert.seq));
     }
-    let (icon, word) = tokens::severity_mark(alert.severity);
+    icon::show(ui, alert.severity);
+    let word = tokens::severity_word(alert.severity);
     let ago = super::words::ago(now_ms - alert.at_ms);
     let feed = feeds.get(&alert.feed).map_or("", String::as_str);
     let text = format!(
-        "{icon} {word}  {ago}  {}  {}  {}: {}",
+        "{word}  {ago}  {}  {}  {}: {}",
         alert.label,
         feed,
         alert.rule.as_str(),

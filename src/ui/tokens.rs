@@ -89,15 +89,18 @@ pub fn severity(theme: &Theme, severity: crate::alerts::Severity) -> Color32 {
     }
 }
 
-/// The icon and the word an alert of `severity` is shown with (never by colour alone).
-pub fn severity_mark(severity: crate::alerts::Severity) -> (&'static str, &'static str) {
+/// The word an alert of `severity` is shown with, beside its icon (never by colour alone).
+pub fn severity_word(severity: crate::alerts::Severity) -> &'static str {
     use crate::alerts::Severity;
     match severity {
-        Severity::Critical => ("🚨", "CRITICAL"),
-        Severity::Warning => ("⚠", "warning"),
-        Severity::Info => ("ℹ", "info"),
+        Severity::Critical => "CRITICAL",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
     }
 }
+
+/// The side of a severity's icon (`ui::alerts`).
+pub const SEVERITY_ICON: f32 = 14.0;
 
 /// The ring round a marker whose vehicle has a critical alert open (wider than the others').
 pub const CRITICAL_RING_WIDTH: f32 = 4.0;
