@@ -235,3 +235,41 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::Severity;
+
+    /// WCAG's contrast ratio of two colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        let lum = |c: Color32| {
+            let ch = |v: u8| {
+                let v = f32::from(v) / 255.0;
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * ch(c.r()) + 0.7152 * ch(c.g()) + 0.0722 * ch(c.b())
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn severity_colours_are_readable_text_on_both_themes_panels() {
+        for (theme, visuals) in [
+            (&LIGHT, egui::Visuals::light()),
+            (&DARK, egui::Visuals::dark()),
+        ] {
+            for s in Severity::ALL {
+                let ratio = contrast(severity(theme, s), visuals.panel_fill);
+                assert!(ratio >= 4.5, "{s:?} on {}: {ratio:.1}", visuals.dark_mode);
+            }
+            assert_ne!(theme.critical, theme.warning);
+            assert_ne!(theme.warning, theme.info);
+        }
+    }
+}
