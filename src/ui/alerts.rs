@@ -156,19 +156,20 @@ fn filter_bar(ui: &mut Ui, p: &Panel<'_>) -> Vec<Action> {
                     ui.selectable_value(&mut f.feed, Some(*id), name);
                 }
             });
-        let vehicles = p.log.vehicles();
-        let vehicle = f.vehicle.as_ref().map_or("All vehicles", |v| {
-            vehicles
+        // The vehicles with alerts are listed only while the box is open.
+        let vehicle = f.vehicle.as_ref().map_or("All vehicles".to_owned(), |v| {
+            let named = p
+                .log
                 .iter()
-                .find(|(id, _)| id == v)
-                .map_or(&*v.id, |(_, n)| n)
+                .find(|(a, _)| a.feed == v.feed && *a.vehicle == *v.id);
+            named.map_or(v.id.to_string(), |(a, _)| a.label.clone())
         });
         ComboBox::from_id_salt("alerts-vehicle")
-            .selected_text(vehicle.to_owned())
+            .selected_text(vehicle)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut f.vehicle, None, "All vehicles");
-                for (id, name) in &vehicles {
-                    ui.selectable_value(&mut f.vehicle, Some(id.clone()), *name);
+                for (id, name) in p.log.vehicles() {
+                    ui.selectable_value(&mut f.vehicle, Some(id), name);
                 }
             });
         ui.add(
