@@ -24,6 +24,7 @@ mod view;
 mod words;
 
 pub use action::Action;
+pub use alerts::{AlertFilter, AlertLog};
 pub use app::{AppConfig, FeedSource, FleetApp, default_recording};
 pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;

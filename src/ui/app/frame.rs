@@ -42,6 +42,7 @@ impl eframe::App for FleetApp {
             zoom: Some(self.map.zoom()),
             colour_by_feed: self.view.colour_by_feed,
             alert_sound: self.view.alert_sound,
+            critical_muted: self.view.critical_muted,
             layers: self.view.layers,
         };
         eframe::set_value(storage, eframe::APP_KEY, &saved);
@@ -249,14 +250,16 @@ impl FleetApp {
             .default_size(160.0)
             .min_size(80.0)
             .show(ui, |ui| {
-                let sound = self.view.alert_sound;
-                actions.extend(alerts::show(
-                    ui,
-                    &self.alert_log,
-                    (sound, self.view.alerts_held),
-                    frame.names,
-                    frame.now,
-                ));
+                let panel = alerts::Panel {
+                    log: &self.alert_log,
+                    filter: &self.alert_filter,
+                    sound: self.view.alert_sound,
+                    critical_muted: self.view.critical_muted,
+                    held: self.view.alerts_held,
+                    feeds: frame.names,
+                    now_ms: frame.now,
+                };
+                actions.extend(alerts::show(ui, &panel));
             });
         actions
     }

@@ -3,6 +3,7 @@
 //! remembered between runs is in `saved`.
 
 mod actions;
+mod alerting;
 mod frame;
 mod geofencing;
 mod replay;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use super::alerts::AlertLog;
+use super::alerts::{AlertFilter, AlertLog};
 use super::chime::Chime;
 use super::feeds::FeedsPanel;
 use super::geofences::GeofencesWindow;
@@ -30,7 +31,7 @@ use super::view::ViewState;
 use crate::alerts::Engine;
 use crate::clock::SharedClock;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
-use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
+use crate::fleet::{FeedId, Fleet, FleetConfig};
 use crate::record::player::Player;
 use crate::record::recorder::Recorder;
 use crate::routes::RouteLines;
@@ -68,7 +69,8 @@ pub struct AppConfig {
     pub fleet: FleetConfig,
     /// Route lines to draw (a bus's route; the network when there is no basemap).
     pub routes: Option<RouteLines>,
-    /// The alert engine (its rules and geofences); `None`: no alerts.
+    /// The alert engine (its rules and geofences); `None`: the default rules (alarms the feeds
+    /// report, nothing routine) and no geofence. A replay raises no alert.
     pub alerts: Option<Engine>,
     /// The GeoJSON file the geofences came from (where the Geofences window saves them).
     pub geofences_file: Option<std::path::PathBuf>,
@@ -96,8 +98,11 @@ pub struct FleetApp {
     fitted: bool,
     /// The first frame has looked at the window's size.
     sized: bool,
+    /// The alert engine; `None` only in a replay.
     alerts: Option<Engine>,
     alert_log: AlertLog,
+    /// What the Alerts panel lets through.
+    alert_filter: AlertFilter,
     /// When the engine's clock-driven rules last ran.
     alerts_ticked_ms: i64,
     scratch_alerts: Vec<crate::alerts::Alert>,
@@ -147,6 +152,7 @@ impl FleetApp {
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 alert_sound: saved.alert_sound,
+                critical_muted: saved.critical_muted,
                 layers: saved.layers,
                 ..ViewState::default()
             },
@@ -156,8 +162,9 @@ impl FleetApp {
             feeds_panel: FeedsPanel::default(),
             fitted,
             sized: false,
-            alerts: config.alerts,
+            alerts: Some(config.alerts.unwrap_or_default()),
             alert_log: AlertLog::default(),
+            alert_filter: AlertFilter::default(),
             alerts_ticked_ms: 0,
             scratch_alerts: Vec::new(),
             chime: None,
@@ -347,60 +354,6 @@ impl FleetApp {
             self.fitted = true;
             self.fit_to_fleet();
         }
-    }
-
-    /// What one event's changes raise.
-    fn check_alerts(&mut self, feed: FeedId, event: &FeedEvent, changes: &Changes) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        let fleet = self.session.fleet();
-        engine.observe(fleet, changes, &mut self.scratch_alerts);
-        if let FeedEvent::Notices(notices) = event {
-            for n in notices {
-                engine.notice(fleet, feed, n, &mut self.scratch_alerts);
-            }
-        }
-        self.log_alerts();
-    }
-
-    /// Moves what the engine raised into the log, with a sound when the dispatcher wants one.
-    fn log_alerts(&mut self) {
-        if self.scratch_alerts.is_empty() {
-            return;
-        }
-        for alert in self.scratch_alerts.drain(..) {
-            self.alert_log.push(alert);
-        }
-        if self.view.alert_sound {
-            self.chime.get_or_insert_with(Chime::start).ring();
-        }
-    }
-
-    /// The engine's clock-driven rules (lost, stopped), once a second.
-    fn tick_alerts(&mut self, ctx: &egui::Context, now_ms: i64) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        if now_ms - self.alerts_ticked_ms < 1000 {
-            return;
-        }
-        self.alerts_ticked_ms = now_ms;
-        engine.tick(self.session.fleet(), now_ms, &mut self.scratch_alerts);
-        if !self.scratch_alerts.is_empty() {
-            self.log_alerts();
-            ctx.request_repaint();
-        }
-    }
-
-    /// The alert engine, when there is one.
-    pub fn alert_engine(&self) -> Option<&Engine> {
-        self.alerts.as_ref()
-    }
-
-    /// The alerts raised so far.
-    pub fn alert_log(&self) -> &AlertLog {
-        &self.alert_log
     }
 
     /// A selected vehicle that left its feed (or whose feed went) is no longer selected.

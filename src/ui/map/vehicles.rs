@@ -13,6 +13,7 @@ use super::camera::ToScreen;
 use super::declutter::{Cluster, InView};
 use super::discs;
 use super::{Frame, Hit};
+use crate::alerts::Severity;
 use crate::fleet::{Condition, Fleet, Staleness, Vehicle, VehicleKey};
 use crate::ui::alerts::AlertLog;
 use crate::ui::markers::{self, Palette};
@@ -133,9 +134,16 @@ impl Markers<'_> {
     }
 
     fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
-        if self.alerts.is_open_at(v.feed(), v.id()) {
-            let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
-            painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
+        match self.alerts.open_severity_at(v.feed(), v.id()) {
+            Some(Severity::Critical) => {
+                let ring = Stroke::new(tokens::CRITICAL_RING_WIDTH, self.theme.critical);
+                painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.8, ring);
+            }
+            Some(_) => {
+                let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
+                painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
+            }
+            None => {}
         }
         let staleness = self.fleet.staleness(v, self.now_ms);
         let fill = markers::colour(self.palette.base(v), staleness);
