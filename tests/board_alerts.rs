@@ -128,7 +128,7 @@ fn sos_then_fifty_overspeeds() -> Harness<'static, FleetApp> {
         .collect();
     feed.frame(&format!(r#"{{"positions":[{}]}}"#, speeding.join(",")));
     h.run_steps(3);
-    h.get_by_label("Alerts: 51 new").click();
+    h.get_by_label("Alerts: 1 critical, 51 new").click();
     h.run_steps(4);
     h
 }
@@ -168,8 +168,9 @@ fn an_sos_with_no_rules_file_is_one_critical_alert_pinned_above_fifty_overspeeds
             .all(|(a, _)| a.severity == Severity::Warning)
     );
     // On screen: the SOS row is above every overspeed row, says so in words, and the header
-    // counts it.
-    h.get_by_label_contains("1 critical");
+    // counts it, as does the status bar.
+    h.get_by_label("1 critical");
+    h.get_by_label("Alerts: 1 critical, 51 new");
     let sos = h.get_by_label_contains("alarm: sos");
     let sos_top = sos.rect().min.y;
     // (Two spaces after the word: a row, not the filter's button.)

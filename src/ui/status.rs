@@ -68,11 +68,16 @@ impl Default for StatusBar {
     }
 }
 
-/// "Alerts", or in red how many are new; it opens and closes the Alerts panel.
-fn alerts_button(ui: &mut Ui, bar: &mut StatusBar, alerts: usize) {
+/// "Alerts", or how many are new: in the critical colour with how many are critical when any
+/// is, else in the warning colour; it opens and closes the Alerts panel.
+fn alerts_button(ui: &mut Ui, bar: &mut StatusBar, alerts: (usize, usize)) {
+    let theme = super::tokens::theme(ui.visuals());
     let text = match alerts {
-        0 => RichText::new("Alerts"),
-        n => RichText::new(format!("Alerts: {n} new")).color(super::tokens::ALERT_RED),
+        (0, _) => RichText::new("Alerts"),
+        (n, 0) => RichText::new(format!("Alerts: {n} new")).color(theme.warning),
+        (n, critical) => RichText::new(format!("Alerts: {critical} critical, {n} new"))
+            .color(theme.critical)
+            .strong(),
     };
     if ui
         .selectable_label(bar.alerts_open, text)
@@ -93,8 +98,8 @@ pub enum Recording {
 
 /// What the bar shows besides the session.
 pub struct Bar {
-    /// Alerts not yet acknowledged (shown from anywhere).
-    pub alerts: usize,
+    /// Alerts not yet acknowledged (shown from anywhere), and how many of them are critical.
+    pub alerts: (usize, usize),
     pub recording: Recording,
     pub now_ms: i64,
 }

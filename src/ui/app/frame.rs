@@ -77,7 +77,10 @@ impl FleetApp {
             .filter_map(|(_, f)| f.down_line(now))
             .collect();
         egui::Panel::bottom("status").show(ui, |ui| {
-            let alerts = self.alert_log.unacknowledged();
+            let alerts = (
+                self.alert_log.unacknowledged(),
+                self.alert_log.open_critical(),
+            );
             let recording = match &self.recorder {
                 _ if self.replay.is_some() => status::Recording::Replaying,
                 Some(r) => status::Recording::On(r.status()),

@@ -139,8 +139,10 @@ impl Markers<'_> {
                 let ring = Stroke::new(tokens::CRITICAL_RING_WIDTH, self.theme.critical);
                 painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.8, ring);
             }
-            Some(_) => {
-                let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
+            Some(severity) => {
+                // Routine alerts ring in their own colour: red is kept for what is critical.
+                let colour = tokens::severity(self.theme, severity);
+                let ring = Stroke::new(tokens::ALERT_RING_WIDTH, colour);
                 painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
             }
             None => {}

@@ -143,7 +143,7 @@ fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)>
         (
             Column::Name,
             "Name",
-            Width::initial(96.0).at_least(50.0).clip(true),
+            Width::initial(90.0).at_least(50.0).clip(true),
         ),
     ];
     if room >= 350.0 {
@@ -157,7 +157,7 @@ fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)>
     columns.push((
         Column::Updated,
         "Updated",
-        Width::initial(78.0).at_least(48.0),
+        Width::initial(70.0).at_least(48.0),
     ));
     if several_feeds && room >= 430.0 {
         columns.push((
