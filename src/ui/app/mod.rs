@@ -5,9 +5,12 @@
 mod actions;
 mod frame;
 mod geofencing;
+mod layout;
+mod panels;
 mod replay;
 mod saved;
 
+pub use layout::Board;
 pub use replay::{JUMP_MS, LONG_JUMP_MS, default_recording};
 
 use std::collections::BTreeMap;
@@ -95,6 +98,8 @@ pub struct FleetApp {
     fitted: bool,
     /// The first frame has looked at the window's size.
     sized: bool,
+    /// Where each part of the board was drawn in the last frame.
+    board: layout::Board,
     alerts: Option<Engine>,
     alert_log: AlertLog,
     /// When the engine's clock-driven rules last ran.
@@ -155,6 +160,7 @@ impl FleetApp {
             feeds_panel: FeedsPanel::default(),
             fitted,
             sized: false,
+            board: layout::Board::default(),
             alerts: config.alerts,
             alert_log: AlertLog::default(),
             alerts_ticked_ms: 0,
@@ -310,7 +316,7 @@ impl FleetApp {
             feeds: self
                 .specs
                 .iter()
-                .filter_map(|(id, s)| s.colour.map(|c| (*id, crate::ui::tokens::rgb(c))))
+                .filter_map(|(id, s)| s.colour.map(|c| (*id, super::markers::feed_colour(c))))
                 .collect(),
         }
     }

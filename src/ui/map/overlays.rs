@@ -23,9 +23,9 @@ fn plate(ui: &Ui, rect: Rect, at: egui::Pos2, anchor: Align2, text: &str, theme:
     r
 }
 
-/// The attribution, whenever tiles are shown.
-pub(super) fn attribution(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, now: Instant) {
-    if tiles.state(now) != TileState::None {
+/// The attribution, while tiles are actually drawn.
+pub(super) fn attribution(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme) {
+    if tiles.drawn() {
         let at = rect.left_bottom() + Vec2::new(4.0, -4.0);
         plate(
             ui,
