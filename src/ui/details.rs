@@ -18,10 +18,10 @@ pub fn compass(heading: f32) -> &'static str {
     POINTS[(((heading.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8]
 }
 
-/// The details of the selected vehicle: its name beside Follow, its condition, and a grid of
-/// what is known, each value clipped to its cell with the whole of it on hover.
+/// The head of the selected vehicle's details (it stays while the rest scrolls): its name
+/// beside Follow, and its condition.
 #[must_use]
-pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {
+pub fn header(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {
     let fleet = session.fleet();
     let mut actions = Vec::new();
     let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) else {
@@ -48,8 +48,18 @@ pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Ve
         )
         .wrap(),
     );
-    grid(ui, &rows(session, v, current, now_ms));
     actions
+}
+
+/// The rest of the details: a grid of what is known, each value clipped to its cell with the
+/// whole of it on hover.
+pub fn body(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) {
+    let fleet = session.fleet();
+    if let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) {
+        let condition = fleet.condition(v, now_ms);
+        let current = matches!(condition, Condition::Moving | Condition::Stopped);
+        grid(ui, &rows(session, v, current, now_ms));
+    }
 }
 
 /// The vehicle's name and the Follow button, the name clipped short of the button.

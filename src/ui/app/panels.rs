@@ -98,13 +98,15 @@ impl FleetApp {
                     counts: frame.counts.total,
                     now_ms: frame.now,
                 };
-                actions.extend(table::show(
-                    ui,
-                    self.session.fleet(),
-                    &mut self.view,
-                    &mut self.table,
-                    &cx,
-                ));
+                contained(ui, |ui| {
+                    actions.extend(table::show(
+                        ui,
+                        self.session.fleet(),
+                        &mut self.view,
+                        &mut self.table,
+                        &cx,
+                    ));
+                });
             });
         self.board.table = Some(shown.response.rect);
         actions
@@ -152,12 +154,11 @@ impl FleetApp {
             .size_range(DETAILS_MIN.min(max)..=max)
             .show(ui, |ui| {
                 contained(ui, |ui| {
+                    actions.extend(details::header(ui, &self.session, &self.view, now));
                     egui::ScrollArea::vertical()
                         .id_salt(("details", &id))
                         .auto_shrink([false, false])
-                        .show(ui, |ui| {
-                            actions.extend(details::show(ui, &self.session, &self.view, now));
-                        });
+                        .show(ui, |ui| details::body(ui, &self.session, &self.view, now));
                 });
             });
         self.board.details = Some(shown.response.rect);
