@@ -48,17 +48,16 @@ pub fn hue_saturation(c: Color32) -> (f32, f32) {
     ((hue * 60.0).rem_euclid(360.0), span / max)
 }
 
-/// A feed's own colour (from its settings), nudged clear of the status colours so it never
-/// reads as an alarm, a stale or a lost vehicle: a hue too near one turns to the nearest hue
-/// clear of them all; a grey gets some colour.
+/// A feed's own colour (from its settings), nudged clear of the warning colours so it never
+/// reads as an alarm, a stale or a lost vehicle: a red, orange or amber turns to the nearest
+/// hue clear of them; a grey gets some colour. Other colours are kept as given.
 pub fn feed_colour(rgb: [u8; 3]) -> Color32 {
     let c = tokens::rgb(rgb);
     let (hue, saturation) = hue_saturation(c);
     let clear = |h: f32| {
-        tokens::STATUS_COLOURS.iter().all(|&s| {
-            let (other, sat) = hue_saturation(s);
-            sat < tokens::GREY_SATURATION || hue_distance(h, other) >= tokens::FEED_HUE_APART
-        })
+        tokens::WARNING_COLOURS
+            .iter()
+            .all(|&s| hue_distance(h, hue_saturation(s).0) >= tokens::FEED_HUE_APART)
     };
     if saturation >= tokens::GREY_SATURATION && clear(hue) {
         return c;

@@ -142,6 +142,9 @@ pub const STATUS_COLOURS: [Color32; 7] = [
     ALERT_RED,
     LOST_GREY,
 ];
+/// The status colours that warn (failed, an alert, waiting, stale): a feed's own colour is
+/// nudged away from these (and from grey), never from the green or the blue.
+pub const WARNING_COLOURS: [Color32; 4] = [FAIL_RED, ALERT_RED, WAIT_ORANGE, STALE_AMBER];
 /// How far (degrees of hue) a feed's colour keeps from every status colour.
 pub const FEED_HUE_APART: f32 = 25.0;
 /// Below this saturation a colour reads as grey (lost, paused).
