@@ -49,7 +49,7 @@ struct Cli {
     /// radius in metres).
     #[arg(long, value_name = "FILE.geojson")]
     geofences: Option<std::path::PathBuf>,
-    /// Alert rules (TOML; every rule is off until enabled there).
+    /// Alert rules (TOML; every rule but alarms is off until enabled there).
     #[arg(long, value_name = "FILE.toml")]
     rules: Option<std::path::PathBuf>,
     /// A static GTFS zip whose routes the map draws (shapes, short names, colours), beside

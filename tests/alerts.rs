@@ -75,6 +75,7 @@ fn a_bus_enters_and_leaves_a_geofence_around_a_cairns_stop() {
         for key in ["seq", "at_ms", "vehicle", "label", "detail", "lat", "lon"] {
             assert!(alert.get(key).is_some(), "{key} in {line}");
         }
+        assert_eq!(alert["severity"], "warning", "{line}");
         let vehicle = alert["vehicle"].as_str().expect("vehicle").to_owned();
         match alert["rule"].as_str() {
             Some("enter") => entered.push(vehicle),

@@ -213,7 +213,7 @@ fn the_table_sorts_by_any_column_and_filters_by_status() {
         vec!["a", "b", "d", "c"],
         "fastest first"
     );
-    h.get_by_label("Speed").click();
+    h.get_by_label("Speed, sorted largest first").click();
     h.run_steps(2);
     assert_eq!(h.state().list_ids(), vec!["c", "d", "b", "a"]);
     h.get_by_label("Status").click();
@@ -232,7 +232,7 @@ fn the_table_sorts_by_any_column_and_filters_by_status() {
     assert_eq!(h.state().list_ids(), vec!["a", "b"]);
     h.get_by_label("2 moving").click();
     h.run_steps(2);
-    h.get_by_label("No vehicle in the statuses shown.");
+    h.get_by_label("No vehicle in the statuses and feeds shown.");
 }
 
 #[test]

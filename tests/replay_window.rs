@@ -76,7 +76,11 @@ fn the_timeline_plays_pauses_speeds_up_jumps_and_scrubs_on_replay_time() {
         "the fleet as the recording starts"
     );
     let start = position(&h);
-    h.get_by_label_contains("2026-11-25 14:00:0");
+    assert_eq!(
+        h.query_all_by_label_contains("2026-11-25 14:00:0").count(),
+        2,
+        "the timeline and the map's badge"
+    );
     h.get_by_label("Play").click();
     h.run_steps(1);
     clock.advance(1_000);
@@ -233,4 +237,39 @@ fn the_record_button_records_what_the_window_shows_until_stopped() {
     buttons.last().expect("the path's Replay button").click();
     h.run_steps(2);
     h.get_by_label_contains("is not a fleetview recording");
+}
+
+#[test]
+fn a_replay_says_so_on_the_map_and_in_the_feeds_and_its_table_stays_sorted_through_seeks() {
+    let dir = temp_dir("replay-honest");
+    let path = dir.join("sim.fvr");
+    sim_recording(&path, 120, 30);
+    let clock = ManualClock::at(5_000);
+    let mut h = replay_app(&path, &clock);
+    // The map's badge: a replay, its time, paused until played.
+    h.get_by_label_contains("Replay \u{b7} 2026-11-25 14:00:0");
+    h.get_by_label_contains("\u{b7} paused");
+    // The feeds are a recording's, never "connected".
+    h.get_by_label("replay of 1 recorded feed");
+    assert!(h.query_by_label_contains("connected").is_none());
+    h.get_by_label("Feeds").click();
+    h.run_steps(2);
+    h.get_by_label_contains("recorded (then: connected");
+    let before = h.state().list_ids();
+    assert_eq!(before.len(), 120);
+    h.get_by_label("Play").click();
+    h.run_steps(1);
+    clock.advance(500);
+    settle(&mut h);
+    h.get_by_label_contains("\u{b7} 1x");
+    // Seeks start the model over from a keyframe: the rows keep their order by name.
+    for key in [
+        egui::Key::ArrowRight,
+        egui::Key::ArrowLeft,
+        egui::Key::ArrowRight,
+    ] {
+        h.key_press(key);
+        settle(&mut h);
+        assert_eq!(h.state().list_ids(), before, "sorted by name after a seek");
+    }
 }

@@ -11,12 +11,12 @@
 //! - **Stopped**: slower than 0.5 m/s for `minutes`, outside every depot; once per stop.
 //! - **Lost**: no fix for `minutes` by the clock handed to [`Engine::tick`]; "online" when one
 //!   comes.
-//! - **Alarms**: a feed's `alarm` notice (Traccar's `sos`, ...).
+//! - **Alarms** (on unless the rules turn them off): a feed's `alarm` notice (Traccar's `sos`,
+//!   ...), an `alarm` attribute on a fix, an AIS distress status; once per alarm (`alarms`).
 
 use std::collections::HashMap;
 
-use super::{Alert, Geofences, Rule, Rules};
-use crate::events::VehicleNotice;
+use super::{Alert, Geofences, Rule, Rules, Severity};
 use crate::fleet::{Changes, FeedId, Fleet, Vehicle, VehicleId, VehicleKey};
 
 /// Slower than this (m/s) is standing still.
@@ -38,6 +38,11 @@ struct State {
     lost: bool,
     /// Its geofences are known (false after the geofences changed: the next fix places it).
     placed: bool,
+    /// The alarm its last fix carried (a new one raises an alert; the same one again does not).
+    alarm: Option<Box<str>>,
+    /// The last alarm alert raised for it, and when (a notice and a fix saying the same alarm
+    /// raise one alert).
+    raised_alarm: Option<(Box<str>, i64)>,
 }
 
 pub struct Engine {
@@ -49,6 +54,13 @@ pub struct Engine {
     states: Vec<Option<State>>,
     scratch: Vec<u32>,
     seq: u64,
+}
+
+impl Default for Engine {
+    /// The default rules (alarms the feeds report, nothing routine) and no geofence.
+    fn default() -> Self {
+        Self::new(Rules::default(), Geofences::default())
+    }
 }
 
 impl Engine {
@@ -122,18 +134,6 @@ impl Engine {
         }
     }
 
-    /// An alert for a feed's alarm notice about one of its vehicles.
-    pub fn notice(&mut self, fleet: &Fleet, feed: FeedId, n: &VehicleNotice, out: &mut Vec<Alert>) {
-        let alarm = n.kind.eq_ignore_ascii_case("alarm") || n.kind.eq_ignore_ascii_case("sos");
-        if !self.rules.alarms.enabled || !alarm {
-            return;
-        }
-        if let Some(v) = fleet.get(feed, &n.id) {
-            let detail = n.detail.clone().unwrap_or_else(|| n.kind.clone());
-            self.raise(out, v, Rule::Alarm, n.ts, None, detail);
-        }
-    }
-
     /// One new fix of a vehicle.
     fn fix(&mut self, key: VehicleKey, v: &Vehicle, out: &mut Vec<Alert>) {
         let k = key.0 as usize;
@@ -155,6 +155,8 @@ impl Engine {
                 still_alerted: false,
                 lost: false,
                 placed: true,
+                alarm: None,
+                raised_alarm: None,
             });
         } else {
             self.back_online(k, v, out);
@@ -163,6 +165,7 @@ impl Engine {
         self.overspeed(k, v, &scratch, out);
         self.track_still(k, v);
         self.check_still(key, v, v.fix.ts, out);
+        self.fix_alarm(k, v, out);
         self.scratch = scratch;
     }
 
@@ -323,6 +326,7 @@ impl Engine {
         self.raise(out, v, Rule::Stopped, now_ms, None, detail);
     }
 
+    /// A routine alert (its severity is its rule's).
     fn raise(
         &mut self,
         out: &mut Vec<Alert>,
@@ -332,11 +336,25 @@ impl Engine {
         geofence: Option<String>,
         detail: String,
     ) {
+        let severity = Severity::of_rule(rule, "");
+        self.push(out, v, (rule, severity), at_ms, geofence, detail);
+    }
+
+    fn push(
+        &mut self,
+        out: &mut Vec<Alert>,
+        v: &Vehicle,
+        (rule, severity): (Rule, Severity),
+        at_ms: i64,
+        geofence: Option<String>,
+        detail: String,
+    ) {
         self.seq += 1;
         out.push(Alert {
             seq: self.seq,
             at_ms,
             rule,
+            severity,
             feed: v.feed(),
             vehicle: v.id().to_owned(),
             label: v.display_name().to_owned(),
@@ -362,5 +380,6 @@ fn minutes(ms: i64) -> String {
     format!("{} min", ms.max(0) / 60_000)
 }
 
+mod alarms;
 #[cfg(test)]
 mod tests;

@@ -6,17 +6,20 @@
 //! - [`geofence`]: areas from GeoJSON, with an R-tree over their bounds;
 //! - [`rules`]: which alerts are on, and their limits (TOML);
 //! - [`engine`]: each vehicle's state (confirmed geofences, time over the limit, stopped since,
-//!   lost) and the alerts its changes raise;
+//!   lost, its alarm) and the alerts its changes raise;
+//! - [`severity`]: how urgent an alert is (critical, warning, info), from its rule or alarm;
 //! - [`headless`]: `fleetview alerts`, JSON lines on stdout and a webhook.
 
 pub mod engine;
 pub mod geofence;
 pub mod headless;
 pub mod rules;
+pub mod severity;
 
 pub use engine::Engine;
 pub use geofence::{Area, Geofence, GeofenceError, Geofences};
 pub use rules::{Rules, RulesError};
+pub use severity::Severity;
 
 use serde::Serialize;
 
@@ -57,6 +60,8 @@ pub struct Alert {
     /// When it happened, UTC ms: the fix's time, or the clock's for "lost".
     pub at_ms: i64,
     pub rule: Rule,
+    /// How urgent: an alarm's by its name (an SOS is critical), else its rule's.
+    pub severity: Severity,
     #[serde(skip)]
     pub feed: FeedId,
     /// The vehicle's id in its feed.

@@ -1,4 +1,6 @@
-//! Alert rules, read from a TOML file (`--rules FILE`). Every rule is off until enabled.
+//! Alert rules, read from a TOML file (`--rules FILE`). Every rule is off until enabled, but
+//! alarms: an alarm a feed reports (an SOS) is an alert unless the rules say otherwise, with
+//! or without a rules file ([`Rules::default`]).
 //!
 //! ```toml
 //! [geofence]                 # entering and leaving geofences
@@ -24,7 +26,7 @@
 //! minutes = 10               # no fix this long; "back online" when one comes
 //!
 //! [alarms]
-//! enabled = true             # alarms a feed reports (Traccar's alarm: sos, ...)
+//! enabled = true             # alarms a feed reports (Traccar's alarm: sos, ...); the default
 //! ```
 
 use std::collections::HashMap;
@@ -160,11 +162,22 @@ fn ten() -> f64 {
     10.0
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Alarms {
-    #[serde(default)]
+    /// On unless turned off: an SOS must never depend on a rules file.
+    #[serde(default = "yes")]
     pub enabled: bool,
+}
+
+impl Default for Alarms {
+    fn default() -> Self {
+        Self { enabled: yes() }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Rules {
@@ -242,6 +255,10 @@ mod tests {
     fn every_rule_is_off_until_enabled_and_the_file_sets_them() {
         let none = Rules::parse("", "r.toml").expect("empty");
         assert!(!none.geofence.enter && !none.overspeed.enabled && !none.lost.enabled);
+        assert!(none.alarms.enabled, "but alarms, with or without a file");
+        assert_eq!(none, Rules::default());
+        let off = Rules::parse("[alarms]\nenabled = false\n", "r.toml").expect("off");
+        assert!(!off.alarms.enabled);
         let r = Rules::parse(
             "[geofence]\nenter = true\nonly = [\"Depot\"]\n[overspeed]\nenabled = true\n\
              limits_kmh = { bus = 60 }\ndefault_kmh = 100\n",

@@ -29,7 +29,7 @@ use crate::protocol::{FixBatch, FixRef, RejectReason};
 
 pub use changes::{Applied, Changes};
 pub use id::{FeedId, VehicleId};
-pub use query::{Condition, Counts, FleetCounts, Staleness, text_matches};
+pub use query::{Condition, Counts, FleetCounts, Query, Staleness, text_matches};
 pub use vehicle::{Fix, TrailPoint, Vehicle};
 
 /// Thresholds and bounds of the model.
@@ -97,8 +97,18 @@ pub struct Fleet {
     /// are swept.
     generation: u32,
     counters: FleetCounters,
-    /// Bumped when a vehicle is added or removed, so views can cache lists of vehicles.
+    /// Bumped when a vehicle is added or removed, so views can cache lists of vehicles. It
+    /// starts at a value no other fleet of this process uses (see [`first_membership`]), so a
+    /// view that outlives its fleet (a replay's seek starts a new one) never mistakes the new
+    /// fleet's vehicles for the old's.
     membership: u64,
+}
+
+/// Where a new fleet's membership count starts: each fleet gets a range of 2^40 values of its
+/// own (a fleet adding a million vehicles a second would take twelve days to leave it).
+fn first_membership() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) << 40
 }
 
 impl Default for Fleet {
@@ -118,7 +128,7 @@ impl Fleet {
             evict: evict::EvictQueue::default(),
             generation: 0,
             counters: FleetCounters::default(),
-            membership: 0,
+            membership: first_membership(),
         }
     }
 
@@ -342,7 +352,7 @@ impl Fleet {
         self.index.get(&feed).map_or(0, HashMap::len)
     }
 
-    /// Changes whenever a vehicle is added or removed.
+    /// Changes whenever a vehicle is added or removed; never the same for two fleets.
     pub fn membership(&self) -> u64 {
         self.membership
     }

@@ -189,15 +189,8 @@ impl Fleet {
         query: &str,
         feeds_named: &'a [FeedId],
     ) -> impl Iterator<Item = (VehicleKey, &'a Vehicle)> + 'a {
-        let needle = Needle::new(query);
-        self.iter().filter(move |(_, v)| {
-            needle.is_empty()
-                || feeds_named.contains(&v.feed())
-                || needle.found_in(v.id())
-                || v.label().is_some_and(|s| needle.found_in(s))
-                || v.kind().is_some_and(|s| needle.found_in(s))
-                || v.route().is_some_and(|s| needle.found_in(s))
-        })
+        let query = Query::new(query, feeds_named.to_vec());
+        self.iter().filter(move |(_, v)| query.matches(v))
     }
 
     /// Vehicles whose newest fix lies inside `bbox` (which may cross the antimeridian).
@@ -223,7 +216,36 @@ pub fn text_matches(haystack: &str, query: &str) -> bool {
     !needle.is_empty() && needle.found_in(haystack)
 }
 
+/// A search, as the table and the map both apply it: a vehicle matches when its id, label,
+/// kind or route contains the text, ignoring case, or its feed is one whose name matched. A
+/// blank text matches every vehicle.
+#[derive(Debug, Clone)]
+pub struct Query {
+    needle: Needle,
+    feeds_named: Vec<FeedId>,
+}
+
+impl Query {
+    pub fn new(text: &str, feeds_named: Vec<FeedId>) -> Self {
+        Self {
+            needle: Needle::new(text),
+            feeds_named,
+        }
+    }
+
+    pub fn matches(&self, v: &Vehicle) -> bool {
+        let needle = &self.needle;
+        needle.is_empty()
+            || self.feeds_named.contains(&v.feed())
+            || needle.found_in(v.id())
+            || v.label().is_some_and(|s| needle.found_in(s))
+            || v.kind().is_some_and(|s| needle.found_in(s))
+            || v.route().is_some_and(|s| needle.found_in(s))
+    }
+}
+
 /// A lower-cased search string, matched without allocating when it is ASCII.
+#[derive(Debug, Clone)]
 struct Needle {
     lower: String,
 }

@@ -437,3 +437,16 @@ fn the_next_change_of_class_is_when_the_freshest_live_vehicle_goes_stale_or_a_st
         "all lost: idle"
     );
 }
+
+#[test]
+fn two_fleets_never_share_a_membership_value() {
+    // A replay's seek replaces the fleet: a list cached for the old one must see a change.
+    let mut old = Fleet::default();
+    positions(&mut old, &[fix("a", 1.0, 1.0, T0)], T0);
+    let mut new = Fleet::default();
+    positions(&mut new, &[fix("b", 1.0, 1.0, T0)], T0);
+    assert_ne!(old.membership(), new.membership());
+    let before = new.membership();
+    positions(&mut new, &[fix("c", 1.0, 1.0, T0)], T0);
+    assert_ne!(new.membership(), before, "an added vehicle changes it");
+}

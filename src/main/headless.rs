@@ -32,8 +32,8 @@ pub(super) struct AlertsArgs {
     /// Geofences: a GeoJSON file (Polygon, MultiPolygon, or Point with a radius in metres).
     #[arg(long, value_name = "FILE.geojson")]
     geofences: Option<std::path::PathBuf>,
-    /// The rules (TOML; every rule is off until enabled there). Without it, the config file's
-    /// [alerts] table.
+    /// The rules (TOML; every rule but alarms is off until enabled there). Without it, the
+    /// config file's [alerts] table; without that, alarms only.
     #[arg(long, value_name = "FILE.toml")]
     rules: Option<std::path::PathBuf>,
     /// POST each alert (its JSON line) to this URL, with retries.
@@ -151,13 +151,11 @@ impl AlertSources {
         })
     }
 
-    /// The window's engine (none: the map draws no geofence and raises no alert). A geofence
-    /// file not made yet starts empty: the Geofences window draws into it and saves it.
+    /// The window's engine: always one (without rules, the default rules raise alarms and
+    /// nothing routine). A geofence file not made yet starts empty: the Geofences window draws
+    /// into it and saves it.
     pub(super) fn engine(&self) -> anyhow::Result<Option<fleetview::alerts::Engine>> {
         use fleetview::alerts::{Engine, Geofences};
-        if self.geofences.is_none() && self.rules.is_none() {
-            return Ok(None);
-        }
         let fences = match &self.geofences {
             Some(path) if path.exists() => Geofences::load(path)?,
             _ => Geofences::default(),
@@ -178,9 +176,10 @@ pub(super) fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         args.geofences.as_deref(),
         args.rules.as_deref(),
     )?;
-    let Some(rules) = sources.rules else {
-        bail!("no rules: give --rules FILE, or an [alerts] table in the config file");
-    };
+    let rules = sources.rules.unwrap_or_else(|| {
+        tracing::info!("no rules given: alarms the feeds report are the only alerts");
+        fleetview::alerts::Rules::default()
+    });
     let fences = match &sources.geofences {
         Some(path) => Geofences::load(path)?,
         None => Geofences::default(),

@@ -40,6 +40,8 @@ pub enum Action {
     SortBy(Column),
     /// A status chip was clicked: show or hide the vehicles in that condition.
     ShowCondition(Condition, bool),
+    /// Show every vehicle again: no search, every status, every feed.
+    ClearFilters,
     /// `+` (1) or `-` (-1).
     Zoom(i32),
     /// Start a new feed.
@@ -62,6 +64,10 @@ pub enum Action {
     HoldAlerts(Option<u64>),
     /// Play a sound on a new alert (true) or not.
     AlertSound(bool),
+    /// Play a sound on a new critical alert even with the sound off (true), or not (muted).
+    CriticalSound(bool),
+    /// Show the alerts this filter lets through.
+    FilterAlerts(Box<super::alerts::AlertFilter>),
     /// Open or close the Geofences window.
     ToggleGeofences,
     /// Start drawing a geofence: a circle (true) or a polygon.

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
 
+use crate::alerts::{Alert, Severity};
+
 /// The longest one sound may take before its player is stopped.
 const PLAY_LIMIT: Duration = Duration::from_secs(4);
 
@@ -79,6 +81,13 @@ impl Chime {
     }
 }
 
+/// Whether new `alerts` sound: any of them with the sound on (`sound`); a critical one even
+/// with it off, unless the dispatcher muted critical alerts.
+pub fn sounds(alerts: &[Alert], sound: bool, critical_muted: bool) -> bool {
+    let critical = alerts.iter().any(|a| a.severity == Severity::Critical);
+    !alerts.is_empty() && (sound || (critical && !critical_muted))
+}
+
 /// Runs one player to its end (or the limit); false when it could not run at all.
 fn play(program: &str, args: &[&str]) -> bool {
     let child = Command::new(program)
@@ -124,5 +133,37 @@ mod tests {
         chime.ring();
         chime.ring();
         drop(chime);
+    }
+
+    fn alert(severity: Severity) -> Alert {
+        Alert {
+            seq: 1,
+            at_ms: 0,
+            rule: crate::alerts::Rule::Alarm,
+            severity,
+            feed: crate::fleet::FeedId(0),
+            vehicle: "v".into(),
+            label: "v".into(),
+            geofence: None,
+            detail: String::new(),
+            lat: 0.0,
+            lon: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_critical_alert_sounds_even_with_the_sound_off_unless_muted() {
+        let sos = [alert(Severity::Critical)];
+        assert!(sounds(&sos, false, false), "on by default");
+        assert!(!sounds(&sos, false, true), "muted");
+        assert!(sounds(&sos, true, true), "the sound on every alert is on");
+    }
+
+    #[test]
+    fn routine_alerts_sound_only_with_the_sound_on_and_nothing_new_never() {
+        let routine = [alert(Severity::Warning), alert(Severity::Info)];
+        assert!(!sounds(&routine, false, false));
+        assert!(sounds(&routine, true, false));
+        assert!(!sounds(&[], true, false));
     }
 }

@@ -18,6 +18,24 @@ pub fn compass(heading: f32) -> &'static str {
     POINTS[(((heading.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8]
 }
 
+/// A line over the details when the filters hide the selected vehicle ("Filtered out: stopped
+/// vehicles are hidden"): it stays selected and on the map, and one click clears the filters.
+pub fn filtered_out(ui: &mut Ui, why: &str) -> Option<Action> {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Filtered out: {why}; shown on the map only while selected"
+            ))
+            .color(tokens::WAIT_ORANGE),
+        );
+        ui.small_button("Clear filters")
+            .on_hover_text("Show every vehicle: no search, every status, every feed")
+            .clicked()
+            .then_some(Action::ClearFilters)
+    })
+    .inner
+}
+
 /// The head of the selected vehicle's details (it stays while the rest scrolls): its name
 /// beside Follow, and its condition.
 #[must_use]

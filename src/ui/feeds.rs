@@ -94,6 +94,8 @@ pub struct FeedsContext<'a> {
     /// Each feed's counts this frame.
     pub counts: &'a FleetCounts,
     pub now_ms: i64,
+    /// The feeds are a recording's: shown as recorded, never as connected.
+    pub replaying: bool,
 }
 
 pub fn show(ui: &mut Ui, cx: &FeedsContext<'_>, panel: &mut FeedsPanel) -> Vec<Action> {
@@ -156,8 +158,14 @@ fn feed_row(
         }
     });
     ui.horizontal(|ui| {
-        dot(ui, link_colour(&status.link));
-        ui.add(egui::Label::new(status.link.describe(cx.now_ms)).wrap());
+        if cx.replaying {
+            dot(ui, super::tokens::REPLAY_VIOLET);
+            let then = status.link.describe(cx.now_ms);
+            ui.add(egui::Label::new(format!("recorded (then: {then})")).wrap());
+        } else {
+            dot(ui, link_colour(&status.link));
+            ui.add(egui::Label::new(status.link.describe(cx.now_ms)).wrap());
+        }
     });
     let counts = cx.counts.of(id);
     ui.horizontal_wrapped(|ui| {

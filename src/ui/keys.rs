@@ -13,6 +13,11 @@ pub const KEYS: &[(&str, &str)] = &[
         "select a vehicle; on a cluster, zoom into it (or fan it out)",
     ),
     ("double-click a row", "follow that vehicle"),
+    ("drag", "move the map (stops following)"),
+    (
+        "wheel or pinch",
+        "zoom about the pointer (following: about the vehicle)",
+    ),
     ("F", "follow the selected vehicle"),
     (
         "Esc",
@@ -20,7 +25,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("/ or Ctrl+F", "search"),
     ("Up / Down", "previous / next vehicle in the table"),
-    ("+ / -", "zoom in / out (or the mouse wheel)"),
+    ("+ / -", "zoom in / out"),
     ("Home", "zoom to the whole fleet"),
     ("Z", "zoom to the selected vehicle"),
     ("N", "show or hide the route network"),

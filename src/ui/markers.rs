@@ -207,7 +207,16 @@ mod tests {
                 saturation >= tokens::GREY_SATURATION,
                 "{feed:?} reads as grey"
             );
-            for status in tokens::STATUS_COLOURS {
+            let status_colours = [
+                tokens::OK_GREEN,
+                tokens::STOPPED_BLUE,
+                tokens::WAIT_ORANGE,
+                tokens::STALE_AMBER,
+                tokens::FAIL_RED,
+                tokens::ALERT_RED,
+                tokens::LOST_GREY,
+            ];
+            for status in status_colours {
                 let (other, s) = hue_saturation(status);
                 if s < tokens::GREY_SATURATION {
                     continue; // grey has no hue: kept apart by saturation above

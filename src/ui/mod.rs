@@ -15,6 +15,7 @@ mod keys;
 mod map;
 mod markers;
 mod recordings;
+mod shown;
 mod status;
 mod table;
 mod tiles;
@@ -24,6 +25,7 @@ mod view;
 mod words;
 
 pub use action::Action;
+pub use alerts::{AlertFilter, AlertLog};
 pub use app::{AppConfig, Board, FeedSource, FleetApp, default_recording};
 pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;

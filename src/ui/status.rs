@@ -154,9 +154,16 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) ->
         }
         alerts_button(ui, bar, alerts);
         actions.extend(record_button(ui, &extra.recording));
+        let replaying = matches!(extra.recording, Recording::Replaying);
         match &feeds[..] {
             [] => {
                 ui.label("no feeds");
+            }
+            _ if replaying => {
+                // A recording's feeds were connected then, not now: never "connected".
+                dot(ui, super::tokens::REPLAY_VIOLET);
+                ui.label(recorded_words(feeds.len()))
+                    .on_hover_text("The feeds as recorded; nothing is live in a replay");
             }
             [(_, one)] => {
                 // Briefly, so the bar fits a narrow window; the URL and reason on hover (and
@@ -201,6 +208,14 @@ pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) ->
         }
     });
     actions
+}
+
+/// What the bar says of a replay's feeds.
+pub fn recorded_words(feeds: usize) -> String {
+    match feeds {
+        1 => "replay of 1 recorded feed".into(),
+        n => format!("replay of {n} recorded feeds"),
+    }
 }
 
 /// Light, dark, or whatever the system uses (the default).

@@ -28,6 +28,11 @@ pub struct Theme {
     pub outline_faded: Color32,
     /// Inside of the ring around the selection.
     pub ring_fill: Color32,
+    /// An alert's severity, as text on the panel and rings on the map: critical red, warning
+    /// amber, info blue (darker on the light theme, brighter on the dark, for contrast).
+    pub critical: Color32,
+    pub warning: Color32,
+    pub info: Color32,
 }
 
 pub const LIGHT: Theme = Theme {
@@ -42,6 +47,9 @@ pub const LIGHT: Theme = Theme {
     outline_live: Color32::from_rgba_premultiplied(0, 0, 0, 200),
     outline_faded: Color32::from_rgba_premultiplied(0, 0, 0, 90),
     ring_fill: Color32::from_rgba_premultiplied(160, 160, 160, 160),
+    critical: Color32::from_rgb(0xc0, 0x1f, 0x1f),
+    warning: Color32::from_rgb(0x9a, 0x60, 0x00),
+    info: Color32::from_rgb(0x2b, 0x5c, 0x9a),
 };
 
 pub const DARK: Theme = Theme {
@@ -56,6 +64,9 @@ pub const DARK: Theme = Theme {
     outline_live: Color32::from_rgba_premultiplied(230, 230, 230, 230),
     outline_faded: Color32::from_rgba_premultiplied(90, 90, 90, 90),
     ring_fill: Color32::from_rgba_premultiplied(20, 20, 20, 120),
+    critical: Color32::from_rgb(0xff, 0x5c, 0x5c),
+    warning: Color32::from_rgb(0xf5, 0xb0, 0x41),
+    info: Color32::from_rgb(0x8a, 0xb8, 0xe6),
 };
 
 /// A colour given as red, green, blue (a feed's own colour from its settings).
@@ -67,6 +78,32 @@ pub fn rgb([r, g, b]: [u8; 3]) -> Color32 {
 pub fn theme(visuals: &egui::Visuals) -> &'static Theme {
     if visuals.dark_mode { &DARK } else { &LIGHT }
 }
+
+/// The colour of an alert of `severity` in `theme`.
+pub fn severity(theme: &Theme, severity: crate::alerts::Severity) -> Color32 {
+    use crate::alerts::Severity;
+    match severity {
+        Severity::Critical => theme.critical,
+        Severity::Warning => theme.warning,
+        Severity::Info => theme.info,
+    }
+}
+
+/// The word an alert of `severity` is shown with, beside its icon (never by colour alone).
+pub fn severity_word(severity: crate::alerts::Severity) -> &'static str {
+    use crate::alerts::Severity;
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// The side of a severity's icon (`ui::alerts`).
+pub const SEVERITY_ICON: f32 = 14.0;
+
+/// The ring round a marker whose vehicle has a critical alert open (wider than the others').
+pub const CRITICAL_RING_WIDTH: f32 = 4.0;
 
 // What colours mean, the same in both themes.
 
@@ -132,16 +169,6 @@ pub const FEED_PALETTE: [Color32; 6] = [
     Color32::from_rgb(0x4b, 0x50, 0xc8), // indigo
     Color32::from_rgb(0xc0, 0x5c, 0xd6), // orchid
 ];
-/// The colours that say something about a vehicle or a feed's state.
-pub const STATUS_COLOURS: [Color32; 7] = [
-    OK_GREEN,
-    STOPPED_BLUE,
-    WAIT_ORANGE,
-    STALE_AMBER,
-    FAIL_RED,
-    ALERT_RED,
-    LOST_GREY,
-];
 /// The status colours that warn (failed, an alert, waiting, stale): a feed's own colour is
 /// nudged away from these (and from grey), never from the green or the blue.
 pub const WARNING_COLOURS: [Color32; 4] = [FAIL_RED, ALERT_RED, WAIT_ORANGE, STALE_AMBER];
@@ -164,6 +191,9 @@ pub const CLUSTER_RADIUS_MIN: f32 = 9.0;
 pub const CLUSTER_RADIUS_MAX: f32 = 17.0;
 /// Width of the ring showing a cluster's mix of statuses.
 pub const CLUSTER_RING: f32 = 3.0;
+/// Scroll, in points, that zooms the map one level: one notch of a mouse wheel (egui's 40
+/// points), as on OpenStreetMap.
+pub const WHEEL_POINTS_PER_ZOOM: f32 = 40.0;
 /// How near the pointer must be to a marker to pick or hover it.
 pub const PICK_RADIUS: f32 = 12.0;
 /// Vehicles of a cluster that cannot split are fanned out on a circle this far apart.
@@ -218,6 +248,11 @@ pub const STOP_RADIUS: f32 = 7.0;
 pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
 /// The replay bar's recording dot.
 pub const RECORDING_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
+/// A replay, wherever it shows (the map's badge, the feeds of a recording): a violet no status
+/// uses, so a recording is never read as live.
+pub const REPLAY_VIOLET: Color32 = Color32::from_rgb(0x6c, 0x3c, 0xc8);
+pub const REPLAY_TEXT: Color32 = Color32::WHITE;
+pub const REPLAY_FONT: f32 = 15.0;
 
 /// A track segment's colour at `speed` m/s.
 pub fn track_colour(speed: Option<f32>) -> Color32 {
@@ -236,4 +271,42 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::Severity;
+
+    /// WCAG's contrast ratio of two colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        let lum = |c: Color32| {
+            let ch = |v: u8| {
+                let v = f32::from(v) / 255.0;
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * ch(c.r()) + 0.7152 * ch(c.g()) + 0.0722 * ch(c.b())
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn severity_colours_are_readable_text_on_both_themes_panels() {
+        for (theme, visuals) in [
+            (&LIGHT, egui::Visuals::light()),
+            (&DARK, egui::Visuals::dark()),
+        ] {
+            for s in Severity::ALL {
+                let ratio = contrast(severity(theme, s), visuals.panel_fill);
+                assert!(ratio >= 4.5, "{s:?} on {}: {ratio:.1}", visuals.dark_mode);
+            }
+            assert_ne!(theme.critical, theme.warning);
+            assert_ne!(theme.warning, theme.info);
+        }
+    }
 }

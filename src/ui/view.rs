@@ -164,6 +164,8 @@ pub struct ViewState {
     pub colour_by_feed: bool,
     /// Play a sound on a new alert.
     pub alert_sound: bool,
+    /// No sound on a new critical alert unless `alert_sound` (critical alerts sound by default).
+    pub critical_muted: bool,
     /// The Alerts list is held at this alert while the pointer is over it.
     pub alerts_held: Option<u64>,
     pub layers: Layers,

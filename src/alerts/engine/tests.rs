@@ -1,5 +1,6 @@
 use super::*;
 use crate::alerts::geofence::tests::CAIRNS;
+use crate::events::VehicleNotice;
 use crate::fleet::FleetConfig;
 use crate::protocol::{FixBatch, FixRef, Meta};
 
@@ -28,6 +29,18 @@ impl Rig {
 
     /// A fix of `id` at `at`, `ts_s` seconds after T0, at `kmh`.
     fn fix(&mut self, id: &str, kind: &str, at: (f64, f64), ts_s: i64, kmh: f32) {
+        self.fix_with(id, (kind, None, None), at, ts_s, kmh);
+    }
+
+    /// ... with a status and attributes (JSON text).
+    fn fix_with(
+        &mut self,
+        id: &str,
+        (kind, status, attrs): (&str, Option<&str>, Option<&str>),
+        at: (f64, f64),
+        ts_s: i64,
+        kmh: f32,
+    ) {
         let mut batch = FixBatch::default();
         batch.push(&FixRef {
             id,
@@ -38,6 +51,8 @@ impl Rig {
             speed: Some(kmh / 3.6),
             meta: Meta {
                 kind: Some(kind),
+                status,
+                attrs,
                 ..Meta::default()
             },
         });
@@ -182,7 +197,7 @@ fn stopped_too_long_outside_a_depot_but_not_in_one() {
 
 #[test]
 fn a_feeds_alarm_notice_is_an_alert() {
-    let mut r = Rig::new("[alarms]\nenabled = true\n");
+    let mut r = Rig::new("");
     r.fix("truck", "truck", OUT, 0, 0.0);
     let notice = VehicleNotice {
         id: "truck".into(),
@@ -193,4 +208,95 @@ fn a_feeds_alarm_notice_is_an_alert() {
     r.engine.notice(&r.fleet, FEED, &notice, &mut r.alerts);
     assert_eq!(r.rules(), [(Rule::Alarm, None)]);
     assert_eq!(r.alerts[0].detail, "sos");
+}
+
+fn sos_notice(ts: i64) -> VehicleNotice {
+    VehicleNotice {
+        id: "truck".into(),
+        kind: "alarm".into(),
+        ts,
+        detail: Some("sos".into()),
+    }
+}
+
+#[test]
+fn an_sos_on_fixes_is_one_critical_alert_until_the_alarm_changes() {
+    let mut r = Rig::new("");
+    let sos = ("truck", None, Some(r#"{"alarm":"sos","ignition":true}"#));
+    r.fix("truck", "truck", OUT, 0, 0.0);
+    for t in 1..=5 {
+        r.fix_with("truck", sos, OUT, t, 0.0);
+    }
+    assert_eq!(r.rules(), [(Rule::Alarm, None)], "once, not on every fix");
+    assert_eq!(r.alerts[0].severity, Severity::Critical);
+    assert_eq!(r.alerts[0].detail, "sos");
+    assert_eq!(r.alerts[0].at_ms, T0 + 1000);
+    r.fix("truck", "truck", OUT, 6, 0.0);
+    let overspeed = ("truck", None, Some(r#"{"alarm":"overspeed"}"#));
+    r.fix_with("truck", overspeed, OUT, 7, 90.0);
+    r.fix_with("truck", sos, OUT, 600, 0.0);
+    let got: Vec<(String, Severity)> = r
+        .alerts
+        .iter()
+        .map(|a| (a.detail.clone(), a.severity))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("sos".into(), Severity::Critical),
+            ("overspeed".into(), Severity::Warning),
+            ("sos".into(), Severity::Critical)
+        ]
+    );
+}
+
+#[test]
+fn a_notice_and_a_fix_saying_the_same_alarm_raise_one_alert() {
+    let mut r = Rig::new("");
+    r.fix_with(
+        "truck",
+        ("truck", None, Some(r#"{"alarm":"sos"}"#)),
+        OUT,
+        0,
+        0.0,
+    );
+    r.engine
+        .notice(&r.fleet, FEED, &sos_notice(T0 + 2000), &mut r.alerts);
+    assert_eq!(r.alerts.len(), 1, "{:?}", r.rules());
+    r.engine
+        .notice(&r.fleet, FEED, &sos_notice(T0 + 3_600_000), &mut r.alerts);
+    assert_eq!(r.alerts.len(), 2, "an hour later it is another alarm");
+}
+
+#[test]
+fn alarms_turned_off_in_the_rules_raise_nothing() {
+    let mut r = Rig::new("[alarms]\nenabled = false\n");
+    r.fix_with(
+        "truck",
+        ("truck", None, Some(r#"{"alarm":"sos"}"#)),
+        OUT,
+        0,
+        0.0,
+    );
+    r.engine
+        .notice(&r.fleet, FEED, &sos_notice(T0), &mut r.alerts);
+    assert!(r.alerts.is_empty());
+}
+
+#[test]
+fn a_ship_whose_sart_is_active_is_in_distress() {
+    let mut r = Rig::new("");
+    r.fix_with(
+        "ship",
+        ("ship", Some("under_way_using_engine"), None),
+        OUT,
+        0,
+        5.0,
+    );
+    assert!(r.alerts.is_empty());
+    r.fix_with("ship", ("ship", Some("ais_sart_active"), None), OUT, 1, 0.0);
+    r.fix_with("ship", ("ship", Some("ais_sart_active"), None), OUT, 2, 0.0);
+    assert_eq!(r.rules(), [(Rule::Alarm, None)]);
+    assert_eq!(r.alerts[0].severity, Severity::Critical);
+    assert_eq!(r.alerts[0].detail, "distress");
 }

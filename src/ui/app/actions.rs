@@ -74,7 +74,9 @@ impl FleetApp {
             | Action::Acknowledge(_)
             | Action::AcknowledgeAll
             | Action::HoldAlerts(_)
-            | Action::AlertSound(_) => self.apply_alert_action(action, ctx, now_ms),
+            | Action::AlertSound(_)
+            | Action::CriticalSound(_)
+            | Action::FilterAlerts(_) => self.apply_alert_action(action, ctx, now_ms),
             Action::ToggleGeofences
             | Action::DrawGeofence(_)
             | Action::DrawAt(..)
@@ -116,6 +118,8 @@ impl FleetApp {
             Action::Acknowledge(seq) => self.alert_log.acknowledge(seq),
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             Action::AlertSound(on) => self.view.alert_sound = on,
+            Action::CriticalSound(on) => self.view.critical_muted = !on,
+            Action::FilterAlerts(filter) => self.alert_filter = *filter,
             Action::HoldAlerts(held) => self.view.alerts_held = held,
             _ => {}
         }
@@ -158,6 +162,7 @@ impl FleetApp {
             Action::ShowCondition(condition, shown) => {
                 self.view.table.shown[condition.index()] = shown;
             }
+            Action::ClearFilters => self.view.clear_filters(),
             feed_action => self.apply_feed_action(feed_action, now_ms),
         }
     }

@@ -10,6 +10,7 @@ use crate::fleet::FleetCounts;
 use crate::ui::action::Action;
 use crate::ui::map::MapContext;
 use crate::ui::markers::Palette;
+use crate::ui::shown::Shown;
 use crate::ui::table::FeedNames;
 use crate::ui::{keys, status};
 
@@ -41,6 +42,7 @@ impl eframe::App for FleetApp {
             zoom: Some(self.map.zoom()),
             colour_by_feed: self.view.colour_by_feed,
             alert_sound: self.view.alert_sound,
+            critical_muted: self.view.critical_muted,
             layers: self.view.layers,
         };
         eframe::set_value(storage, eframe::APP_KEY, &saved);
@@ -110,16 +112,20 @@ impl FleetApp {
         }
         actions.extend(self.details_panel(ui, now, details_max));
         let mut animating = false;
+        let shown = Shown::new(self.session.fleet(), &self.view, &names, now);
+        let replay_badge = self.replay_badge();
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let cx = MapContext {
                     fleet: self.session.fleet(),
                     view: &self.view,
+                    shown: &shown,
                     palette: &palette,
                     names: &names,
                     notice: self.view.notice(now),
                     caption: self.embedded.is_some().then_some(SIMULATED),
+                    replay: replay_badge.as_deref(),
                     down: &down,
                     geofences: self.alerts.as_ref().map(|e| e.geofences()),
                     alerts: &self.alert_log,

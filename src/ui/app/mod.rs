@@ -3,6 +3,7 @@
 //! remembered between runs is in `saved`.
 
 mod actions;
+mod alerting;
 mod frame;
 mod geofencing;
 mod layout;
@@ -18,13 +19,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use super::alerts::AlertLog;
+use super::alerts::{AlertFilter, AlertLog};
 use super::chime::Chime;
 use super::feeds::FeedsPanel;
 use super::geofences::GeofencesWindow;
 use super::map::camera::Bounds;
 use super::map::{DEFAULT_CENTRE, DEFAULT_ZOOM, MapView};
 use super::markers::Palette;
+use super::shown::Shown;
 use super::status::StatusBar;
 use super::table::{FeedNames, TableState};
 use super::tiles::{TileLayer, TileSpec};
@@ -32,7 +34,7 @@ use super::view::ViewState;
 use crate::alerts::Engine;
 use crate::clock::SharedClock;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
-use crate::fleet::{Changes, FeedId, Fleet, FleetConfig};
+use crate::fleet::{FeedId, Fleet, FleetConfig};
 use crate::record::player::Player;
 use crate::record::recorder::Recorder;
 use crate::routes::RouteLines;
@@ -70,7 +72,8 @@ pub struct AppConfig {
     pub fleet: FleetConfig,
     /// Route lines to draw (a bus's route; the network when there is no basemap).
     pub routes: Option<RouteLines>,
-    /// The alert engine (its rules and geofences); `None`: no alerts.
+    /// The alert engine (its rules and geofences); `None`: the default rules (alarms the feeds
+    /// report, nothing routine) and no geofence. A replay raises no alert.
     pub alerts: Option<Engine>,
     /// The GeoJSON file the geofences came from (where the Geofences window saves them).
     pub geofences_file: Option<std::path::PathBuf>,
@@ -100,8 +103,11 @@ pub struct FleetApp {
     sized: bool,
     /// Where each part of the board was drawn in the last frame.
     board: layout::Board,
+    /// The alert engine; `None` only in a replay.
     alerts: Option<Engine>,
     alert_log: AlertLog,
+    /// What the Alerts panel lets through.
+    alert_filter: AlertFilter,
     /// When the engine's clock-driven rules last ran.
     alerts_ticked_ms: i64,
     scratch_alerts: Vec<crate::alerts::Alert>,
@@ -151,6 +157,7 @@ impl FleetApp {
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 alert_sound: saved.alert_sound,
+                critical_muted: saved.critical_muted,
                 layers: saved.layers,
                 ..ViewState::default()
             },
@@ -161,8 +168,9 @@ impl FleetApp {
             fitted,
             sized: false,
             board: layout::Board::default(),
-            alerts: config.alerts,
+            alerts: Some(config.alerts.unwrap_or_default()),
             alert_log: AlertLog::default(),
+            alert_filter: AlertFilter::default(),
             alerts_ticked_ms: 0,
             scratch_alerts: Vec::new(),
             chime: None,
@@ -354,60 +362,6 @@ impl FleetApp {
         }
     }
 
-    /// What one event's changes raise.
-    fn check_alerts(&mut self, feed: FeedId, event: &FeedEvent, changes: &Changes) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        let fleet = self.session.fleet();
-        engine.observe(fleet, changes, &mut self.scratch_alerts);
-        if let FeedEvent::Notices(notices) = event {
-            for n in notices {
-                engine.notice(fleet, feed, n, &mut self.scratch_alerts);
-            }
-        }
-        self.log_alerts();
-    }
-
-    /// Moves what the engine raised into the log, with a sound when the dispatcher wants one.
-    fn log_alerts(&mut self) {
-        if self.scratch_alerts.is_empty() {
-            return;
-        }
-        for alert in self.scratch_alerts.drain(..) {
-            self.alert_log.push(alert);
-        }
-        if self.view.alert_sound {
-            self.chime.get_or_insert_with(Chime::start).ring();
-        }
-    }
-
-    /// The engine's clock-driven rules (lost, stopped), once a second.
-    fn tick_alerts(&mut self, ctx: &egui::Context, now_ms: i64) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        if now_ms - self.alerts_ticked_ms < 1000 {
-            return;
-        }
-        self.alerts_ticked_ms = now_ms;
-        engine.tick(self.session.fleet(), now_ms, &mut self.scratch_alerts);
-        if !self.scratch_alerts.is_empty() {
-            self.log_alerts();
-            ctx.request_repaint();
-        }
-    }
-
-    /// The alert engine, when there is one.
-    pub fn alert_engine(&self) -> Option<&Engine> {
-        self.alerts.as_ref()
-    }
-
-    /// The alerts raised so far.
-    pub fn alert_log(&self) -> &AlertLog {
-        &self.alert_log
-    }
-
     /// A selected vehicle that left its feed (or whose feed went) is no longer selected.
     fn forget_gone_selection(&mut self, now_ms: i64) {
         let gone =
@@ -425,16 +379,13 @@ impl FleetApp {
         }
     }
 
-    /// Shows every vehicle of the feeds shown (the map stays put when there is none).
+    /// Shows every vehicle shown (of the feeds shown, in the statuses shown, matching the
+    /// search); the map stays put when there is none.
     fn fit_to_fleet(&mut self) {
-        let view = &self.view;
-        let bounds = Bounds::of(
-            self.session
-                .fleet()
-                .iter()
-                .filter(|(_, v)| view.shows(v.feed()))
-                .map(|(_, v)| (v.fix.lat, v.fix.lon)),
-        );
+        let names = self.feed_names();
+        let now_ms = self.now();
+        let shown = Shown::new(self.session.fleet(), &self.view, &names, now_ms);
+        let bounds = Bounds::of(shown.vehicles().map(|(_, v)| (v.fix.lat, v.fix.lon)));
         if let Some(bounds) = bounds {
             self.view.following = false;
             self.map.close_fan();

@@ -9,6 +9,7 @@ use super::frame::Frame;
 use super::layout::Sides;
 use crate::ui::action::Action;
 use crate::ui::feeds::FeedsContext;
+use crate::ui::shown::Shown;
 use crate::ui::table::TableContext;
 use crate::ui::tokens::{
     ALERTS_DEFAULT, ALERTS_MIN, DETAILS_DEFAULT, DETAILS_MIN, FEEDS_DEFAULT, FEEDS_MIN,
@@ -73,6 +74,7 @@ impl FleetApp {
             palette: frame.palette,
             counts: frame.counts,
             now_ms: frame.now,
+            replaying: self.replay.is_some(),
         };
         feeds::show(ui, &cx, &mut self.feeds_panel)
     }
@@ -120,16 +122,16 @@ impl FleetApp {
             .default_size(ALERTS_DEFAULT.min(max))
             .size_range(ALERTS_MIN.min(max)..=max)
             .show(ui, |ui| {
-                let sound = self.view.alert_sound;
-                contained(ui, |ui| {
-                    actions.extend(alerts::show(
-                        ui,
-                        &self.alert_log,
-                        (sound, self.view.alerts_held),
-                        frame.names,
-                        frame.now,
-                    ));
-                });
+                let panel = alerts::Panel {
+                    log: &self.alert_log,
+                    filter: &self.alert_filter,
+                    sound: self.view.alert_sound,
+                    critical_muted: self.view.critical_muted,
+                    held: self.view.alerts_held,
+                    feeds: frame.names,
+                    now_ms: frame.now,
+                };
+                contained(ui, |ui| actions.extend(alerts::show(ui, &panel)));
             });
         self.board.alerts = Some(shown.response.rect);
         actions
@@ -148,12 +150,16 @@ impl FleetApp {
             return Vec::new();
         };
         let mut actions = Vec::new();
+        let filtered_out = self.filtered_out(now);
         let shown = egui::Panel::bottom("details")
             .resizable(true)
             .default_size(DETAILS_DEFAULT.min(max))
             .size_range(DETAILS_MIN.min(max)..=max)
             .show(ui, |ui| {
                 contained(ui, |ui| {
+                    if let Some(why) = &filtered_out {
+                        actions.extend(details::filtered_out(ui, why));
+                    }
                     actions.extend(details::header(ui, &self.session, &self.view, now));
                     egui::ScrollArea::vertical()
                         .id_salt(("details", &id))
@@ -163,6 +169,14 @@ impl FleetApp {
             });
         self.board.details = Some(shown.response.rect);
         actions
+    }
+
+    /// Why the selected vehicle is outside the filters, if it is (it stays selected and drawn).
+    fn filtered_out(&self, now: i64) -> Option<String> {
+        let fleet = self.session.fleet();
+        let v = self.view.selected.as_ref().and_then(|id| fleet.find(id))?;
+        let names = self.feed_names();
+        Shown::new(fleet, &self.view, &names, now).why_hidden(v)
     }
 
     /// Where each part of the board was drawn in the last frame.

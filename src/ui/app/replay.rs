@@ -72,6 +72,13 @@ impl FleetApp {
         self.replay.as_ref().map(|r| &r.player)
     }
 
+    /// The map's badge while a recording plays: its time and speed.
+    pub(super) fn replay_badge(&self) -> Option<String> {
+        let p = &self.replay.as_ref()?.player;
+        let speed = p.is_playing().then(|| p.speed());
+        Some(crate::ui::map::replay_badge::words(p.position(), speed))
+    }
+
     /// The selected vehicle's whole track, when drawn.
     pub fn whole_track(&self) -> Option<&Track> {
         self.replay.as_ref()?.track()

@@ -56,6 +56,8 @@ pub(super) struct Saved {
     pub zoom: Option<f64>,
     pub colour_by_feed: bool,
     pub alert_sound: bool,
+    /// The dispatcher muted the critical alerts' sound (they sound by default).
+    pub critical_muted: bool,
     /// The map layers switched on.
     pub layers: crate::ui::view::Layers,
 }

@@ -16,8 +16,10 @@ mod labels;
 mod lines;
 mod overlays;
 mod picking;
+pub mod replay_badge;
 mod track;
 mod vehicles;
+mod wheel;
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -27,6 +29,7 @@ use walkers::{Map, MapMemory, Position, lat_lon};
 
 use super::action::Action;
 use super::markers::Palette;
+use super::shown::Shown;
 use super::table::FeedNames;
 use super::tiles::TileLayer;
 use super::tokens;
@@ -44,12 +47,16 @@ pub const DEFAULT_ZOOM: f64 = 12.0;
 pub struct MapContext<'a> {
     pub fleet: &'a Fleet,
     pub view: &'a ViewState,
+    /// The vehicles shown (feeds, statuses, search): the others get no marker.
+    pub shown: &'a Shown<'a>,
     pub palette: &'a Palette,
     pub names: &'a FeedNames,
     /// A passing notice.
     pub notice: Option<&'a str>,
     /// A standing line about what is shown (the simulated fleet says so).
     pub caption: Option<&'a str>,
+    /// While a recording plays: the badge's words (see [`replay_badge`]).
+    pub replay: Option<&'a str>,
     /// A line per feed that is down.
     pub down: &'a [String],
     /// The alert engine's geofences, drawn under the markers.
@@ -221,6 +228,8 @@ impl MapView {
             .filter(|_| cx.view.following)
             .and_then(|k| cx.fleet.vehicle(k));
         let my_position = self.my_position(followed, cx);
+        let following = followed.is_some();
+        wheel::zoom(ui, self.rect, &mut self.memory, my_position, following);
         let (rect, frame) = self.draw(ui, cx, selected, my_position);
         self.overlays(ui, rect, cx);
         let mut actions = controls::show(ui, rect, cx.view);
@@ -339,6 +348,7 @@ impl MapView {
             .with_plugin(vehicles::Markers {
                 fleet,
                 view: cx.view,
+                shown: cx.shown,
                 palette: cx.palette,
                 theme,
                 selected,
@@ -395,6 +405,9 @@ impl MapView {
         let (lat, _) = self.centre();
         overlays::scale_bar(ui, rect, lat, self.memory.zoom(), theme);
         let mut top = rect.top() + 8.0;
+        if let Some(text) = cx.replay {
+            top = replay_badge::show(ui, rect, text).bottom() + 6.0;
+        }
         for text in [cx.caption, overlays::tiles_line(&self.tiles, now)]
             .into_iter()
             .flatten()

@@ -13,15 +13,19 @@ use super::camera::ToScreen;
 use super::declutter::{Cluster, InView};
 use super::discs;
 use super::{Frame, Hit};
+use crate::alerts::Severity;
 use crate::fleet::{Condition, Fleet, Staleness, Vehicle, VehicleKey};
 use crate::ui::alerts::AlertLog;
 use crate::ui::markers::{self, Palette};
+use crate::ui::shown::Shown;
 use crate::ui::tokens::{self, Theme};
 use crate::ui::view::ViewState;
 
 pub(super) struct Markers<'a> {
     pub(super) fleet: &'a Fleet,
     pub(super) view: &'a ViewState,
+    /// Which vehicles are shown: the others are not drawn, counted or hovered.
+    pub(super) shown: &'a Shown<'a>,
     pub(super) palette: &'a Palette,
     pub(super) theme: &'a Theme,
     pub(super) selected: Option<VehicleKey>,
@@ -96,8 +100,8 @@ impl Plugin for Markers<'_> {
 }
 
 impl Markers<'_> {
-    /// The vehicles in `area` (not the selection, not a fan's, not of hidden feeds), where they
-    /// are on screen and in what condition.
+    /// The vehicles shown in `area` (not the selection, not a fan's), where they are on screen
+    /// and in what condition.
     fn collect(&self, frame: &mut Frame, projector: &Projector, area: Rect) {
         // The map's projection, set up once for the many vehicles in view.
         let fast = ToScreen::of(projector, area.center());
@@ -108,14 +112,11 @@ impl Markers<'_> {
         let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
         let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
         for (key, v) in self.fleet.iter() {
-            if Some(key) == self.selected
-                || !self.view.shows(v.feed())
-                || fanned.binary_search(&key).is_ok()
-            {
+            if Some(key) == self.selected || fanned.binary_search(&key).is_ok() {
                 continue;
             }
             let (lat, lon) = v.display_position(self.now_ms);
-            if lat < south || lat > north || lon < west || lon > east {
+            if lat < south || lat > north || lon < west || lon > east || !self.shown.shows(v) {
                 continue;
             }
             let pos = fast.at(lat, lon);
@@ -133,9 +134,16 @@ impl Markers<'_> {
     }
 
     fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
-        if self.alerts.is_open_at(v.feed(), v.id()) {
-            let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
-            painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
+        match self.alerts.open_severity_at(v.feed(), v.id()) {
+            Some(Severity::Critical) => {
+                let ring = Stroke::new(tokens::CRITICAL_RING_WIDTH, self.theme.critical);
+                painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.8, ring);
+            }
+            Some(_) => {
+                let ring = Stroke::new(tokens::ALERT_RING_WIDTH, tokens::ALERT_RED);
+                painter.circle_stroke(pos, tokens::MARKER_SIZE * 1.6, ring);
+            }
+            None => {}
         }
         let staleness = self.fleet.staleness(v, self.now_ms);
         let fill = markers::colour(self.palette.base(v), staleness);

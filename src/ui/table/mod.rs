@@ -11,8 +11,9 @@ mod show;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::shown::Shown;
 use super::view::{Column, TableView, ViewState};
-use crate::fleet::{FeedId, Fleet, VehicleId, VehicleKey, text_matches};
+use crate::fleet::{Condition, FeedId, Fleet, VehicleId, VehicleKey};
 
 pub use show::{TableContext, show};
 
@@ -42,6 +43,21 @@ pub struct TableState {
     ranked_for: Option<u64>,
     /// The search the table last showed (a change scrolls to the first match).
     last_search: String,
+    /// The order the table last showed (a change scrolls to the top).
+    last_sort: Option<(Column, bool)>,
+    /// Each row's value in the sorted column as it was sorted, when that value changes with
+    /// time (status, speed, updated): the table shows these until the next re-sort, so its
+    /// rows are never out of order.
+    held: Vec<Held>,
+}
+
+/// A row's sorted-by value, as it was when the rows were sorted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Held {
+    Condition(Condition),
+    Speed(Option<f32>),
+    /// The newest fix's time, UTC ms (the row shows its age).
+    Ts(i64),
 }
 
 impl TableState {
@@ -61,17 +77,8 @@ impl TableState {
             return;
         }
         self.rank_names(fleet);
-        let named: Vec<FeedId> = feeds
-            .iter()
-            .filter(|(_, name)| text_matches(name, &view.search))
-            .map(|(id, _)| *id)
-            .collect();
-        self.rows = fleet
-            .search(&view.search, &named)
-            .filter(|(_, v)| view.shows(v.feed()))
-            .filter(|(_, v)| table.unfiltered() || table.shows(fleet.condition(v, now_ms)))
-            .map(|(k, _)| k)
-            .collect();
+        let shown = Shown::new(fleet, view, feeds, now_ms);
+        self.rows = shown.vehicles().map(|(k, _)| k).collect();
         self.sort(fleet, table, feeds, now_ms);
         self.built_for = Some(BuiltFor {
             membership: fleet.membership(),
@@ -143,7 +150,50 @@ impl TableState {
         }
         if table.descending {
             self.rows.reverse();
+            if table.sort == Column::Speed {
+                // Fastest first, and unknown speeds still last.
+                let known =
+                    |k: &VehicleKey| fleet.vehicle(*k).is_some_and(|v| v.fix.speed.is_some());
+                let (mut rows, unknown): (Vec<_>, Vec<_>) =
+                    self.rows.iter().partition(|k| known(k));
+                rows.extend(unknown);
+                self.rows = rows;
+            }
         }
+        self.hold(fleet, table.sort, now_ms);
+    }
+
+    /// Keeps the sorted column's values of the rows, for the columns that change with time.
+    fn hold(&mut self, fleet: &Fleet, sort: Column, now_ms: i64) {
+        self.held.clear();
+        let value = |v: &crate::fleet::Vehicle| match sort {
+            Column::Status => Some(Held::Condition(fleet.condition(v, now_ms))),
+            Column::Speed => Some(Held::Speed(v.fix.speed)),
+            Column::Updated => Some(Held::Ts(v.fix.ts)),
+            Column::Name | Column::What | Column::Feed => None,
+        };
+        for k in &self.rows {
+            match fleet.vehicle(*k).and_then(value) {
+                Some(held) => self.held.push(held),
+                None => {
+                    self.held.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Row `row`'s value in the sorted column as sorted, when it changes with time.
+    pub fn held(&self, row: usize) -> Option<Held> {
+        self.held.get(row).copied()
+    }
+
+    /// Whether the order changed since the table last showed it (then it shows its top).
+    pub fn sort_changed(&mut self, table: TableView) -> bool {
+        let now = Some((table.sort, table.descending));
+        let changed = self.last_sort.is_some() && self.last_sort != now;
+        self.last_sort = now;
+        changed
     }
 
     pub fn rows(&self) -> &[VehicleKey] {

@@ -5,7 +5,7 @@
 use egui::{Align, Layout, RichText, Sense, TextEdit, Ui};
 use egui_extras::{Column as Width, TableBuilder};
 
-use super::{FeedNames, TableState};
+use super::{FeedNames, Held, TableState};
 use crate::fleet::{Condition, Counts, Fleet, Vehicle};
 use crate::ui::action::Action;
 use crate::ui::markers;
@@ -43,6 +43,7 @@ pub fn show(
     }
     view.search_focused = search.has_focus();
     state.refresh(fleet, view, cx.feeds, cx.now_ms);
+    shown_line(ui, view, state.rows().len(), fleet.len(), &mut actions);
     chips(ui, view, cx.counts, &mut actions);
 
     // A new search shows its first match; clearing it brings the selection back into view.
@@ -57,6 +58,10 @@ pub fn show(
     }
     if std::mem::take(&mut view.scroll_to_selected) {
         scroll_to = state.row_of(fleet, view.selected.as_ref()).or(scroll_to);
+    }
+    // A new order starts at its first row.
+    if state.sort_changed(view.table) {
+        scroll_to = Some(0);
     }
     if state.rows().is_empty() {
         ui.add_space(8.0);
@@ -74,14 +79,42 @@ fn empty_words(fleet: &Fleet, view: &ViewState) -> String {
     } else if !view.search.trim().is_empty() {
         format!("No vehicle matches \u{201c}{}\u{201d}.", view.search.trim())
     } else {
-        "No vehicle in the statuses shown.".into()
+        "No vehicle in the statuses and feeds shown.".into()
     }
 }
 
-/// "250 vehicles" and a chip per condition: its count in its colour; a click shows or hides it.
+/// "250 vehicles", or with any filter on "24 of 250 shown" and the one button that clears them
+/// all (search, statuses, hidden feeds): the map, its clusters and this table show the same.
+fn shown_line(
+    ui: &mut Ui,
+    view: &ViewState,
+    shown: usize,
+    total: usize,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        if !view.is_filtered() {
+            ui.label(RichText::new(format!("{total} vehicles")).strong());
+            return;
+        }
+        ui.label(RichText::new(format!("{shown} of {total} shown")).strong())
+            .on_hover_text(
+                "The search, the status chips and hidden feeds filter the map and this table alike",
+            );
+        if ui
+            .small_button("Clear filters")
+            .on_hover_text("Show every vehicle: no search, every status, every feed")
+            .clicked()
+        {
+            actions.push(Action::ClearFilters);
+        }
+    });
+}
+
+/// A chip per condition: its count in its colour; a click shows or hides those vehicles on the
+/// map and in the table.
 fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action>) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("{} vehicles", counts.total)).strong());
         for condition in Condition::ALL {
             let shown = view.table.shows(condition);
             ui.spacing_mut().item_spacing.x = 2.0;
@@ -90,9 +123,9 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
             if ui
                 .selectable_label(shown, text)
                 .on_hover_text(if shown {
-                    "Shown in the table; click to hide"
+                    "Shown on the map and in the table; click to hide"
                 } else {
-                    "Hidden from the table; click to show"
+                    "Hidden from the map and the table; click to show"
                 })
                 .clicked()
             {
@@ -106,7 +139,7 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
 /// The columns that fit `room`: narrow panels drop the feed, then kind and route.
 fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)> {
     let mut columns = vec![
-        (Column::Status, "Status", Width::exact(70.0)),
+        (Column::Status, "Status", Width::exact(74.0)),
         (
             Column::Name,
             "Name",
@@ -120,11 +153,11 @@ fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)>
             Width::initial(84.0).at_least(40.0).clip(true),
         ));
     }
-    columns.push((Column::Speed, "Speed", Width::exact(56.0)));
+    columns.push((Column::Speed, "Speed", Width::exact(66.0)));
     columns.push((
         Column::Updated,
         "Updated",
-        Width::initial(64.0).at_least(48.0),
+        Width::initial(78.0).at_least(48.0),
     ));
     if several_feeds && room >= 430.0 {
         columns.push((
@@ -158,7 +191,8 @@ fn rows(
         table = table.column(*width);
     }
     if let Some(row) = scroll_to {
-        table = table.scroll_to_row(row, Some(Align::Center));
+        let align = if row == 0 { Align::TOP } else { Align::Center };
+        table = table.scroll_to_row(row, Some(align));
     }
     let shown: Vec<Column> = columns.iter().map(|c| c.0).collect();
     let table = table.header(tokens::ROW_HEIGHT, |mut header| {
@@ -172,29 +206,42 @@ fn rows(
     });
     table.body(|body| {
         body.rows(tokens::ROW_HEIGHT, state.rows().len(), |mut row| {
+            let held = state.held(row.index());
             if let Some(v) = fleet.vehicle(state.rows()[row.index()]) {
-                actions.extend(vehicle_row(&mut row, fleet, v, view, cx, &shown));
+                let one = Row { v, held };
+                actions.extend(vehicle_row(&mut row, fleet, &one, view, cx, &shown));
             }
         });
     });
 }
 
-/// One vehicle's row, in the columns shown; a click shows it, a double click follows it.
+/// A row's vehicle, and its sorted-by value as it was sorted (see [`Held`]).
+struct Row<'a> {
+    v: &'a Vehicle,
+    held: Option<Held>,
+}
+
+/// One vehicle's row, in the columns shown; a click shows it, a double click follows it. The
+/// sorted column shows the value the rows were sorted by, so the rows read in order.
 fn vehicle_row(
     row: &mut egui_extras::TableRow<'_, '_>,
     fleet: &Fleet,
-    v: &Vehicle,
+    one: &Row<'_>,
     view: &ViewState,
     cx: &TableContext<'_>,
     shown: &[Column],
 ) -> Option<Action> {
+    let v = one.v;
     let selected = view.is_selected(v);
     row.set_selected(selected);
     let mut name = None;
     for column in shown {
         row.col(|ui| match column {
             Column::Status => {
-                let condition = fleet.condition(v, cx.now_ms);
+                let condition = match one.held {
+                    Some(Held::Condition(c)) => c,
+                    _ => fleet.condition(v, cx.now_ms),
+                };
                 crate::ui::status::dot(ui, markers::condition_colour(condition));
                 ui.label(condition.word());
             }
@@ -208,10 +255,18 @@ fn vehicle_row(
                 ui.label(what.into_iter().flatten().collect::<Vec<_>>().join(" "));
             }
             Column::Speed => {
-                ui.label(v.fix.speed.map_or_else(|| "—".into(), words::speed));
+                let speed = match one.held {
+                    Some(Held::Speed(s)) => s,
+                    _ => v.fix.speed,
+                };
+                ui.label(speed.map_or_else(|| "—".into(), words::speed));
             }
             Column::Updated => {
-                ui.label(crate::session::ago_words(fleet.age_ms(v, cx.now_ms)));
+                let age = match one.held {
+                    Some(Held::Ts(ts)) => (cx.now_ms - ts).max(0),
+                    _ => fleet.age_ms(v, cx.now_ms),
+                };
+                ui.label(crate::session::ago_words(age));
             }
             Column::Feed => {
                 ui.label(cx.feeds.get(&v.feed()).map_or("", String::as_str));
@@ -229,28 +284,43 @@ fn vehicle_row(
     }
 }
 
-/// A column's header: its name, with a small triangle when the table is sorted by it. Returns
-/// whether it was clicked.
+/// A column's header: its name, and when the table is sorted by it a triangle for the
+/// direction (painted: egui's fonts have no arrow glyph), kept inside the cell whatever its
+/// width; assistive tools read "Speed, sorted largest first". Returns whether it was clicked.
 fn sort_header(ui: &mut Ui, view: &ViewState, column: Column, name: &str) -> bool {
     let sorted = view.table.sort == column;
+    let cell = ui.max_rect();
+    let (described, hover) = match (sorted, view.table.descending) {
+        (false, _) => (name.to_owned(), "Sort by this column"),
+        (true, false) => (
+            format!("{name}, sorted smallest first"),
+            "Sorted smallest first; click to reverse",
+        ),
+        (true, true) => (
+            format!("{name}, sorted largest first"),
+            "Sorted largest first; click to reverse",
+        ),
+    };
     let response = ui
         .selectable_label(sorted, RichText::new(name).strong())
-        .on_hover_text("Sort by this column (click again to reverse)");
+        .on_hover_text(hover);
+    response
+        .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, sorted, &described));
     if sorted {
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), Sense::hover());
-        let c = rect.center();
+        let x = (response.rect.right() + 8.0).min(cell.right() - 5.0);
+        let c = egui::pos2(x, response.rect.center().y);
         let (tip, base) = if view.table.descending {
-            (3.0, -3.0)
+            (3.5, -3.5)
         } else {
-            (-3.0, 3.0)
+            (-3.5, 3.5)
         };
         ui.painter().add(egui::Shape::convex_polygon(
             vec![
                 c + egui::vec2(0.0, tip),
-                c + egui::vec2(3.5, base),
-                c + egui::vec2(-3.5, base),
+                c + egui::vec2(4.0, base),
+                c + egui::vec2(-4.0, base),
             ],
-            ui.visuals().text_color(),
+            ui.visuals().strong_text_color(),
             egui::Stroke::NONE,
         ));
     }
