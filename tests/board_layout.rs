@@ -29,8 +29,16 @@ fn small_app(
     rx: crossbeam_channel::Receiver<(fleetview::feed::FeedId, FeedEvent)>,
     tiles: TileSpec,
 ) -> Harness<'static, FleetApp> {
+    sized_app(rx, tiles, Vec2::new(900.0, 600.0))
+}
+
+fn sized_app(
+    rx: crossbeam_channel::Receiver<(fleetview::feed::FeedId, FeedEvent)>,
+    tiles: TileSpec,
+    size: Vec2,
+) -> Harness<'static, FleetApp> {
     Harness::builder()
-        .with_size(Vec2::new(900.0, 600.0))
+        .with_size(size)
         .with_max_steps(20)
         .build_eframe(|cc| {
             FleetApp::new(
@@ -163,6 +171,26 @@ fn at_900_by_600_with_every_panel_open_the_map_keeps_half_the_width_and_nothing_
         assert!(top_in_columns(&h, words, details).is_finite(), "{words}");
     }
     assert!(h.query_by_label_contains("batteryLevel").is_none());
+}
+
+#[test]
+fn in_a_window_too_narrow_for_both_side_panels_the_feeds_float_over_the_map() {
+    let (tx, rx) = channel();
+    let mut h = sized_app(rx, TileSpec::None, Vec2::new(760.0, 560.0));
+    send_fleet(&tx);
+    h.run_steps(3);
+    h.get_by_label("Feeds").click();
+    h.run_steps(3);
+    let board = h.state().board();
+    let (map, table) = (board.map.expect("map"), board.table.expect("table"));
+    let feeds = board.feeds.expect("the Feeds panel is open");
+    assert!(map.width() >= 380.0, "the map is {} wide", map.width());
+    assert!(!overlap(map, table));
+    assert!(
+        map.contains_rect(feeds.shrink(1.0)),
+        "the Feeds panel {feeds:?} floats over the map {map:?}"
+    );
+    h.get_by_label("Add feed…");
 }
 
 /// Scrolls the wheel over `at`, down by `points`.

@@ -29,6 +29,7 @@ fn contained<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
 
 impl FleetApp {
     /// The Feeds panel, docked on the left, at most `max` wide.
+    #[must_use]
     pub(super) fn feeds_panel(&mut self, ui: &mut Ui, frame: &Frame<'_>, max: f32) -> Vec<Action> {
         let mut actions = Vec::new();
         let shown = egui::Panel::left("feeds")
@@ -44,6 +45,7 @@ impl FleetApp {
 
     /// The Feeds panel floating over the map's left side, `width` wide (a window too narrow
     /// to dock it beside the table without squeezing the map).
+    #[must_use]
     pub(super) fn feeds_over(
         &mut self,
         ctx: &egui::Context,
@@ -66,6 +68,7 @@ impl FleetApp {
         actions
     }
 
+    #[must_use]
     fn feeds_contents(&mut self, ui: &mut Ui, frame: &Frame<'_>) -> Vec<Action> {
         let cx = FeedsContext {
             session: &self.session,
@@ -81,6 +84,7 @@ impl FleetApp {
 
     /// The vehicle table, on the right: never more than the side panels' share of the window
     /// less what the Feeds panel took (`feeds_width`).
+    #[must_use]
     pub(super) fn table_panel(
         &mut self,
         ui: &mut Ui,
@@ -115,6 +119,7 @@ impl FleetApp {
     }
 
     /// The Alerts panel, under the map, at most `max` high.
+    #[must_use]
     pub(super) fn alerts_panel(&mut self, ui: &mut Ui, frame: &Frame<'_>, max: f32) -> Vec<Action> {
         let mut actions = Vec::new();
         let shown = egui::Panel::bottom("alerts")
@@ -140,6 +145,7 @@ impl FleetApp {
     /// The selected vehicle's details, under the map (so the table never moves under the
     /// pointer), at most `max` high; nothing at all when nothing is selected. Each vehicle's
     /// details scroll on their own, so a newly selected one starts at the top.
+    #[must_use]
     pub(super) fn details_panel(&mut self, ui: &mut Ui, now: i64, max: f32) -> Vec<Action> {
         let Some(id) = self
             .view
