@@ -1,9 +1,10 @@
 //! The selected vehicle in words: what a dispatcher reads before calling a driver. A vehicle
 //! not heard from reads as last known values with their age, never as current.
 
-use egui::{Grid, RichText, Ui};
+use egui::{Align, Grid, Label, Layout, RichText, Ui};
 
 use super::action::Action;
+use super::attrs;
 use super::markers;
 use super::tokens;
 use super::view::ViewState;
@@ -35,24 +36,16 @@ pub fn filtered_out(ui: &mut Ui, why: &str) -> Option<Action> {
     .inner
 }
 
-pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {
+/// The head of the selected vehicle's details (it stays while the rest scrolls): its name
+/// beside Follow, and its condition.
+#[must_use]
+pub fn header(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Vec<Action> {
     let fleet = session.fleet();
     let mut actions = Vec::new();
     let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) else {
         return actions;
     };
-    ui.horizontal(|ui| {
-        ui.heading(v.display_name());
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if view.following {
-                if ui.button("Stop following").on_hover_text("Esc").clicked() {
-                    actions.push(Action::Escape);
-                }
-            } else if ui.button("Follow").on_hover_text("F").clicked() {
-                actions.push(Action::FollowSelected);
-            }
-        });
-    });
+    actions.extend(title(ui, v.display_name(), view.following));
     let condition = fleet.condition(v, now_ms);
     let age = words::ago(fleet.age_ms(v, now_ms));
     let current = matches!(condition, Condition::Moving | Condition::Stopped);
@@ -65,29 +58,84 @@ pub fn show(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) -> Ve
             crate::session::ago_words(fleet.age_ms(v, now_ms))
         )
     };
-    ui.label(
-        RichText::new(headline)
-            .color(markers::condition_colour(condition))
-            .strong(),
+    ui.add(
+        Label::new(
+            RichText::new(headline)
+                .color(markers::condition_colour(condition))
+                .strong(),
+        )
+        .wrap(),
     );
-    // Wide enough: two pairs of columns, so the details need no scrolling.
-    let columns = if ui.available_width() >= 560.0 { 4 } else { 2 };
+    actions
+}
+
+/// The rest of the details: a grid of what is known, each value clipped to its cell with the
+/// whole of it on hover.
+pub fn body(ui: &mut Ui, session: &Session, view: &ViewState, now_ms: i64) {
+    let fleet = session.fleet();
+    if let Some(v) = view.selected.as_ref().and_then(|id| fleet.find(id)) {
+        let condition = fleet.condition(v, now_ms);
+        let current = matches!(condition, Condition::Moving | Condition::Stopped);
+        grid(ui, &rows(session, v, current, now_ms));
+    }
+}
+
+/// The vehicle's name and the Follow button, the name clipped short of the button.
+fn title(ui: &mut Ui, name: &str, following: bool) -> Option<Action> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            if following {
+                if ui.button("Stop following").on_hover_text("Esc").clicked() {
+                    action = Some(Action::Escape);
+                }
+            } else if ui.button("Follow").on_hover_text("F").clicked() {
+                action = Some(Action::FollowSelected);
+            }
+            // What is left of the row, from the left.
+            ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
+                ui.add(Label::new(RichText::new(name).heading()).truncate())
+                    .on_hover_text(name);
+            });
+        });
+    });
+    action
+}
+
+/// Keys and values, two pairs a row when wide enough, so the details rarely need scrolling.
+fn grid(ui: &mut Ui, rows: &[(String, Value)]) {
+    let pairs = if ui.available_width() >= tokens::DETAILS_TWO_PAIRS {
+        2
+    } else {
+        1
+    };
+    let spacing = ui.spacing().item_spacing.x;
+    let cell = (ui.available_width() / pairs as f32 - tokens::DETAILS_KEY_WIDTH - 3.0 * spacing)
+        .max(tokens::DETAILS_VALUE_MIN);
     Grid::new("details")
-        .num_columns(columns)
+        .num_columns(pairs * 2)
+        .min_col_width(tokens::DETAILS_KEY_WIDTH)
         .striped(true)
         .show(ui, |ui| {
-            for (i, (k, value)) in rows(session, v, current, now_ms).into_iter().enumerate() {
-                ui.label(RichText::new(k).weak());
-                match value {
-                    Value::Plain(text) => ui.label(text),
-                    Value::Alarm(text) => ui.label(RichText::new(text).color(tokens::FAIL_RED)),
+            for (i, (k, value)) in rows.iter().enumerate() {
+                ui.add(Label::new(RichText::new(k).weak()).truncate());
+                let (text, colour) = match value {
+                    Value::Plain(text) => (text, None),
+                    Value::Alarm(text) => (text, Some(tokens::FAIL_RED)),
                 };
-                if (i + 1) % (columns / 2) == 0 {
+                ui.scope(|ui| {
+                    ui.set_max_width(cell);
+                    let mut rich = RichText::new(text);
+                    if let Some(c) = colour {
+                        rich = rich.color(c);
+                    }
+                    ui.add(Label::new(rich).truncate()).on_hover_text(text);
+                });
+                if (i + 1) % pairs == 0 {
                     ui.end_row();
                 }
             }
         });
-    actions
 }
 
 /// A value in the details: plain, or an alarm (in red).
@@ -134,8 +182,8 @@ fn rows(session: &Session, v: &Vehicle, current: bool, now_ms: i64) -> Vec<(Stri
         last("position"),
         format!("{:.5}, {:.5}", v.fix.lat, v.fix.lon),
     );
-    if let Some(attrs) = v.attrs() {
-        row("attrs".into(), attrs.to_owned());
+    for (k, value) in v.attrs().map(attrs::attributes).unwrap_or_default() {
+        row(k, value);
     }
     out
 }

@@ -149,7 +149,8 @@ fn feed_row(
     actions: &mut Vec<Action>,
 ) {
     let spec = cx.specs.get(&id);
-    ui.horizontal(|ui| {
+    // Wrapped, like the buttons below: the panel may be narrow (the map keeps its half).
+    ui.horizontal_wrapped(|ui| {
         dot(ui, cx.palette.feed(id));
         ui.label(RichText::new(&status.name).strong());
         if let Some(spec) = spec {
@@ -191,7 +192,7 @@ fn feed_buttons(
     actions: &mut Vec<Action>,
 ) {
     let spec = cx.specs.get(&id);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if spec.is_some() {
             match &status.link {
                 Link::Paused => {

@@ -30,6 +30,74 @@ pub fn default_feed_colour(feed: FeedId) -> Color32 {
     FEED_PALETTE[feed.0 as usize % FEED_PALETTE.len()]
 }
 
+/// A colour's hue (degrees) and saturation (0 to 1), as HSV in sRGB.
+pub fn hue_saturation(c: Color32) -> (f32, f32) {
+    let [r, g, b] = [c.r(), c.g(), c.b()].map(|x| f32::from(x) / 255.0);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let span = max - min;
+    if span <= f32::EPSILON {
+        return (0.0, 0.0);
+    }
+    let hue = if max == r {
+        (g - b) / span
+    } else if max == g {
+        (b - r) / span + 2.0
+    } else {
+        (r - g) / span + 4.0
+    };
+    ((hue * 60.0).rem_euclid(360.0), span / max)
+}
+
+/// A feed's own colour (from its settings), nudged clear of the warning colours so it never
+/// reads as an alarm, a stale or a lost vehicle: a red, orange or amber turns to the nearest
+/// hue clear of them; a grey gets some colour. Other colours are kept as given.
+pub fn feed_colour(rgb: [u8; 3]) -> Color32 {
+    let c = tokens::rgb(rgb);
+    let (hue, saturation) = hue_saturation(c);
+    let clear = |h: f32| {
+        tokens::WARNING_COLOURS
+            .iter()
+            .all(|&s| hue_distance(h, hue_saturation(s).0) >= tokens::FEED_HUE_APART)
+    };
+    if saturation >= tokens::GREY_SATURATION && clear(hue) {
+        return c;
+    }
+    let value = f32::from(c.r().max(c.g()).max(c.b())) / 255.0;
+    let hue = (0..=180)
+        .flat_map(|d| [hue + d as f32, hue - d as f32])
+        .find(|&h| clear(h - 2.0) && clear(h) && clear(h + 2.0))
+        .unwrap_or(hue);
+    from_hsv(
+        hue,
+        saturation.max(tokens::GREY_SATURATION * 2.0),
+        value.max(0.35),
+    )
+}
+
+/// A colour from hue (degrees), saturation and value (0 to 1), in sRGB.
+fn from_hsv(hue: f32, saturation: f32, value: f32) -> Color32 {
+    let h = hue.rem_euclid(360.0) / 60.0;
+    let c = value * saturation;
+    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = value - c;
+    let byte = |v: f32| ((v + m) * 255.0).round() as u8;
+    Color32::from_rgb(byte(r), byte(g), byte(b))
+}
+
+/// How far apart two hues are, in degrees round the wheel (0 to 180).
+pub fn hue_distance(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
 /// How markers are coloured this frame: by route and kind, or by feed.
 #[derive(Debug, Clone, Default)]
 pub struct Palette {
@@ -129,6 +197,59 @@ mod tests {
         assert!((north[0].x).abs() < 1e-4 && (north[0].y + 10.0).abs() < 1e-4);
         let east = arrow(c, 90.0, 10.0);
         assert!((east[0].x - 10.0).abs() < 1e-4 && east[0].y.abs() < 1e-4);
+    }
+
+    #[test]
+    fn feed_colours_keep_apart_from_every_status_colour() {
+        for feed in FEED_PALETTE {
+            let (hue, saturation) = hue_saturation(feed);
+            assert!(
+                saturation >= tokens::GREY_SATURATION,
+                "{feed:?} reads as grey"
+            );
+            let status_colours = [
+                tokens::OK_GREEN,
+                tokens::STOPPED_BLUE,
+                tokens::WAIT_ORANGE,
+                tokens::STALE_AMBER,
+                tokens::FAIL_RED,
+                tokens::ALERT_RED,
+                tokens::LOST_GREY,
+            ];
+            for status in status_colours {
+                let (other, s) = hue_saturation(status);
+                if s < tokens::GREY_SATURATION {
+                    continue; // grey has no hue: kept apart by saturation above
+                }
+                let apart = hue_distance(hue, other);
+                assert!(
+                    apart >= tokens::FEED_HUE_APART,
+                    "{feed:?} is {apart:.0}° from the status colour {status:?}"
+                );
+            }
+        }
+        // The measure itself: red against orange, and round the wheel.
+        let (red, _) = hue_saturation(tokens::FAIL_RED);
+        assert!(red < 10.0, "{red}");
+        assert!((hue_distance(350.0, 10.0) - 20.0).abs() < 1e-4);
+        assert_eq!(hue_saturation(LOST_GREY).1, 0.0);
+    }
+
+    #[test]
+    fn a_feeds_own_red_or_grey_is_nudged_clear_of_the_status_colours_and_blue_kept() {
+        for given in [[0xff, 0x00, 0x00], [0xd0, 0x90, 0x10], [0x80, 0x80, 0x80]] {
+            let c = feed_colour(given);
+            let (hue, saturation) = hue_saturation(c);
+            assert!(saturation >= tokens::GREY_SATURATION, "{given:?} -> {c:?}");
+            for status in [tokens::FAIL_RED, tokens::STALE_AMBER, tokens::WAIT_ORANGE] {
+                let apart = hue_distance(hue, hue_saturation(status).0);
+                assert!(apart >= tokens::FEED_HUE_APART - 0.5, "{given:?} -> {c:?}");
+            }
+        }
+        assert_eq!(
+            feed_colour([0x8e, 0x5c, 0xd9]),
+            tokens::rgb([0x8e, 0x5c, 0xd9])
+        );
     }
 
     #[test]

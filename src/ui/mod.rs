@@ -6,6 +6,7 @@
 mod action;
 mod alerts;
 mod app;
+mod attrs;
 mod chime;
 mod details;
 mod feeds;
@@ -25,7 +26,7 @@ mod words;
 
 pub use action::Action;
 pub use alerts::{AlertFilter, AlertLog};
-pub use app::{AppConfig, FeedSource, FleetApp, default_recording};
+pub use app::{AppConfig, Board, FeedSource, FleetApp, default_recording};
 pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;
 pub use view::ViewState;

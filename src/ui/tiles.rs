@@ -112,6 +112,9 @@ pub struct TileLayer {
     missing_now: usize,
     /// The zoom of the tiles asked for this frame.
     zoom_now: u8,
+    /// Tiles (or stretched pieces of one) drawn this frame, and whether any were last frame.
+    drawn_now: usize,
+    drawn: bool,
     /// The highest zoom any tile was delivered at.
     top_zoom: Option<u8>,
     /// Since when tiles have been missing with nothing loading.
@@ -128,6 +131,8 @@ impl TileLayer {
             built_at: Instant::now(),
             missing_now: 0,
             zoom_now: 0,
+            drawn_now: 0,
+            drawn: false,
             top_zoom: None,
             missing_since: None,
             logged_at: None,
@@ -143,6 +148,8 @@ impl TileLayer {
             built_at: Instant::now(),
             missing_now: 0,
             zoom_now: 0,
+            drawn_now: 0,
+            drawn: false,
             top_zoom: None,
             missing_since: None,
             logged_at: None,
@@ -163,6 +170,7 @@ impl TileLayer {
             self.missing_since.get_or_insert(now);
         }
         let missing = std::mem::take(&mut self.missing_now);
+        self.drawn = std::mem::take(&mut self.drawn_now) > 0;
         let state = self.state(now);
         if matches!(state, TileState::Unavailable | TileState::BeyondTop)
             && self
@@ -194,6 +202,12 @@ impl TileLayer {
         }
     }
 
+    /// Whether the frame just drawn showed any tile: the attribution is owed only then (not
+    /// with `--tiles none`, not before the first tile arrives, not when they all failed).
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
     /// What the map should say about its tiles now.
     pub fn state(&self, now: Instant) -> TileState {
         if self.inner.is_none() {
@@ -216,6 +230,7 @@ impl Tiles for TileLayer {
         self.zoom_now = tile_id.zoom;
         // A piece of a lower zoom's tile, stretched, stands in for one not (yet) there.
         let whole = egui::Rect::from_min_max(egui::Pos2::ZERO, egui::pos2(1.0, 1.0));
+        self.drawn_now += usize::from(piece.is_some());
         match &piece {
             Some(p) if p.uv == whole => {
                 self.top_zoom = Some(self.top_zoom.map_or(tile_id.zoom, |t| t.max(tile_id.zoom)));

@@ -158,15 +158,24 @@ pub const CAR: Color32 = Color32::from_rgb(0x34, 0x98, 0xdb);
 pub const SHIP: Color32 = Color32::from_rgb(0x0b, 0x3d, 0x91);
 pub const OTHER_KIND: Color32 = Color32::from_rgb(0x16, 0xa0, 0x85);
 
-/// Colours of feeds without one of their own, by feed number.
+/// Colours of feeds without one of their own, by feed number: hues apart from every status
+/// colour (no red, amber or grey that would read as an alarm, a stale vehicle or a lost one;
+/// not the moving green nor the stopped blue either).
 pub const FEED_PALETTE: [Color32; 6] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0xff, 0x7f, 0x0e),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0x17, 0xbe, 0xcf),
+    Color32::from_rgb(0x8e, 0x5c, 0xd9), // violet
+    Color32::from_rgb(0x0f, 0xa3, 0xa3), // teal
+    Color32::from_rgb(0xd6, 0x3f, 0xa8), // magenta
+    Color32::from_rgb(0x7c, 0xb5, 0x18), // lime
+    Color32::from_rgb(0x4b, 0x50, 0xc8), // indigo
+    Color32::from_rgb(0xc0, 0x5c, 0xd6), // orchid
 ];
+/// The status colours that warn (failed, an alert, waiting, stale): a feed's own colour is
+/// nudged away from these (and from grey), never from the green or the blue.
+pub const WARNING_COLOURS: [Color32; 4] = [FAIL_RED, ALERT_RED, WAIT_ORANGE, STALE_AMBER];
+/// How far (degrees of hue) a feed's colour keeps from every status colour.
+pub const FEED_HUE_APART: f32 = 25.0;
+/// Below this saturation a colour reads as grey (lost, paused).
+pub const GREY_SATURATION: f32 = 0.25;
 
 // Sizes, in points.
 
@@ -200,6 +209,26 @@ pub const ROUTE_WIDTH: f32 = 4.0;
 pub const TRAIL_WIDTH: f32 = 2.5;
 /// One row of the vehicle table.
 pub const ROW_HEIGHT: f32 = 20.0;
+/// The board's layout: the share of the window's width the map always keeps; the side
+/// panels' least and usual widths; the share of the height the details and the Alerts panel
+/// may take at most (and their least heights); room for panel separators.
+pub const MAP_MIN_SHARE: f32 = 0.5;
+pub const FEEDS_MIN: f32 = 180.0;
+pub const FEEDS_DEFAULT: f32 = 240.0;
+pub const TABLE_MIN: f32 = 250.0;
+pub const TABLE_MAX: f32 = 480.0;
+pub const DETAILS_MAX_SHARE: f32 = 0.32;
+pub const ALERTS_MAX_SHARE: f32 = 0.28;
+pub const DETAILS_MIN: f32 = 90.0;
+pub const DETAILS_DEFAULT: f32 = 170.0;
+pub const ALERTS_MIN: f32 = 80.0;
+pub const ALERTS_DEFAULT: f32 = 150.0;
+pub const PANEL_GAP: f32 = 2.0;
+/// The details: two pairs of key and value a row from this width; a key's column; the least
+/// a value is given before it is clipped (the whole of it on hover).
+pub const DETAILS_TWO_PAIRS: f32 = 560.0;
+pub const DETAILS_KEY_WIDTH: f32 = 90.0;
+pub const DETAILS_VALUE_MIN: f32 = 60.0;
 /// The status dot in rows and panels.
 pub const DOT_RADIUS: f32 = 4.5;
 

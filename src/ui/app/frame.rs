@@ -4,22 +4,22 @@
 use std::time::Duration;
 
 use super::FleetApp;
+use super::layout::{self, Board, FeedsPlace};
 use super::saved::{Saved, SavedFeed};
 use crate::fleet::FleetCounts;
 use crate::ui::action::Action;
-use crate::ui::feeds::FeedsContext;
 use crate::ui::map::MapContext;
 use crate::ui::markers::Palette;
 use crate::ui::shown::Shown;
-use crate::ui::table::{FeedNames, TableContext};
-use crate::ui::{alerts, details, feeds, keys, status, table};
+use crate::ui::table::FeedNames;
+use crate::ui::{keys, status};
 
 /// Below this window width the Feeds panel starts closed, so the map keeps room.
 const NARROW: f32 = 1_400.0;
 
 /// What the map says when it shows the built-in simulated fleet.
-const SIMULATED: &str =
-    "A simulated fleet (not real vehicles): run with --feed or --config to watch yours";
+const SIMULATED: &str = "A simulated fleet (not real vehicles): to watch yours, open \
+     Feeds → Add feed…, or run with --feed or --config";
 
 impl eframe::App for FleetApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
@@ -100,14 +100,20 @@ impl FleetApp {
             names: &names,
             now,
         };
-        if self.status.feeds_open {
-            actions.extend(self.feeds_panel(ui, &frame));
+        self.board = Board::default();
+        let size = ctx.content_rect().size();
+        let sides = layout::sides(size.x, self.status.feeds_open);
+        let (details_max, alerts_max) = layout::bottoms(size.y);
+        let mut feeds_width = 0.0;
+        if let FeedsPlace::Docked { max } = sides.feeds {
+            actions.extend(self.feeds_panel(ui, &frame, max));
+            feeds_width = self.board.feeds.map_or(0.0, |r| r.width());
         }
-        actions.extend(self.table_panel(ui, &frame));
+        actions.extend(self.table_panel(ui, &frame, &sides, feeds_width));
         if self.status.alerts_open {
-            actions.extend(self.alerts_panel(ui, &frame));
+            actions.extend(self.alerts_panel(ui, &frame, alerts_max));
         }
-        actions.extend(self.details_panel(ui, now));
+        actions.extend(self.details_panel(ui, now, details_max));
         let mut animating = false;
         let shown = Shown::new(self.session.fleet(), &self.view, &names, now);
         let replay_badge = self.replay_badge();
@@ -133,6 +139,10 @@ impl FleetApp {
                 actions.extend(map_actions);
                 animating = moving;
             });
+        self.board.map = Some(self.map.rect());
+        if let FeedsPlace::Over { width } = sides.feeds {
+            actions.extend(self.feeds_over(&ctx, &frame, width));
+        }
         actions.extend(keys::help(&ctx, self.view.help_open));
         actions.extend(self.geofences_window(&ctx));
         actions.extend(self.recordings_window(&ctx));
@@ -180,53 +190,6 @@ impl FleetApp {
         }
     }
 
-    /// The Feeds panel, on the left.
-    fn feeds_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
-        let mut actions = Vec::new();
-        egui::Panel::left("feeds")
-            .resizable(true)
-            .default_size(260.0)
-            .show(ui, |ui| {
-                let cx = FeedsContext {
-                    session: &self.session,
-                    specs: &self.specs,
-                    view: &self.view,
-                    palette: frame.palette,
-                    counts: frame.counts,
-                    now_ms: frame.now,
-                    replaying: self.replay.is_some(),
-                };
-                actions.extend(feeds::show(ui, &cx, &mut self.feeds_panel));
-            });
-        actions
-    }
-
-    /// The vehicle table, on the right.
-    fn table_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
-        let mut actions = Vec::new();
-        // Room for the table's columns, but never more than 40% of the window (the map first).
-        let width = (ui.ctx().content_rect().width() * 0.4).clamp(260.0, 480.0);
-        egui::Panel::right("vehicles")
-            .resizable(true)
-            .default_size(width)
-            .min_size(260.0)
-            .show(ui, |ui| {
-                let cx = TableContext {
-                    feeds: frame.names,
-                    counts: frame.counts.total,
-                    now_ms: frame.now,
-                };
-                actions.extend(table::show(
-                    ui,
-                    self.session.fleet(),
-                    &mut self.view,
-                    &mut self.table,
-                    &cx,
-                ));
-            });
-        actions
-    }
-
     /// The Geofences window, when open.
     fn geofences_window(&mut self, ctx: &egui::Context) -> Vec<Action> {
         let (true, Some(engine)) = (self.view.geofences_open, &self.alerts) else {
@@ -244,72 +207,12 @@ impl FleetApp {
             &mut self.geofences_window,
         )
     }
-
-    /// The Alerts panel, under the map.
-    fn alerts_panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> Vec<Action> {
-        let mut actions = Vec::new();
-        egui::Panel::bottom("alerts")
-            .resizable(true)
-            .default_size(160.0)
-            .min_size(80.0)
-            .show(ui, |ui| {
-                let panel = alerts::Panel {
-                    log: &self.alert_log,
-                    filter: &self.alert_filter,
-                    sound: self.view.alert_sound,
-                    critical_muted: self.view.critical_muted,
-                    held: self.view.alerts_held,
-                    feeds: frame.names,
-                    now_ms: frame.now,
-                };
-                actions.extend(alerts::show(ui, &panel));
-            });
-        actions
-    }
-
-    /// The selected vehicle's details, under the map (so the table never moves under the
-    /// pointer); nothing at all when nothing is selected.
-    fn details_panel(&mut self, ui: &mut egui::Ui, now: i64) -> Vec<Action> {
-        let selected = self
-            .view
-            .selected
-            .as_ref()
-            .is_some_and(|id| self.session.fleet().find(id).is_some());
-        if !selected {
-            return Vec::new();
-        }
-        let mut actions = Vec::new();
-        let filtered_out = self.filtered_out(now);
-        egui::Panel::bottom("details")
-            .resizable(true)
-            .default_size(170.0)
-            .min_size(90.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        if let Some(why) = &filtered_out {
-                            actions.extend(details::filtered_out(ui, why));
-                        }
-                        actions.extend(details::show(ui, &self.session, &self.view, now));
-                    });
-            });
-        actions
-    }
-
-    /// Why the selected vehicle is outside the filters, if it is (it stays selected and drawn).
-    fn filtered_out(&self, now: i64) -> Option<String> {
-        let fleet = self.session.fleet();
-        let v = self.view.selected.as_ref().and_then(|id| fleet.find(id))?;
-        let names = self.feed_names();
-        Shown::new(fleet, &self.view, &names, now).why_hidden(v)
-    }
 }
 
 /// What every panel of one frame reads.
-struct Frame<'a> {
-    palette: &'a Palette,
-    counts: &'a FleetCounts,
-    names: &'a FeedNames,
-    now: i64,
+pub(super) struct Frame<'a> {
+    pub palette: &'a Palette,
+    pub counts: &'a FleetCounts,
+    pub names: &'a FeedNames,
+    pub now: i64,
 }

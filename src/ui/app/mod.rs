@@ -6,9 +6,12 @@ mod actions;
 mod alerting;
 mod frame;
 mod geofencing;
+mod layout;
+mod panels;
 mod replay;
 mod saved;
 
+pub use layout::Board;
 pub use replay::{JUMP_MS, LONG_JUMP_MS, default_recording};
 
 use std::collections::BTreeMap;
@@ -98,6 +101,8 @@ pub struct FleetApp {
     fitted: bool,
     /// The first frame has looked at the window's size.
     sized: bool,
+    /// Where each part of the board was drawn in the last frame.
+    board: layout::Board,
     /// The alert engine; `None` only in a replay.
     alerts: Option<Engine>,
     alert_log: AlertLog,
@@ -162,6 +167,7 @@ impl FleetApp {
             feeds_panel: FeedsPanel::default(),
             fitted,
             sized: false,
+            board: layout::Board::default(),
             alerts: Some(config.alerts.unwrap_or_default()),
             alert_log: AlertLog::default(),
             alert_filter: AlertFilter::default(),
@@ -318,7 +324,7 @@ impl FleetApp {
             feeds: self
                 .specs
                 .iter()
-                .filter_map(|(id, s)| s.colour.map(|c| (*id, crate::ui::tokens::rgb(c))))
+                .filter_map(|(id, s)| s.colour.map(|c| (*id, super::markers::feed_colour(c))))
                 .collect(),
         }
     }

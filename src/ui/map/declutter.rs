@@ -5,11 +5,16 @@
 //! occupied cell, one division a vehicle), then merges, biggest first, clusters whose discs would
 //! overlap or whose lone markers would be nearer than that distance. The cost is linear in the
 //! vehicles in view with a small constant, and the merging works on the few thousand cells.
+//! Given the time (`steady_at`), clusters form and part with hysteresis (`steady`).
 
 use egui::{Pos2, Rect, Vec2};
 
 use crate::fleet::{Condition, VehicleKey};
 use crate::ui::tokens::{CLUSTER_RADIUS_MAX, CLUSTER_RADIUS_MIN, MARKER_SIZE};
+
+mod steady;
+
+pub use steady::{MERGE_AFTER_S, Moment};
 
 /// A vehicle in view this frame and where it is on screen.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +42,20 @@ pub struct Cluster {
 impl Cluster {
     pub fn radius(&self) -> f32 {
         cluster_radius(self.count)
+    }
+
+    /// Vehicle `i` of those in view, alone.
+    fn lone(i: usize, v: &InView) -> Self {
+        let mut by_condition = [0u32; 4];
+        by_condition[v.condition.index()] = 1;
+        Cluster {
+            centre: v.pos,
+            count: 1,
+            by_condition,
+            first: i,
+            sum: v.pos.to_vec2(),
+            merged_into: u32::MAX,
+        }
     }
 
     fn absorb(&mut self, other: &Cluster) {
@@ -69,12 +88,34 @@ pub struct Clusters {
     cell_cluster: Vec<u32>,
     order: Vec<u32>,
     remap: Vec<u32>,
+    /// This frame's time and zoom, when clustering with hysteresis.
+    moment: Option<Moment>,
+    steady: steady::Steady,
+    scratch: steady::Scratch,
 }
 
 impl Clusters {
+    /// Clusters the next `build` with hysteresis at this time and zoom (once a frame).
+    pub fn steady_at(&mut self, at: Moment) {
+        self.moment = Some(at);
+    }
+
+    /// Whether a vehicle is waiting to join a cluster: the map should be drawn again soon.
+    pub fn pending(&self) -> bool {
+        self.steady.pending()
+    }
+
     /// Groups `in_view` (on screen inside `area`) so that no two lone markers are nearer than
-    /// `distance` and no two discs overlap.
+    /// `distance` and no two discs overlap; with hysteresis when `steady_at` was called.
     pub fn build(&mut self, in_view: &[InView], area: Rect, distance: f32) {
+        match self.moment.take() {
+            Some(at) => self.build_steady(in_view, (area, distance), at),
+            None => self.build_plain(in_view, area, distance),
+        }
+    }
+
+    /// Groups `in_view` by where they are now, with no memory.
+    fn build_plain(&mut self, in_view: &[InView], area: Rect, distance: f32) {
         self.clusters.clear();
         self.member_of.clear();
         self.grid.reset(area, distance);
@@ -90,16 +131,7 @@ impl Clusters {
                 let c = self.clusters.len() as u32;
                 self.cell_cluster[cell] = c;
                 self.grid.cells[cell].push(c);
-                let mut by_condition = [0u32; 4];
-                by_condition[v.condition.index()] = 1;
-                self.clusters.push(Cluster {
-                    centre: v.pos,
-                    count: 1,
-                    by_condition,
-                    first: i,
-                    sum: v.pos.to_vec2(),
-                    merged_into: u32::MAX,
-                });
+                self.clusters.push(Cluster::lone(i, v));
                 self.member_of.push(c);
             } else {
                 let cluster = &mut self.clusters[c as usize];

@@ -259,6 +259,12 @@ impl MapView {
             None => {}
         }
         let animating = frame.animating || self.memory.animating();
+        if frame.clusters.pending() {
+            // A vehicle waits to join a cluster: look again when it may.
+            let wait = declutter::MERGE_AFTER_S / 4.0;
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(wait));
+        }
         let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
         self.in_view = (frame.in_view.len() + frame.fanned.len(), clustered);
         self.frame = RefCell::new(frame);
@@ -302,6 +308,11 @@ impl MapView {
         let zoom = self.memory.zoom();
         let frame = std::mem::take(&mut self.frame);
         frame.borrow_mut().reset();
+        let now_s = ui.input(|i| i.time);
+        frame
+            .borrow_mut()
+            .clusters
+            .steady_at(declutter::Moment { now_s, zoom });
         let mut map = Map::new(Some(&mut self.tiles), &mut self.memory, my_position);
         if layers.network
             && let Some(lines) = &self.network
@@ -390,7 +401,7 @@ impl MapView {
     fn overlays(&self, ui: &mut Ui, rect: Rect, cx: &MapContext<'_>) {
         let theme = tokens::theme(ui.visuals());
         let now = Instant::now();
-        overlays::attribution(ui, rect, &self.tiles, theme, now);
+        overlays::attribution(ui, rect, &self.tiles, theme);
         let (lat, _) = self.centre();
         overlays::scale_bar(ui, rect, lat, self.memory.zoom(), theme);
         let mut top = rect.top() + 8.0;

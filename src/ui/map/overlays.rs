@@ -9,33 +9,33 @@ use super::camera;
 use crate::ui::tiles::{TileLayer, TileState};
 use crate::ui::tokens::{self, Theme};
 
-/// Text on a plate at `at` (its `anchor` corner), in the overlay's colours.
-fn plate(ui: &Ui, rect: Rect, at: egui::Pos2, anchor: Align2, text: &str, theme: &Theme) -> Rect {
-    let painter = ui.painter().with_clip_rect(rect);
-    let galley = painter.layout_no_wrap(
-        text.to_owned(),
-        FontId::proportional(tokens::OVERLAY_FONT),
-        theme.overlay_text,
-    );
-    let r = anchor.anchor_size(at, galley.size() + Vec2::splat(4.0));
-    painter.rect_filled(r, 2.0, theme.overlay_plate);
-    painter.galley(r.min + Vec2::splat(2.0), galley, theme.overlay_text);
-    r
-}
+/// The tiles' attribution.
+const ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
-/// The attribution, whenever tiles are shown.
-pub(super) fn attribution(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme, now: Instant) {
-    if tiles.state(now) != TileState::None {
-        let at = rect.left_bottom() + Vec2::new(4.0, -4.0);
-        plate(
-            ui,
-            rect,
-            at,
-            Align2::LEFT_BOTTOM,
-            "© OpenStreetMap contributors",
-            theme,
-        );
+/// The attribution, while tiles are actually drawn (none with `--tiles none`, before the
+/// first tile arrives or when they all failed); a label, so it can be read (and found).
+pub(super) fn attribution(ui: &mut Ui, rect: Rect, tiles: &TileLayer, theme: &Theme) {
+    if !tiles.drawn() {
+        return;
     }
+    egui::Area::new(egui::Id::unique("fleetview-attribution"))
+        .pivot(Align2::LEFT_BOTTOM)
+        .fixed_pos(rect.left_bottom() + Vec2::new(4.0, -4.0))
+        .order(egui::Order::Middle)
+        .interactable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::NONE
+                .fill(theme.overlay_plate)
+                .corner_radius(2.0)
+                .inner_margin(2.0)
+                .show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(ATTRIBUTION)
+                            .size(tokens::OVERLAY_FONT)
+                            .color(theme.overlay_text),
+                    )
+                });
+        });
 }
 
 /// What is wrong with the tiles, if anything, in words.

@@ -137,3 +137,22 @@ fn a_template_fills_in_the_tile() {
     };
     assert_eq!(t.tile_url(id), "https://t.example/7/3/5.png");
 }
+
+#[test]
+fn the_attribution_is_owed_only_while_a_tile_is_drawn() {
+    let ctx = Context::default();
+    let t0 = Instant::now();
+    let mut none = TileLayer::new(TileSpec::None, &ctx);
+    frame(&mut none, &ctx, 12, t0);
+    assert!(!none.drawn(), "--tiles none draws no tile");
+    let mut failing = TileLayer::over(fake(&ctx, 19, true));
+    assert!(!failing.drawn(), "nothing loaded yet");
+    frame(&mut failing, &ctx, 12, t0);
+    assert!(!failing.drawn(), "every tile failed");
+    failing.inner = Some(fake(&ctx, 19, false));
+    frame(&mut failing, &ctx, 12, t0);
+    assert!(failing.drawn(), "a tile is on the map");
+    // A frame that asks for none (the map not drawn) owes nothing.
+    failing.end_frame(&ctx, t0);
+    assert!(!failing.drawn());
+}

@@ -121,3 +121,95 @@ fn labels_never_overlap_and_the_forced_one_is_always_placed() {
             .is_some()
     );
 }
+
+// Hysteresis: two vehicles at `gap` px apart, one frame at `now_s`; how many are drawn alone.
+fn lone_at(c: &mut Clusters, gap: f32, now_s: f64) -> usize {
+    let points = [at(0, 100.0, 100.0), at(1, 100.0 + gap, 100.0)];
+    c.steady_at(Moment { now_s, zoom: 12.0 });
+    c.build(&points, area(), 18.0);
+    c.clusters.iter().filter(|c| c.count == 1).count()
+}
+
+#[test]
+fn two_vehicles_passing_each_other_within_a_moment_never_merge() {
+    let mut c = Clusters::default();
+    assert_eq!(lone_at(&mut c, 60.0, 0.0), 2);
+    // They pass: near for a second (frames every 0.1 s), then apart again.
+    for i in 0..10 {
+        assert_eq!(
+            lone_at(&mut c, 6.0, 0.1 + f64::from(i) / 10.0),
+            2,
+            "frame {i}"
+        );
+    }
+    assert_eq!(lone_at(&mut c, 60.0, 1.2), 2);
+}
+
+#[test]
+fn two_vehicles_that_stay_together_merge_after_a_moment() {
+    let mut c = Clusters::default();
+    assert_eq!(lone_at(&mut c, 60.0, 0.0), 2);
+    assert_eq!(lone_at(&mut c, 6.0, 0.1), 2);
+    assert_eq!(lone_at(&mut c, 6.0, 0.1 + MERGE_AFTER_S - 0.05), 2);
+    assert_eq!(lone_at(&mut c, 6.0, 0.1 + MERGE_AFTER_S), 0);
+    assert!(!c.pending());
+}
+
+#[test]
+fn a_cluster_splits_only_when_its_vehicles_are_clearly_apart() {
+    let mut c = Clusters::default();
+    // Together from the first frame: merged at once.
+    assert_eq!(lone_at(&mut c, 6.0, 0.0), 0);
+    // Jitter just past the cluster distance does not split them...
+    for i in 0..10 {
+        let gap = if i % 2 == 0 { 20.0 } else { 16.0 };
+        assert_eq!(lone_at(&mut c, gap, f64::from(i) / 10.0), 0, "frame {i}");
+    }
+    // ...beyond 1.5 times it does, at once.
+    let apart = 18.0 * steady::SPLIT_BEYOND + 1.0;
+    assert_eq!(lone_at(&mut c, apart, 1.1), 2);
+    // And back near, they wait again before merging.
+    assert_eq!(lone_at(&mut c, 6.0, 1.2), 2);
+}
+
+#[test]
+fn a_change_of_zoom_regroups_at_once() {
+    let mut c = Clusters::default();
+    assert_eq!(lone_at(&mut c, 60.0, 0.0), 2);
+    let points = [at(0, 100.0, 100.0), at(1, 106.0, 100.0)];
+    c.steady_at(Moment {
+        now_s: 0.1,
+        zoom: 11.0,
+    });
+    c.build(&points, area(), 18.0);
+    assert_eq!(c.clusters.len(), 1, "zoomed out: one cluster straight away");
+    assert_eq!(c.members(0).collect::<Vec<_>>(), vec![0, 1]);
+}
+
+#[test]
+fn every_vehicle_is_in_exactly_one_cluster_while_some_wait_to_merge() {
+    let mut c = Clusters::default();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut points: Vec<InView> = (0..500)
+        .map(|i| at(i, rng.f32() * 800.0, rng.f32() * 600.0))
+        .collect();
+    for frame in 0..5 {
+        for p in &mut points {
+            p.pos += Vec2::new(rng.f32() * 10.0 - 5.0, rng.f32() * 10.0 - 5.0);
+        }
+        c.steady_at(Moment {
+            now_s: f64::from(frame) * 0.5,
+            zoom: 12.0,
+        });
+        c.build(&points, area(), 18.0);
+        let total: u32 = c.clusters.iter().map(|c| c.count).sum();
+        assert_eq!(total, 500);
+        assert_eq!(c.member_of.len(), 500);
+        for (i, &m) in c.member_of.iter().enumerate() {
+            assert!(c.members(m as usize).any(|j| j == i));
+        }
+        for (k, cl) in c.clusters.iter().enumerate() {
+            assert_eq!(c.member_of[cl.first] as usize, k, "first is a member");
+        }
+    }
+}
