@@ -76,14 +76,25 @@ pub fn show(ui: &mut Ui, p: &Panel<'_>) -> Vec<Action> {
 fn header(ui: &mut Ui, p: &Panel<'_>, newer: usize) -> Vec<Action> {
     let mut actions = Vec::new();
     let theme = tokens::theme(ui.visuals());
+    // Two rows of fixed height (never wrapping), so the list never moves under the pointer:
+    // the counts and the newer alerts waiting, then the buttons.
+    let log = p.log;
     ui.horizontal(|ui| {
-        let log = p.log;
         ui.strong(format!("Alerts: {} new", log.unacknowledged()));
         if log.open_critical() > 0 {
             icon::show(ui, Severity::Critical);
             let text = format!("{} critical", log.open_critical());
             ui.label(RichText::new(text).color(theme.critical).strong());
         }
+        if newer > 0 {
+            let text = format!(
+                "{newer} newer alert{} (shown when the pointer leaves the list)",
+                if newer == 1 { "" } else { "s" }
+            );
+            ui.label(RichText::new(text).color(theme.warning));
+        }
+    });
+    ui.horizontal(|ui| {
         let any_open = log.unacknowledged() > 0;
         if ui
             .add_enabled(any_open, egui::Button::new("Acknowledge all"))
@@ -113,14 +124,6 @@ fn header(ui: &mut Ui, p: &Panel<'_>, newer: usize) -> Vec<Action> {
             .changed()
         {
             actions.push(Action::CriticalSound(critical));
-        }
-        // In the header, so the list itself never moves under the pointer.
-        if newer > 0 {
-            let text = format!(
-                "{newer} newer alert{} (shown when the pointer leaves the list)",
-                if newer == 1 { "" } else { "s" }
-            );
-            ui.label(RichText::new(text).color(theme.critical));
         }
     });
     actions

@@ -4,9 +4,10 @@
 use egui::{Color32, RichText, Ui};
 
 use super::action::Action;
+use crate::fleet::FeedId;
 use crate::protocol::RejectTally;
 use crate::record::recorder::RecorderStatus;
-use crate::session::{Link, Session};
+use crate::session::{FeedStatus, Link, Session};
 
 pub use super::tokens::{FAIL_RED, OK_GREEN, WAIT_ORANGE};
 
@@ -144,75 +145,89 @@ fn record_button(ui: &mut Ui, recording: &Recording) -> Option<Action> {
     }
 }
 
-/// The bar.
+/// The bar: the theme at the right, everything else from the left, wrapping onto a second line
+/// in a narrow window rather than running under the theme buttons.
 pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) -> Vec<Action> {
-    let (alerts, now_ms) = (extra.alerts, extra.now_ms);
-    let feeds: Vec<_> = session.feeds().collect();
     let mut actions = Vec::new();
-    ui.horizontal(|ui| {
-        if ui
-            .selectable_label(bar.feeds_open, "Feeds")
-            .on_hover_text("Show or hide the Feeds panel")
-            .clicked()
-        {
-            bar.feeds_open = !bar.feeds_open;
-        }
-        alerts_button(ui, bar, alerts);
-        actions.extend(record_button(ui, &extra.recording));
-        let replaying = matches!(extra.recording, Recording::Replaying);
-        match &feeds[..] {
-            [] => {
-                ui.label("no feeds");
-            }
-            _ if replaying => {
-                // A recording's feeds were connected then, not now: never "connected".
-                dot(ui, super::tokens::REPLAY_VIOLET);
-                ui.label(recorded_words(feeds.len()))
-                    .on_hover_text("The feeds as recorded; nothing is live in a replay");
-            }
-            [(_, one)] => {
-                // Briefly, so the bar fits a narrow window; the URL and reason on hover (and
-                // in the Feeds panel, and on the map when the feed is down).
-                dot(ui, link_colour(&one.link));
-                ui.label(format!("{}: {}", one.name, one.link.brief(now_ms)))
-                    .on_hover_text(one.link.describe(now_ms));
-            }
-            many => {
-                for (_, feed) in many {
-                    dot(ui, link_colour(&feed.link)).on_hover_text(format!(
-                        "{}: {}",
-                        feed.name,
-                        feed.link.describe(now_ms)
-                    ));
-                }
-                let connected = many.iter().filter(|(_, f)| f.link.is_connected()).count();
-                ui.label(format!("{connected} of {} feeds connected", many.len()));
-            }
-        }
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        theme_choice(ui);
         ui.separator();
-        ui.label(format!("{} vehicles", session.fleet().len()));
-        let rate: f64 = feeds.iter().map(|(_, f)| f.rate.per_second(now_ms)).sum();
-        ui.label(format!("{rate:.0} updates/s"));
-        let tallies: Vec<(&str, &RejectTally)> = feeds
-            .iter()
-            .map(|(_, f)| (f.name.as_str(), &f.rejected))
-            .collect();
-        refusals(ui, "rejected", &tallies);
-        ui.with_layout(
-            egui::Layout::right_to_left(egui::Align::Center),
-            theme_choice,
-        );
-        for (_, feed) in &feeds {
-            if let Some((code, message)) = &feed.server_error {
-                ui.separator();
-                ui.label(
-                    RichText::new(format!("{}: server: {code}: {message}", feed.name))
-                        .color(FAIL_RED),
-                );
-            }
-        }
+        let left = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
+        ui.with_layout(left, |ui| actions = left_side(ui, session, bar, extra));
     });
     actions
+}
+
+/// The panels' buttons, Record, the feeds, vehicles, rates, refusals and servers' errors.
+fn left_side(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) -> Vec<Action> {
+    let feeds: Vec<_> = session.feeds().collect();
+    let mut actions = Vec::new();
+    if ui
+        .selectable_label(bar.feeds_open, "Feeds")
+        .on_hover_text("Show or hide the Feeds panel")
+        .clicked()
+    {
+        bar.feeds_open = !bar.feeds_open;
+    }
+    alerts_button(ui, bar, extra.alerts);
+    actions.extend(record_button(ui, &extra.recording));
+    let replaying = matches!(extra.recording, Recording::Replaying);
+    feeds_summary(ui, &feeds, replaying, extra.now_ms);
+    ui.separator();
+    ui.label(format!("{} vehicles", session.fleet().len()));
+    let rate: f64 = feeds
+        .iter()
+        .map(|(_, f)| f.rate.per_second(extra.now_ms))
+        .sum();
+    ui.label(format!("{rate:.0} updates/s"));
+    let tallies: Vec<(&str, &RejectTally)> = feeds
+        .iter()
+        .map(|(_, f)| (f.name.as_str(), &f.rejected))
+        .collect();
+    refusals(ui, "rejected", &tallies);
+    for (_, feed) in &feeds {
+        if let Some((code, message)) = &feed.server_error {
+            ui.separator();
+            ui.label(
+                RichText::new(format!("{}: server: {code}: {message}", feed.name)).color(FAIL_RED),
+            );
+        }
+    }
+    actions
+}
+
+/// The feeds' states: one feed in words, several as dots and "2 of 3 feeds connected", a
+/// replay's as recorded.
+fn feeds_summary(ui: &mut Ui, feeds: &[(FeedId, &FeedStatus)], replaying: bool, now_ms: i64) {
+    match feeds {
+        [] => {
+            ui.label("no feeds");
+        }
+        _ if replaying => {
+            // A recording's feeds were connected then, not now: never "connected".
+            dot(ui, super::tokens::REPLAY_VIOLET);
+            ui.label(recorded_words(feeds.len()))
+                .on_hover_text("The feeds as recorded; nothing is live in a replay");
+        }
+        [(_, one)] => {
+            // Briefly, so the bar fits a narrow window; the URL and reason on hover (and in the
+            // Feeds panel, and on the map when the feed is down).
+            dot(ui, link_colour(&one.link));
+            ui.label(format!("{}: {}", one.name, one.link.brief(now_ms)))
+                .on_hover_text(one.link.describe(now_ms));
+        }
+        many => {
+            for (_, feed) in many {
+                dot(ui, link_colour(&feed.link)).on_hover_text(format!(
+                    "{}: {}",
+                    feed.name,
+                    feed.link.describe(now_ms)
+                ));
+            }
+            let connected = many.iter().filter(|(_, f)| f.link.is_connected()).count();
+            ui.label(format!("{connected} of {} feeds connected", many.len()));
+        }
+    }
 }
 
 /// What the bar says of a replay's feeds.

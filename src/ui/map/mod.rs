@@ -11,6 +11,7 @@ pub mod camera;
 mod controls;
 mod declutter;
 mod discs;
+mod fan;
 mod fences;
 mod labels;
 mod lines;
@@ -38,6 +39,7 @@ use crate::fleet::{Fleet, Vehicle, VehicleId, VehicleKey};
 use crate::routes::RouteLines;
 use camera::Bounds;
 use declutter::{Clusters, InView, LabelPlacer};
+use fan::Fan;
 
 /// Where the map opens before it has seen a vehicle (Cairns).
 pub const DEFAULT_CENTRE: (f64, f64) = (-16.92, 145.77);
@@ -65,13 +67,6 @@ pub struct MapContext<'a> {
     /// A vehicle's whole recorded track, drawn under the markers.
     pub track: Option<&'a crate::record::track::Track>,
     pub now_ms: i64,
-}
-
-/// The vehicles of a cluster that cannot split further, spread on a circle round it.
-struct Fan {
-    ids: Vec<VehicleId>,
-    anchor: (f64, f64),
-    zoom: f64,
 }
 
 pub struct MapView {
@@ -375,27 +370,6 @@ impl MapView {
         (rect, frame.into_inner())
     }
 
-    /// The fanned-out cluster's vehicles, sorted; a change of zoom folds it away.
-    fn fan_keys(&mut self, fleet: &Fleet) -> Vec<VehicleKey> {
-        if self
-            .fan
-            .as_ref()
-            .is_some_and(|f| f.zoom != self.memory.zoom())
-        {
-            self.fan = None;
-        }
-        let Some(fan) = &self.fan else {
-            return Vec::new();
-        };
-        let mut keys: Vec<VehicleKey> = fan
-            .ids
-            .iter()
-            .filter_map(|id| fleet.key_of(id.feed, &id.id))
-            .collect();
-        keys.sort();
-        keys
-    }
-
     /// Words over the map: attribution and scale at the bottom left; at the top left, one under
     /// the other, what is shown, the tiles, and feeds that are down; a passing notice.
     fn overlays(&self, ui: &mut Ui, rect: Rect, cx: &MapContext<'_>) {
@@ -418,33 +392,6 @@ impl MapView {
         if let Some(text) = cx.notice {
             overlays::notice(ui, rect, text);
         }
-    }
-
-    /// A click on a cluster zooms to fit its vehicles, or, when they are too close together to
-    /// part even at street level, fans them out round it.
-    fn cluster_clicked(&mut self, frame: &Frame, c: usize, cx: &MapContext<'_>) -> Option<Action> {
-        let members: Vec<&Vehicle> = frame
-            .clusters
-            .members(c)
-            .filter_map(|i| cx.fleet.vehicle(frame.in_view[i].key))
-            .collect();
-        let bounds = Bounds::of(members.iter().map(|v| v.display_position(cx.now_ms)))?;
-        let apart = 2.0 * tokens::CLUSTER_DISTANCE as f64;
-        let (needed, _) = camera::fit_unclamped(bounds, apart, apart);
-        if needed <= camera::MAX_FIT_ZOOM && self.memory.zoom() < camera::MAX_FIT_ZOOM - 0.01 {
-            return Some(Action::FitBounds(bounds));
-        }
-        let mut ids: Vec<VehicleId> = members.iter().map(|v| v.vehicle_id()).collect();
-        ids.sort_by(|a, b| super::table::natural_cmp(&a.id, &b.id));
-        self.fan = Some(Fan {
-            ids,
-            anchor: (
-                (bounds.south + bounds.north) / 2.0,
-                (bounds.west + bounds.east) / 2.0,
-            ),
-            zoom: self.memory.zoom(),
-        });
-        None
     }
 
     /// The lines of the selected bus's route that pass near it, cached per selection.

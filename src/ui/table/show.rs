@@ -136,8 +136,9 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
     });
 }
 
-/// The columns that fit `room`: narrow panels drop the feed, then kind and route.
-fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)> {
+/// The columns that fit `room`: narrow panels drop the feed, then kind and route, then the age
+/// or the speed (whichever the table is not sorted by).
+fn columns(room: f32, several_feeds: bool, sort: Column) -> Vec<(Column, &'static str, Width)> {
     let mut columns = vec![
         (Column::Status, "Status", Width::exact(74.0)),
         (
@@ -153,12 +154,18 @@ fn columns(room: f32, several_feeds: bool) -> Vec<(Column, &'static str, Width)>
             Width::initial(84.0).at_least(40.0).clip(true),
         ));
     }
-    columns.push((Column::Speed, "Speed", Width::exact(66.0)));
-    columns.push((
-        Column::Updated,
-        "Updated",
-        Width::initial(70.0).at_least(48.0),
-    ));
+    // The narrowest table keeps one of speed and age: the one it is sorted by, else speed.
+    let narrow = room < 310.0;
+    if !narrow || sort != Column::Updated {
+        columns.push((Column::Speed, "Speed", Width::exact(66.0)));
+    }
+    if !narrow || sort == Column::Updated {
+        columns.push((
+            Column::Updated,
+            "Updated",
+            Width::initial(70.0).at_least(48.0),
+        ));
+    }
     if several_feeds && room >= 430.0 {
         columns.push((
             Column::Feed,
@@ -180,7 +187,7 @@ fn rows(
     scroll_to: Option<usize>,
     actions: &mut Vec<Action>,
 ) {
-    let columns = columns(ui.available_width(), cx.feeds.len() > 1);
+    let columns = columns(ui.available_width(), cx.feeds.len() > 1, view.table.sort);
     let mut table = TableBuilder::new(ui)
         .id_salt("vehicles")
         .striped(true)
