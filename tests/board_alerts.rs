@@ -268,3 +268,37 @@ fn an_sos_from_a_traccar_server_is_a_critical_alert_with_no_rules_file() {
     );
     server.kill();
 }
+
+#[test]
+fn a_vehicle_with_an_sos_is_never_inside_a_cluster_and_a_click_picks_it() {
+    let mut h = sos_then_fifty_overspeeds();
+    // Far enough out that all 51 would be one cluster.
+    for _ in 0..5 {
+        h.key_press(egui::Key::Minus);
+        h.run_steps(1);
+    }
+    h.run_steps(3);
+    let clustered: u32 = h.state().map_clusters().iter().map(|c| c.1).sum();
+    assert_eq!(clustered, 50, "the 50 vans cluster; the truck does not");
+    assert_eq!(h.state().map_in_view().0, 51);
+    let alarmed = h.state().map_alarmed();
+    assert_eq!(alarmed.len(), 1, "{alarmed:?}");
+    let (id, at) = alarmed[0].clone();
+    click_at(&mut h, at);
+    assert_eq!(selected(&h), Some(id));
+    // Acknowledged, it is a vehicle like the others again.
+    let sos = h
+        .state()
+        .alert_log()
+        .iter()
+        .find(|(a, _)| a.severity == Severity::Critical);
+    assert!(sos.is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.get_all_by_label("Ack")
+        .next()
+        .expect("the SOS row's Ack")
+        .click();
+    h.run_steps(3);
+    assert!(h.state().map_alarmed().is_empty());
+}

@@ -296,6 +296,16 @@ impl FleetApp {
             .collect()
     }
 
+    /// The vehicles with a critical alert open, as ids, and where the map drew them apart from
+    /// every cluster.
+    pub fn map_alarmed(&self) -> Vec<(String, egui::Pos2)> {
+        self.map
+            .alarmed()
+            .into_iter()
+            .filter_map(|(k, p)| Some((self.fleet().vehicle(k)?.id().to_owned(), p)))
+            .collect()
+    }
+
     /// Where the map was drawn in the last frame.
     pub fn map_rect(&self) -> egui::Rect {
         self.map.rect()

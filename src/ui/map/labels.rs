@@ -34,6 +34,7 @@ impl Plugin for Labels<'_> {
             in_view,
             clusters,
             fanned,
+            alarmed,
             selected_at,
             hovered,
             labels,
@@ -42,8 +43,20 @@ impl Plugin for Labels<'_> {
         } = &mut *frame;
         labels.reset(response.rect.expand(16.0));
         block_markers(labels, &clusters.clusters, fanned, *selected_at);
+        for &(_, p) in alarmed.iter() {
+            labels.block(Rect::from_center_size(
+                p,
+                Vec2::splat(2.0 * tokens::MARKER_SIZE),
+            ));
+        }
         if let Some((key, p)) = *selected_at {
             self.label(&painter, (&mut *labels, &mut *labelled), key, p, true);
+        }
+        // A vehicle with a critical alert open (an SOS) is always named, after the selection.
+        for &(key, p) in alarmed.iter() {
+            if Some(key) != selected_at.map(|s| s.0) {
+                self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
+            }
         }
         let hovered_key = match hovered {
             Some(Hit::Vehicle(k)) if Some(*k) != selected_at.map(|s| s.0) => Some(*k),
@@ -52,6 +65,7 @@ impl Plugin for Labels<'_> {
         let position_of = |key: VehicleKey| {
             fanned
                 .iter()
+                .chain(alarmed.iter())
                 .find(|(k, _)| *k == key)
                 .map(|(_, p)| *p)
                 .or_else(|| in_view.iter().find(|v| v.key == key).map(|v| v.pos))

@@ -103,6 +103,8 @@ struct Frame {
     clusters: Clusters,
     /// A fanned-out cluster's vehicles and where they were drawn.
     fanned: Vec<(VehicleKey, Pos2)>,
+    /// Vehicles with a critical alert open (an SOS): never in a cluster, always labelled.
+    alarmed: Vec<(VehicleKey, Pos2)>,
     selected_at: Option<(VehicleKey, Pos2)>,
     labels: LabelPlacer,
     /// The labels drawn, where.
@@ -119,6 +121,7 @@ impl Frame {
     fn reset(&mut self) {
         self.in_view.clear();
         self.fanned.clear();
+        self.alarmed.clear();
         self.selected_at = None;
         self.labelled.clear();
         self.animating = false;
@@ -207,6 +210,11 @@ impl MapView {
         self.frame.borrow().fanned.clone()
     }
 
+    /// The vehicles with a critical alert open drawn in the last frame (never clustered).
+    pub fn alarmed(&self) -> Vec<(VehicleKey, Pos2)> {
+        self.frame.borrow().alarmed.clone()
+    }
+
     /// Closes a fanned-out cluster.
     pub fn close_fan(&mut self) -> bool {
         self.fan.take().is_some()
@@ -261,7 +269,8 @@ impl MapView {
                 .request_repaint_after(std::time::Duration::from_secs_f64(wait));
         }
         let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
-        self.in_view = (frame.in_view.len() + frame.fanned.len(), clustered);
+        let apart = frame.fanned.len() + frame.alarmed.len();
+        self.in_view = (frame.in_view.len() + apart, clustered);
         self.frame = RefCell::new(frame);
         (actions, animating)
     }

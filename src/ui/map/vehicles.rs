@@ -79,6 +79,11 @@ impl Plugin for Markers<'_> {
                 frame.fanned.push((keys[i], pos));
             }
         }
+        for &(key, pos) in &frame.alarmed {
+            if let Some(v) = self.fleet.vehicle(key) {
+                self.marker(&painter, v, pos, false);
+            }
+        }
         if let Some(key) = self.selected
             && let Some(v) = self.fleet.vehicle(key)
             && self.view.shows(v.feed())
@@ -101,7 +106,7 @@ impl Plugin for Markers<'_> {
 
 impl Markers<'_> {
     /// The vehicles shown in `area` (not the selection, not a fan's), where they are on screen
-    /// and in what condition.
+    /// and in what condition; those with a critical alert open are kept apart, never clustered.
     fn collect(&self, frame: &mut Frame, projector: &Projector, area: Rect) {
         // The map's projection, set up once for the many vehicles in view.
         let fast = ToScreen::of(projector, area.center());
@@ -124,6 +129,10 @@ impl Markers<'_> {
                 continue;
             }
             frame.animating |= v.is_animating(self.now_ms);
+            if self.alerts.open_severity_at(v.feed(), v.id()) == Some(Severity::Critical) {
+                frame.alarmed.push((key, pos));
+                continue;
+            }
             let condition = self.fleet.condition(v, self.now_ms);
             frame.in_view.push(InView {
                 key,
@@ -203,6 +212,10 @@ impl Frame {
             .selected_at
             .iter()
             .map(|&(k, at)| (Hit::Vehicle(k), at, tokens::SELECTION_RING_RADIUS));
+        let alarmed = &mut self
+            .alarmed
+            .iter()
+            .map(|&(k, at)| (Hit::Vehicle(k), at, tokens::MARKER_SIZE * 1.8));
         let clusters = &mut self.clusters.clusters.iter().enumerate().map(|(i, c)| {
             let hit = if c.count == 1 {
                 Hit::Vehicle(self.in_view[c.first].key)
@@ -213,6 +226,7 @@ impl Frame {
         });
         nearest(fanned)
             .or_else(|| nearest(selected))
+            .or_else(|| nearest(alarmed))
             .or_else(|| nearest(clusters))
     }
 }
