@@ -18,6 +18,15 @@ pub(super) const LABEL_ZOOM: f64 = 13.0;
 /// At most this many labels are tried a frame, so a dense view stays cheap.
 const MAX_LABELS: usize = 400;
 
+/// How a label is placed: the selection's (larger, always), an alarm's (always), or any other
+/// (only where it covers nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Selected,
+    Alarm,
+    Plain,
+}
+
 pub(super) struct Labels<'a> {
     pub(super) fleet: &'a Fleet,
     pub(super) theme: &'a Theme,
@@ -50,12 +59,24 @@ impl Plugin for Labels<'_> {
             ));
         }
         if let Some((key, p)) = *selected_at {
-            self.label(&painter, (&mut *labels, &mut *labelled), key, p, true);
+            self.label(
+                &painter,
+                (&mut *labels, &mut *labelled),
+                key,
+                p,
+                Kind::Selected,
+            );
         }
         // A vehicle with a critical alert open (an SOS) is always named, after the selection.
         for &(key, p) in alarmed.iter() {
             if Some(key) != selected_at.map(|s| s.0) {
-                self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
+                self.label(
+                    &painter,
+                    (&mut *labels, &mut *labelled),
+                    key,
+                    p,
+                    Kind::Alarm,
+                );
             }
         }
         let hovered_key = match hovered {
@@ -73,12 +94,24 @@ impl Plugin for Labels<'_> {
         if let Some(key) = hovered_key
             && let Some(p) = position_of(key)
         {
-            self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
+            self.label(
+                &painter,
+                (&mut *labels, &mut *labelled),
+                key,
+                p,
+                Kind::Plain,
+            );
         }
         let mut tried = 0;
         for &(key, p) in fanned.iter() {
             if Some(key) != hovered_key {
-                self.label(&painter, (&mut *labels, &mut *labelled), key, p, false);
+                self.label(
+                    &painter,
+                    (&mut *labels, &mut *labelled),
+                    key,
+                    p,
+                    Kind::Plain,
+                );
                 tried += 1;
             }
         }
@@ -96,7 +129,7 @@ impl Plugin for Labels<'_> {
                     (&mut *labels, &mut *labelled),
                     v.key,
                     v.pos,
-                    false,
+                    Kind::Plain,
                 );
                 tried += 1;
             }
@@ -134,11 +167,12 @@ impl Labels<'_> {
         (placer, drawn): (&mut LabelPlacer, &mut Vec<Rect>),
         key: VehicleKey,
         at: Pos2,
-        selected: bool,
+        kind: Kind,
     ) {
         let Some(v) = self.fleet.vehicle(key) else {
             return;
         };
+        let selected = kind == Kind::Selected;
         let (size, plate) = if selected {
             (tokens::LABEL_FONT_SELECTED, self.theme.label_plate_selected)
         } else {
@@ -150,12 +184,13 @@ impl Labels<'_> {
             self.theme.label_text,
         );
         let padding = Vec2::new(3.0, 1.0);
-        let gap = if selected {
-            tokens::SELECTION_RING_RADIUS
-        } else {
-            tokens::MARKER_SIZE
+        let gap = match kind {
+            Kind::Selected => tokens::SELECTION_RING_RADIUS,
+            Kind::Alarm => tokens::MARKER_SIZE * 1.8,
+            Kind::Plain => tokens::MARKER_SIZE,
         };
-        let Some(rect) = placer.place(at, galley.size() + 2.0 * padding, gap, selected) else {
+        let always = kind != Kind::Plain;
+        let Some(rect) = placer.place(at, galley.size() + 2.0 * padding, gap, always) else {
             return;
         };
         drawn.push(rect);

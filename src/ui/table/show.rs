@@ -140,24 +140,24 @@ fn chips(ui: &mut Ui, view: &ViewState, counts: Counts, actions: &mut Vec<Action
 /// or the speed (whichever the table is not sorted by).
 fn columns(room: f32, several_feeds: bool, sort: Column) -> Vec<(Column, &'static str, Width)> {
     let mut columns = vec![
-        (Column::Status, "Status", Width::exact(70.0)),
+        (Column::Status, "Status", Width::exact(64.0)),
         (
             Column::Name,
             "Name",
-            Width::initial(82.0).at_least(50.0).clip(true),
+            Width::initial(96.0).at_least(50.0).clip(true),
         ),
     ];
     if room >= 350.0 {
         columns.push((
             Column::What,
             "Kind / route",
-            Width::initial(80.0).at_least(40.0).clip(true),
+            Width::initial(76.0).at_least(40.0).clip(true),
         ));
     }
     // The narrowest table keeps one of speed and age: the one it is sorted by, else speed.
     let narrow = room < 310.0;
     if !narrow || sort != Column::Updated {
-        columns.push((Column::Speed, "Speed", Width::exact(64.0)));
+        columns.push((Column::Speed, "Speed", Width::exact(60.0)));
     }
     if !narrow || sort == Column::Updated {
         columns.push((
@@ -166,7 +166,7 @@ fn columns(room: f32, several_feeds: bool, sort: Column) -> Vec<(Column, &'stati
             Width::initial(70.0).at_least(48.0),
         ));
     }
-    if several_feeds && room >= 430.0 {
+    if several_feeds && room >= 440.0 {
         columns.push((
             Column::Feed,
             "Feed",
