@@ -310,3 +310,28 @@ fn the_attribution_shows_once_tiles_are_drawn() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn in_a_narrow_window_the_status_bar_wraps_clear_of_the_theme_buttons() {
+    let (tx, rx) = channel();
+    let mut h = sized_app(rx, TileSpec::None, Vec2::new(800.0, 560.0));
+    send_fleet(&tx);
+    h.run_steps(4);
+    let window = Rect::from_min_size(egui::Pos2::ZERO, Vec2::new(800.0, 560.0));
+    let auto = rect_in(&h, "Auto", window);
+    let rejected = rect_in(&h, "0 rejected", window);
+    let feeds = rect_in(&h, "Feeds", window);
+    assert!(!overlap(auto, rejected), "{auto:?} over {rejected:?}");
+    assert!(
+        rejected.right() <= auto.left(),
+        "the bar's words stay left of the theme"
+    );
+    // At most two rows: the bar never grows over the map.
+    assert!(
+        feeds.top() > 560.0 - 70.0,
+        "the bar starts at {}",
+        feeds.top()
+    );
+    let map = h.state().map_rect();
+    assert!(map.height() > 300.0, "the map is {} tall", map.height());
+}

@@ -4,6 +4,7 @@
 use egui::{Color32, RichText, Ui};
 
 use super::action::Action;
+use super::tokens;
 use crate::fleet::FeedId;
 use crate::protocol::RejectTally;
 use crate::record::recorder::RecorderStatus;
@@ -149,11 +150,16 @@ fn record_button(ui: &mut Ui, recording: &Recording) -> Option<Action> {
 /// in a narrow window rather than running under the theme buttons.
 pub fn show(ui: &mut Ui, session: &Session, bar: &mut StatusBar, extra: &Bar) -> Vec<Action> {
     let mut actions = Vec::new();
-    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-        theme_choice(ui);
-        ui.separator();
-        let left = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
-        ui.with_layout(left, |ui| actions = left_side(ui, session, bar, extra));
+    ui.horizontal(|ui| {
+        let left = (ui.available_width() - tokens::THEME_CHOICE_WIDTH).max(120.0);
+        let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
+        ui.allocate_ui_with_layout(egui::vec2(left, 0.0), wrapping, |ui| {
+            actions = left_side(ui, session, bar, extra);
+        });
+        ui.with_layout(
+            egui::Layout::right_to_left(egui::Align::Center),
+            theme_choice,
+        );
     });
     actions
 }

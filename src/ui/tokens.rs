@@ -246,6 +246,8 @@ pub const TRACK_CASING: Color32 = Color32::from_rgb(0xf5, 0xf5, 0xf5);
 pub const TRACK_CASING_WIDTH: f32 = 8.0;
 pub const STOP_RADIUS: f32 = 7.0;
 pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
+/// Room kept at the right of the status bar for the theme buttons (Auto, Light, Dark).
+pub const THEME_CHOICE_WIDTH: f32 = 160.0;
 /// The replay bar's recording dot.
 pub const RECORDING_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
 /// A replay, wherever it shows (the map's badge, the feeds of a recording): a violet no status

@@ -245,6 +245,7 @@ fn vehicle_row(
     for column in shown {
         row.col(|ui| match column {
             Column::Status => {
+                ui.spacing_mut().item_spacing.x = 4.0;
                 let condition = match one.held {
                     Some(Held::Condition(c)) => c,
                     _ => fleet.condition(v, cx.now_ms),
