@@ -13,9 +13,8 @@ use egui_kittest::kittest::Queryable;
 
 use fleetview::clock::now_ms;
 use fleetview::feed::FeedEvent;
-use fleetview::fleet::FleetConfig;
 use fleetview::protocol::{FixBatch, Position};
-use fleetview::ui::{AppConfig, FeedSource, FleetApp, TileSpec};
+use fleetview::ui::{FleetApp, TileSpec};
 
 mod common;
 
@@ -40,25 +39,7 @@ fn sized_app(
     Harness::builder()
         .with_size(size)
         .with_max_steps(20)
-        .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    source: FeedSource::Events {
-                        feeds: vec![(FEED, "test feed".into())],
-                        events: rx,
-                    },
-                    prefer_remembered: false,
-                    tiles,
-                    fleet: FleetConfig::default(),
-                    routes: cairns_routes(),
-                    alerts: None,
-                    geofences_file: None,
-                    clock: fleetview::clock::system(),
-                    record: None,
-                },
-            )
-        })
+        .build_eframe(|cc| FleetApp::new(cc, config(events_of(rx), tiles)))
 }
 
 /// A vehicle with many attributes, so its details need scrolling.

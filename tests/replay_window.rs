@@ -29,15 +29,8 @@ fn replay_app(path: &std::path::Path, clock: &ManualClock) -> Harness<'static, F
             FleetApp::new(
                 cc,
                 AppConfig {
-                    source: FeedSource::Replay(Box::new(player)),
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                    routes: cairns_routes(),
-                    alerts: None,
-                    geofences_file: None,
                     clock,
-                    record: None,
+                    ..config(FeedSource::Replay(Box::new(player)), TileSpec::None)
                 },
             )
         });
@@ -193,18 +186,10 @@ fn the_record_button_records_what_the_window_shows_until_stopped() {
                 FleetApp::new(
                     cc,
                     AppConfig {
-                        source: FeedSource::Events {
-                            feeds: vec![(FEED, "test feed".into())],
-                            events: rx,
-                        },
-                        prefer_remembered: false,
-                        tiles: TileSpec::None,
-                        fleet: FleetConfig::default(),
                         routes: None,
-                        alerts: None,
-                        geofences_file: None,
                         clock,
                         record: Some(path),
+                        ..config(events_of(rx), TileSpec::None)
                     },
                 )
             }

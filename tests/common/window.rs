@@ -67,21 +67,37 @@ pub fn app_with_alerts(
             FleetApp::new(
                 cc,
                 AppConfig {
-                    source: FeedSource::Events {
-                        feeds: vec![(FEED, "test feed".into())],
-                        events,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
                     fleet,
-                    routes: cairns_routes(),
                     alerts,
                     geofences_file,
-                    clock: fleetview::clock::system(),
-                    record: None,
+                    ..config(events_of(events), TileSpec::None)
                 },
             )
         })
+}
+
+/// The one test feed's events as the app's source.
+pub fn events_of(events: Receiver<(FeedId, FeedEvent)>) -> FeedSource {
+    FeedSource::Events {
+        feeds: vec![(FEED, "test feed".into())],
+        events,
+    }
+}
+
+/// The window's settings for a test: `source` and `tiles`, the Cairns routes, the wall clock,
+/// and nothing else (no alert rules, no geofences, no recording).
+pub fn config(source: FeedSource, tiles: TileSpec) -> AppConfig {
+    AppConfig {
+        source,
+        prefer_remembered: false,
+        tiles,
+        fleet: FleetConfig::default(),
+        routes: cairns_routes(),
+        alerts: None,
+        geofences_file: None,
+        clock: fleetview::clock::system(),
+        record: None,
+    }
 }
 
 /// The app on real feeds, through the real client.
@@ -89,23 +105,11 @@ pub fn feeds_app(feeds: Vec<FeedSpec>) -> Harness<'static, FleetApp> {
     Harness::builder()
         .with_size(Vec2::new(1400.0, 800.0))
         .build_eframe(|cc| {
-            FleetApp::new(
-                cc,
-                AppConfig {
-                    source: FeedSource::Live {
-                        feeds,
-                        embedded: None,
-                    },
-                    prefer_remembered: false,
-                    tiles: TileSpec::None,
-                    fleet: FleetConfig::default(),
-                    routes: cairns_routes(),
-                    alerts: None,
-                    geofences_file: None,
-                    clock: fleetview::clock::system(),
-                    record: None,
-                },
-            )
+            let source = FeedSource::Live {
+                feeds,
+                embedded: None,
+            };
+            FleetApp::new(cc, config(source, TileSpec::None))
         })
 }
 

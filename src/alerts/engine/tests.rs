@@ -250,9 +250,8 @@ fn an_sos_on_fixes_is_one_critical_alert_until_the_alarm_changes() {
     );
 }
 
-#[test]
-fn a_notice_and_a_fix_saying_the_same_alarm_raise_one_alert() {
-    let mut r = Rig::new("");
+/// The truck's fix carrying an SOS, outside every geofence, at T0.
+fn sos_fix(r: &mut Rig) {
     r.fix_with(
         "truck",
         ("truck", None, Some(r#"{"alarm":"sos"}"#)),
@@ -260,6 +259,12 @@ fn a_notice_and_a_fix_saying_the_same_alarm_raise_one_alert() {
         0,
         0.0,
     );
+}
+
+#[test]
+fn a_notice_and_a_fix_saying_the_same_alarm_raise_one_alert() {
+    let mut r = Rig::new("");
+    sos_fix(&mut r);
     r.engine
         .notice(&r.fleet, FEED, &sos_notice(T0 + 2000), &mut r.alerts);
     assert_eq!(r.alerts.len(), 1, "{:?}", r.rules());
@@ -271,13 +276,7 @@ fn a_notice_and_a_fix_saying_the_same_alarm_raise_one_alert() {
 #[test]
 fn alarms_turned_off_in_the_rules_raise_nothing() {
     let mut r = Rig::new("[alarms]\nenabled = false\n");
-    r.fix_with(
-        "truck",
-        ("truck", None, Some(r#"{"alarm":"sos"}"#)),
-        OUT,
-        0,
-        0.0,
-    );
+    sos_fix(&mut r);
     r.engine
         .notice(&r.fleet, FEED, &sos_notice(T0), &mut r.alerts);
     assert!(r.alerts.is_empty());
