@@ -16,6 +16,7 @@
 //! limits_kmh = { bus = 60, truck = 80 }   # per kind; a geofence's speed_limit_kmh wins inside it
 //! default_kmh = 100          # any other kind
 //! grace_s = 5                # above the limit this long before the alert
+//! sound = true               # these alerts sound even with the panel's Sound off (any rule)
 //!
 //! [stopped]
 //! enabled = true
@@ -72,6 +73,9 @@ pub struct GeofenceRule {
     pub kinds: Option<Vec<String>>,
     #[serde(default = "two")]
     pub confirm_fixes: u32,
+    /// A new alert of this rule sounds even with the panel's Sound off.
+    #[serde(default)]
+    pub sound: bool,
 }
 
 impl Default for GeofenceRule {
@@ -83,6 +87,7 @@ impl Default for GeofenceRule {
             feeds: None,
             kinds: None,
             confirm_fixes: two(),
+            sound: false,
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct Overspeed {
     pub default_kmh: Option<f64>,
     #[serde(default = "five")]
     pub grace_s: f64,
+    #[serde(default)]
+    pub sound: bool,
 }
 
 impl Default for Overspeed {
@@ -110,6 +117,7 @@ impl Default for Overspeed {
             limits_kmh: HashMap::new(),
             default_kmh: None,
             grace_s: five(),
+            sound: false,
         }
     }
 }
@@ -125,6 +133,8 @@ pub struct Stopped {
     pub enabled: bool,
     #[serde(default = "twenty")]
     pub minutes: f64,
+    #[serde(default)]
+    pub sound: bool,
 }
 
 impl Default for Stopped {
@@ -132,6 +142,7 @@ impl Default for Stopped {
         Self {
             enabled: false,
             minutes: twenty(),
+            sound: false,
         }
     }
 }
@@ -147,6 +158,8 @@ pub struct Lost {
     pub enabled: bool,
     #[serde(default = "ten")]
     pub minutes: f64,
+    #[serde(default)]
+    pub sound: bool,
 }
 
 impl Default for Lost {
@@ -154,6 +167,7 @@ impl Default for Lost {
         Self {
             enabled: false,
             minutes: ten(),
+            sound: false,
         }
     }
 }
@@ -168,11 +182,17 @@ pub struct Alarms {
     /// On unless turned off: an SOS must never depend on a rules file.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Every alarm sounds, not only the critical ones (which sound unless muted).
+    #[serde(default)]
+    pub sound: bool,
 }
 
 impl Default for Alarms {
     fn default() -> Self {
-        Self { enabled: yes() }
+        Self {
+            enabled: yes(),
+            sound: false,
+        }
     }
 }
 
@@ -181,6 +201,19 @@ fn yes() -> bool {
 }
 
 impl Rules {
+    /// Whether a new alert of `rule` sounds whatever the panel's Sound says (`sound = true` in
+    /// its table).
+    pub fn sounds(&self, rule: super::Rule) -> bool {
+        use super::Rule;
+        match rule {
+            Rule::Enter | Rule::Exit => self.geofence.sound,
+            Rule::Overspeed => self.overspeed.sound,
+            Rule::Stopped => self.stopped.sound,
+            Rule::Lost | Rule::Online => self.lost.sound,
+            Rule::Alarm => self.alarms.sound,
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Self, RulesError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {

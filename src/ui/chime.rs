@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
 
-use crate::alerts::{Alert, Severity};
+use crate::alerts::{Alert, Rules, Severity};
 
 /// The longest one sound may take before its player is stopped.
 const PLAY_LIMIT: Duration = Duration::from_secs(4);
@@ -81,11 +81,23 @@ impl Chime {
     }
 }
 
-/// Whether new `alerts` sound: any of them with the sound on (`sound`); a critical one even
-/// with it off, unless the dispatcher muted critical alerts.
-pub fn sounds(alerts: &[Alert], sound: bool, critical_muted: bool) -> bool {
-    let critical = alerts.iter().any(|a| a.severity == Severity::Critical);
-    !alerts.is_empty() && (sound || (critical && !critical_muted))
+/// What the dispatcher asked to hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listening {
+    /// The panel's Sound: every alert.
+    pub every_alert: bool,
+    /// Critical alerts (on unless muted).
+    pub critical: bool,
+}
+
+/// Whether new `alerts` sound: any of them with Sound on; a critical one unless muted; one of a
+/// rule whose table says `sound = true`, whatever the panel says.
+pub fn sounds(alerts: &[Alert], listening: Listening, rules: Option<&Rules>) -> bool {
+    alerts.iter().any(|a| {
+        listening.every_alert
+            || (listening.critical && a.severity == Severity::Critical)
+            || rules.is_some_and(|r| r.sounds(a.rule))
+    })
 }
 
 /// Runs one player to its end (or the limit); false when it could not run at all.
@@ -151,19 +163,44 @@ mod tests {
         }
     }
 
+    const DEFAULT: Listening = Listening {
+        every_alert: false,
+        critical: true,
+    };
+    const MUTED: Listening = Listening {
+        every_alert: false,
+        critical: false,
+    };
+    const EVERY: Listening = Listening {
+        every_alert: true,
+        critical: false,
+    };
+
     #[test]
     fn a_critical_alert_sounds_even_with_the_sound_off_unless_muted() {
         let sos = [alert(Severity::Critical)];
-        assert!(sounds(&sos, false, false), "on by default");
-        assert!(!sounds(&sos, false, true), "muted");
-        assert!(sounds(&sos, true, true), "the sound on every alert is on");
+        assert!(sounds(&sos, DEFAULT, None), "on by default");
+        assert!(!sounds(&sos, MUTED, None), "muted");
+        assert!(sounds(&sos, EVERY, None), "the sound on every alert is on");
     }
 
     #[test]
-    fn routine_alerts_sound_only_with_the_sound_on_and_nothing_new_never() {
+    fn routine_alerts_sound_only_with_the_sound_on_or_when_their_rule_says_so() {
         let routine = [alert(Severity::Warning), alert(Severity::Info)];
-        assert!(!sounds(&routine, false, false));
-        assert!(sounds(&routine, true, false));
-        assert!(!sounds(&[], true, false));
+        assert!(!sounds(&routine, DEFAULT, None));
+        assert!(sounds(&routine, EVERY, None));
+        assert!(!sounds(&[], EVERY, None), "nothing new, no sound");
+        let quiet = Rules::parse("[overspeed]\nenabled = true\n", "r").expect("rules");
+        assert!(!sounds(&routine, DEFAULT, Some(&quiet)));
+        let loud = Rules::parse("[alarms]\nsound = true\n", "r").expect("rules");
+        assert!(
+            sounds(&routine, MUTED, Some(&loud)),
+            "the alarms' table asks for it"
+        );
+        let other = Rules::parse("[overspeed]\nsound = true\n", "r").expect("rules");
+        assert!(
+            !sounds(&routine, DEFAULT, Some(&other)),
+            "another rule's sound"
+        );
     }
 }

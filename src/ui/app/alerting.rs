@@ -25,13 +25,17 @@ impl FleetApp {
     }
 
     /// Moves what the engine raised into the log, with a sound when the dispatcher wants one
-    /// (any alert with the sound on; a critical one unless muted).
+    /// (any alert with the sound on; a critical one unless muted; a rule's with `sound = true`).
     pub(super) fn log_alerts(&mut self) {
         if self.scratch_alerts.is_empty() {
             return;
         }
-        let (sound, muted) = (self.view.alert_sound, self.view.critical_muted);
-        if chime::sounds(&self.scratch_alerts, sound, muted) {
+        let listening = chime::Listening {
+            every_alert: self.view.alert_sound,
+            critical: !self.view.critical_muted,
+        };
+        let rules = self.alerts.as_ref().map(|e| e.rules());
+        if chime::sounds(&self.scratch_alerts, listening, rules) {
             self.chime.get_or_insert_with(Chime::start).ring();
         }
         for alert in self.scratch_alerts.drain(..) {
