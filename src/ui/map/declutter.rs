@@ -16,6 +16,11 @@ mod steady;
 
 pub use steady::{MERGE_AFTER_S, Moment};
 
+/// Hysteresis only while at most this many vehicles are in view: it costs three clustering
+/// passes a frame, and the blinking it prevents (two passing vehicles and their labels) is seen
+/// at street level, not in a view of thousands (where labels are not drawn either).
+pub const STEADY_MAX_IN_VIEW: usize = 2_000;
+
 /// A vehicle in view this frame and where it is on screen.
 #[derive(Debug, Clone, Copy)]
 pub struct InView {
@@ -109,8 +114,13 @@ impl Clusters {
     /// `distance` and no two discs overlap; with hysteresis when `steady_at` was called.
     pub fn build(&mut self, in_view: &[InView], area: Rect, distance: f32) {
         match self.moment.take() {
-            Some(at) => self.build_steady(in_view, (area, distance), at),
-            None => self.build_plain(in_view, area, distance),
+            Some(at) if in_view.len() <= STEADY_MAX_IN_VIEW => {
+                self.build_steady(in_view, (area, distance), at)
+            }
+            _ => {
+                self.steady.forget();
+                self.build_plain(in_view, area, distance)
+            }
         }
     }
 

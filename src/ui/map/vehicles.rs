@@ -111,6 +111,8 @@ impl Markers<'_> {
         // The map's projection, set up once for the many vehicles in view.
         let fast = ToScreen::of(projector, area.center());
         let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
+        // Looked up per vehicle only while some alert is critical.
+        let any_critical = self.alerts.open_critical() > 0;
         // Cull by the visible area in degrees first, then by points.
         let nw = projector.unproject(area.left_top().to_vec2());
         let se = projector.unproject(area.right_bottom().to_vec2());
@@ -129,7 +131,9 @@ impl Markers<'_> {
                 continue;
             }
             frame.animating |= v.is_animating(self.now_ms);
-            if self.alerts.open_severity_at(v.feed(), v.id()) == Some(Severity::Critical) {
+            if any_critical
+                && self.alerts.open_severity_at(v.feed(), v.id()) == Some(Severity::Critical)
+            {
                 frame.alarmed.push((key, pos));
                 continue;
             }

@@ -87,6 +87,12 @@ impl Steady {
         self.memory.retain(|_, m| m.seen == frame);
     }
 
+    /// Forgets every vehicle (the view is clustered without hysteresis for now).
+    pub fn forget(&mut self) {
+        self.memory.clear();
+        self.zoom = None;
+    }
+
     /// Whether a vehicle is waiting to join a cluster (so the map should look again soon).
     pub fn pending(&self) -> bool {
         self.memory.values().any(|m| m.near_since.is_some())

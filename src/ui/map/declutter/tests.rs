@@ -213,3 +213,34 @@ fn every_vehicle_is_in_exactly_one_cluster_while_some_wait_to_merge() {
         }
     }
 }
+
+#[test]
+fn a_view_of_thousands_clusters_at_once_without_hysteresis() {
+    // Two vehicles coming together among more than the bound merge at once, as without memory
+    // (a frame of 100,000 vehicles pays for one clustering pass, not three).
+    let crowd = |gap: f32| {
+        let mut points = vec![at(0, 100.0, 100.0), at(1, 100.0 + gap, 100.0)];
+        for i in 0..STEADY_MAX_IN_VIEW as u32 {
+            // Far from the pair, spread over the rest of the area.
+            let (x, y) = (
+                300.0 + (i % 100) as f32 * 5.0,
+                50.0 + (i / 100) as f32 * 25.0,
+            );
+            points.push(at(2 + i, x, y));
+        }
+        points
+    };
+    let mut c = Clusters::default();
+    for (gap, now_s) in [(60.0, 0.0), (6.0, 0.1)] {
+        c.steady_at(Moment { now_s, zoom: 12.0 });
+        c.build(&crowd(gap), area(), 18.0);
+    }
+    let pair = c.member_of[0];
+    assert_eq!(c.member_of[1], pair, "merged at once");
+    assert_eq!(c.clusters[pair as usize].count, 2);
+    assert!(!c.pending());
+    // Below the bound, the same pair coming together waits its moment.
+    let mut c = Clusters::default();
+    assert_eq!(lone_at(&mut c, 60.0, 0.0), 2);
+    assert_eq!(lone_at(&mut c, 6.0, 0.1), 2);
+}
