@@ -18,6 +18,9 @@ pub(super) const LABEL_ZOOM: f64 = 13.0;
 /// At most this many labels are tried a frame, so a dense view stays cheap.
 const MAX_LABELS: usize = 400;
 
+/// A vehicle drawn apart from the clusters, and where.
+type Placed = (VehicleKey, Pos2);
+
 /// How a label is placed: the selection's (larger, always), an alarm's (always), or any other
 /// (only where it covers nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,101 +42,65 @@ impl Plugin for Labels<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, response: &Response, _: &Projector, _: &MapMemory) {
         let painter = ui.painter().with_clip_rect(response.rect);
         let mut frame = self.frame.borrow_mut();
+        let candidates = self.candidates(&frame);
         let Frame {
-            in_view,
             clusters,
             fanned,
             alarmed,
             selected_at,
-            hovered,
             labels,
             labelled,
             ..
         } = &mut *frame;
         labels.reset(response.rect.expand(16.0));
-        block_markers(labels, &clusters.clusters, fanned, *selected_at);
-        for &(_, p) in alarmed.iter() {
-            labels.block(Rect::from_center_size(
-                p,
-                Vec2::splat(2.0 * tokens::MARKER_SIZE),
-            ));
+        block_markers(labels, &clusters.clusters, (fanned, alarmed), *selected_at);
+        for (key, p, kind) in candidates {
+            self.label(&painter, (&mut *labels, &mut *labelled), key, p, kind);
         }
-        if let Some((key, p)) = *selected_at {
-            self.label(
-                &painter,
-                (&mut *labels, &mut *labelled),
-                key,
-                p,
-                Kind::Selected,
-            );
-        }
-        // A vehicle with a critical alert open (an SOS) is always named, after the selection.
-        for &(key, p) in alarmed.iter() {
-            if Some(key) != selected_at.map(|s| s.0) {
-                self.label(
-                    &painter,
-                    (&mut *labels, &mut *labelled),
-                    key,
-                    p,
-                    Kind::Alarm,
-                );
-            }
-        }
-        let hovered_key = match hovered {
-            Some(Hit::Vehicle(k)) if Some(*k) != selected_at.map(|s| s.0) => Some(*k),
+    }
+}
+
+impl Labels<'_> {
+    /// Who is named, in order of priority: the selection, vehicles with a critical alert open,
+    /// the hovered vehicle, a fan's vehicles, then (with every label on) lone markers, at most
+    /// [`MAX_LABELS`] of the last two.
+    fn candidates(&self, frame: &Frame) -> Vec<(VehicleKey, Pos2, Kind)> {
+        let selected = frame.selected_at.map(|s| s.0);
+        let mut out: Vec<(VehicleKey, Pos2, Kind)> = frame
+            .selected_at
+            .iter()
+            .map(|&(k, p)| (k, p, Kind::Selected))
+            .collect();
+        let alarmed = frame.alarmed.iter().filter(|(k, _)| Some(*k) != selected);
+        out.extend(alarmed.map(|&(k, p)| (k, p, Kind::Alarm)));
+        let hovered = match frame.hovered {
+            Some(Hit::Vehicle(k)) if Some(k) != selected => Some(k),
             _ => None,
         };
         let position_of = |key: VehicleKey| {
-            fanned
-                .iter()
-                .chain(alarmed.iter())
+            let apart = frame.fanned.iter().chain(frame.alarmed.iter());
+            apart
+                .clone()
                 .find(|(k, _)| *k == key)
                 .map(|(_, p)| *p)
-                .or_else(|| in_view.iter().find(|v| v.key == key).map(|v| v.pos))
+                .or_else(|| frame.in_view.iter().find(|v| v.key == key).map(|v| v.pos))
         };
-        if let Some(key) = hovered_key
+        if let Some(key) = hovered
             && let Some(p) = position_of(key)
         {
-            self.label(
-                &painter,
-                (&mut *labels, &mut *labelled),
-                key,
-                p,
-                Kind::Plain,
-            );
+            out.push((key, p, Kind::Plain));
         }
-        let mut tried = 0;
-        for &(key, p) in fanned.iter() {
-            if Some(key) != hovered_key {
-                self.label(
-                    &painter,
-                    (&mut *labels, &mut *labelled),
-                    key,
-                    p,
-                    Kind::Plain,
-                );
-                tried += 1;
-            }
-        }
-        if !self.all {
-            return;
-        }
-        for c in clusters.clusters.iter().filter(|c| c.count == 1) {
-            if tried >= MAX_LABELS {
-                break;
-            }
-            let v = in_view[c.first];
-            if Some(v.key) != hovered_key {
-                self.label(
-                    &painter,
-                    (&mut *labels, &mut *labelled),
-                    v.key,
-                    v.pos,
-                    Kind::Plain,
-                );
-                tried += 1;
-            }
-        }
+        let fanned = frame.fanned.iter().copied();
+        let lone = frame
+            .clusters
+            .clusters
+            .iter()
+            .filter(|_| self.all)
+            .filter(|c| c.count == 1)
+            .map(|c| (frame.in_view[c.first].key, frame.in_view[c.first].pos));
+        let rest = fanned.chain(lone).filter(|(k, _)| Some(*k) != hovered);
+        out.extend(rest.take(MAX_LABELS).map(|(k, p)| (k, p, Kind::Plain)));
+        out
     }
 }
 
@@ -141,13 +108,13 @@ impl Plugin for Labels<'_> {
 fn block_markers(
     labels: &mut LabelPlacer,
     clusters: &[Cluster],
-    fanned: &[(VehicleKey, Pos2)],
+    (fanned, alarmed): (&[Placed], &[Placed]),
     selected_at: Option<(VehicleKey, Pos2)>,
 ) {
     for c in clusters {
         labels.block(footprint(c));
     }
-    for &(_, p) in fanned {
+    for &(_, p) in fanned.iter().chain(alarmed) {
         labels.block(Rect::from_center_size(
             p,
             Vec2::splat(2.0 * tokens::MARKER_SIZE),
