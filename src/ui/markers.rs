@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use egui::{Color32, Pos2, Vec2};
 
-use super::tokens::{self, FEED_PALETTE, LOST_GREY, ROUTE_PALETTE};
+use super::tokens::{self, FEED_PALETTE, LOST_GREY, ROUTE_PALETTE, from_hsv, hue_saturation};
 use crate::fleet::{Condition, FeedId, Staleness, Vehicle};
 
 /// The colour of a vehicle: buses by route, other kinds by kind.
@@ -28,24 +28,6 @@ pub fn base_colour(kind: Option<&str>, route: Option<&str>) -> Color32 {
 /// The colour a feed is shown in when it names none.
 pub fn default_feed_colour(feed: FeedId) -> Color32 {
     FEED_PALETTE[feed.0 as usize % FEED_PALETTE.len()]
-}
-
-/// A colour's hue (degrees) and saturation (0 to 1), as HSV in sRGB.
-pub fn hue_saturation(c: Color32) -> (f32, f32) {
-    let [r, g, b] = [c.r(), c.g(), c.b()].map(|x| f32::from(x) / 255.0);
-    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-    let span = max - min;
-    if span <= f32::EPSILON {
-        return (0.0, 0.0);
-    }
-    let hue = if max == r {
-        (g - b) / span
-    } else if max == g {
-        (b - r) / span + 2.0
-    } else {
-        (r - g) / span + 4.0
-    };
-    ((hue * 60.0).rem_euclid(360.0), span / max)
 }
 
 /// A feed's own colour (from its settings), nudged clear of the warning colours so it never
@@ -72,24 +54,6 @@ pub fn feed_colour(rgb: [u8; 3]) -> Color32 {
         saturation.max(tokens::GREY_SATURATION * 2.0),
         value.max(0.35),
     )
-}
-
-/// A colour from hue (degrees), saturation and value (0 to 1), in sRGB.
-fn from_hsv(hue: f32, saturation: f32, value: f32) -> Color32 {
-    let h = hue.rem_euclid(360.0) / 60.0;
-    let c = value * saturation;
-    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
-    let (r, g, b) = match h as u32 {
-        0 => (c, x, 0.0),
-        1 => (x, c, 0.0),
-        2 => (0.0, c, x),
-        3 => (0.0, x, c),
-        4 => (x, 0.0, c),
-        _ => (c, 0.0, x),
-    };
-    let m = value - c;
-    let byte = |v: f32| ((v + m) * 255.0).round() as u8;
-    Color32::from_rgb(byte(r), byte(g), byte(b))
 }
 
 /// How far apart two hues are, in degrees round the wheel (0 to 180).

@@ -269,6 +269,42 @@ pub fn track_colour(speed: Option<f32>) -> Color32 {
     }
 }
 
+/// A colour's hue (degrees) and saturation (0 to 1), as HSV in sRGB.
+pub fn hue_saturation(c: Color32) -> (f32, f32) {
+    let [r, g, b] = [c.r(), c.g(), c.b()].map(|x| f32::from(x) / 255.0);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let span = max - min;
+    if span <= f32::EPSILON {
+        return (0.0, 0.0);
+    }
+    let hue = if max == r {
+        (g - b) / span
+    } else if max == g {
+        (b - r) / span + 2.0
+    } else {
+        (r - g) / span + 4.0
+    };
+    ((hue * 60.0).rem_euclid(360.0), span / max)
+}
+
+/// A colour from hue (degrees), saturation and value (0 to 1), in sRGB.
+pub fn from_hsv(hue: f32, saturation: f32, value: f32) -> Color32 {
+    let h = hue.rem_euclid(360.0) / 60.0;
+    let c = value * saturation;
+    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = value - c;
+    let byte = |v: f32| ((v + m) * 255.0).round() as u8;
+    Color32::from_rgb(byte(r), byte(g), byte(b))
+}
+
 fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
