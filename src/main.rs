@@ -254,7 +254,7 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
         tiles: cli.tiles,
         fleet: FleetConfig::default(),
         routes: Some(route_lines(&cli.gtfs)?),
-        alerts: sources.engine()?,
+        alerts: Some(sources.engine()?),
         geofences_file: sources.geofences,
         clock: fleetview::clock::system(),
         record: cli.record,

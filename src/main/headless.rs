@@ -154,16 +154,13 @@ impl AlertSources {
     /// The window's engine: always one (without rules, the default rules raise alarms and
     /// nothing routine). A geofence file not made yet starts empty: the Geofences window draws
     /// into it and saves it.
-    pub(super) fn engine(&self) -> anyhow::Result<Option<fleetview::alerts::Engine>> {
+    pub(super) fn engine(&self) -> anyhow::Result<fleetview::alerts::Engine> {
         use fleetview::alerts::{Engine, Geofences};
         let fences = match &self.geofences {
             Some(path) if path.exists() => Geofences::load(path)?,
             _ => Geofences::default(),
         };
-        Ok(Some(Engine::new(
-            self.rules.clone().unwrap_or_default(),
-            fences,
-        )))
+        Ok(Engine::new(self.rules.clone().unwrap_or_default(), fences))
     }
 }
 

@@ -113,7 +113,7 @@ impl FleetApp {
         if self.status.alerts_open {
             actions.extend(self.alerts_panel(ui, &frame, alerts_max));
         }
-        actions.extend(self.details_panel(ui, now, details_max));
+        actions.extend(self.details_panel(ui, &frame, details_max));
         let mut animating = false;
         let shown = Shown::new(self.session.fleet(), &self.view, &names, now);
         let replay_badge = self.replay_badge();

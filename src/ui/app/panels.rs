@@ -146,7 +146,13 @@ impl FleetApp {
     /// pointer), at most `max` high; nothing at all when nothing is selected. Each vehicle's
     /// details scroll on their own, so a newly selected one starts at the top.
     #[must_use]
-    pub(super) fn details_panel(&mut self, ui: &mut Ui, now: i64, max: f32) -> Vec<Action> {
+    pub(super) fn details_panel(
+        &mut self,
+        ui: &mut Ui,
+        frame: &Frame<'_>,
+        max: f32,
+    ) -> Vec<Action> {
+        let now = frame.now;
         let Some(id) = self
             .view
             .selected
@@ -156,7 +162,7 @@ impl FleetApp {
             return Vec::new();
         };
         let mut actions = Vec::new();
-        let filtered_out = self.filtered_out(now);
+        let filtered_out = self.filtered_out(frame);
         let shown = egui::Panel::bottom("details")
             .resizable(true)
             .default_size(DETAILS_DEFAULT.min(max))
@@ -178,11 +184,10 @@ impl FleetApp {
     }
 
     /// Why the selected vehicle is outside the filters, if it is (it stays selected and drawn).
-    fn filtered_out(&self, now: i64) -> Option<String> {
+    fn filtered_out(&self, frame: &Frame<'_>) -> Option<String> {
         let fleet = self.session.fleet();
         let v = self.view.selected.as_ref().and_then(|id| fleet.find(id))?;
-        let names = self.feed_names();
-        Shown::new(fleet, &self.view, &names, now).why_hidden(v)
+        Shown::new(fleet, &self.view, frame.names, frame.now).why_hidden(v)
     }
 
     /// Where each part of the board was drawn in the last frame.
