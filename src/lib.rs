@@ -1,33 +1,24 @@
 //! fleetview: a live map of a fleet, fed by fleetview servers, Traccar servers, OwnTracks
-//! Recorders, GTFS-Realtime feeds and AIS.
+//! Recorders, GTFS-Realtime feeds and AIS. This crate is the window and the headless commands;
+//! the layers below live in their own crates and are re-exported here under the names the
+//! window, the tests and the benchmarks use:
+//! - `fleetview-core` (pure: no runtime, no GUI): [`protocol`], [`events`], [`formats`],
+//!   [`geo`], [`routes`], [`fleet`], [`session`], [`pipeline`], [`alerts`], [`record`], [`sim`],
+//!   [`clock`];
+//! - `fleetview-feeds`: [`feed`], the background thread that owns every feed's connection and
+//!   sends `(FeedId, FeedEvent)` over a bounded channel;
+//! - `fleetview-server`: [`server`], the feed server (the window embeds it for its default
+//!   simulated fleet).
 //!
-//! The layers, each in its own module and reaching only downwards:
-//! - [`protocol`]: fleetview's wire types, decoding and validation (no I/O);
-//! - [`events`]: what a feed says, as plain data;
-//! - [`formats`]: one file per feed format, bytes to events (no I/O);
-//! - [`geo`] and [`routes`]: distances and route lines, as plain data;
-//! - [`fleet`]: the pure model a map draws, vehicles keyed by (feed, id) (no tokio, no egui);
-//! - [`feed`]: the background thread that owns every feed's connection and sends
-//!   `(FeedId, FeedEvent)` over a bounded channel;
-//! - [`alerts`]: geofences, rules and the alert engine over the fleet's changes (pure), and
-//!   `fleetview alerts` (its `headless` module, on the feeds and the session);
-//! - [`session`]: applies feed events to the fleet and to each feed's status (no tokio, no egui);
-//! - [`stats`] and [`ui`]: the `fleetview stats` harness and the window, both on the session;
-//! - [`server`] and [`sim`]: the feed server and its simulated fleet.
+//! Here: [`ui`] (the window), [`stats`] (`fleetview stats`) and [`commands`] (`fleetview alerts`
+//! and `fleetview record`), all on the one [`pipeline::Pipeline`].
 
-pub mod alerts;
-pub mod clock;
-pub mod events;
-pub mod feed;
-pub mod fleet;
-pub mod formats;
-pub mod geo;
-pub mod protocol;
-pub mod record;
-pub mod routes;
-mod runtime_thread;
-pub mod server;
-pub mod session;
-pub mod sim;
+pub use fleetview_core::{
+    alerts, clock, events, fleet, formats, geo, pipeline, protocol, record, routes, session, sim,
+};
+pub use fleetview_feeds as feed;
+pub use fleetview_server as server;
+
+pub mod commands;
 pub mod stats;
 pub mod ui;

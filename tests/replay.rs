@@ -39,7 +39,7 @@ fn the_simulated_fleet_recorded_from_its_server_replays_to_every_vehicle() {
         .expect("server");
     let feed = FeedConfig::from_spec(FeedSpec::fleetview(server.url()));
     let mut reports = 0;
-    let written = fleetview::record::headless::run(
+    let written = fleetview::commands::record::run(
         vec![feed],
         &path,
         Some(Duration::from_secs(3)),

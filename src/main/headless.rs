@@ -94,7 +94,7 @@ pub(super) fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let specs = args.feeds.enabled_specs()?;
     let feeds = specs.into_iter().map(FeedConfig::from_spec).collect();
     let quiet = !std::io::stderr().is_terminal();
-    let written = fleetview::record::headless::run(
+    let written = fleetview::commands::record::run(
         feeds,
         &args.out,
         args.duration,
@@ -182,12 +182,13 @@ pub(super) fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
         None => Geofences::default(),
     };
     let feeds = specs.into_iter().map(FeedConfig::from_spec).collect();
-    let summary = fleetview::alerts::headless::run(
+    let summary = fleetview::commands::alerts::run(
         feeds,
         FleetConfig::default(),
         Engine::new(rules, fences),
         args.webhook,
         args.duration,
+        fleetview::clock::system(),
         &mut std::io::stdout().lock(),
     )
     .context("alerts")?;
@@ -229,7 +230,8 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
         max_vehicles: args.max_vehicles.max(1),
         ..FleetConfig::default()
     };
-    let report = fleetview::stats::run(feeds, fleet, args.duration).context("stats")?;
+    let report = fleetview::stats::run(feeds, fleet, args.duration, fleetview::clock::system())
+        .context("stats")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

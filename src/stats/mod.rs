@@ -2,7 +2,8 @@
 //! report what arrived, per feed and in total.
 //!
 //! The same [`Collector`] is what benchmarks and fault tests read, so what they measure is what
-//! a person checking a feed sees. It consumes events through the [`Session`], like the window.
+//! a person checking a feed sees. It consumes events through the [`Pipeline`], like the window,
+//! on the clock it is handed.
 //! The report and its text form are in `report`.
 
 mod report;
@@ -12,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::clock::now_ms;
+use crate::clock::SharedClock;
 use crate::feed::{FeedConfig, FeedError, FeedEvent, FeedId, FeedSet};
 use crate::fleet::{Counts, FleetConfig};
+use crate::pipeline::Pipeline;
 use crate::session::{FeedStatus, Session};
 
 pub use report::{FeedReport, Figures, LatencyReport, StatsReport};
@@ -44,15 +46,15 @@ impl Default for Measure {
 
 /// Watches events and keeps what a report needs.
 pub struct Collector {
-    session: Session,
+    pipeline: Pipeline,
     measures: BTreeMap<FeedId, Measure>,
     started: Instant,
 }
 
 impl Collector {
-    pub fn new(fleet: FleetConfig) -> Self {
+    pub fn new(fleet: FleetConfig, clock: SharedClock) -> Self {
         Self {
-            session: Session::new(fleet),
+            pipeline: Pipeline::new(fleet, clock),
             measures: BTreeMap::new(),
             started: Instant::now(),
         }
@@ -60,12 +62,12 @@ impl Collector {
 
     /// Names a feed for the report.
     pub fn add_feed(&mut self, feed: FeedId, name: &str) {
-        self.session.add_feed(feed, name);
+        self.pipeline.add_feed(feed, name);
         self.measures.entry(feed).or_default();
     }
 
-    /// Applies an event to the session, measuring on the way.
-    pub fn observe(&mut self, feed: FeedId, event: &FeedEvent, now_ms: i64) {
+    /// Applies an event to the pipeline, measuring on the way.
+    pub fn observe(&mut self, feed: FeedId, event: &FeedEvent) {
         let m = self.measures.entry(feed).or_default();
         match event {
             FeedEvent::Positions(batch) => {
@@ -85,22 +87,19 @@ impl Collector {
             }
             _ => {}
         }
-        let _ = self.session.apply(feed, event, now_ms);
+        let _ = self.pipeline.apply(feed, event);
     }
 
     pub fn session(&self) -> &Session {
-        &self.session
+        self.pipeline.session()
     }
 
-    /// The report over the last `elapsed` of observing; `urls` names each feed's URL.
-    pub fn report(
-        &self,
-        urls: &BTreeMap<FeedId, String>,
-        elapsed: Duration,
-        now_ms: i64,
-    ) -> StatsReport {
+    /// The report over the last `elapsed` of observing, as of now on the collector's clock;
+    /// `urls` names each feed's URL.
+    pub fn report(&self, urls: &BTreeMap<FeedId, String>, elapsed: Duration) -> StatsReport {
+        let now_ms = self.pipeline.now_ms();
         let feeds: Vec<FeedReport> = self
-            .session
+            .session()
             .feeds()
             .map(|(id, status)| {
                 let url = urls.get(&id).cloned().unwrap_or_default();
@@ -108,9 +107,9 @@ impl Collector {
             })
             .collect();
         let latency = self.all_latency();
-        let counters = self.session.fleet().counters();
-        let rejected = self.session.rejected();
-        let counts = self.session.fleet().counts(now_ms);
+        let counters = self.pipeline.fleet().counters();
+        let rejected = self.session().rejected();
+        let counts = self.pipeline.fleet().counts(now_ms);
         let all = |f: fn(&Figures) -> u64| feeds.iter().map(|r| f(&r.figures)).sum::<u64>();
         let updates = all(|f| f.updates);
         let link = match &feeds[..] {
@@ -190,7 +189,7 @@ impl Collector {
             stale,
             lost,
             ..
-        } = self.session.fleet().counts_of(id, now_ms);
+        } = self.pipeline.fleet().counts_of(id, now_ms);
         let figures = Figures {
             url,
             connected: status.link.is_connected(),
@@ -227,13 +226,14 @@ impl Collector {
     }
 }
 
-/// Subscribes to `feeds` for `duration` and reports.
+/// Subscribes to `feeds` for `duration` and reports, on `clock`.
 pub fn run(
     feeds: Vec<FeedConfig>,
     fleet: FleetConfig,
     duration: Duration,
+    clock: SharedClock,
 ) -> Result<StatsReport, FeedError> {
-    let mut collector = Collector::new(fleet);
+    let mut collector = Collector::new(fleet, clock);
     let mut urls = BTreeMap::new();
     let started = Instant::now();
     let set = FeedSet::spawn(std::sync::Arc::new(|| {}))?;
@@ -250,28 +250,36 @@ pub fn run(
             break;
         }
         if let Some((feed, event)) = set.recv_timeout(deadline - now) {
-            collector.observe(feed, &event, now_ms());
+            collector.observe(feed, &event);
         }
     }
     // Apply what is already queued so the counts are complete, then stop the feeds.
     while let Some((feed, event)) = set.try_recv() {
-        collector.observe(feed, &event, now_ms());
+        collector.observe(feed, &event);
     }
     drop(set);
-    Ok(collector.report(&urls, started.elapsed(), now_ms()))
+    Ok(collector.report(&urls, started.elapsed()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
     use crate::protocol::{FixBatch, Position, RejectReason, RejectTally};
+
+    fn collector(t0: i64) -> Collector {
+        Collector::new(
+            FleetConfig::default(),
+            std::sync::Arc::new(ManualClock::at(t0)),
+        )
+    }
 
     #[test]
     fn latency_is_measured_from_ts_to_arrival_and_clock_skew_is_set_apart() {
-        let mut c = Collector::new(FleetConfig::default());
+        let t0 = 1_700_000_000_000;
+        let mut c = collector(t0);
         let feed = FeedId(0);
         c.add_feed(feed, "x");
-        let t0 = 1_700_000_000_000;
         let mut batch = FixBatch::from_positions(&[
             Position::new("a", 0.0, 0.0, t0 - 40),
             Position::new("b", 0.0, 0.0, t0 - 10),
@@ -283,14 +291,13 @@ mod tests {
             &FeedEvent::Connected {
                 url: "ws://x".into(),
             },
-            t0,
         );
-        c.observe(feed, &FeedEvent::Positions(batch), t0);
+        c.observe(feed, &FeedEvent::Positions(batch));
         let mut tally = RejectTally::default();
         tally.record(RejectReason::BinaryFrame, "bin");
-        c.observe(feed, &FeedEvent::Rejected(Box::new(tally)), t0);
+        c.observe(feed, &FeedEvent::Rejected(Box::new(tally)));
         let urls = BTreeMap::from([(feed, "ws://x".to_owned())]);
-        let r = c.report(&urls, Duration::from_secs(2), t0);
+        let r = c.report(&urls, Duration::from_secs(2));
         let t = &r.total;
         assert_eq!(t.vehicles, 3);
         assert_eq!(t.updates, 3);
@@ -315,17 +322,16 @@ mod tests {
 
     #[test]
     fn each_feed_is_reported_on_its_own_and_the_top_level_sums_them() {
-        let mut c = Collector::new(FleetConfig::default());
+        let t0 = 1_700_000_000_000;
+        let mut c = collector(t0);
         let (a, b) = (FeedId(0), FeedId(1));
         c.add_feed(a, "depot");
         c.add_feed(b, "phones");
-        let t0 = 1_700_000_000_000;
         c.observe(
             a,
             &FeedEvent::Connected {
                 url: "ws://a".into(),
             },
-            t0,
         );
         let batch = |ids: &[&str]| {
             let ps: Vec<Position> = ids
@@ -334,9 +340,9 @@ mod tests {
                 .collect();
             FixBatch::from_positions(&ps)
         };
-        c.observe(a, &FeedEvent::Positions(batch(&["12", "13"])), t0);
-        c.observe(b, &FeedEvent::Positions(batch(&["12"])), t0);
-        let r = c.report(&BTreeMap::new(), Duration::from_secs(1), t0);
+        c.observe(a, &FeedEvent::Positions(batch(&["12", "13"])));
+        c.observe(b, &FeedEvent::Positions(batch(&["12"])));
+        let r = c.report(&BTreeMap::new(), Duration::from_secs(1));
         assert_eq!(r.total.vehicles, 3, "vehicle 12 of each feed counts twice");
         assert_eq!(
             (r.feeds[0].figures.vehicles, r.feeds[1].figures.vehicles),

@@ -61,10 +61,10 @@ impl FleetApp {
             Action::MoveSelection(delta) => {
                 let names = self.feed_names();
                 self.table
-                    .refresh(self.session.fleet(), &self.view, &names, now_ms);
+                    .refresh(self.pipeline.fleet(), &self.view, &names, now_ms);
                 if let Some(id) =
                     self.table
-                        .step(self.session.fleet(), self.view.selected.as_ref(), delta)
+                        .step(self.pipeline.fleet(), self.view.selected.as_ref(), delta)
                 {
                     self.apply(Action::Show(id), ctx, false, now_ms);
                     self.view.scroll_to_selected = true;
@@ -105,7 +105,7 @@ impl FleetApp {
                     .alert_log
                     .get(seq)
                     .map(|a| VehicleId::new(a.feed, a.vehicle.as_str()));
-                match id.filter(|id| self.session.fleet().find(id).is_some()) {
+                match id.filter(|id| self.pipeline.fleet().find(id).is_some()) {
                     Some(id) => {
                         self.apply(Action::Show(id), ctx, false, now_ms);
                         self.view.scroll_to_selected = true;
@@ -186,8 +186,7 @@ impl FleetApp {
             }
             Action::RemoveFeed(id) => {
                 self.specs.remove(&id);
-                let _ = self.session.remove_feed(id);
-                self.record_feed(id, None, now_ms);
+                let _ = self.pipeline.remove_feed(id);
                 self.view.hidden.remove(&id);
                 if self.embedded == Some(id) {
                     self.embedded = None;
@@ -239,9 +238,7 @@ impl FleetApp {
         }
         let new = FeedId(self.next_id);
         self.next_id += 1;
-        let _ = self.session.replace_feed(old, new, spec.name.clone());
-        self.record_feed(old, None, now_ms);
-        self.record_feed(new, Some(&spec.name), now_ms);
+        let _ = self.pipeline.replace_feed(old, new, &spec.name);
         self.specs.remove(&old);
         if self.view.hidden.remove(&old) {
             self.view.hidden.insert(new);
@@ -254,7 +251,7 @@ impl FleetApp {
     }
 
     fn centre_on(&mut self, id: &VehicleId, now_ms: i64) {
-        if let Some(v) = self.session.fleet().find(id) {
+        if let Some(v) = self.pipeline.fleet().find(id) {
             let (lat, lon) = v.display_position(now_ms);
             self.map.centre_on(lat, lon);
         }

@@ -3,57 +3,32 @@
 
 use super::FleetApp;
 use crate::alerts::Engine;
-use crate::feed::FeedEvent;
-use crate::fleet::{Changes, FeedId};
 use crate::ui::alerts::{AlertFilter, AlertLog};
 use crate::ui::chime::{self, Chime};
 
 impl FleetApp {
-    /// What one event's changes raise.
-    pub(super) fn check_alerts(&mut self, feed: FeedId, event: &FeedEvent, changes: &Changes) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        let fleet = self.session.fleet();
-        engine.observe(fleet, changes, &mut self.scratch_alerts);
-        if let FeedEvent::Notices(notices) = event {
-            for n in notices {
-                engine.notice(fleet, feed, n, &mut self.scratch_alerts);
-            }
-        }
-        self.log_alerts();
-    }
-
-    /// Moves what the engine raised into the log, with a sound when the dispatcher wants one
+    /// Moves what the pipeline's engine raised into the log, with a sound when the dispatcher wants one
     /// (any alert with the sound on; a critical one unless muted; a rule's with `sound = true`).
     pub(super) fn log_alerts(&mut self) {
-        if self.scratch_alerts.is_empty() {
+        if self.pipeline.raised().is_empty() {
             return;
         }
         let listening = chime::Listening {
             every_alert: self.view.alert_sound,
             critical: !self.view.critical_muted,
         };
-        let rules = self.alerts.as_ref().map(|e| e.rules());
-        if chime::sounds(&self.scratch_alerts, listening, rules) {
+        let rules = self.pipeline.alerts().map(|e| e.rules());
+        if chime::sounds(self.pipeline.raised(), listening, rules) {
             self.chime.get_or_insert_with(Chime::start).ring();
         }
-        for alert in self.scratch_alerts.drain(..) {
+        for alert in self.pipeline.take_alerts() {
             self.alert_log.push(alert);
         }
     }
 
     /// The engine's clock-driven rules (lost, stopped), once a second.
-    pub(super) fn tick_alerts(&mut self, ctx: &egui::Context, now_ms: i64) {
-        let Some(engine) = self.alerts.as_mut() else {
-            return;
-        };
-        if now_ms - self.alerts_ticked_ms < 1000 {
-            return;
-        }
-        self.alerts_ticked_ms = now_ms;
-        engine.tick(self.session.fleet(), now_ms, &mut self.scratch_alerts);
-        if !self.scratch_alerts.is_empty() {
+    pub(super) fn tick_alerts(&mut self, ctx: &egui::Context) {
+        if self.pipeline.tick() && !self.pipeline.raised().is_empty() {
             self.log_alerts();
             ctx.request_repaint();
         }
@@ -61,7 +36,7 @@ impl FleetApp {
 
     /// The alert engine, when there is one.
     pub fn alert_engine(&self) -> Option<&Engine> {
-        self.alerts.as_ref()
+        self.pipeline.alerts()
     }
 
     /// The alerts raised so far.

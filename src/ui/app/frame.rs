@@ -52,7 +52,7 @@ impl eframe::App for FleetApp {
 impl FleetApp {
     /// Everything but drawing: apply the feeds' events (within a time budget).
     pub fn logic(&mut self, ctx: &egui::Context) {
-        let wall = self.clock.now_ms();
+        let wall = self.pipeline.now_ms();
         self.drain(ctx, wall);
     }
 
@@ -68,10 +68,11 @@ impl FleetApp {
         let mut actions = keys::read(&ctx, &self.view, self.replay.is_some());
         let palette = self.palette();
         // One pass over the fleet for every count the frame shows.
-        let counts = self.session.fleet().counts_by_feed(now);
+        let counts = self.pipeline.fleet().counts_by_feed(now);
         let names = self.feed_names();
         let down: Vec<String> = self
-            .session
+            .pipeline
+            .session()
             .feeds()
             .filter(|(id, _)| self.view.shows(*id))
             .filter_map(|(_, f)| f.down_line(now))
@@ -81,9 +82,9 @@ impl FleetApp {
                 self.alert_log.unacknowledged(),
                 self.alert_log.open_critical(),
             );
-            let recording = match &self.recorder {
+            let recording = match self.pipeline.recording() {
                 _ if self.replay.is_some() => status::Recording::Replaying,
-                Some(r) => status::Recording::On(r.status()),
+                Some((_, status)) => status::Recording::On(status),
                 None => status::Recording::Off,
             };
             let bar = status::Bar {
@@ -91,7 +92,12 @@ impl FleetApp {
                 recording,
                 now_ms: now,
             };
-            actions.extend(status::show(ui, &self.session, &mut self.status, &bar));
+            actions.extend(status::show(
+                ui,
+                self.pipeline.session(),
+                &mut self.status,
+                &bar,
+            ));
         });
         actions.extend(self.timeline_panel(ui));
         let frame = Frame {
@@ -115,13 +121,13 @@ impl FleetApp {
         }
         actions.extend(self.details_panel(ui, &frame, details_max));
         let mut animating = false;
-        let shown = Shown::new(self.session.fleet(), &self.view, &names, now);
+        let shown = Shown::new(self.pipeline.fleet(), &self.view, &names, now);
         let replay_badge = self.replay_badge();
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let cx = MapContext {
-                    fleet: self.session.fleet(),
+                    fleet: self.pipeline.fleet(),
                     view: &self.view,
                     shown: &shown,
                     palette: &palette,
@@ -130,7 +136,7 @@ impl FleetApp {
                     caption: self.embedded.is_some().then_some(SIMULATED),
                     replay: replay_badge.as_deref(),
                     down: &down,
-                    geofences: self.alerts.as_ref().map(|e| e.geofences()),
+                    geofences: self.pipeline.alerts().map(|e| e.geofences()),
                     alerts: &self.alert_log,
                     track: self.replay.as_ref().and_then(|r| r.track()),
                     now_ms: now,
@@ -169,7 +175,8 @@ impl FleetApp {
             // Ages in seconds are shown while any vehicle is live or stale.
             || total.live + total.stale > 0
             || self
-                .session
+                .pipeline
+                .session()
                 .feeds()
                 .any(|(_, f)| f.rate.per_second(now) > 0.0);
         if animating || self.replay().is_some_and(|p| p.is_playing()) {
@@ -192,7 +199,7 @@ impl FleetApp {
 
     /// The Geofences window, when open.
     fn geofences_window(&mut self, ctx: &egui::Context) -> Vec<Action> {
-        let (true, Some(engine)) = (self.view.geofences_open, &self.alerts) else {
+        let (true, Some(engine)) = (self.view.geofences_open, self.pipeline.alerts()) else {
             return Vec::new();
         };
         let file = self

@@ -4,15 +4,13 @@
 use geo::{Distance, Haversine, Point};
 
 use super::FleetApp;
-use crate::alerts::{Area, Engine, Geofence, Geofences, Rules};
+use crate::alerts::{Area, Geofence, Geofences};
 use crate::ui::action::Action;
 use crate::ui::view::Drawing;
 
 impl FleetApp {
     pub(super) fn apply_geofence_action(&mut self, action: Action, now_ms: i64) {
-        let engine = self
-            .alerts
-            .get_or_insert_with(|| Engine::new(Rules::default(), Geofences::default()));
+        let engine = self.pipeline.alerts_or_default();
         let mut fences = engine.geofences().to_vec();
         match action {
             Action::ToggleGeofences => {
@@ -65,7 +63,7 @@ impl FleetApp {
     }
 
     fn save_geofences(&mut self, now_ms: i64) {
-        let (Some(path), Some(engine)) = (&self.geofences_file, &self.alerts) else {
+        let (Some(path), Some(engine)) = (&self.geofences_file, self.pipeline.alerts()) else {
             return;
         };
         let text = engine.geofences().to_geojson();

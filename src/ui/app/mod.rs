@@ -35,8 +35,8 @@ use crate::alerts::Engine;
 use crate::clock::SharedClock;
 use crate::feed::{FeedConfig, FeedEvent, FeedSet, FeedSpec};
 use crate::fleet::{FeedId, Fleet, FleetConfig};
+use crate::pipeline::Pipeline;
 use crate::record::player::Player;
-use crate::record::recorder::Recorder;
 use crate::routes::RouteLines;
 use crate::session::Session;
 use saved::{Saved, SavedFeed};
@@ -91,7 +91,8 @@ pub struct FleetApp {
     /// The embedded simulated fleet's feed, if shown (not remembered).
     embedded: Option<FeedId>,
     next_id: u32,
-    session: Session,
+    /// Session, alert engine (none in a replay) and recorder, on the window's clock.
+    pipeline: Pipeline,
     view: ViewState,
     map: MapView,
     table: TableState,
@@ -103,23 +104,14 @@ pub struct FleetApp {
     sized: bool,
     /// Where each part of the board was drawn in the last frame.
     board: layout::Board,
-    /// The alert engine; `None` only in a replay.
-    alerts: Option<Engine>,
     alert_log: AlertLog,
     /// What the Alerts panel lets through.
     alert_filter: AlertFilter,
-    /// When the engine's clock-driven rules last ran.
-    alerts_ticked_ms: i64,
-    scratch_alerts: Vec<crate::alerts::Alert>,
     /// Plays the alert sound (started the first time one is wanted).
     chime: Option<Chime>,
     geofences_file: Option<std::path::PathBuf>,
     geofences_window: GeofencesWindow,
-    clock: SharedClock,
-    /// The model's settings (a replay's seek starts a new session with them).
-    fleet_config: FleetConfig,
     replay: Option<replay::Replaying>,
-    recorder: Option<Recorder>,
     record_to: Option<std::path::PathBuf>,
     recordings_window: super::recordings::RecordingsWindow,
 }
@@ -153,7 +145,11 @@ impl FleetApp {
             specs: BTreeMap::new(),
             embedded: None,
             next_id: 0,
-            session: Session::new(config.fleet.clone()),
+            pipeline: match config.source {
+                FeedSource::Replay(_) => Pipeline::new(config.fleet, config.clock),
+                _ => Pipeline::new(config.fleet, config.clock)
+                    .with_alerts(config.alerts.unwrap_or_default()),
+            },
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 alert_sound: saved.alert_sound,
@@ -168,18 +164,12 @@ impl FleetApp {
             fitted,
             sized: false,
             board: layout::Board::default(),
-            alerts: Some(config.alerts.unwrap_or_default()),
             alert_log: AlertLog::default(),
             alert_filter: AlertFilter::default(),
-            alerts_ticked_ms: 0,
-            scratch_alerts: Vec::new(),
             chime: None,
             geofences_file: config.geofences_file,
             geofences_window: GeofencesWindow::default(),
-            clock: config.clock,
-            fleet_config: config.fleet,
             replay: None,
-            recorder: None,
             record_to: config.record.clone(),
             recordings_window: Default::default(),
         };
@@ -210,18 +200,17 @@ impl FleetApp {
             }
             FeedSource::Events { feeds, events } => {
                 for (id, name) in feeds {
-                    app.session.add_feed(id, name);
+                    app.pipeline.add_feed(id, &name);
                     app.next_id = app.next_id.max(id.0 + 1);
                 }
                 app.events = events;
             }
             FeedSource::Replay(player) => {
-                app.alerts = None;
                 app.replay = Some(replay::Replaying::new(*player));
             }
         }
         if config.record.is_some() {
-            let now = app.clock.now_ms();
+            let now = app.pipeline.now_ms();
             app.set_recording(true, now);
         }
         app
@@ -231,8 +220,7 @@ impl FleetApp {
     fn start_feed(&mut self, spec: FeedSpec) -> FeedId {
         let id = FeedId(self.next_id);
         self.next_id += 1;
-        self.session.add_feed(id, spec.name.clone());
-        self.record_feed(id, Some(&spec.name), self.clock.now_ms());
+        self.pipeline.add_feed(id, &spec.name);
         self.run_feed(id, spec);
         id
     }
@@ -241,7 +229,7 @@ impl FleetApp {
     fn run_feed(&mut self, id: FeedId, spec: FeedSpec) {
         let mut config = FeedConfig::from_spec(spec.clone());
         // A feed never holds more vehicles pending than the model would keep.
-        config.max_pending_vehicles = self.session.fleet().config().max_vehicles;
+        config.max_pending_vehicles = self.pipeline.fleet().config().max_vehicles;
         self.specs.insert(id, spec);
         if let Some(set) = &self.feeds
             && let Err(e) = set.add(id, config)
@@ -251,11 +239,11 @@ impl FleetApp {
     }
 
     pub fn session(&self) -> &Session {
-        &self.session
+        self.pipeline.session()
     }
 
     pub fn fleet(&self) -> &Fleet {
-        self.session.fleet()
+        self.pipeline.fleet()
     }
 
     pub fn view(&self) -> &ViewState {
@@ -322,7 +310,7 @@ impl FleetApp {
     }
 
     fn feed_names(&self) -> FeedNames {
-        self.session
+        self.session()
             .feeds()
             .map(|(id, s)| (id, s.name.clone()))
             .collect()
@@ -356,15 +344,14 @@ impl FleetApp {
         let now_ms = wall_ms;
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok((feed, event)) = self.events.try_recv() {
-            self.record_event(feed, &event, now_ms);
-            let changes = self.session.apply(feed, &event, now_ms);
-            self.check_alerts(feed, &event, &changes);
+            self.pipeline.apply(feed, &event);
+            self.log_alerts();
             if Instant::now() >= deadline {
                 ctx.request_repaint();
                 break;
             }
         }
-        self.tick_alerts(ctx, now_ms);
+        self.tick_alerts(ctx);
         self.forget_gone_selection(now_ms);
         if !self.fitted && !self.fleet().is_empty() {
             self.fitted = true;
@@ -374,10 +361,11 @@ impl FleetApp {
 
     /// A selected vehicle that left its feed (or whose feed went) is no longer selected.
     fn forget_gone_selection(&mut self, now_ms: i64) {
-        let gone =
-            self.view.selected.as_ref().is_some_and(|id| {
-                self.session.fleet().find(id).is_none() || !self.view.shows(id.feed)
-            });
+        let gone = self
+            .view
+            .selected
+            .as_ref()
+            .is_some_and(|id| self.fleet().find(id).is_none() || !self.view.shows(id.feed));
         if gone && let Some(id) = self.view.selected.take() {
             if self.view.following {
                 self.view.notify(
@@ -394,7 +382,7 @@ impl FleetApp {
     fn fit_to_fleet(&mut self) {
         let names = self.feed_names();
         let now_ms = self.now();
-        let shown = Shown::new(self.session.fleet(), &self.view, &names, now_ms);
+        let shown = Shown::new(self.fleet(), &self.view, &names, now_ms);
         let bounds = Bounds::of(shown.vehicles().map(|(_, v)| (v.fix.lat, v.fix.lon)));
         if let Some(bounds) = bounds {
             self.view.following = false;

@@ -71,7 +71,7 @@ impl FleetApp {
     #[must_use]
     fn feeds_contents(&mut self, ui: &mut Ui, frame: &Frame<'_>) -> Vec<Action> {
         let cx = FeedsContext {
-            session: &self.session,
+            session: self.pipeline.session(),
             specs: &self.specs,
             view: &self.view,
             palette: frame.palette,
@@ -107,7 +107,7 @@ impl FleetApp {
                 contained(ui, |ui| {
                     actions.extend(table::show(
                         ui,
-                        self.session.fleet(),
+                        self.pipeline.fleet(),
                         &mut self.view,
                         &mut self.table,
                         &cx,
@@ -157,7 +157,7 @@ impl FleetApp {
             .view
             .selected
             .clone()
-            .filter(|id| self.session.fleet().find(id).is_some())
+            .filter(|id| self.pipeline.fleet().find(id).is_some())
         else {
             return Vec::new();
         };
@@ -172,11 +172,18 @@ impl FleetApp {
                     if let Some(why) = &filtered_out {
                         actions.extend(details::filtered_out(ui, why));
                     }
-                    actions.extend(details::header(ui, &self.session, &self.view, now));
+                    actions.extend(details::header(
+                        ui,
+                        self.pipeline.session(),
+                        &self.view,
+                        now,
+                    ));
                     egui::ScrollArea::vertical()
                         .id_salt(("details", &id))
                         .auto_shrink([false, false])
-                        .show(ui, |ui| details::body(ui, &self.session, &self.view, now));
+                        .show(ui, |ui| {
+                            details::body(ui, self.pipeline.session(), &self.view, now)
+                        });
                 });
             });
         self.board.details = Some(shown.response.rect);
@@ -185,7 +192,7 @@ impl FleetApp {
 
     /// Why the selected vehicle is outside the filters, if it is (it stays selected and drawn).
     fn filtered_out(&self, frame: &Frame<'_>) -> Option<String> {
-        let fleet = self.session.fleet();
+        let fleet = self.pipeline.fleet();
         let v = self.view.selected.as_ref().and_then(|id| fleet.find(id))?;
         Shown::new(fleet, &self.view, frame.names, frame.now).why_hidden(v)
     }

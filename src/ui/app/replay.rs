@@ -6,11 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{DRAIN_BUDGET, FleetApp};
-use crate::events::FeedEvent;
-use crate::fleet::{FeedId, VehicleId};
-use crate::protocol::FixBatch;
-use crate::record::player::{self, Player};
-use crate::record::recorder::{Recorder, RecorderStatus};
+use crate::fleet::VehicleId;
+use crate::record::player::Player;
+use crate::record::recorder::{Backpressure, RecorderStatus};
 use crate::record::track::{Track, TrackJob};
 use crate::ui::action::{Action, ReplayAction};
 use crate::ui::timeline::{self, Timeline};
@@ -63,7 +61,7 @@ impl FleetApp {
     pub(super) fn now(&self) -> i64 {
         match &self.replay {
             Some(r) => r.player.position(),
-            None => self.clock.now_ms(),
+            None => self.pipeline.now_ms(),
         }
     }
 
@@ -86,7 +84,7 @@ impl FleetApp {
 
     /// How the recording goes, when recording.
     pub fn recording(&self) -> Option<(&Path, RecorderStatus)> {
-        self.recorder.as_ref().map(|r| (r.path(), r.status()))
+        self.pipeline.recording()
     }
 
     /// Moves replay time on and applies what is due (within the time budget).
@@ -97,7 +95,7 @@ impl FleetApp {
         replay.player.advance(wall_ms);
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Some(step) = replay.player.next_step() {
-            player::apply(&mut self.session, &step, &self.fleet_config);
+            self.pipeline.play(&step);
             if Instant::now() >= deadline {
                 break;
             }
@@ -119,7 +117,7 @@ impl FleetApp {
     }
 
     pub(super) fn replay_action(&mut self, action: ReplayAction) {
-        let wall = self.clock.now_ms();
+        let wall = self.pipeline.now_ms();
         let Some(replay) = self.replay.as_mut() else {
             return;
         };
@@ -156,9 +154,8 @@ impl FleetApp {
     /// Starts recording (to `--record`'s file, else a new one by date), or stops.
     pub(super) fn set_recording(&mut self, on: bool, now_ms: i64) {
         if !on {
-            if let Some(recorder) = self.recorder.take() {
-                let path = recorder.path().display().to_string();
-                let status = recorder.stop();
+            if let Some((path, status)) = self.pipeline.stop_recording() {
+                let path = path.display();
                 self.view.notify(
                     format!("Recorded {:.1} MB to {path}", status.bytes as f64 / 1e6),
                     now_ms,
@@ -166,57 +163,15 @@ impl FleetApp {
             }
             return;
         }
-        if self.recorder.is_some() || self.replay.is_some() {
+        if self.pipeline.recording().is_some() || self.replay.is_some() {
             return;
         }
         let path = self
             .record_to
             .clone()
             .unwrap_or_else(|| default_recording(now_ms));
-        match Recorder::start(&path, self.clock.clone()) {
-            Ok(recorder) => {
-                self.start_recorder_state(&recorder, now_ms);
-                self.recorder = Some(recorder);
-            }
-            Err(e) => self.view.notify(format!("Cannot record: {e}"), now_ms),
-        }
-    }
-
-    /// A new recording starts from what the window shows: every feed's name, link and vehicles.
-    fn start_recorder_state(&self, recorder: &Recorder, now_ms: i64) {
-        for (id, status) in self.session.feeds() {
-            recorder.name(now_ms, id, &status.name);
-            if status.link.is_connected() {
-                let url = self
-                    .specs
-                    .get(&id)
-                    .map(|s| s.url.clone())
-                    .unwrap_or_default();
-                recorder.offer(now_ms, id, &FeedEvent::Connected { url });
-            }
-            let mut batch = FixBatch::default();
-            for (_, v) in self.fleet().iter().filter(|(_, v)| v.feed() == id) {
-                batch.push(&v.as_fix());
-            }
-            batch.received_ms = now_ms;
-            recorder.offer(now_ms, id, &FeedEvent::Snapshot(batch));
-        }
-    }
-
-    /// Hands a drained event to the recorder, if recording.
-    pub(super) fn record_event(&self, feed: FeedId, event: &FeedEvent, now_ms: i64) {
-        if let Some(recorder) = &self.recorder {
-            recorder.offer(now_ms, feed, event);
-        }
-    }
-
-    /// Tells the recorder a feed was added (or renamed) or removed.
-    pub(super) fn record_feed(&self, feed: FeedId, name: Option<&str>, now_ms: i64) {
-        if let Some(recorder) = &self.recorder {
-            match name {
-                Some(name) => recorder.name(now_ms, feed, name),
-                None => recorder.gone(now_ms, feed),
-            }
+        if let Err(e) = self.pipeline.start_recording(&path, Backpressure::Drop) {
+            self.view.notify(format!("Cannot record: {e}"), now_ms);
         }
     }
 
@@ -234,7 +189,7 @@ impl FleetApp {
         if !self.recordings_window.open {
             return Vec::new();
         }
-        let dir = self.recordings_dir(self.clock.now_ms());
+        let dir = self.recordings_dir(self.pipeline.now_ms());
         crate::ui::recordings::show(ctx, &dir, &mut self.recordings_window)
     }
 

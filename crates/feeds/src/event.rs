@@ -1,0 +1,21 @@
+//! What the consumer asks of the feeds thread (the events it gets back are
+//! [`fleetview_core::events::FeedEvent`]s, each with the [`FeedId`] of its feed).
+
+use super::FeedConfig;
+use fleetview_core::fleet::FeedId;
+use fleetview_core::protocol::Subscribe;
+
+/// consumer -> feeds thread.
+#[derive(Debug, Clone)]
+pub enum FeedCommand {
+    /// Start a feed (or replace the one with this id: it reconnects with the new settings).
+    Add(FeedId, Box<FeedConfig>),
+    /// Stop a feed and forget it.
+    Remove(FeedId),
+    /// Close a feed's connection and keep it closed until resumed.
+    Pause(FeedId),
+    /// Reconnect a paused feed, or retry at once one that stopped or is waiting to retry.
+    Resume(FeedId),
+    /// Send a new subscription on a fleetview feed (and use it for every reconnect).
+    Subscribe(FeedId, Subscribe),
+}

@@ -1,0 +1,148 @@
+//! The server on a thread of its own, for the window's default fleet, tests and benchmarks.
+
+use std::net::SocketAddr;
+use std::thread::JoinHandle;
+
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+
+use super::{ServerConfig, ServerError, StatsHandle, serve, tls_acceptor};
+use fleetview_core::clock::now_ms;
+use fleetview_core::sim::{Network, Sim, SimConfig};
+
+/// The server (and optionally the simulated fleet) on its own thread, on 127.0.0.1 and an
+/// ephemeral port, until dropped.
+pub struct EmbeddedServer {
+    addr: SocketAddr,
+    /// The device port (HTTP for tracker apps), when asked for.
+    device_addr: Option<SocketAddr>,
+    /// `wss` or `ws`.
+    scheme: &'static str,
+    shutdown: watch::Sender<bool>,
+    stats: StatsHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EmbeddedServer {
+    pub fn start(config: ServerConfig, sim: Option<SimConfig>) -> Result<Self, ServerError> {
+        Self::start_at("127.0.0.1:0", config, sim)
+    }
+
+    /// The same on a given address (e.g. to come back on the same port after a restart).
+    pub fn start_at(
+        addr: &str,
+        config: ServerConfig,
+        sim: Option<SimConfig>,
+    ) -> Result<Self, ServerError> {
+        if let Some(files) = &config.tls {
+            tls_acceptor(files)?;
+        }
+        let scheme = if config.tls.is_some() { "wss" } else { "ws" };
+        let sim = match sim {
+            Some(c) => Some(Sim::new(Network::cairns()?, c, now_ms())),
+            None => None,
+        };
+        let bind_error = |source| ServerError::Bind {
+            addr: addr.to_owned(),
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
+        let addr = std_listener.local_addr().map_err(bind_error)?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|source| ServerError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let devices = match &config.device_listen {
+            Some(at) => {
+                let bind_error = |source| ServerError::Bind {
+                    addr: at.clone(),
+                    source,
+                };
+                let l = std::net::TcpListener::bind(at.as_str()).map_err(bind_error)?;
+                l.set_nonblocking(true).map_err(bind_error)?;
+                Some(l)
+            }
+            None => None,
+        };
+        let device_addr = devices.as_ref().and_then(|l| l.local_addr().ok());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (stats_tx, stats_rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("fleetview-server".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => return tracing::error!(error = %e, "cannot start a tokio runtime"),
+                };
+                runtime.block_on(async move {
+                    let devices = devices.and_then(|l| TcpListener::from_std(l).ok());
+                    match TcpListener::from_std(std_listener) {
+                        Ok(listener) => {
+                            let stats = Some(stats_tx);
+                            serve(listener, devices, config, sim, None, shutdown_rx, stats).await
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot listen"),
+                    }
+                })
+            })
+            .map_err(ServerError::Spawn)?;
+        let stats = stats_rx.blocking_recv().map_err(|_| ServerError::Stopped)?;
+        Ok(Self {
+            addr,
+            device_addr,
+            scheme,
+            shutdown,
+            stats,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Where viewers connect.
+    pub fn url(&self) -> String {
+        format!("{}://{}/feed", self.scheme, self.addr)
+    }
+
+    /// Where tracker apps send the OsmAnd protocol (the device port), when it was asked for.
+    pub fn device_url(&self) -> Option<String> {
+        self.device_addr.map(|a| format!("http://{a}/"))
+    }
+
+    /// A plain HTTP path on the WebSocket port (`/healthz`, the GTFS-Realtime export).
+    pub fn http_url(&self, path: &str) -> String {
+        let scheme = if self.scheme == "wss" {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// Where publishers connect.
+    pub fn ingest_url(&self) -> String {
+        format!("{}://{}/ingest", self.scheme, self.addr)
+    }
+
+    pub fn stats(&self) -> StatsHandle {
+        self.stats.clone()
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the embedded server thread panicked");
+        }
+    }
+}
