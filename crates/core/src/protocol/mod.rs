@@ -7,7 +7,7 @@
 //! part rejected for a stated [`RejectReason`] while the valid rest is kept.
 //!
 //! ```
-//! use fleetview::protocol::{DecodeLimits, RejectReason, RejectTally, ServerFrame, decode_server};
+//! use fleetview_core::protocol::{DecodeLimits, RejectReason, RejectTally, ServerFrame, decode_server};
 //!
 //! let frame = r#"{"type":"positions","positions":[
 //!     {"id":"bus-1","lat":-16.92,"lon":145.77,"ts":1764000000000,"kind":"bus"},
