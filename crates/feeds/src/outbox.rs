@@ -12,7 +12,7 @@ use crossbeam_channel::Sender;
 use foldhash::fast::RandomState;
 
 use super::{FeedEvent, FeedId, VehicleNotice};
-use fleetview_core::protocol::{FixBatch, FixRef, OwnedMeta, RejectReason, RejectTally};
+use fleetview_core::protocol::{Fix, FixBatch, FixRef, OwnedMeta, RejectReason, RejectTally};
 
 /// Called after events were sent, to wake the consumer (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -38,7 +38,7 @@ struct Pending {
     statuses: VecDeque<FeedEvent>,
     /// A snapshot arrived while full: on flush, `fixes` go out as a snapshot.
     snapshot: bool,
-    fixes: HashMap<Box<str>, OwnedFix, RandomState>,
+    fixes: HashMap<Box<str>, Held, RandomState>,
     removed: HashSet<Box<str>, RandomState>,
     notices: VecDeque<VehicleNotice>,
     rejected: RejectTally,
@@ -225,7 +225,7 @@ impl Outbox {
                 held.merge(&fix, batch.received_ms);
             } else if p.fixes.len() < self.max_pending_vehicles {
                 p.fixes
-                    .insert(fix.id.into(), OwnedFix::new(&fix, batch.received_ms));
+                    .insert(fix.id.into(), Held::new(&fix, batch.received_ms));
             } else {
                 p.rejected.record(
                     RejectReason::OverCapacity,
@@ -239,30 +239,20 @@ impl Outbox {
     }
 }
 
-/// A fix held while the channel is full.
-struct OwnedFix {
-    lat: f64,
-    lon: f64,
-    ts: i64,
-    heading: Option<f32>,
-    speed: Option<f32>,
+/// A vehicle's newest fix held while the channel is full.
+struct Held {
+    fix: Fix,
     meta: OwnedMeta,
     received_ms: i64,
 }
 
-impl OwnedFix {
+impl Held {
     fn new(f: &FixRef<'_>, received_ms: i64) -> Self {
+        let mut meta = OwnedMeta::default();
+        meta.merge(&f.meta);
         Self {
-            lat: f.lat,
-            lon: f.lon,
-            ts: f.ts,
-            heading: f.heading,
-            speed: f.speed,
-            meta: {
-                let mut meta = OwnedMeta::default();
-                meta.merge(&f.meta);
-                meta
-            },
+            fix: f.fix(),
+            meta,
             received_ms,
         }
     }
@@ -270,29 +260,17 @@ impl OwnedFix {
     /// Takes a newer fix; descriptive fields it leaves out keep the values held, exactly as
     /// the model would have ended up had it seen both.
     fn merge(&mut self, f: &FixRef<'_>, received_ms: i64) {
-        if f.ts < self.ts {
+        if f.ts < self.fix.ts {
             // Older than what is pending: it would be refused as out of order anyway.
             return;
         }
-        self.lat = f.lat;
-        self.lon = f.lon;
-        self.ts = f.ts;
-        self.heading = f.heading;
-        self.speed = f.speed;
+        self.fix = f.fix();
         self.meta.merge(&f.meta);
         self.received_ms = received_ms;
     }
 
     fn as_ref<'a>(&'a self, id: &'a str) -> FixRef<'a> {
-        FixRef {
-            id,
-            lat: self.lat,
-            lon: self.lon,
-            ts: self.ts,
-            heading: self.heading,
-            speed: self.speed,
-            meta: self.meta.as_ref(),
-        }
+        self.fix.named(id, self.meta.as_ref())
     }
 }
 

@@ -193,10 +193,22 @@ async fn osmand_report(request: Request<Incoming>, cx: &Cx) -> Response<Full<Byt
         }
     }
     // Cells or Wi-Fi alone: accepted, as Traccar accepts them, with nothing to place.
-    let Some(position) = report.position() else {
+    let Some(fix) = report.fix else {
         return reply(StatusCode::OK, "");
     };
-    match publish(position, cx, Endpoint::OsmAnd, now).await {
+    let attrs = report.attrs_json();
+    let meta = Meta {
+        attrs: attrs.as_deref(),
+        ..Meta::default()
+    };
+    match publish(
+        Candidate::of(&report.id, &fix, meta),
+        cx,
+        Endpoint::OsmAnd,
+        now,
+    )
+    .await
+    {
         Ok(()) => reply(StatusCode::OK, ""),
         Err(why) => reply(StatusCode::BAD_REQUEST, &format!("{why}\n")),
     }
@@ -220,27 +232,11 @@ async fn metrics(cx: &Cx) -> Response<Full<Bytes>> {
 /// Through the decoder's field checks (`Candidate::check`, as every feed's positions) and the
 /// server's screening, to the hub.
 async fn publish(
-    position: fleetview_core::protocol::Position,
+    candidate: Candidate<'_>,
     cx: &Cx,
     endpoint: Endpoint,
     now: i64,
 ) -> Result<(), String> {
-    let attrs = position
-        .attrs
-        .as_ref()
-        .map(|a| serde_json::Value::Object(a.clone()).to_string());
-    let candidate = Candidate {
-        id: Some(&position.id),
-        lat: Some(position.lat),
-        lon: Some(position.lon),
-        ts: Some(position.ts as f64),
-        heading: position.heading.map(f64::from),
-        speed: position.speed.map(f64::from),
-        meta: Meta {
-            attrs: attrs.as_deref(),
-            ..Meta::default()
-        },
-    };
     let mut batch = FixBatch::with_capacity(1, 64);
     match candidate.check(&cx.config.limits) {
         Ok(fix) => batch.push(&fix),

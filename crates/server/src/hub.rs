@@ -132,7 +132,7 @@ impl Hub {
     pub fn all(&self) -> FixBatch {
         let mut batch = FixBatch::with_capacity(self.vehicles.len(), self.vehicles.len() * 48);
         for v in self.vehicles.values() {
-            batch.push(&v.fix());
+            batch.push(&v.as_ref());
         }
         batch
     }
@@ -153,8 +153,8 @@ impl Hub {
         for fix in batch.iter() {
             self.stats.reports += 1;
             if let Some(held) = self.vehicles.get_mut(fix.id) {
-                if fix.ts <= held.ts {
-                    self.stats.out_of_order += u64::from(fix.ts < held.ts);
+                if fix.ts <= held.fix.ts {
+                    self.stats.out_of_order += u64::from(fix.ts < held.fix.ts);
                     continue;
                 }
                 held.update(&fix, now_ms);

@@ -27,10 +27,11 @@ use smol_str::SmolStr;
 
 use crate::protocol::{FixBatch, FixRef, RejectReason};
 
+pub use crate::protocol::Fix;
 pub use changes::{Applied, Changes};
 pub use id::{FeedId, VehicleId};
 pub use query::{Condition, Counts, FleetCounts, Query, Staleness, text_matches};
-pub use vehicle::{Fix, TrailPoint, Vehicle};
+pub use vehicle::{TrailPoint, Vehicle};
 
 /// Thresholds and bounds of the model.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,35 +4,10 @@ use std::collections::VecDeque;
 
 use super::{FeedId, VehicleId};
 use crate::geo;
-use crate::protocol::{FixRef, MetaRef, OwnedMeta};
+use crate::protocol::{Fix, FixRef, MetaRef, OwnedMeta};
 
 /// Moves shorter than this between fixes are GPS noise, too short to derive a heading from.
 const MIN_MOVE_FOR_HEADING_M: f64 = 3.0;
-
-/// A position at an instant, as the model keeps it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fix {
-    pub lat: f64,
-    pub lon: f64,
-    /// Device time, UTC ms.
-    pub ts: i64,
-    /// m/s, when the device sent one.
-    pub speed: Option<f32>,
-    /// Degrees from north, when the device sent one.
-    pub heading: Option<f32>,
-}
-
-impl Fix {
-    fn from_ref(f: &FixRef<'_>) -> Self {
-        Self {
-            lat: f.lat,
-            lon: f.lon,
-            ts: f.ts,
-            speed: f.speed,
-            heading: f.heading,
-        }
-    }
-}
 
 /// A point of a trail. f32 degrees are good to ~1 m, plenty for a line drawn behind a marker,
 /// and halve the trail's memory.
@@ -73,7 +48,7 @@ impl Vehicle {
         let mut v = Self {
             feed,
             id: fix.id.into(),
-            fix: Fix::from_ref(fix),
+            fix: fix.fix(),
             prev: None,
             heading: fix.heading,
             received_ms,
@@ -90,7 +65,7 @@ impl Vehicle {
     /// Takes a fix newer than the held one (the caller has checked the order).
     pub(crate) fn advance(&mut self, fix: &FixRef<'_>, received_ms: i64, trail_len: usize) {
         let old = self.fix;
-        let new = Fix::from_ref(fix);
+        let new = fix.fix();
         self.heading = match new.heading {
             Some(h) => Some(h),
             None if geo::approx_distance_m(old.lat, old.lon, new.lat, new.lon)

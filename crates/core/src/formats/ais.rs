@@ -163,7 +163,7 @@ impl Nmea {
             id: Some(&id),
             lat: Some(lat),
             lon: Some(lon),
-            ts: Some(ts_ms as f64),
+            ts: Some(ts_ms),
             heading: ship::heading(d.heading_true, d.cog),
             speed: ship::speed(d.sog_knots),
             meta: Meta {

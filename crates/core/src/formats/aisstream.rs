@@ -95,7 +95,7 @@ impl AisStream {
             id: Some(&id),
             lat: number("Latitude"),
             lon: number("Longitude"),
-            ts: Some(ts as f64),
+            ts: Some(ts),
             heading: ship::heading(number("TrueHeading"), number("Cog")),
             speed: ship::speed(number("Sog")),
             meta: Meta {

@@ -114,8 +114,9 @@ impl GtfsRt {
             ));
         };
         let ts_ms = match ts_s {
-            Some(s) => s.saturating_mul(1000) as f64,
-            None => received_ms as f64,
+            // Beyond i64 it saturates, to be refused by the range check.
+            Some(s) => i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX),
+            None => received_ms,
         };
         let attrs = attrs_of(v);
         let candidate = Candidate {
@@ -123,8 +124,8 @@ impl GtfsRt {
             lat: Some(f64::from(position.latitude)),
             lon: Some(f64::from(position.longitude)),
             ts: Some(ts_ms),
-            heading: position.bearing.map(f64::from),
-            speed: position.speed.map(f64::from),
+            heading: position.bearing,
+            speed: position.speed,
             meta: Meta {
                 label,
                 status: Some(status_name(v.current_status)),

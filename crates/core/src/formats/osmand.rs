@@ -18,7 +18,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::protocol::Position;
+use crate::protocol::Fix;
 
 /// Knots to metres per second.
 const KNOT: f64 = 1852.0 / 3600.0;
@@ -45,28 +45,40 @@ impl OsmAndError {
     }
 }
 
-/// One report: a device, when, and where (none for a cells-or-Wi-Fi report).
+/// One report: a device, and where and when it was (none for a cells-or-Wi-Fi report), with
+/// everything else it said as attrs. Speed is already m/s, time UTC ms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub id: String,
-    /// UTC ms.
-    pub ts: i64,
-    pub at: Option<(f64, f64)>,
-    /// Metres per second.
-    pub speed: Option<f32>,
-    pub heading: Option<f32>,
+    pub fix: Option<Fix>,
     pub attrs: Map<String, Value>,
 }
 
 impl Report {
-    /// The position a viewer sees, when the report has coordinates.
-    pub fn position(&self) -> Option<Position> {
-        let (lat, lon) = self.at?;
-        let mut p = Position::new(self.id.clone(), lat, lon, self.ts);
-        p.speed = self.speed;
-        p.heading = self.heading;
-        p.attrs = (!self.attrs.is_empty()).then(|| self.attrs.clone());
-        Some(p)
+    /// The attrs as JSON text, as a fix carries them; `None` when there are none.
+    pub fn attrs_json(&self) -> Option<String> {
+        (!self.attrs.is_empty()).then(|| Value::Object(self.attrs.clone()).to_string())
+    }
+}
+
+/// What the form's fields said of motion, before knowing whether there are coordinates.
+#[derive(Default)]
+struct Motion {
+    ts: Option<i64>,
+    speed: Option<f32>,
+    heading: Option<f32>,
+}
+
+impl Motion {
+    /// The fix at `at`, if the report placed the device; `now_ms` when it said no time.
+    fn at(&self, at: Option<(f64, f64)>, now_ms: i64) -> Option<Fix> {
+        at.map(|(lat, lon)| Fix {
+            lat,
+            lon,
+            ts: self.ts.unwrap_or(now_ms),
+            speed: self.speed,
+            heading: self.heading,
+        })
     }
 }
 
@@ -75,18 +87,16 @@ pub fn decode_form(query: &str, body: &str, now_ms: i64) -> Result<Report, OsmAn
     let source = if query.trim().is_empty() { body } else { query };
     let mut report = Report {
         id: String::new(),
-        ts: now_ms,
-        at: None,
-        speed: None,
-        heading: None,
+        fix: None,
         attrs: Map::new(),
     };
+    let mut motion = Motion::default();
     let (mut lat, mut lon) = (None, None);
     for (key, value) in url::form_urlencoded::parse(source.trim().as_bytes()) {
         let value = value.trim();
         match key.as_ref() {
             "id" | "deviceid" => report.id = value.to_owned(),
-            "timestamp" => report.ts = timestamp(value)?,
+            "timestamp" => motion.ts = Some(timestamp(value)?),
             "lat" => lat = Some(number("lat", value)?),
             "lon" => lon = Some(number("lon", value)?),
             "location" => {
@@ -96,8 +106,9 @@ pub fn decode_form(query: &str, body: &str, now_ms: i64) -> Result<Report, OsmAn
                 lat = Some(number("location", a)?);
                 lon = Some(number("location", b)?);
             }
-            "speed" => report.speed = Some((number("speed", value)? * KNOT) as f32),
-            "bearing" | "heading" => report.heading = Some(number("heading", value)? as f32),
+            // Knots to m/s, once.
+            "speed" => motion.speed = Some((number("speed", value)? * KNOT) as f32),
+            "bearing" | "heading" => motion.heading = Some(number("heading", value)? as f32),
             "cell" | "wifi" => {
                 let list = report
                     .attrs
@@ -115,7 +126,7 @@ pub fn decode_form(query: &str, body: &str, now_ms: i64) -> Result<Report, OsmAn
     if report.id.is_empty() {
         return Err(OsmAndError::NoId);
     }
-    report.at = coordinates(lat, lon)?;
+    report.fix = motion.at(coordinates(lat, lon)?, now_ms);
     Ok(report)
 }
 
@@ -158,12 +169,15 @@ pub fn decode_json(body: &[u8], now_ms: i64) -> Result<Report, OsmAndError> {
             attrs.insert("charge".into(), charging.clone());
         }
     }
-    Ok(Report {
-        id,
-        ts,
-        at: coordinates(field(coords, "latitude"), field(coords, "longitude"))?,
+    let motion = Motion {
+        ts: Some(ts),
         speed: known(field(coords, "speed")).map(|s| s as f32),
         heading: known(field(coords, "heading")).map(|h| h as f32),
+    };
+    let at = coordinates(field(coords, "latitude"), field(coords, "longitude"))?;
+    Ok(Report {
+        id,
+        fix: motion.at(at, now_ms),
         attrs,
     })
 }

@@ -15,7 +15,9 @@ use serde_json::{Map, Value};
 
 use super::{Decoded, Format};
 use crate::events::FeedEvent;
-use crate::protocol::{Candidate, DecodeLimits, FixBatch, Meta, RejectReason, Subscribe, truncate};
+use crate::protocol::{
+    Candidate, DecodeLimits, FixBatch, Meta, RejectReason, Subscribe, json_ms, truncate,
+};
 
 /// What the viewer sends to get every device's last location.
 pub const LAST: &str = "LAST";
@@ -66,9 +68,10 @@ impl OwnTracks {
             id: Some(&id),
             lat: number("lat", RejectReason::BadCoordinates)?,
             lon: number("lon", RejectReason::BadCoordinates)?,
-            ts: Some(tst * 1000.0),
-            heading: cog,
-            speed: vel_kmh.map(|v| v / 3.6),
+            // OwnTracks' units to ours, once: seconds to ms, km/h to m/s.
+            ts: Some(json_ms(tst * 1000.0)),
+            heading: cog.map(|v| v as f32),
+            speed: vel_kmh.map(|v| (v / 3.6) as f32),
             meta: Meta {
                 label: self.label(&id, text("name"), text("tid")),
                 attrs: attrs.as_deref(),

@@ -9,16 +9,18 @@ pub const KIND: &str = "ship";
 
 /// The heading to draw: the true heading when the ship sends one (511 means it does not),
 /// else the course over ground (360 means unknown).
-pub fn heading(true_heading: Option<f64>, cog: Option<f64>) -> Option<f64> {
+pub fn heading(true_heading: Option<f64>, cog: Option<f64>) -> Option<f32> {
     let valid = |v: Option<f64>, unknown: f64| v.filter(|v| (0.0..unknown).contains(v));
-    valid(true_heading, 360.0).or(valid(cog, 360.0))
+    valid(true_heading, 360.0)
+        .or(valid(cog, 360.0))
+        .map(|v| v as f32)
 }
 
 /// Speed over ground in knots as m/s; 102.3 knots and above mean "not available".
-pub fn speed(sog_knots: Option<f64>) -> Option<f64> {
+pub fn speed(sog_knots: Option<f64>) -> Option<f32> {
     sog_knots
         .filter(|k| (0.0..102.25).contains(k))
-        .map(|k| k * KNOT_MS)
+        .map(|k| (k * KNOT_MS) as f32)
 }
 
 /// A ship's name as sent, up to its first `@` (AIS text's end mark; what follows is padding

@@ -16,7 +16,9 @@ use serde_json::{Map, Value};
 
 use super::{Decoded, Format};
 use crate::events::{FeedEvent, VehicleNotice};
-use crate::protocol::{Candidate, DecodeLimits, FixBatch, Meta, RejectReason, Subscribe, truncate};
+use crate::protocol::{
+    Candidate, DecodeLimits, Fix, FixBatch, Meta, RejectReason, Subscribe, truncate,
+};
 
 /// Knots to metres per second.
 pub const KNOT_MS: f64 = 0.514444;
@@ -33,21 +35,12 @@ struct Device {
     status: Option<String>,
 }
 
-/// The newest position sent for a device, kept so that a device change (a new name, going
-/// offline) reaches the map at once, carried by the fix it already has.
-#[derive(Debug, Clone)]
-struct Last {
-    lat: f64,
-    lon: f64,
-    ts: i64,
-    speed: Option<f32>,
-    heading: Option<f32>,
-}
-
 pub struct Traccar {
     limits: DecodeLimits,
     devices: HashMap<i64, Device>,
-    last: HashMap<i64, Last>,
+    /// Each device's newest fix, kept so that a device change (a new name, going offline)
+    /// reaches the map at once, carried by the fix it already has.
+    last: HashMap<i64, Fix>,
 }
 
 #[derive(Deserialize)]
@@ -214,7 +207,7 @@ impl Traccar {
 
     /// One position: its device's number, its fix and its attributes as JSON text, or why it
     /// is refused.
-    fn position(text: &str) -> Result<(i64, Last, Option<String>), (RejectReason, String)> {
+    fn position(text: &str) -> Result<(i64, Fix, Option<String>), (RejectReason, String)> {
         let p: WirePosition = serde_json::from_str(text).map_err(|e| {
             let reason =
                 if e.to_string().contains("latitude") || e.to_string().contains("longitude") {
@@ -248,7 +241,8 @@ impl Traccar {
             }
         }
         let attrs = (!attrs.is_empty()).then(|| Value::Object(attrs).to_string());
-        let last = Last {
+        // Traccar's units to ours, once: knots to m/s, the course to f32 degrees.
+        let last = Fix {
             lat: p.latitude,
             lon: p.longitude,
             ts,
@@ -327,16 +321,8 @@ fn parse<T: serde::de::DeserializeOwned>(
 }
 
 /// A device's newest fix as a position to check: the device names it, `last` places it.
-fn candidate<'a>(device: &'a Device, last: &Last, attrs: Option<&'a str>) -> Candidate<'a> {
-    Candidate {
-        id: Some(&device.unique_id),
-        lat: Some(last.lat),
-        lon: Some(last.lon),
-        ts: Some(last.ts as f64),
-        heading: last.heading.map(f64::from),
-        speed: last.speed.map(f64::from),
-        meta: meta_of(device, attrs),
-    }
+fn candidate<'a>(device: &'a Device, last: &Fix, attrs: Option<&'a str>) -> Candidate<'a> {
+    Candidate::of(&device.unique_id, last, meta_of(device, attrs))
 }
 
 fn meta_of<'a>(device: &'a Device, attrs: Option<&'a str>) -> Meta<&'a str> {

@@ -126,3 +126,41 @@ fn a_recording_started_mid_session_opens_with_the_fleet_as_it_was_and_goes_on_wi
     assert!(p.recording().is_none());
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_traccar_fix_reaches_the_model_with_speed_and_time_converted_once() {
+    use crate::formats::traccar::Traccar;
+    use crate::formats::{Decoded, Format};
+    use crate::protocol::DecodeLimits;
+    // Traccar sends knots and ISO 8601 text. Its format turns them into m/s as f32 and UTC ms
+    // as i64, once; the batch, the session and the model carry those very values on.
+    let mut traccar = Traccar::new(DecodeLimits::default());
+    let mut out = Decoded::default();
+    traccar.device_list(
+        r#"[{"id":7,"uniqueId":"van-7","name":"Van 7"}]"#,
+        T0,
+        &mut out,
+    );
+    let frame = r#"{"positions":[{"deviceId":7,"fixTime":"2026-12-05T20:00:00.123+10:00",
+        "latitude":-16.92031,"longitude":145.77099,"speed":19.4384,"course":92.5}]}"#;
+    traccar.decode(frame, T0, &mut out);
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    let (mut p, clock) = pipeline("");
+    clock.set(1_796_464_801_000);
+    p.add_feed(FEED, "traccar");
+    for event in &out.events {
+        p.apply(FEED, event);
+    }
+    let van = p.fleet().get(FEED, "van-7").expect("the van is on the map");
+    // Traccar's own knots-to-m/s ratio, applied to the f64 it sent, rounded to f32 once.
+    let speed: Option<f32> = van.fix.speed;
+    let once = (19.4384_f64 * crate::formats::traccar::KNOT_MS) as f32;
+    assert_eq!(speed, Some(once), "one rounding, at the format");
+    let ts: i64 = van.fix.ts;
+    assert_eq!(
+        ts, 1_796_464_800_123,
+        "2026-12-05T10:00:00.123Z, to the millisecond"
+    );
+    assert_eq!(van.fix.heading, Some(92.5));
+    assert_eq!((van.fix.lat, van.fix.lon), (-16.92031, 145.77099));
+}

@@ -3,6 +3,7 @@
 //! Decoding a `positions` frame therefore costs two allocations however many fixes it carries,
 //! and the batch can cross to the UI thread as plain owned data.
 
+use super::fix::Fix;
 use super::meta::{Meta, MetaRef};
 use super::wire::Position;
 
@@ -13,14 +14,11 @@ struct Span {
     len: u32,
 }
 
+/// A fix as a batch stores it: its texts as spans of the arena.
 #[derive(Debug, Clone, PartialEq)]
 struct RawFix {
     id: Span,
-    lat: f64,
-    lon: f64,
-    ts: i64,
-    heading: Option<f32>,
-    speed: Option<f32>,
+    fix: Fix,
     meta: Meta<Span>,
 }
 
@@ -102,11 +100,7 @@ impl FixBatch {
         };
         self.fixes.push(RawFix {
             id,
-            lat: fix.lat,
-            lon: fix.lon,
-            ts: fix.ts,
-            heading: fix.heading,
-            speed: fix.speed,
+            fix: fix.fix(),
             meta,
         });
     }
@@ -172,21 +166,14 @@ impl FixBatch {
     }
 
     fn view(&self, raw: &RawFix) -> FixRef<'_> {
-        FixRef {
-            id: self.text(raw.id),
-            lat: raw.lat,
-            lon: raw.lon,
-            ts: raw.ts,
-            heading: raw.heading,
-            speed: raw.speed,
-            meta: Meta {
-                label: raw.meta.label.map(|s| self.text(s)),
-                kind: raw.meta.kind.map(|s| self.text(s)),
-                status: raw.meta.status.map(|s| self.text(s)),
-                route: raw.meta.route.map(|s| self.text(s)),
-                attrs: raw.meta.attrs.map(|s| self.text(s)),
-            },
-        }
+        let meta = Meta {
+            label: raw.meta.label.map(|s| self.text(s)),
+            kind: raw.meta.kind.map(|s| self.text(s)),
+            status: raw.meta.status.map(|s| self.text(s)),
+            route: raw.meta.route.map(|s| self.text(s)),
+            attrs: raw.meta.attrs.map(|s| self.text(s)),
+        };
+        raw.fix.named(self.text(raw.id), meta)
     }
 }
 

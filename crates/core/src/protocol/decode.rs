@@ -16,7 +16,7 @@ use super::compact::{Dictionary, decode_compact};
 use super::meta::Meta;
 use super::reject::{RejectReason, RejectTally, Rejection, truncate};
 use super::scan::Cursor;
-use super::validate::{Candidate, check_id};
+use super::validate::{Candidate, check_id, json_ms};
 use slow::{loose_frame, slow_batch, slow_server};
 
 /// Size limits that keep a hostile or broken peer from costing unbounded memory.
@@ -245,9 +245,9 @@ fn fast_batch(
             id: p.id.as_ref().map(|t| t.0.as_ref()),
             lat: p.lat,
             lon: p.lon,
-            ts: p.ts,
-            heading: p.heading,
-            speed: p.speed,
+            ts: p.ts.map(json_ms),
+            heading: p.heading.map(|v| v as f32),
+            speed: p.speed.map(|v| v as f32),
             meta: Meta {
                 label: p.label.as_ref().map(|t| t.0.as_ref()),
                 kind: p.kind.as_ref().map(|t| t.0.as_ref()),

@@ -26,6 +26,7 @@
 mod batch;
 pub mod compact;
 mod decode;
+mod fix;
 mod meta;
 mod reject;
 mod scan;
@@ -35,8 +36,9 @@ mod wire;
 pub use batch::{FixBatch, FixRef};
 pub use compact::{Dictionary, Encoding};
 pub use decode::{DecodeLimits, ServerFrame, decode_frame, decode_report, decode_server};
+pub use fix::Fix;
 pub use meta::{Meta, MetaRef, OwnedMeta, update_text};
 pub use reject::truncate;
 pub use reject::{RejectReason, RejectTally, Rejection};
-pub use validate::Candidate;
+pub use validate::{Candidate, MAX_TS_MS, json_ms};
 pub use wire::{BBox, ClientMessage, DeviceMessage, Position, ServerMessage, Subscribe, encode};

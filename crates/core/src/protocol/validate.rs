@@ -5,22 +5,46 @@ use serde_json::{Map, Value};
 
 use super::batch::FixRef;
 use super::decode::DecodeLimits;
+use super::fix::Fix;
 use super::meta::{Meta, MetaRef};
 use super::reject::{RejectReason, Rejection, truncate};
 
-/// A position's fields before validation, whichever path (or foreign format) read them.
+/// The latest device time accepted, UTC ms: 2^53, beyond which milliseconds are no longer
+/// exact as JSON numbers (and it is the year 287,396).
+pub const MAX_TS_MS: i64 = 1 << 53;
+
+/// A position's fields before validation, whichever path (or foreign format) read them, in the
+/// units of a [`Fix`](super::Fix): each format converts its own units (knots, km/h, seconds,
+/// ISO 8601 text) into these once, and [`Candidate::check`] only checks. A field the format
+/// did not find is `None`, refused with its reason when it is required.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Candidate<'a> {
     pub id: Option<&'a str>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub ts: Option<f64>,
-    pub heading: Option<f64>,
-    pub speed: Option<f64>,
+    /// Device time, UTC ms.
+    pub ts: Option<i64>,
+    /// Degrees clockwise from north (normalised to 0..360 by the check).
+    pub heading: Option<f32>,
+    /// m/s.
+    pub speed: Option<f32>,
     pub meta: MetaRef<'a>,
 }
 
 impl<'a> Candidate<'a> {
+    /// A fix a format already holds in our units, as vehicle `id`'s, to check.
+    pub fn of(id: &'a str, fix: &Fix, meta: MetaRef<'a>) -> Self {
+        Self {
+            id: Some(id),
+            lat: Some(fix.lat),
+            lon: Some(fix.lon),
+            ts: Some(fix.ts),
+            heading: fix.heading,
+            speed: fix.speed,
+            meta,
+        }
+    }
+
     /// Reads a position from a parsed object, refusing fields of the wrong JSON type with the
     /// reason that field's absence would have had. `attrs` is filled in by the caller.
     pub(super) fn from_map(map: &'a Map<String, Value>) -> Result<Self, Rejection> {
@@ -77,9 +101,9 @@ impl<'a> Candidate<'a> {
             id: text("id")?,
             lat: number("lat", RejectReason::BadCoordinates)?,
             lon: number("lon", RejectReason::BadCoordinates)?,
-            ts: number("ts", RejectReason::BadTimestamp)?,
-            heading: number("heading", RejectReason::InvalidField)?,
-            speed: number("speed", RejectReason::InvalidField)?,
+            ts: number("ts", RejectReason::BadTimestamp)?.map(json_ms),
+            heading: number("heading", RejectReason::InvalidField)?.map(|v| v as f32),
+            speed: number("speed", RejectReason::InvalidField)?.map(|v| v as f32),
             meta: Meta {
                 label: text("label")?,
                 kind: text("kind")?,
@@ -131,16 +155,24 @@ impl<'a> Candidate<'a> {
             -180.0..=180.0,
             RejectReason::BadCoordinates,
         )?;
-        // 2^53 ms: beyond it milliseconds are no longer exact (and it is year 287,396).
-        let ts = required(
-            self.ts,
-            "ts",
-            0.0..=9_007_199_254_740_992.0,
-            RejectReason::BadTimestamp,
-        )? as i64;
+        let ts = match self.ts {
+            Some(t) if (0..=MAX_TS_MS).contains(&t) => t,
+            Some(t) => {
+                return Err(Rejection::new(
+                    RejectReason::BadTimestamp,
+                    format!("ts {t} is outside 0..{MAX_TS_MS}{}", ctx()),
+                ));
+            }
+            None => {
+                return Err(Rejection::new(
+                    RejectReason::BadTimestamp,
+                    format!("position has no ts{}", ctx()),
+                ));
+            }
+        };
         let heading = match self.heading {
             None => None,
-            Some(v) if v.is_finite() => Some(v.rem_euclid(360.0) as f32),
+            Some(v) if v.is_finite() => Some(v.rem_euclid(360.0)),
             Some(v) => {
                 return Err(Rejection::new(
                     RejectReason::InvalidField,
@@ -150,7 +182,7 @@ impl<'a> Candidate<'a> {
         };
         let speed = match self.speed {
             None => None,
-            Some(v) if v.is_finite() && v >= 0.0 => Some(v as f32),
+            Some(v) if v.is_finite() && v >= 0.0 => Some(v),
             Some(v) => {
                 return Err(Rejection::new(
                     RejectReason::InvalidField,
@@ -204,6 +236,12 @@ impl<'a> Candidate<'a> {
             meta: Meta { attrs, ..self.meta },
         })
     }
+}
+
+/// A JSON number of milliseconds as ours: a fraction of a millisecond is dropped; a value
+/// beyond i64 saturates, to be refused by the range check with the value in its message.
+pub fn json_ms(v: f64) -> i64 {
+    v as i64
 }
 
 pub(super) fn check_id<'a>(

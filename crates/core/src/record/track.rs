@@ -13,17 +13,7 @@ use super::format;
 use super::{Recording, RecordingError};
 use crate::fleet::VehicleId;
 use crate::geo;
-
-/// One fix of a track.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrackPoint {
-    pub lat: f64,
-    pub lon: f64,
-    /// Device time, UTC ms.
-    pub ts: i64,
-    /// m/s, when sent.
-    pub speed: Option<f32>,
-}
+use crate::protocol::Fix;
 
 /// Where a vehicle stayed put.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,7 +31,7 @@ pub const STOP_MIN_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Track {
-    pub points: Vec<TrackPoint>,
+    pub points: Vec<Fix>,
     pub stops: Vec<Stop>,
 }
 
@@ -72,7 +62,7 @@ pub fn scan(
 }
 
 /// Where the track stayed within `radius_m` of a point for at least `min_ms`.
-pub fn stops(points: &[TrackPoint], radius_m: f64, min_ms: i64) -> Vec<Stop> {
+pub fn stops(points: &[Fix], radius_m: f64, min_ms: i64) -> Vec<Stop> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < points.len() {
@@ -154,13 +144,8 @@ impl Drop for TrackJob {
 mod tests {
     use super::*;
 
-    fn at(lat: f64, ts_s: i64) -> TrackPoint {
-        TrackPoint {
-            lat,
-            lon: 145.0,
-            ts: ts_s * 1000,
-            speed: None,
-        }
+    fn at(lat: f64, ts_s: i64) -> Fix {
+        Fix::at(lat, 145.0, ts_s * 1000)
     }
 
     #[test]

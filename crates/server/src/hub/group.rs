@@ -73,7 +73,7 @@ impl Group {
             viewers: Vec::new(),
         };
         for v in vehicles.values() {
-            if group.filter.matches(&v.id, v.lat, v.lon) {
+            if group.filter.matches(&v.id, v.fix.lat, v.fix.lon) {
                 group.admit(v);
             }
         }
@@ -92,8 +92,8 @@ impl Group {
         });
         let member = Member {
             index,
-            lat: to_units(v.lat),
-            lon: to_units(v.lon),
+            lat: to_units(v.fix.lat),
+            lon: to_units(v.fix.lon),
         };
         self.members.insert(v.id.clone(), member);
         index
@@ -125,7 +125,7 @@ impl Group {
         let mut updates: Vec<(&Stored, Option<u32>)> = Vec::new();
         for id in changed {
             let Some(v) = vehicles.get(id) else { continue };
-            if self.filter.matches(&v.id, v.lat, v.lon) {
+            if self.filter.matches(&v.id, v.fix.lat, v.fix.lon) {
                 let defined = (!self.members.contains_key(id)).then(|| self.admit(v));
                 updates.push((v, defined));
             } else if let Some(index) = self.dismiss(id) {
@@ -174,7 +174,7 @@ impl Group {
             let Some(member) = self.members.get_mut(&v.id) else {
                 continue;
             };
-            let (lat, lon) = (to_units(v.lat), to_units(v.lon));
+            let (lat, lon) = (to_units(v.fix.lat), to_units(v.fix.lon));
             let (dlat, dlon) = if defined.is_some() {
                 writer.def(member.index, &v.id);
                 (lat, lon)
@@ -207,7 +207,7 @@ impl Group {
                 match self.encoding() {
                     Encoding::V1 => {
                         let positions: Vec<Sent<'_>> =
-                            chunk.iter().map(|(v, _)| Sent::Full(v)).collect();
+                            chunk.iter().map(|(v, _)| Sent::of(v, true)).collect();
                         frame(&PositionsFrame {
                             kind: "snapshot",
                             positions: &positions,
@@ -234,9 +234,9 @@ fn row(v: &Stored, index: u32, dlat: i64, dlon: i64, full: bool) -> Row<'_> {
         index,
         dlat,
         dlon,
-        ts: v.ts,
-        heading: v.heading,
-        speed: v.speed,
-        fields: full.then(|| v.fix().meta),
+        ts: v.fix.ts,
+        heading: v.fix.heading,
+        speed: v.fix.speed,
+        fields: full.then(|| v.as_ref().meta),
     }
 }

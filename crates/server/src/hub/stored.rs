@@ -3,81 +3,73 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
-use fleetview_core::protocol::{FixRef, update_text};
+use fleetview_core::protocol::{Fix, FixRef, Meta, update_text};
 
 /// A vehicle's latest fix as the server holds and sends it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(super) struct Stored {
     pub(super) id: Arc<str>,
-    #[serde(serialize_with = "centimetres")]
-    pub(super) lat: f64,
-    #[serde(serialize_with = "centimetres")]
-    pub(super) lon: f64,
-    pub(super) ts: i64,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
-    pub(super) heading: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
-    pub(super) speed: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) fix: Fix,
     pub(super) label: Option<Box<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) kind: Option<Box<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) status: Option<Box<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) route: Option<Box<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) attrs: Option<Box<RawValue>>,
-    #[serde(skip)]
     pub(super) last_seen_ms: i64,
-    #[serde(skip)]
     pub(super) dirty: bool,
     /// Its descriptive fields (label, kind, status, route, attrs) changed since the last tick:
     /// batches carry them only then (protocol v1: a field left out keeps its value).
-    #[serde(skip)]
     pub(super) described: bool,
 }
 
-/// A position as a batch sends it: with its descriptive fields (new to the group, or changed),
-/// or only where and when.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub(super) enum Sent<'a> {
-    Full(&'a Stored),
-    Brief(Brief<'a>),
-}
-
-#[derive(Serialize)]
-pub(super) struct Brief<'a> {
-    id: &'a str,
-    #[serde(serialize_with = "centimetres")]
-    lat: f64,
-    #[serde(serialize_with = "centimetres")]
-    lon: f64,
-    ts: i64,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
-    heading: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tenths")]
-    speed: Option<f32>,
+/// A position as a frame carries it (protocol v1's fields, in its order): with its descriptive
+/// fields (new to the group, or changed), or only where and when.
+pub(super) struct Sent<'a> {
+    vehicle: &'a Stored,
+    full: bool,
 }
 
 impl<'a> Sent<'a> {
-    pub(super) fn of(v: &'a Stored, full: bool) -> Self {
-        if full {
-            Self::Full(v)
-        } else {
-            Self::Brief(Brief {
-                id: &v.id,
-                lat: v.lat,
-                lon: v.lon,
-                ts: v.ts,
-                heading: v.heading,
-                speed: v.speed,
-            })
+    pub(super) fn of(vehicle: &'a Stored, full: bool) -> Self {
+        Self { vehicle, full }
+    }
+}
+
+impl Serialize for Sent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.vehicle;
+        let f = &v.fix;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &*v.id)?;
+        map.serialize_entry("lat", &centimetres(f.lat))?;
+        map.serialize_entry("lon", &centimetres(f.lon))?;
+        map.serialize_entry("ts", &f.ts)?;
+        if let Some(h) = f.heading {
+            map.serialize_entry("heading", &tenths(h))?;
         }
+        if let Some(speed) = f.speed {
+            map.serialize_entry("speed", &tenths(speed))?;
+        }
+        if self.full {
+            let texts = [
+                ("label", &v.label),
+                ("kind", &v.kind),
+                ("status", &v.status),
+                ("route", &v.route),
+            ];
+            for (key, value) in texts {
+                if let Some(value) = value {
+                    map.serialize_entry(key, &**value)?;
+                }
+            }
+            if let Some(attrs) = &v.attrs {
+                map.serialize_entry("attrs", &**attrs)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -90,16 +82,13 @@ fn changed_text(held: &mut Option<Box<str>>, sent: Option<&str>) -> bool {
 
 /// Degrees to 7 decimals (about 1 cm): GPS is not better, and 17 digits cost bytes on every
 /// viewer's wire and time in every viewer's parser.
-fn centimetres<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((v * 1e7).round() / 1e7)
+fn centimetres(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
 }
 
 /// Headings and speeds to a tenth (of a degree, of a m/s).
-fn tenths<S: serde::Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => s.serialize_f64((f64::from(*v) * 10.0).round() / 10.0),
-        None => s.serialize_none(),
-    }
+fn tenths(v: f32) -> f64 {
+    (f64::from(v) * 10.0).round() / 10.0
 }
 
 impl Stored {
@@ -107,11 +96,7 @@ impl Stored {
     pub(super) fn new(id: Arc<str>, fix: &FixRef<'_>, now_ms: i64) -> Self {
         let mut stored = Self {
             id,
-            lat: fix.lat,
-            lon: fix.lon,
-            ts: fix.ts,
-            heading: None,
-            speed: None,
+            fix: fix.fix(),
             label: None,
             kind: None,
             status: None,
@@ -126,30 +111,19 @@ impl Stored {
     }
 
     /// The vehicle as a fix, with its descriptive fields.
-    pub(super) fn fix(&self) -> FixRef<'_> {
-        FixRef {
-            id: &self.id,
-            lat: self.lat,
-            lon: self.lon,
-            ts: self.ts,
-            heading: self.heading,
-            speed: self.speed,
-            meta: fleetview_core::protocol::Meta {
-                label: self.label.as_deref(),
-                kind: self.kind.as_deref(),
-                status: self.status.as_deref(),
-                route: self.route.as_deref(),
-                attrs: self.attrs.as_deref().map(RawValue::get),
-            },
-        }
+    pub(super) fn as_ref(&self) -> FixRef<'_> {
+        let meta = Meta {
+            label: self.label.as_deref(),
+            kind: self.kind.as_deref(),
+            status: self.status.as_deref(),
+            route: self.route.as_deref(),
+            attrs: self.attrs.as_deref().map(RawValue::get),
+        };
+        self.fix.named(&self.id, meta)
     }
 
     pub(super) fn update(&mut self, f: &FixRef<'_>, now_ms: i64) {
-        self.lat = f.lat;
-        self.lon = f.lon;
-        self.ts = f.ts;
-        self.heading = f.heading;
-        self.speed = f.speed;
+        self.fix = f.fix();
         let mut described = changed_text(&mut self.label, f.meta.label);
         described |= changed_text(&mut self.kind, f.meta.kind);
         described |= changed_text(&mut self.status, f.meta.status);

@@ -343,9 +343,9 @@ fn take_row(
     slot.lat = lat;
     slot.lon = lon;
     let id = slot.id.as_deref();
-    let ts = t.checked_add(row.dts).map_or(-1.0, |ts| ts as f64);
-    // As v1's one decimal reads: the same f64 (then the same rounding to f32).
-    let tenths = |v: Option<i64>| v.map(|v| v as f64 / 10.0);
+    let ts = t.checked_add(row.dts).unwrap_or(-1);
+    // As v1's one decimal reads: the same f64, then the same rounding to f32.
+    let tenths = |v: Option<i64>| v.map(|v| (v as f64 / 10.0) as f32);
     let mut candidate = Candidate {
         id,
         lat: Some(from_units(lat)),

@@ -13,7 +13,7 @@ use super::super::batch::FixBatch;
 use super::super::meta::Meta;
 use super::super::reject::RejectTally;
 use super::super::scan::{Cursor, word};
-use super::super::validate::Candidate;
+use super::super::validate::{Candidate, json_ms};
 use super::{DecodeLimits, ServerFrame};
 
 /// Not this path's to answer: the serde path decodes the frame.
@@ -171,9 +171,9 @@ fn position<'a>(c: &mut Cursor<'a>) -> Step<Candidate<'a>> {
             ID => p.id = text(c)?,
             LAT => p.lat = number(c)?,
             LON => p.lon = number(c)?,
-            TS => p.ts = number(c)?,
-            HEADING => p.heading = number(c)?,
-            SPEED => p.speed = number(c)?,
+            TS => p.ts = number(c)?.map(json_ms),
+            HEADING => p.heading = number(c)?.map(|v| v as f32),
+            SPEED => p.speed = number(c)?.map(|v| v as f32),
             LABEL => p.meta.label = text(c)?,
             KIND => p.meta.kind = text(c)?,
             STATUS => p.meta.status = text(c)?,

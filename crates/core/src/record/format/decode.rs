@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use super::{Chunk, Coordinates, FeedState, Line, Positions, Record, Recorded, Row};
 use crate::events::{FeedEvent, VehicleNotice};
 use crate::fleet::FeedId;
-use crate::protocol::{FixBatch, FixRef, Meta};
+use crate::protocol::{Fix, FixBatch, FixRef, Meta};
 
 /// Where rows being read go.
 enum Rows {
@@ -216,7 +216,7 @@ pub fn track_rows(
     text: &[u8],
     (feed, id): (FeedId, &str),
     last: &mut Option<(i64, i64)>,
-    out: &mut Vec<crate::record::track::TrackPoint>,
+    out: &mut Vec<Fix>,
 ) {
     let Ok(quoted) = serde_json::to_string(id) else {
         return;
@@ -248,11 +248,12 @@ pub fn track_rows(
             if key {
                 continue;
             }
-            out.push(crate::record::track::TrackPoint {
+            out.push(Fix {
                 lat: at.0 as f64 / 1e7,
                 lon: at.1 as f64 / 1e7,
                 ts: t.saturating_add(row.3),
                 speed: row.5.map(|s| s as f32 / 100.0),
+                heading: row.4.map(|h| h as f32 / 10.0),
             });
         }
     }
