@@ -33,6 +33,7 @@ ENV_FILE=/etc/fleetview-server/server.env
 UNIT=fleetview-server.service
 
 SERVER_PID=
+INSTALLED=
 SERVER_LOG=$(mktemp -t fleetview-server-test.XXXXXX.log)
 
 ok() { printf 'ok: %s\n' "$*"; }
@@ -51,7 +52,10 @@ cleanup() {
     fi
     rm -f -- "$SERVER_LOG"
     if ((status != 0)); then
-        printf '\ntest-deb.sh FAILED (exit %d); packages left installed: apt-get purge -y fleetview fleetview-server\n' "$status" >&2
+        printf '\ntest-deb.sh FAILED (exit %d)\n' "$status" >&2
+        if [[ -n $INSTALLED ]]; then
+            printf 'the packages are left installed; to remove them: apt-get purge -y fleetview fleetview-server\n' >&2
+        fi
     fi
 }
 trap cleanup EXIT
@@ -72,6 +76,7 @@ step "build the packages"
 build_deb() { # PACKAGE -> prints the .deb's path
     local package=$1 out
     if [[ ${FLEETVIEW_DEB_PREBUILT:-} == 1 ]]; then
+        # shellcheck disable=SC2012 # the names are ours: NAME_VERSION_ARCH.deb
         out=$(ls -1t -- "$DEB_DIR/${package}"_*.deb 2>/dev/null | head -n1 || true)
         [[ -n $out ]] || fail "FLEETVIEW_DEB_PREBUILT=1 but no ${package}_*.deb in $DEB_DIR"
     else
@@ -127,13 +132,14 @@ for package in fleetview fleetview-server; do
     fi
 done
 
+INSTALLED=1
 # apt-get resolves dependencies (adduser, libc6, ...); paths with a / are read as .deb files.
 # shellcheck disable=SC2086 # APT_OPTS holds several options
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q $APT_OPTS "$SERVER_DEB" "$APP_DEB" \
     || fail "apt-get install of the two .debs failed"
 is_installed fleetview-server || fail "fleetview-server is not installed"
 is_installed fleetview || fail "fleetview is not installed"
-ok "installed $(dpkg-query -W -f='${Package} ${Version}, ' fleetview-server fleetview)"
+ok "installed $(dpkg-query -W -f='${Package} ${Version}\n' fleetview-server fleetview | paste -sd, - | sed 's/,/, /g')"
 
 # ---------------------------------------------------------------------------------------------
 step "check what fleetview-server installed"
@@ -227,8 +233,14 @@ for file in "${env_files[@]}"; do
         fail "EnvironmentFile $file does not exist"
     fi
     # Parse it with the shell in an empty environment and keep what it defined.
-    mapfile -d '' -t from_file < <(env -i bash -c 'set -a; . "$1" || exit 1; set +a; unset PWD SHLVL _ OLDPWD; env -0' _ "$file") \
-        || fail "cannot read $file"
+    env_dump=$(mktemp)
+    # shellcheck disable=SC2016 # $1 is for the inner shell
+    if ! env -i bash -c 'set -a; . "$1" || exit 1; set +a; unset PWD SHLVL _ OLDPWD; env -0' _ "$file" >"$env_dump"; then
+        rm -f -- "$env_dump"
+        fail "cannot read $file as a shell file of VARIABLE=value lines"
+    fi
+    mapfile -d '' -t from_file <"$env_dump"
+    rm -f -- "$env_dump"
     run_env+=("${from_file[@]}")
 done
 
@@ -317,6 +329,19 @@ info "its log:"
 sed 's/^/   | /' -- "$SERVER_LOG"
 
 # ---------------------------------------------------------------------------------------------
+step "reinstall fleetview-server over itself (as an upgrade would)"
+
+marker="# test-deb.sh was here $$"
+printf '%s\n' "$marker" >>"$ENV_FILE"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confold \
+    "$SERVER_DEB" >/dev/null || fail "reinstalling fleetview-server failed"
+grep -qxF -- "$marker" "$ENV_FILE" || fail "reinstalling replaced the edited $ENV_FILE"
+ok "an edited $ENV_FILE survives a reinstall"
+[[ $(id -u "$SERVICE_USER") == "$user_uid" ]] || fail "reinstalling changed the uid of $SERVICE_USER"
+[[ $(stat -c %U "$STATE_DIR") == "$SERVICE_USER" ]] || fail "reinstalling changed the owner of $STATE_DIR"
+ok "the user $SERVICE_USER and $STATE_DIR are as they were"
+
+# ---------------------------------------------------------------------------------------------
 step "check what fleetview installed"
 
 [[ -x /usr/bin/fleetview ]] || fail "/usr/bin/fleetview is missing"
@@ -357,6 +382,7 @@ step "purge"
 
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q fleetview fleetview-server \
     || fail "apt-get purge failed"
+INSTALLED=
 ! is_installed fleetview || fail "fleetview is still installed"
 ! is_installed fleetview-server || fail "fleetview-server is still installed"
 [[ $(pkg_status fleetview-server) != config-files ]] || fail "fleetview-server was removed but not purged"
