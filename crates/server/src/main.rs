@@ -23,20 +23,20 @@ struct Args {
     #[arg(long, env = "FLEETVIEW_LISTEN", default_value = "127.0.0.1:9000")]
     listen: String,
     /// Run a simulated fleet of this many vehicles on the Cairns bus routes (0: none).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, env = "FLEETVIEW_SIM")]
     sim: usize,
     /// Make every simulated tracker report at this interval (±20%) instead of each at its own
     /// between 1 and 5 s (e.g. 1s, for load tests).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = humantime::parse_duration, env = "FLEETVIEW_SIM_REPORT_EVERY")]
     sim_report_every: Option<Duration>,
     /// Seed of the simulated fleet: the same seed gives the same fleet and motion.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, env = "FLEETVIEW_SEED")]
     seed: u64,
     /// How often changes are sent to viewers (e.g. 200ms).
-    #[arg(long, default_value = "200ms", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "200ms", value_parser = humantime::parse_duration, env = "FLEETVIEW_TICK")]
     tick: Duration,
     /// Remove a vehicle after this long without a report (e.g. 10m).
-    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration, env = "FLEETVIEW_DROP_AFTER")]
     drop_after: Duration,
     /// Token viewers must present (Authorization: Bearer, ?token=, or in `subscribe`).
     #[arg(long, env = "FLEETVIEW_VIEWER_TOKEN", hide_env_values = true)]
@@ -45,59 +45,67 @@ struct Args {
     #[arg(long, env = "FLEETVIEW_PUBLISHER_TOKEN", hide_env_values = true)]
     publisher_token: Option<String>,
     /// Most open connections; more are refused with HTTP 503.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, env = "FLEETVIEW_MAX_CONNECTIONS")]
     max_connections: usize,
     /// Most open connections from one client address; more are closed at once.
-    #[arg(long, default_value_t = 256)]
+    #[arg(
+        long,
+        default_value_t = 256,
+        env = "FLEETVIEW_MAX_CONNECTIONS_PER_ADDRESS"
+    )]
     max_connections_per_address: usize,
     /// Serve tracker apps over HTTP here (the OsmAnd protocol of Traccar Client and OsmAnd, and
     /// /healthz), e.g. 0.0.0.0:5055, Traccar's port for it. Off by default.
-    #[arg(long)]
+    #[arg(long, env = "FLEETVIEW_DEVICE_LISTEN")]
     device_listen: Option<String>,
     /// Users who may post OwnTracks locations on the device port: a file of `name:hash` lines,
     /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
-    #[arg(long)]
+    #[arg(long, env = "FLEETVIEW_USERS")]
     users: Option<std::path::PathBuf>,
     /// The devices that may report (a TOML file of [[device]] id, label, kind, secret); without
     /// it any device id is accepted.
-    #[arg(long)]
+    #[arg(long, env = "FLEETVIEW_REGISTRY")]
     registry: Option<std::path::PathBuf>,
     /// A connection must finish its WebSocket upgrade (and TLS handshake) within this.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "FLEETVIEW_UPGRADE_TIMEOUT")]
     upgrade_timeout: Duration,
     /// Largest message a peer may send, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, default_value_t = 4 * 1024 * 1024, env = "FLEETVIEW_MAX_MESSAGE_BYTES")]
     max_message_bytes: usize,
     /// Frames queued per viewer before it counts as behind and is resynced with a snapshot.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, env = "FLEETVIEW_VIEWER_QUEUE")]
     viewer_queue: usize,
     /// How often viewers are pinged.
-    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, env = "FLEETVIEW_PING_INTERVAL")]
     ping_interval: Duration,
     /// Disconnect a peer silent (or not reading) this long.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, env = "FLEETVIEW_IDLE_TIMEOUT")]
     idle_timeout: Duration,
     /// Refuse reports faster than this, in m/s.
-    #[arg(long, default_value_t = 150.0)]
+    #[arg(long, default_value_t = 150.0, env = "FLEETVIEW_MAX_SPEED")]
     max_speed: f32,
     /// Serve wss:// with this certificate chain (PEM); needs --tls-key.
-    #[arg(long, requires = "tls_key")]
+    #[arg(long, requires = "tls_key", env = "FLEETVIEW_TLS_CERT")]
     tls_cert: Option<std::path::PathBuf>,
     /// The private key (PEM) of --tls-cert.
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, requires = "tls_cert", env = "FLEETVIEW_TLS_KEY")]
     tls_key: Option<std::path::PathBuf>,
     /// A browser origin allowed to connect (repeat for more); without any, every origin may.
     /// Clients that are not browsers send no Origin and are not affected.
-    #[arg(long = "allowed-origin")]
+    #[arg(
+        long = "allowed-origin",
+        env = "FLEETVIEW_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     allowed_origins: Vec<String>,
     /// Most vehicles held; reports of new ones beyond it are refused.
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 200_000, env = "FLEETVIEW_MAX_VEHICLES")]
     max_vehicles: usize,
     /// Messages a publisher may send per second on average (twice that in a burst).
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 100.0, env = "FLEETVIEW_MAX_REPORTS_PER_S")]
     max_reports_per_s: f64,
     /// Subscriptions a viewer may send per minute.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, env = "FLEETVIEW_MAX_SUBSCRIBES_PER_MIN")]
     max_subscribes_per_min: f64,
     /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "info")]
@@ -119,10 +127,14 @@ struct Args {
     #[arg(long, env = "FLEETVIEW_NATS_TOKEN", hide_env_values = true)]
     nats_token: Option<String>,
     /// CA certificates (PEM) for a tls:// NATS server.
-    #[arg(long)]
+    #[arg(long, env = "FLEETVIEW_NATS_CA_FILE")]
     nats_ca_file: Option<std::path::PathBuf>,
     /// The JetStream key-value bucket of last-known positions.
-    #[arg(long, default_value = "fleetview-positions")]
+    #[arg(
+        long,
+        default_value = "fleetview-positions",
+        env = "FLEETVIEW_NATS_BUCKET"
+    )]
     nats_bucket: String,
 }
 
@@ -237,10 +249,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::info!("Ctrl-C: shutting down");
-                let _ = shutdown_tx.send(true);
-            }
+            let why = stop_signal().await;
+            tracing::info!("{why}: shutting down");
+            let _ = shutdown_tx.send(true);
         });
         let devices = match &device_listen {
             Some(at) => {
@@ -267,4 +278,21 @@ fn run(args: Args) -> anyhow::Result<()> {
         serve(listener, devices, config, sim, cluster, shutdown_rx, None).await;
         anyhow::Ok(())
     })
+}
+
+/// Waits for Ctrl-C, or (on Unix) SIGTERM, which is how systemd and `docker stop` ask a service
+/// to stop; says which came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
 }
