@@ -84,7 +84,11 @@ impl EmbeddedServer {
                     match TcpListener::from_std(std_listener) {
                         Ok(listener) => {
                             let stats = Some(stats_tx);
-                            serve(listener, devices, config, sim, None, shutdown_rx, stats).await
+                            let served =
+                                serve(listener, devices, config, sim, None, shutdown_rx, stats);
+                            if let Err(e) = served.await {
+                                tracing::error!(error = %e, "the embedded server stopped");
+                            }
                         }
                         Err(e) => tracing::error!(error = %e, "cannot listen"),
                     }

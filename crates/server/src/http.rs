@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use super::gtfs_rt::{self, Export};
+use super::history::HistoryReader;
 use super::hub::HubStats;
 use super::limits::{self, AddressSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
@@ -43,6 +44,9 @@ pub(super) struct Cx {
     pub(super) metrics: Arc<Metrics>,
     pub(super) hub: mpsc::Sender<HubMsg>,
     pub(super) export: Arc<Export>,
+    /// The history store, when the server keeps one.
+    #[allow(dead_code)] // read by the history routes (api.rs), landing next
+    pub(super) history: Option<HistoryReader>,
 }
 
 /// Which port a request came in on: the device port takes the OsmAnd protocol on any path (as
@@ -54,22 +58,9 @@ pub(super) enum Port {
 }
 
 /// Serves the device port on `listener` until `shutdown`.
-pub(super) async fn serve(
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    metrics: Arc<Metrics>,
-    hub: mpsc::Sender<HubMsg>,
-    export: Arc<Export>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let slots = Arc::new(Semaphore::new(config.max_connections));
-    let by_address = AddressSlots::new(config.max_connections_per_address);
-    let cx = Cx {
-        config,
-        metrics,
-        hub,
-        export,
-    };
+pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(cx.config.max_connections));
+    let by_address = AddressSlots::new(cx.config.max_connections_per_address);
     while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
         let Some(address_slot) = by_address.take(peer.ip()) else {
             cx.metrics.turned_away(Turned::Address);
@@ -119,7 +110,7 @@ pub(super) async fn route(
             _ => {
                 return reply(
                     StatusCode::NOT_FOUND,
-                    "paths: /feed and /ingest (WebSocket); /osmand, /owntracks, /gtfs-rt/vehicle_positions.pb, /healthz, /metrics\n",
+                    "paths: /feed and /ingest (WebSocket); /osmand, /owntracks, /gtfs-rt/vehicle_positions.pb, /healthz, /metrics; /api/track, /api/fleet, /api/trips, /api/stops, /api/summary\n",
                 );
             }
         }
@@ -384,7 +375,7 @@ fn json_reply(body: &str) -> Response<Full<Bytes>> {
     r
 }
 
-fn reply(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
+pub(super) fn reply(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
     *response.status_mut() = status;
     response

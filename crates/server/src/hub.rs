@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::filter::Filter;
+use super::history::HistorySender;
 use fleetview_core::protocol::{Encoding, FixBatch};
 use group::Group;
 use stored::Stored;
@@ -69,6 +70,23 @@ pub struct HubStats {
     pub over_capacity: u64,
     /// Ticks whose own fixes the cluster task could not take (it was behind).
     pub cluster_dropped: u64,
+    /// Fixes the history writer could not take before the hub's own hold filled (a disk far
+    /// behind), dropped from history (not from the map).
+    pub history_dropped: u64,
+}
+
+/// Fixes held for the history writer while it is behind, before the oldest are dropped.
+const HISTORY_HOLD: usize = 1_000_000;
+
+/// Where a batch of fixes comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// This node's publishers, devices and simulator: to the cluster and to history.
+    Own,
+    /// Another node (or the cluster's bucket): to history only.
+    Peer,
+    /// This node's own history, read back on start: to neither.
+    Restored,
 }
 
 pub struct Hub {
@@ -85,6 +103,8 @@ pub struct Hub {
     /// With a cluster: the fixes this node's own publishers sent since the last tick, and where
     /// each tick's go (peers' fixes are never sent on).
     cluster: Option<(mpsc::Sender<FixBatch>, FixBatch)>,
+    /// With history: every fix accepted since the writer last took a batch, and its queue.
+    history: Option<(HistorySender, FixBatch)>,
 }
 
 impl Hub {
@@ -99,7 +119,14 @@ impl Hub {
             last_sweep_ms: 0,
             stats: HubStats::default(),
             cluster: None,
+            history: None,
         }
+    }
+
+    /// Hands every fix accepted (this node's and its peers') to the history writer, once a tick.
+    pub fn with_history(mut self, history: HistorySender) -> Self {
+        self.history = Some((history, FixBatch::default()));
+        self
     }
 
     /// Hands this node's own fixes to the cluster, once a tick.
@@ -140,16 +167,22 @@ impl Hub {
     /// Takes validated fixes from this node's publishers; an older fix than the one held is
     /// ignored and counted.
     pub fn report(&mut self, batch: &FixBatch, now_ms: i64) {
-        self.take(batch, now_ms, true);
+        self.take(batch, now_ms, Source::Own);
+    }
+
+    /// Takes the fleet as this node's history last had it (on start, before any viewer): the
+    /// same rules, sent on to neither the cluster nor history.
+    pub fn restore(&mut self, batch: &FixBatch, now_ms: i64) {
+        self.take(batch, now_ms, Source::Restored);
     }
 
     /// Takes fixes another node's publishers sent (or the cluster's bucket held): the same
     /// rules, and never sent on to the cluster again.
     pub fn report_peer(&mut self, batch: &FixBatch, now_ms: i64) {
-        self.take(batch, now_ms, false);
+        self.take(batch, now_ms, Source::Peer);
     }
 
-    fn take(&mut self, batch: &FixBatch, now_ms: i64, own: bool) {
+    fn take(&mut self, batch: &FixBatch, now_ms: i64, source: Source) {
         for fix in batch.iter() {
             self.stats.reports += 1;
             if let Some(held) = self.vehicles.get_mut(fix.id) {
@@ -172,9 +205,31 @@ impl Hub {
                 self.vehicles.insert(id.clone(), stored);
                 self.changed.push(id);
             }
-            if own && let Some((_, out)) = &mut self.cluster {
+            if source == Source::Own
+                && let Some((_, out)) = &mut self.cluster
+            {
                 out.push(&fix);
             }
+            if source != Source::Restored
+                && let Some((_, held)) = &mut self.history
+            {
+                if held.len() < HISTORY_HOLD {
+                    held.push(&fix);
+                } else {
+                    self.stats.history_dropped += 1;
+                }
+            }
+        }
+    }
+
+    /// Offers the fixes accepted since the last tick to the history writer; when it is behind
+    /// they are held and offered again next tick.
+    pub fn flush_history(&mut self) {
+        if let Some((writer, held)) = &mut self.history
+            && !held.is_empty()
+            && let Err(back) = writer.offer(std::mem::take(held))
+        {
+            *held = back;
         }
     }
 
@@ -240,6 +295,7 @@ impl Hub {
             // The cluster task is behind: these fixes reach the peers with the next report.
             self.stats.cluster_dropped += 1;
         }
+        self.flush_history();
         let removed = self.sweep(now_ms);
         let changed = std::mem::take(&mut self.changed);
         for id in &changed {

@@ -5,23 +5,26 @@
 //! optionally the simulated fleet publishing into the hub. [`EmbeddedServer`] runs all of it on
 //! a thread of its own, on an ephemeral loopback port, until dropped.
 
+#[cfg(any())]
+mod api;
 mod auth;
 pub mod cluster;
 mod conn;
 mod embedded;
 mod filter;
 pub mod gtfs_rt;
+pub mod history;
 mod http;
 mod hub;
 mod ingest;
 mod limits;
+mod link;
 pub mod metrics;
 pub mod registry;
 mod tls;
 pub mod users;
 mod viewer;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -90,6 +93,9 @@ pub struct ServerConfig {
     pub max_reports_per_s: f64,
     /// Subscriptions a viewer may send per minute (a few at once).
     pub max_subscribes_per_min: f64,
+    /// Keep every accepted fix on disk (and restore the fleet from it on start); off when
+    /// `None` (the embedded server's default; the binary's is on).
+    pub history: Option<history::HistoryConfig>,
 }
 
 impl Default for ServerConfig {
@@ -120,6 +126,7 @@ impl Default for ServerConfig {
             max_vehicles: 200_000,
             max_reports_per_s: 100.0,
             max_subscribes_per_min: 30.0,
+            history: None,
         }
     }
 }
@@ -157,6 +164,8 @@ pub enum ServerError {
     Stopped,
     #[error("TLS: {0}")]
     Tls(String),
+    #[error(transparent)]
+    History(#[from] history::HistoryError),
 }
 
 /// A way to ask the running hub for its counters.
@@ -175,7 +184,8 @@ impl StatsHandle {
 }
 
 /// Serves WebSocket viewers and publishers on `listener`, and tracker apps over HTTP on
-/// `devices` when given, until `shutdown` turns true; `sim` publishes a simulated fleet.
+/// `devices` when given, until `shutdown` turns true; `sim` publishes a simulated fleet. With
+/// history, the fleet it last held is restored before the first viewer is served.
 pub async fn serve(
     listener: TcpListener,
     devices: Option<TcpListener>,
@@ -184,15 +194,20 @@ pub async fn serve(
     cluster: Option<cluster::Cluster>,
     mut shutdown: watch::Receiver<bool>,
     stats: Option<oneshot::Sender<StatsHandle>>,
-) {
+) -> Result<(), ServerError> {
     let config = Arc::new(config);
+    let history = match &config.history {
+        Some(c) => Some(open_history(c)?),
+        None => None,
+    };
+    let acceptor = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
     let (hub_task, cluster_ready) = start_hub(
         &config,
-        hub_tx.clone(),
-        hub_rx,
+        (hub_tx.clone(), hub_rx),
         cluster,
+        history.as_ref(),
         &metrics,
         &shutdown,
     );
@@ -215,30 +230,19 @@ pub async fn serve(
             .map(|r| (r.name.clone(), r.id.clone()))
             .collect()
     });
-    let export = Arc::new(gtfs_rt::Export::new(route_ids));
+    let cx = http::Cx {
+        config: config.clone(),
+        metrics: metrics.clone(),
+        hub: hub_tx.clone(),
+        export: Arc::new(gtfs_rt::Export::new(route_ids)),
+        history: history.as_ref().map(history::History::reader),
+    };
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
     }
     if let Some(devices) = devices {
-        tokio::spawn(http::serve(
-            devices,
-            config.clone(),
-            metrics.clone(),
-            hub_tx.clone(),
-            export.clone(),
-            shutdown.clone(),
-        ));
+        tokio::spawn(http::serve(devices, cx.clone(), shutdown.clone()));
     }
-    let acceptor = match &config.tls {
-        None => None,
-        Some(files) => match tls_acceptor(files) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serve TLS");
-                return;
-            }
-        },
-    };
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let by_address = limits::AddressSlots::new(config.max_connections_per_address);
     let next_viewer = Arc::new(AtomicU64::new(1));
@@ -255,127 +259,73 @@ pub async fn serve(
         if permit.is_none() {
             metrics.turned_away(metrics::Turned::Full);
         }
-        let (config, hub_tx, shutdown) = (config.clone(), hub_tx.clone(), shutdown.clone());
-        let metrics = metrics.clone();
-        let id = next_viewer.fetch_add(1, Ordering::Relaxed);
-        let acceptor = acceptor.clone();
-        let link = Link {
+        let link = link::Link {
             peer,
-            id,
+            id: next_viewer.fetch_add(1, Ordering::Relaxed),
             permit,
             address_slot,
             deadline: tokio::time::Instant::now() + config.upgrade_timeout,
-            metrics,
-            config,
-            hub: hub_tx,
-            export: export.clone(),
-            shutdown,
+            cx: cx.clone(),
+            shutdown: shutdown.clone(),
         };
-        tokio::spawn(link.serve(stream, acceptor));
+        tokio::spawn(link.serve(stream, acceptor.clone()));
     }
-    drop(hub_tx);
-    // Give sessions a moment to send their close frames.
+    drop((hub_tx, cx));
+    // Give sessions a moment to send their close frames, and the hub its last history.
     tokio::time::sleep(Duration::from_millis(100)).await;
     hub_task.abort();
+    // Dropping the history writes what is queued, syncs and joins its writer.
+    drop(history);
+    Ok(())
 }
 
-/// One accepted connection, over whichever stream it came on.
-struct Link {
-    peer: SocketAddr,
-    id: ViewerId,
-    permit: Option<tokio::sync::OwnedSemaphorePermit>,
-    /// This connection's place in its address's count.
-    address_slot: limits::AddressSlot,
-    /// When the upgrade must be done by.
-    deadline: tokio::time::Instant,
-    metrics: Arc<metrics::Metrics>,
-    config: Arc<ServerConfig>,
-    hub: mpsc::Sender<HubMsg>,
-    export: Arc<gtfs_rt::Export>,
-    shutdown: watch::Receiver<bool>,
-}
-
-impl Link {
-    /// The connection, over TLS when the server has an acceptor (its handshake counted in the
-    /// upgrade deadline).
-    async fn serve(
-        self,
-        stream: tokio::net::TcpStream,
-        acceptor: Option<tokio_rustls::TlsAcceptor>,
-    ) {
-        let peer = self.peer;
-        match acceptor {
-            None => self.run(stream).await,
-            Some(acceptor) => {
-                match tokio::time::timeout_at(self.deadline, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => self.run(tls).await,
-                    Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
-                    Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-                }
-            }
-        }
+/// Opens the history store, saying what it found.
+fn open_history(config: &history::HistoryConfig) -> Result<history::History, ServerError> {
+    let (history, opened) =
+        history::History::start(config.clone(), fleetview_core::clock::system())?;
+    for why in &opened.unreadable {
+        tracing::error!(%why, "history: a segment cannot be read (left in place)");
     }
-
-    async fn run<S: conn::Stream>(self, stream: S) {
-        let peer = self.peer;
-        let cx = http::Cx {
-            config: self.config.clone(),
-            metrics: self.metrics.clone(),
-            hub: self.hub.clone(),
-            export: self.export.clone(),
-        };
-        let upgrade = conn::upgrade(stream, &self.config, self.permit.as_ref(), &cx);
-        let upgraded = match tokio::time::timeout_at(self.deadline, upgrade).await {
-            Ok(done) => done,
-            Err(_) => {
-                self.metrics.turned_away(metrics::Turned::Slow);
-                Err("no upgrade in time".to_owned())
-            }
-        };
-        let (ws, role) = match upgraded {
-            Ok(Some(ok)) => ok,
-            // Plain HTTP requests, answered.
-            Ok(None) => return,
-            Err(why) => {
-                tracing::info!(%peer, %why, "connection refused");
-                return;
-            }
-        };
-        tracing::debug!(%peer, ?role, "connected");
-        match role {
-            conn::Role::Viewer { authorized } => {
-                viewer::session(
-                    ws,
-                    self.id,
-                    authorized,
-                    self.hub,
-                    &self.config,
-                    self.shutdown,
-                )
-                .await;
-            }
-            conn::Role::Publisher => {
-                ingest::session(ws, self.hub, &self.config, &self.metrics, self.shutdown).await
-            }
-        }
-        tracing::debug!(%peer, "disconnected");
-        drop(self.permit);
-        drop(self.address_slot);
+    if opened.recovered.cut_bytes > 0 {
+        tracing::warn!(
+            cut_bytes = opened.recovered.cut_bytes,
+            "history: the live log ended in a torn record (a crash mid-write): cut at the last whole one"
+        );
     }
+    tracing::info!(
+        dir = %config.dir.display(),
+        segments = opened.segments,
+        fixes = opened.fixes + opened.recovered.records,
+        bytes = opened.bytes,
+        "history open"
+    );
+    Ok(history)
 }
 
-/// Starts the hub task, and with a cluster the cluster task beside it; the receiver is told
-/// when the cluster's bucket has been read.
+/// Starts the hub task (holding the fleet history last had, when there is history), and with a
+/// cluster the cluster task beside it; the receiver is told when the cluster's bucket has been
+/// read.
 fn start_hub(
     config: &ServerConfig,
-    hub_tx: mpsc::Sender<HubMsg>,
-    hub_rx: mpsc::Receiver<HubMsg>,
+    (hub_tx, hub_rx): (mpsc::Sender<HubMsg>, mpsc::Receiver<HubMsg>),
     cluster: Option<cluster::Cluster>,
+    history: Option<&history::History>,
     metrics: &metrics::Metrics,
     shutdown: &watch::Receiver<bool>,
 ) -> (tokio::task::JoinHandle<()>, Option<oneshot::Receiver<()>>) {
-    let mut hub =
-        Hub::new(config.drop_after.as_millis() as i64).with_max_vehicles(config.max_vehicles);
+    let drop_after = config.drop_after.as_millis() as i64;
+    let mut hub = Hub::new(drop_after).with_max_vehicles(config.max_vehicles);
+    if let Some(history) = history {
+        hub = hub.with_history(history.sender());
+        let now = now_ms();
+        match history.reader().fleet_at(now, drop_after) {
+            Ok(fleet) => {
+                tracing::info!(vehicles = fleet.len(), "restored the fleet from history");
+                hub.restore(&fleet, now);
+            }
+            Err(e) => tracing::error!(error = %e, "history: cannot restore the fleet"),
+        }
+    }
     let mut ready = None;
     if let Some(cluster) = cluster {
         let (out_tx, out_rx) = mpsc::channel(16);
@@ -406,9 +356,9 @@ async fn run_hub(
     let mut log_every = tokio::time::interval(Duration::from_secs(30));
     loop {
         tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => return hub.flush_history(),
             message = inbox.recv() => match message {
-                None => return,
+                None => return hub.flush_history(),
                 Some(HubMsg::Report(batch)) => hub.report(&batch, now_ms()),
                 Some(HubMsg::PeerReport(batch)) => hub.report_peer(&batch, now_ms()),
                 Some(HubMsg::Refused(tally)) => hub.refused(&tally),

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use fleetview_core::clock::now_ms;
 use fleetview_core::sim::{Network, Sim, SimConfig};
 use fleetview_server::cluster::{Cluster, ClusterConfig};
+use fleetview_server::history::HistoryConfig;
 use fleetview_server::{ServerConfig, TlsFiles, serve, tls_acceptor};
 
 /// The fleetview feed server (protocol v1, see the README).
@@ -129,6 +130,23 @@ struct Args {
     /// CA certificates (PEM) for a tls:// NATS server.
     #[arg(long, env = "FLEETVIEW_NATS_CA_FILE")]
     nats_ca_file: Option<std::path::PathBuf>,
+    /// Where history is kept (default: the platform's data directory, e.g.
+    /// ~/.local/share/fleetview-server on Linux).
+    #[arg(long, env = "FLEETVIEW_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// Keep no history: a restart empties the map until devices report again, and the
+    /// /api/track, /api/fleet, /api/trips, /api/stops and /api/summary routes answer 501.
+    #[arg(long, env = "FLEETVIEW_NO_HISTORY")]
+    no_history: bool,
+    /// Drop history older than this (e.g. 30d, 12h).
+    #[arg(long, default_value = "30d", value_parser = humantime::parse_duration, env = "FLEETVIEW_HISTORY_RETENTION")]
+    history_retention: Duration,
+    /// Drop the oldest history beyond this many bytes on disk.
+    #[arg(long, env = "FLEETVIEW_HISTORY_MAX_BYTES")]
+    history_max_bytes: Option<u64>,
+    /// The span of arrival time one history segment covers (e.g. 1h, 10m).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration, env = "FLEETVIEW_HISTORY_SEGMENT")]
+    history_segment: Duration,
     /// The JetStream key-value bucket of last-known positions.
     #[arg(
         long,
@@ -170,6 +188,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         )?)),
         None => None,
     };
+    let history = history_config(&args)?;
     let mut config = ServerConfig {
         tick: args.tick,
         drop_after: args.drop_after,
@@ -193,6 +212,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         max_vehicles: args.max_vehicles.max(1),
         max_reports_per_s: args.max_reports_per_s.max(0.1),
         max_subscribes_per_min: args.max_subscribes_per_min.max(1.0),
+        history,
         ..ServerConfig::default()
     };
     if let Some(files) = &config.tls {
@@ -275,7 +295,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
             None => None,
         };
-        serve(listener, devices, config, sim, cluster, shutdown_rx, None).await;
+        serve(listener, devices, config, sim, cluster, shutdown_rx, None).await?;
         anyhow::Ok(())
     })
 }
@@ -295,4 +315,23 @@ async fn stop_signal() -> &'static str {
     }
     let _ = tokio::signal::ctrl_c().await;
     "Ctrl-C"
+}
+
+/// Where and how long history is kept, from the flags; `None` with `--no-history`.
+fn history_config(args: &Args) -> anyhow::Result<Option<HistoryConfig>> {
+    if args.no_history {
+        return Ok(None);
+    }
+    let dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("fleetview-server"))
+            .context("no data directory known for this platform: give --data-dir")?,
+    };
+    Ok(Some(HistoryConfig {
+        dir,
+        retention: args.history_retention,
+        max_bytes: args.history_max_bytes,
+        segment: args.history_segment.max(Duration::from_secs(1)),
+    }))
 }

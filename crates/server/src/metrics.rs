@@ -57,6 +57,7 @@ pub struct Metrics {
     batches: IntCounter,
     resyncs: IntCounter,
     skipped: IntCounter,
+    history_dropped: IntCounter,
     /// The hub's counters at the last scrape, to add only what is new.
     last: Mutex<HubStats>,
     /// What the cluster task counts (all zero without `--nats`).
@@ -122,6 +123,10 @@ impl Metrics {
                 "fleetview_viewer_frames_skipped_total",
                 "Frames a slow viewer missed because its queue was full",
             ),
+            history_dropped: counter(
+                "fleetview_history_dropped_total",
+                "Fixes dropped from history (never from the map) while the disk was far behind",
+            ),
             last: Mutex::default(),
             cluster: Default::default(),
             registry,
@@ -179,6 +184,8 @@ impl Metrics {
             .inc_by(hub.resyncs.saturating_sub(last.resyncs));
         self.skipped
             .inc_by(hub.frames_skipped.saturating_sub(last.frames_skipped));
+        self.history_dropped
+            .inc_by(hub.history_dropped.saturating_sub(last.history_dropped));
         *last = hub;
         drop(last);
         let mut out = Vec::new();
