@@ -19,6 +19,7 @@
 pub mod alerts;
 pub mod clock;
 pub mod events;
+pub mod export;
 pub mod fleet;
 pub mod formats;
 pub mod geo;
