@@ -6,6 +6,8 @@
 //! - [`events`]: what a feed says, as plain data;
 //! - [`formats`]: one file per feed or device format, bytes to events (no I/O);
 //! - [`geo`] and [`routes`]: distances and route lines;
+//! - [`reports`]: one vehicle's trips, stops and summary from its fixes (Traccar's rules);
+//! - [`export`]: one vehicle's track streamed as JSON, GeoJSON, GPX, KML or CSV;
 //! - [`fleet`]: the model a map draws, vehicles keyed by (feed, id);
 //! - [`session`]: applies feed events to the fleet and to each feed's status;
 //! - [`alerts`]: geofences, rules and the alert engine over the fleet's changes;
@@ -17,12 +19,14 @@
 pub mod alerts;
 pub mod clock;
 pub mod events;
+pub mod export;
 pub mod fleet;
 pub mod formats;
 pub mod geo;
 pub mod pipeline;
 pub mod protocol;
 pub mod record;
+pub mod reports;
 pub mod routes;
 pub mod session;
 pub mod sim;

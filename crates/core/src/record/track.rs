@@ -12,8 +12,8 @@ use crossbeam_channel::{Receiver, bounded};
 use super::format;
 use super::{Recording, RecordingError};
 use crate::fleet::VehicleId;
-use crate::geo;
 use crate::protocol::Fix;
+use crate::reports::{self, Thresholds};
 
 /// Where a vehicle stayed put.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,35 +61,24 @@ pub fn scan(
     Ok(Track { points, stops })
 }
 
-/// Where the track stayed within `radius_m` of a point for at least `min_ms`.
+/// Where the track stood still (within `radius_m` of where it came to rest) for at least
+/// `min_ms`: the stops of [`reports::analyse`] with the other thresholds at their defaults.
 pub fn stops(points: &[Fix], radius_m: f64, min_ms: i64) -> Vec<Stop> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < points.len() {
-        let anchor = points[start];
-        let mut end = start;
-        while end + 1 < points.len()
-            && geo::distance_m(
-                anchor.lat,
-                anchor.lon,
-                points[end + 1].lat,
-                points[end + 1].lon,
-            ) <= radius_m
-        {
-            end += 1;
-        }
-        let span = points[end].ts - anchor.ts;
-        if span >= min_ms {
-            out.push(Stop {
-                lat: anchor.lat,
-                lon: anchor.lon,
-                from_ms: anchor.ts,
-                until_ms: points[end].ts,
-            });
-        }
-        start = end + 1;
-    }
-    out
+    let thresholds = Thresholds {
+        stop_radius_m: radius_m,
+        min_stop_ms: min_ms,
+        ..Thresholds::default()
+    };
+    reports::analyse(points, &thresholds)
+        .stops
+        .iter()
+        .map(|s| Stop {
+            lat: s.lat,
+            lon: s.lon,
+            from_ms: s.arrival_ms,
+            until_ms: s.departure_ms,
+        })
+        .collect()
 }
 
 /// A scan running on its own thread; dropping it cancels and joins it.
