@@ -23,6 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+use super::api;
 use super::gtfs_rt::{self, Export};
 use super::history::HistoryReader;
 use super::hub::HubStats;
@@ -45,7 +46,6 @@ pub(super) struct Cx {
     pub(super) hub: mpsc::Sender<HubMsg>,
     pub(super) export: Arc<Export>,
     /// The history store, when the server keeps one.
-    #[allow(dead_code)] // read by the history routes (api.rs), landing next
     pub(super) history: Option<HistoryReader>,
 }
 
@@ -101,6 +101,7 @@ pub(super) async fn route(
     if port == Port::WebSocket {
         match path {
             "/healthz" | "/metrics" | "/owntracks" | "/pub" | "/osmand" | gtfs_rt::PATH => {}
+            p if api::PATHS.contains(&p) => {}
             "/" | "/feed" | "/ingest" => {
                 return reply(
                     StatusCode::UPGRADE_REQUIRED,
@@ -124,6 +125,9 @@ pub(super) async fn route(
             };
         }
         (&Method::GET, "/metrics") => return metrics(cx).await,
+        (&Method::GET, p) if api::PATHS.contains(&p) => {
+            return api::answer(p, request.headers(), request.uri(), cx).await;
+        }
         (&Method::GET, gtfs_rt::PATH) => {
             return cx.export.answer(request.headers(), &cx.hub, now_ms()).await;
         }

@@ -5,7 +5,6 @@
 //! optionally the simulated fleet publishing into the hub. [`EmbeddedServer`] runs all of it on
 //! a thread of its own, on an ephemeral loopback port, until dropped.
 
-#[cfg(any())]
 mod api;
 mod auth;
 pub mod cluster;

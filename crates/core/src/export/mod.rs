@@ -24,7 +24,7 @@ use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::str::FromStr;
 
-use crate::protocol::FixRef;
+use crate::protocol::{FixBatch, FixRef};
 
 pub use gpx::NAMESPACE as GPX_NAMESPACE;
 pub use iso::IsoTime;
@@ -181,6 +181,16 @@ impl<W: Write> TrackWriter<W> {
             Sink::Csv(csv) => csv.end(),
         }
     }
+}
+
+/// Fixes of any vehicles as one JSON array, each object with the fields of a
+/// [`TrackFormat::Json`] track's fixes (`/api/fleet`'s vehicles).
+pub fn write_json_fixes(out: &mut impl Write, fixes: &FixBatch) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, fix) in fixes.iter().enumerate() {
+        json::point(out, &fix, i == 0)?;
+    }
+    out.write_all(b"\n]")
 }
 
 /// Flushes the buffer and the output under it.

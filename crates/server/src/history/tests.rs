@@ -5,7 +5,8 @@ use fleetview_core::clock::ManualClock;
 use fleetview_core::protocol::Position;
 
 const HOUR: i64 = 3_600_000;
-const T0: i64 = 1_764_000_000_000 - 1_764_000_000_000 % HOUR;
+/// 2025-11-24T16:00:00Z, a whole hour.
+const T0: i64 = 1_764_000_000_000;
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("fleetview-history-{}-{name}", std::process::id()));

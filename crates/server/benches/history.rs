@@ -1,0 +1,193 @@
+//! History: what keeping every fix costs, and how fast the store answers, beside SQLite.
+//!
+//!     cargo bench --bench history     (HISTORY_WRITE_SECS=120 HISTORY_HOURS=24; python3 for the peer)
+//!
+//! 1. Writing: the simulated fleet of the replay bench (10,000 vehicles, each reporting once a
+//!    second) for `HISTORY_WRITE_SECS` of simulated time, appended to a store with the live log
+//!    and sealed: bytes on disk per fix, and CPU per fix as a share of a core at 10,000 fixes/s.
+//! 2. Reading: 1,000 vehicles x `HISTORY_HOURS` at one fix per 10 s (8.64 M fixes for a day) in
+//!    a store: one vehicle's day as JSON and as GPX, the fleet at a moment, a day's trips (each
+//!    the best of 5, after one warm-up).
+//! 3. The peer, same run: the same fixes in SQLite through Python's `sqlite3` (one row per fix,
+//!    an index on (id, ts), in one transaction), and the same queries (`history_peer.py`).
+
+#[path = "../../../benches/common/process.rs"]
+mod common;
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::best_of;
+use fleetview_core::export::{TrackFormat, TrackWriter};
+use fleetview_core::protocol::FixBatch;
+use fleetview_core::reports::{Thresholds, analyse};
+use fleetview_core::sim::{Network, Sim, SimConfig};
+use fleetview_server::history::store::Store;
+use fleetview_server::history::{HistoryConfig, HistoryReader};
+
+/// 2025-11-24T16:00:00Z, a whole hour.
+const T0: i64 = 1_764_000_000_000;
+const HOUR: i64 = 3_600_000;
+
+fn env(name: &str, default: i64) -> i64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "fleetview-bench-history-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("dir");
+    d
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Steps `sim` from `T0` for `secs` seconds, handing each second's fixes to `each`.
+fn drive(sim: &mut Sim, secs: i64, mut each: impl FnMut(&FixBatch, i64)) -> u64 {
+    let mut fixes = 0;
+    for s in 0..secs {
+        let now = T0 + s * 1000;
+        let batch = sim.step(now);
+        fixes += batch.len() as u64;
+        each(&batch, now);
+    }
+    fixes
+}
+
+fn write_cost(secs: i64) {
+    let dir = temp("write");
+    let mut config = SimConfig::new(10_000, 7);
+    config.report_every_ms = (1000, 1000);
+    config.silence_chance = 0.0;
+    let mut sim = Sim::new(Network::cairns().expect("routes"), config, T0);
+    let (mut store, _) = Store::open(HistoryConfig::new(&dir), T0).expect("store");
+    let mut spent = Duration::ZERO;
+    let fixes = drive(&mut sim, secs, |batch, now| {
+        let started = Instant::now();
+        store.append(batch, now).expect("append");
+        spent += started.elapsed();
+    });
+    let started = Instant::now();
+    store.roll_if_due(T0 + secs * 1000 + HOUR).expect("seal");
+    spent += started.elapsed();
+    let bytes = dir_bytes(&dir);
+    let per_fix = spent.as_secs_f64() / fixes as f64;
+    println!(
+        "write: {fixes} fixes of 10,000 vehicles at 1 Hz: {:.1} bytes/fix on disk (sealed), {:.2} us/fix = {:.1}% of a core at 10,000 fixes/s",
+        bytes as f64 / fixes as f64,
+        per_fix * 1e6,
+        per_fix * 10_000.0 * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A store of 1,000 vehicles at one fix per 10 s for `hours`, and the same fixes as CSV.
+fn build(hours: i64, dir: &Path, csv: &Path) -> (HistoryReader, u64, Duration) {
+    let mut config = SimConfig::new(1_000, 11);
+    config.report_every_ms = (10_000, 10_000);
+    config.silence_chance = 0.0;
+    let mut sim = Sim::new(Network::cairns().expect("routes"), config, T0);
+    let (mut store, _) = Store::open(HistoryConfig::new(dir), T0).expect("store");
+    let mut out = BufWriter::new(std::fs::File::create(csv).expect("csv"));
+    let mut spent = Duration::ZERO;
+    let fixes = drive(&mut sim, hours * 3600, |batch, now| {
+        let started = Instant::now();
+        store.append(batch, now).expect("append");
+        spent += started.elapsed();
+        for f in batch.iter() {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                f.id,
+                f.ts,
+                f.lat,
+                f.lon,
+                f.speed.unwrap_or(-1.0),
+                f.heading.unwrap_or(-1.0)
+            );
+        }
+    });
+    store.roll_if_due(T0 + hours * HOUR + HOUR).expect("seal");
+    drop(out);
+    let reader = Store::into_reader(store);
+    (reader, fixes, spent)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn queries(reader: &HistoryReader, hours: i64) {
+    let (from, to) = (T0, T0 + hours.min(24) * HOUR);
+    let id = "bus-17";
+    let track = |format: TrackFormat| {
+        let page = reader
+            .track(id, from, to, 100_000)
+            .expect("query")
+            .expect("known");
+        let mut w = TrackWriter::begin(Vec::new(), format, id).expect("begin");
+        for f in page.fixes.iter() {
+            w.point(&f).expect("point");
+        }
+        w.end().expect("end").len()
+    };
+    let (json, bytes) = best_of(5, || track(TrackFormat::Json));
+    println!("one vehicle's day as JSON: {} ({bytes} bytes)", ms(json));
+    let (gpx, bytes) = best_of(5, || track(TrackFormat::Gpx));
+    println!("one vehicle's day as GPX: {} ({bytes} bytes)", ms(gpx));
+    let at = T0 + hours.min(24) * HOUR / 2;
+    let (fleet, n) = best_of(5, || reader.fleet_at(at, 600_000).expect("fleet").len());
+    println!("the fleet at a moment: {} ({n} vehicles)", ms(fleet));
+    let (trips, n) = best_of(5, || {
+        let page = reader
+            .track(id, from, to, 100_000)
+            .expect("query")
+            .expect("known");
+        let fixes: Vec<_> = page.fixes.iter().map(|f| f.fix()).collect();
+        analyse(&fixes, &Thresholds::default()).trips.len()
+    });
+    println!("a day's trips: {} ({n} trips)", ms(trips));
+}
+
+fn main() {
+    let write_secs = env("HISTORY_WRITE_SECS", 120);
+    let hours = env("HISTORY_HOURS", 24);
+    write_cost(write_secs);
+    let dir = temp("read");
+    let csv = dir.join("fixes.csv");
+    let store_dir = dir.join("store");
+    let (reader, fixes, spent) = build(hours, &store_dir, &csv);
+    println!(
+        "store: {fixes} fixes of 1,000 vehicles over {hours} h: {:.1} bytes/fix on disk, written in {:.1} s of CPU",
+        dir_bytes(&store_dir) as f64 / fixes as f64,
+        spent.as_secs_f64()
+    );
+    queries(&reader, hours);
+    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/history_peer.py");
+    let status = Command::new("python3")
+        .arg(peer)
+        .arg(&csv)
+        .arg(dir.join("peer.sqlite"))
+        .args([T0.to_string(), (T0 + hours.min(24) * HOUR).to_string()])
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        println!("peer: python3 with sqlite3 did not run");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
