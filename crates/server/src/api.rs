@@ -22,12 +22,13 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use super::auth::{token_matches, token_of};
-use super::history::{HistoryError, HistoryReader};
+use super::cluster::history::StreamHistory;
+use super::history::{HistoryError, HistoryReader, Page};
 use super::http::{Cx, reply};
 use fleetview_core::clock::now_ms;
 use fleetview_core::export::{TrackFormat, TrackWriter};
 use fleetview_core::formats::traccar::parse_time;
-use fleetview_core::protocol::Fix;
+use fleetview_core::protocol::{Fix, FixBatch};
 use fleetview_core::reports::{Thresholds, analyse};
 
 /// The longest range one request may ask for: 31 days.
@@ -56,6 +57,8 @@ enum ApiError {
     Unknown(String),
     #[error("the history could not be read: {0}")]
     Failed(#[from] HistoryError),
+    #[error("the cluster's history could not be read: {0}")]
+    Stream(String),
 }
 
 impl ApiError {
@@ -63,9 +66,57 @@ impl ApiError {
         match self {
             Self::Bad(_) => StatusCode::BAD_REQUEST,
             Self::Unknown(_) => StatusCode::NOT_FOUND,
-            Self::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Failed(_) | Self::Stream(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+}
+
+/// Where the routes read from: this node's store, or the cluster's stream.
+#[derive(Clone)]
+pub(crate) enum Source {
+    Local(HistoryReader),
+    Stream(StreamHistory),
+}
+
+impl Source {
+    async fn track(
+        &self,
+        id: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Option<Page>, ApiError> {
+        match self {
+            Self::Local(reader) => {
+                let (reader, id) = (reader.clone(), id.to_owned());
+                let work = move || reader.track(&id, from, to, limit);
+                Ok(blocking(work).await??)
+            }
+            Self::Stream(stream) => stream
+                .track(id, from, to, limit)
+                .await
+                .map_err(ApiError::Stream),
+        }
+    }
+
+    async fn fleet_at(&self, at: i64, within: i64) -> Result<FixBatch, ApiError> {
+        match self {
+            Self::Local(reader) => {
+                let reader = reader.clone();
+                Ok(blocking(move || reader.fleet_at(at, within)).await??)
+            }
+            Self::Stream(stream) => stream.fleet_at(at, within).await.map_err(ApiError::Stream),
+        }
+    }
+}
+
+/// Runs file reads off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::Stream("the query stopped".into()))
 }
 
 /// The answer to a `GET` of one of [`PATHS`].
@@ -91,39 +142,37 @@ pub(super) async fn answer(
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let (path, within) = (path.to_owned(), cx.config.drop_after.as_millis() as i64);
-    let work = move || route(&path, &params, &history, within);
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => {
-            if let ApiError::Failed(why) = &e {
-                tracing::error!(error = %why, "history API");
+    let within = cx.config.drop_after.as_millis() as i64;
+    match route(path, &params, &history, within).await {
+        Ok(response) => response,
+        Err(e) => {
+            if matches!(e, ApiError::Failed(_) | ApiError::Stream(_)) {
+                tracing::error!(error = %e, "history API");
             }
             reply(e.status(), &format!("{e}\n"))
         }
-        Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, "the query failed\n"),
     }
 }
 
-fn route(
+async fn route(
     path: &str,
     params: &HashMap<String, String>,
-    history: &HistoryReader,
+    history: &Source,
     within: i64,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
     let p = Params(params);
     match path {
-        "/api/track" => track(&p, history),
+        "/api/track" => track(&p, history).await,
         "/api/fleet" => {
             let at = p.time_or("at", now_ms())?;
-            let fleet = history.fleet_at(at, within)?;
+            let fleet = history.fleet_at(at, within).await?;
             let mut out = Vec::with_capacity(64 + fleet.len() * 120);
             write!(out, "{{\"at\":{at},\"vehicles\":").map_err(io)?;
             fleetview_core::export::write_json_fixes(&mut out, &fleet).map_err(io)?;
             out.extend_from_slice(b"}\n");
             Ok(body(out, "application/json"))
         }
-        _ => report(path, &p, history),
+        _ => report(path, &p, history).await,
     }
 }
 
@@ -195,7 +244,7 @@ fn time_of(s: &str) -> Option<i64> {
     parse_time(s)
 }
 
-fn track(p: &Params<'_>, history: &HistoryReader) -> Result<Response<Full<Bytes>>, ApiError> {
+async fn track(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>, ApiError> {
     let id = p.id()?;
     let (from, to) = p.range()?;
     let format: TrackFormat = match p.0.get("format") {
@@ -216,7 +265,8 @@ fn track(p: &Params<'_>, history: &HistoryReader) -> Result<Response<Full<Bytes>
             })?,
     };
     let page = history
-        .track(id, from, to, limit)?
+        .track(id, from, to, limit)
+        .await?
         .ok_or_else(|| ApiError::Unknown(id.to_owned()))?;
     let mut writer =
         TrackWriter::begin(Vec::with_capacity(page.fixes.len() * 96), format, id).map_err(io)?;
@@ -233,12 +283,13 @@ fn track(p: &Params<'_>, history: &HistoryReader) -> Result<Response<Full<Bytes>
 }
 
 /// Every fix of `id` in `from..=to`, read a page at a time, at most [`MAX_REPORT_FIXES`].
-fn all_fixes(history: &HistoryReader, id: &str, from: i64, to: i64) -> Result<Vec<Fix>, ApiError> {
+async fn all_fixes(history: &Source, id: &str, from: i64, to: i64) -> Result<Vec<Fix>, ApiError> {
     let mut fixes = Vec::new();
     let mut next = Some(from);
     while let Some(start) = next {
         let page = history
-            .track(id, start, to, MAX_PAGE)?
+            .track(id, start, to, MAX_PAGE)
+            .await?
             .ok_or_else(|| ApiError::Unknown(id.to_owned()))?;
         fixes.extend(page.fixes.iter().map(|f| f.fix()));
         if fixes.len() > MAX_REPORT_FIXES {
@@ -251,14 +302,14 @@ fn all_fixes(history: &HistoryReader, id: &str, from: i64, to: i64) -> Result<Ve
     Ok(fixes)
 }
 
-fn report(
+async fn report(
     path: &str,
     p: &Params<'_>,
-    history: &HistoryReader,
+    history: &Source,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
     let id = p.id()?;
     let (from, to) = p.range()?;
-    let fixes = all_fixes(history, id, from, to)?;
+    let fixes = all_fixes(history, id, from, to).await?;
     let report = analyse(&fixes, &Thresholds::default());
     let json = match path {
         "/api/trips" => serde_json::to_vec(&report.trips),

@@ -25,7 +25,6 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use super::api;
 use super::gtfs_rt::{self, Export};
-use super::history::HistoryReader;
 use super::hub::HubStats;
 use super::limits::{self, AddressSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
@@ -46,7 +45,7 @@ pub(super) struct Cx {
     pub(super) hub: mpsc::Sender<HubMsg>,
     pub(super) export: Arc<Export>,
     /// The history store, when the server keeps one.
-    pub(super) history: Option<HistoryReader>,
+    pub(super) history: Option<api::Source>,
 }
 
 /// Which port a request came in on: the device port takes the OsmAnd protocol on any path (as

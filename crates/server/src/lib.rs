@@ -202,6 +202,7 @@ pub async fn serve(
     let acceptor = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let metrics = Arc::new(metrics::Metrics::new());
     let (hub_tx, hub_rx) = mpsc::channel(1024);
+    let stream_history = cluster.as_ref().and_then(cluster::Cluster::stream_history);
     let (hub_task, cluster_ready) = start_hub(
         &config,
         (hub_tx.clone(), hub_rx),
@@ -234,7 +235,9 @@ pub async fn serve(
         metrics: metrics.clone(),
         hub: hub_tx.clone(),
         export: Arc::new(gtfs_rt::Export::new(route_ids)),
-        history: history.as_ref().map(history::History::reader),
+        history: stream_history
+            .map(api::Source::Stream)
+            .or_else(|| history.as_ref().map(|h| api::Source::Local(h.reader()))),
     };
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));

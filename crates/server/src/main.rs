@@ -242,6 +242,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             c.token = args.nats_token.clone();
             c.ca_file = args.nats_ca_file.clone();
             c.bucket = args.nats_bucket.clone();
+            // On a cluster, history lives in JetStream, not in one node's files.
+            c.history = (!args.no_history).then_some(args.history_retention);
             c
         });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -317,9 +319,10 @@ async fn stop_signal() -> &'static str {
     "Ctrl-C"
 }
 
-/// Where and how long history is kept, from the flags; `None` with `--no-history`.
+/// Where and how long history is kept on this node's disk, from the flags; `None` with
+/// `--no-history`, and with `--nats` (the cluster keeps it in JetStream).
 fn history_config(args: &Args) -> anyhow::Result<Option<HistoryConfig>> {
-    if args.no_history {
+    if args.no_history || args.nats.is_some() {
         return Ok(None);
     }
     let dir = match &args.data_dir {

@@ -158,7 +158,8 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Publishes vehicles `prefix-0..n` at latitude `lat` through a node's ingest.
+/// Publishes vehicles `prefix-0..n` at latitude `lat` through a node's ingest (the further
+/// south, the later).
 async fn publish(node: &Node, prefix: &str, n: usize, lat: f64) {
     let mut ws = publisher(&node.ingest(), None).await.expect("publisher");
     let positions = (0..n)
@@ -223,6 +224,36 @@ async fn three_nodes_are_one_fleet_through_a_kill_a_restart_and_a_nats_restart()
         v.drain_for(Duration::from_millis(200));
         assert!(holds_all(v, -16.5), "{} vehicles", v.fleet().len());
     }
+
+    // History lives in JetStream: what was written through b, node a answers with b dead.
+    let (from, to) = (ts(0) - 60_000, ts(0) + 60_000);
+    let track = format!(
+        "http://127.0.0.1:{}/api/track?id=b-3&from={from}&to={to}",
+        ports[0]
+    );
+    let (status, body) = tokio::task::block_in_place(|| curl(&track, None));
+    assert_eq!(status, 200, "{body}");
+    let track: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let lats: Vec<f64> = track["fixes"]
+        .as_array()
+        .expect("fixes")
+        .iter()
+        .filter_map(|f| f["lat"].as_f64())
+        .collect();
+    assert_eq!(lats, [-16.0, -16.5], "both of b-3's fixes, in time order");
+    let fleet = format!(
+        "http://127.0.0.1:{}/api/fleet?at={}",
+        ports[2],
+        ts(0) + 20_000
+    );
+    let (status, body) = tokio::task::block_in_place(|| curl(&fleet, None));
+    let fleet: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        fleet["vehicles"].as_array().map(Vec::len),
+        Some(30),
+        "every node's vehicles"
+    );
 
     // Start b again: a new viewer on it gets the whole fleet from the bucket.
     nodes[1] = tokio::task::block_in_place(|| Node::start(&nats.url, "b", ports[1]));

@@ -135,19 +135,6 @@ async fn a_server_killed_mid_write_comes_back_with_the_fleet_as_it_was() {
         "most vehicles exactly where the viewer last saw them: {same} of 300"
     );
 }
-/// `curl` (a real HTTP client) GETs `url`: (status, body).
-fn curl(url: &str, token: Option<&str>) -> (u16, String) {
-    let mut cmd = Command::new("curl");
-    cmd.args(["-s", "-w", "\n%{http_code}"]);
-    if let Some(t) = token {
-        cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
-    }
-    let out = cmd.arg(url).output().expect("curl runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, status) = text.rsplit_once('\n').expect("a status line");
-    (status.trim().parse().expect("a status"), body.to_owned())
-}
-
 const MIN: i64 = 60_000;
 
 /// Van 7's morning, by hand: one fix every 10 s; driving east at 10 m/s for 10 min (6 km),

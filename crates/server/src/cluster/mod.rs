@@ -9,6 +9,7 @@
 
 mod described;
 mod encode;
+pub mod history;
 mod task;
 
 pub use encode::{bucket_key, report_text};
@@ -36,6 +37,9 @@ pub struct ClusterConfig {
     pub bucket: String,
     /// A vehicle's entry in the bucket is rewritten at most this often.
     pub write_every: Duration,
+    /// Keep every fix in the JetStream stream `fleetview-history` this long (`None`: no
+    /// history on the cluster).
+    pub history: Option<Duration>,
 }
 
 impl ClusterConfig {
@@ -49,6 +53,7 @@ impl ClusterConfig {
             ca_file: None,
             bucket: "fleetview-positions".into(),
             write_every: Duration::from_secs(3),
+            history: None,
         }
     }
 
@@ -86,6 +91,8 @@ pub enum ClusterError {
     Connect { url: String, reason: String },
     #[error("NATS JetStream key-value bucket {bucket:?}: {reason}")]
     Bucket { bucket: String, reason: String },
+    #[error("NATS JetStream history stream fleetview-history: {0}")]
+    History(String),
 }
 
 /// A node's NATS connection and its bucket, ready to run.
@@ -93,6 +100,8 @@ pub struct Cluster {
     pub(crate) config: ClusterConfig,
     pub(crate) client: async_nats::Client,
     pub(crate) kv: jetstream::kv::Store,
+    /// Where every fix is kept, when the cluster keeps history.
+    pub(crate) history: Option<jetstream::Context>,
     /// Counts the client's connections: each change after the first, the bucket is read again.
     pub(crate) reconnected: tokio::sync::watch::Receiver<u64>,
 }
@@ -165,11 +174,26 @@ impl Cluster {
                     .map_err(|e| bucket_error(&e))?
             }
         };
+        let history = match config.history {
+            Some(max_age) => {
+                js.get_or_create_stream(history::stream_config(max_age))
+                    .await
+                    .map_err(|e| ClusterError::History(e.to_string()))?;
+                Some(js)
+            }
+            None => None,
+        };
         Ok(Self {
             config,
             client,
             kv,
+            history,
             reconnected: rx,
         })
+    }
+
+    /// Queries over the cluster's history, when it keeps one.
+    pub fn stream_history(&self) -> Option<history::StreamHistory> {
+        self.history.clone().map(history::StreamHistory::new)
     }
 }

@@ -79,6 +79,10 @@ pub(crate) async fn run(
             batch = outbound.recv() => {
                 let Some(batch) = batch else { break };
                 publish(&cluster.client, &own, &batch, &mut described, &stats).await;
+                if let Some(js) = &cluster.history {
+                    let failed = super::history::publish(js, &batch).await;
+                    stats.publish_errors.fetch_add(failed, Ordering::Relaxed);
+                }
                 writes.queue(batch);
             }
             message = next(&mut live) => {

@@ -5,3 +5,6 @@
 #[path = "../../../../tests/common/client.rs"]
 mod client;
 pub use client::*;
+
+mod http;
+pub use http::curl;
