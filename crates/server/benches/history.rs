@@ -133,9 +133,8 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-fn queries(reader: &HistoryReader, hours: i64) {
+fn queries(reader: &HistoryReader, hours: i64, id: &str) {
     let (from, to) = (T0, T0 + hours.min(24) * HOUR);
-    let id = "bus-17";
     let track = |format: TrackFormat| {
         let page = reader
             .track(id, from, to, 100_000)
@@ -178,12 +177,22 @@ fn main() {
         dir_bytes(&store_dir) as f64 / fixes as f64,
         spent.as_secs_f64()
     );
-    queries(&reader, hours);
+    // A bus of the fleet (the first in id order at midday), asked for by both sides.
+    let midday = T0 + hours.min(24) * HOUR / 2;
+    let fleet = reader.fleet_at(midday, 600_000).expect("fleet");
+    let id = fleet
+        .iter()
+        .map(|f| f.id.to_owned())
+        .filter(|id| id.starts_with("bus"))
+        .min()
+        .expect("a bus");
+    queries(&reader, hours, &id);
     let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/history_peer.py");
     let status = Command::new("python3")
         .arg(peer)
         .arg(&csv)
         .arg(dir.join("peer.sqlite"))
+        .arg(&id)
         .args([T0.to_string(), (T0 + hours.min(24) * HOUR).to_string()])
         .status();
     if !status.is_ok_and(|s| s.success()) {

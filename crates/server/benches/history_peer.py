@@ -3,7 +3,7 @@ loaded in one transaction, and the same queries: one vehicle's day as JSON and a
 fleet at a moment, and reading a day of one vehicle for its trips (speed under 0.5 m/s for at
 least 5 minutes is a stop). Prints the figures the Rust side prints.
 
-    python3 history_peer.py FIXES.csv DB.sqlite FROM_MS TO_MS
+    python3 history_peer.py FIXES.csv DB.sqlite VEHICLE FROM_MS TO_MS
 """
 import csv
 import json
@@ -29,7 +29,8 @@ def iso(ms):
 
 
 def main():
-    path, db, t_from, t_to = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    path, db, vehicle = sys.argv[1], sys.argv[2], sys.argv[3]
+    t_from, t_to = int(sys.argv[4]), int(sys.argv[5])
     if os.path.exists(db):
         os.remove(db)
     con = sqlite3.connect(db)
@@ -48,17 +49,17 @@ def main():
           f"written in {spent:.1f} s of CPU ({spent / n * 1e6:.2f} us/fix)")
     day = lambda: con.execute(
         "SELECT id, ts, lat, lon, speed, heading FROM fixes WHERE id = ? AND ts BETWEEN ? AND ? ORDER BY ts",
-        ("bus-17", t_from, t_to)).fetchall()
+        (vehicle, t_from, t_to)).fetchall()
 
     def as_json():
         rows = day()
-        return len(json.dumps({"id": "bus-17", "fixes": [
+        return len(json.dumps({"id": vehicle, "fixes": [
             {"id": r[0], "ts": r[1], "lat": r[2], "lon": r[3], "speed": r[4], "heading": r[5]} for r in rows]}))
 
     def as_gpx():
         rows = day()
         pts = "".join(f'<trkpt lat="{r[2]}" lon="{r[3]}"><time>{iso(r[1])}</time></trkpt>' for r in rows)
-        return len(f'<gpx version="1.1"><trk><name>bus-17</name><trkseg>{pts}</trkseg></trk></gpx>')
+        return len(f'<gpx version="1.1"><trk><name>{vehicle}</name><trkseg>{pts}</trkseg></trk></gpx>')
 
     at = t_from + (t_to - t_from) // 2
 

@@ -75,7 +75,7 @@ impl ApiError {
 #[derive(Clone)]
 pub(crate) enum Source {
     Local(HistoryReader),
-    Stream(StreamHistory),
+    Stream(Box<StreamHistory>),
 }
 
 impl Source {

@@ -236,7 +236,7 @@ pub async fn serve(
         hub: hub_tx.clone(),
         export: Arc::new(gtfs_rt::Export::new(route_ids)),
         history: stream_history
-            .map(api::Source::Stream)
+            .map(|s| api::Source::Stream(Box::new(s)))
             .or_else(|| history.as_ref().map(|h| api::Source::Local(h.reader()))),
     };
     if let Some(sim) = sim {
