@@ -5,7 +5,7 @@
 use egui::accesskit::Role;
 use egui::{Event, Key, Pos2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use fleetview::clock::now_ms;
 use fleetview::feed::FeedEvent;
@@ -63,6 +63,24 @@ fn nearby_vehicles_merge_into_clusters_with_counts_and_a_click_zooms_into_one() 
     h.get_by_label("20 vehicles");
     h.get_by_label("20 stopped");
     h.get_by_label("20 bus");
+    // ... and who: the first ten by name, how each is doing, and how many more.
+    let tip: Vec<String> = h
+        .query_all_by(|n| {
+            n.label()
+                .or_else(|| n.value())
+                .is_some_and(|l| l.contains(" · stopped"))
+        })
+        .map(|n| {
+            let n = n.accesskit_node();
+            n.label().or_else(|| n.value()).unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(tip.len(), 10, "{tip:?}");
+    assert!(
+        tip[0].ends_with(" #0 · stopped") && tip[9].ends_with(" #9 · stopped"),
+        "in name order: {tip:?}"
+    );
+    h.get_by_label("and 10 more");
     let zoom = h.state().map_view().1;
     click_at(&mut h, at);
     h.run_steps(2);

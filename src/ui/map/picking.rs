@@ -8,9 +8,12 @@ use egui::{Response, RichText, Ui};
 use walkers::{MapMemory, Plugin, Projector};
 
 use super::{Frame, Hit};
-use crate::fleet::Fleet;
-use crate::ui::table::FeedNames;
+use crate::fleet::{Fleet, Vehicle};
+use crate::ui::table::{FeedNames, natural_cmp};
 use crate::ui::words;
+
+/// Vehicles a cluster's tooltip names.
+const NAMED_MEMBERS: usize = 10;
 
 pub(super) struct Picking<'a> {
     pub(super) fleet: &'a Fleet,
@@ -83,11 +86,32 @@ impl Picking<'_> {
         };
         ui.label(RichText::new(format!("{} vehicles", cluster.count)).strong());
         ui.label(words::condition_mix(&cluster.by_condition));
-        let members = frame
+        let members: Vec<&Vehicle> = frame
             .clusters
             .members(c)
-            .filter_map(|i| self.fleet.vehicle(frame.in_view[i].key));
-        ui.label(words::kind_mix(members));
+            .filter_map(|i| self.fleet.vehicle(frame.in_view[i].key))
+            .collect();
+        ui.label(words::kind_mix(members.iter().copied()));
+        ui.separator();
+        for line in member_lines(self.fleet, &members, self.now_ms) {
+            ui.label(line);
+        }
         ui.label(RichText::new("Click to zoom in").weak());
     }
+}
+
+/// Who is in a cluster: up to [`NAMED_MEMBERS`] by name with how each is doing (in name order),
+/// then how many more.
+fn member_lines(fleet: &Fleet, members: &[&Vehicle], now_ms: i64) -> Vec<String> {
+    let mut named: Vec<(&str, &Vehicle)> = members.iter().map(|v| (v.display_name(), *v)).collect();
+    named.sort_by(|a, b| natural_cmp(a.0, b.0));
+    let mut lines: Vec<String> = named
+        .iter()
+        .take(NAMED_MEMBERS)
+        .map(|(name, v)| format!("{name} · {}", fleet.condition(v, now_ms).word()))
+        .collect();
+    if named.len() > NAMED_MEMBERS {
+        lines.push(format!("and {} more", named.len() - NAMED_MEMBERS));
+    }
+    lines
 }
