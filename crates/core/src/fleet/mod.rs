@@ -13,6 +13,7 @@ mod changes;
 mod evict;
 mod id;
 pub mod motion;
+mod nearest;
 mod query;
 mod vehicle;
 
@@ -30,6 +31,7 @@ use crate::protocol::{FixBatch, FixRef, RejectReason};
 pub use crate::protocol::Fix;
 pub use changes::{Applied, Changes};
 pub use id::{FeedId, VehicleId};
+pub use nearest::{Closing, Near};
 pub use query::{Condition, Counts, FleetCounts, Query, Staleness, text_matches};
 pub use vehicle::{TrailPoint, Vehicle};
 
