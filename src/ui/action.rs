@@ -68,6 +68,10 @@ pub enum Action {
     CriticalSound(bool),
     /// Show the alerts this filter lets through.
     FilterAlerts(Box<super::alerts::AlertFilter>),
+    /// Show the live vehicles nearest this point (lat, lon).
+    Nearest(f64, f64),
+    /// Close the Nearest vehicles window.
+    CloseNearest,
     /// Open or close the Geofences window.
     ToggleGeofences,
     /// Start drawing a geofence: a circle (true) or a polygon.

@@ -14,6 +14,7 @@ mod geofences;
 mod keys;
 mod map;
 mod markers;
+mod nearest;
 mod recordings;
 mod shown;
 mod status;

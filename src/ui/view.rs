@@ -174,6 +174,8 @@ pub struct ViewState {
     pub help_open: bool,
     /// The Geofences window is open.
     pub geofences_open: bool,
+    /// The point the Nearest vehicles window ranks vehicles by, when it is open (lat, lon).
+    pub nearest: Option<(f64, f64)>,
     /// A geofence being drawn: map clicks add its corners (or its centre, then its edge).
     pub drawing: Option<Drawing>,
 }

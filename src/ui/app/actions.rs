@@ -93,6 +93,8 @@ impl FleetApp {
                 self.recordings_window.open_at(&dir);
             }
             Action::OpenReplay(path) => self.open_replay(&path, now_ms),
+            Action::Nearest(lat, lon) => self.view.nearest = Some((lat, lon)),
+            Action::CloseNearest => self.view.nearest = None,
             other => self.apply_map_action(other, now_ms),
         }
     }

@@ -152,6 +152,14 @@ impl FleetApp {
         actions.extend(keys::help(&ctx, self.view.help_open));
         actions.extend(self.geofences_window(&ctx));
         actions.extend(self.recordings_window(&ctx));
+        if let Some(at) = self.view.nearest {
+            actions.extend(crate::ui::nearest::show(
+                &ctx,
+                self.pipeline.fleet(),
+                at,
+                now,
+            ));
+        }
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }

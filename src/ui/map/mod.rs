@@ -84,6 +84,8 @@ pub struct MapView {
     rect: Rect,
     frame: RefCell<Frame>,
     fan: Option<Fan>,
+    /// Where on Earth the map's context menu was opened (a right-click), (lat, lon).
+    context_at: std::cell::Cell<Option<(f64, f64)>>,
     /// Vehicles in view in the last frame, and whether any were clustered.
     pub in_view: (usize, bool),
 }
@@ -115,6 +117,8 @@ struct Frame {
     clicked: Option<Option<Hit>>,
     /// Where on Earth that click was, (lat, lon).
     clicked_at: Option<(f64, f64)>,
+    /// The context menu's "Nearest vehicles" was chosen, for this point.
+    nearest_asked: Option<(f64, f64)>,
 }
 
 impl Frame {
@@ -128,6 +132,7 @@ impl Frame {
         self.hovered = None;
         self.clicked = None;
         self.clicked_at = None;
+        self.nearest_asked = None;
     }
 }
 
@@ -152,6 +157,7 @@ impl MapView {
             rect: Rect::NOTHING,
             frame: RefCell::default(),
             fan: None,
+            context_at: std::cell::Cell::default(),
             in_view: (0, false),
         }
     }
@@ -250,6 +256,9 @@ impl MapView {
                 actions.push(Action::DrawAt(lat, lon));
             }
             return (actions, frame.animating);
+        }
+        if let Some((lat, lon)) = frame.nearest_asked {
+            actions.push(Action::Nearest(lat, lon));
         }
         match frame.clicked {
             Some(Some(Hit::Vehicle(key))) => {
@@ -372,6 +381,7 @@ impl MapView {
                 names: cx.names,
                 now_ms,
                 frame: &frame,
+                context_at: &self.context_at,
             });
         let rect = ui.add(map).rect;
         self.rect = rect;

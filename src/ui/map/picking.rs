@@ -2,7 +2,7 @@
 //! status, updated x ago; a cluster: how many, their mix, what a click does), and what a click
 //! hit, for the map to turn into an action.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use egui::{Response, RichText, Ui};
 use walkers::{MapMemory, Plugin, Projector};
@@ -20,6 +20,8 @@ pub(super) struct Picking<'a> {
     pub(super) names: &'a FeedNames,
     pub(super) now_ms: i64,
     pub(super) frame: &'a RefCell<Frame>,
+    /// Where the context menu was opened (kept while it is open).
+    pub(super) context_at: &'a Cell<Option<(f64, f64)>>,
 }
 
 impl Plugin for Picking<'_> {
@@ -37,6 +39,21 @@ impl Plugin for Picking<'_> {
             frame.clicked = Some(frame.hit(p));
             let at = projector.unproject(p.to_vec2());
             frame.clicked_at = Some((at.y(), at.x()));
+        }
+        if response.secondary_clicked()
+            && let Some(p) = response.interact_pointer_pos()
+        {
+            let at = projector.unproject(p.to_vec2());
+            self.context_at.set(Some((at.y(), at.x())));
+        }
+        if let Some((lat, lon)) = self.context_at.get() {
+            response.context_menu(|ui| {
+                ui.weak(format!("{lat:.5}, {lon:.5}"));
+                if ui.button("Nearest vehicles").clicked() {
+                    frame.nearest_asked = Some((lat, lon));
+                    ui.close();
+                }
+            });
         }
         let Some(hovered) = frame.hovered else {
             return;

@@ -106,7 +106,10 @@ mod tests {
 
     const FEED: FeedId = FeedId(1);
 
-    fn fleet(now: i64, placed: &[(&str, f64, f64, Option<f32>, Option<f32>, i64)]) -> Fleet {
+    /// A vehicle placed by hand: id, lat, lon, speed, heading, age of its fix (ms).
+    type Placed<'a> = (&'a str, f64, f64, Option<f32>, Option<f32>, i64);
+
+    fn fleet(now: i64, placed: &[Placed<'_>]) -> Fleet {
         let mut fleet = Fleet::new(FleetConfig::default());
         let ps: Vec<Position> = placed
             .iter()

@@ -1,0 +1,113 @@
+//! "Which vehicle is nearest this place?": a right-click on the map offers the nearest vehicles,
+//! and the window ranks a hand-placed set by straight-line distance, says which are coming
+//! closer, leaves a lost vehicle out however close, and a click selects one. Driven through
+//! egui_kittest (no GPU, no display).
+
+mod common;
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use common::window::*;
+use fleetview::clock::now_ms;
+use fleetview::feed::FeedEvent;
+use fleetview::protocol::{FixBatch, Position};
+use fleetview::ui::FleetApp;
+
+fn right_click_at(h: &mut Harness<'_, FleetApp>, pos: Pos2) {
+    h.event(Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+/// A vehicle placed by hand: name, lat, lon, speed, heading, age of its fix (ms).
+type Placed<'a> = (&'a str, f64, f64, Option<f32>, Option<f32>, i64);
+
+/// Around Cairns Central, so that the fitted map is centred on it: (name, lat, lon, speed,
+/// heading, age of the fix in ms).
+fn placed(t: i64) -> Vec<Position> {
+    let (lat, lon) = CAIRNS;
+    let spots: [Placed<'_>; 5] = [
+        ("Van A", lat, lon + 0.004, Some(12.0), Some(90.0), 1_000),
+        ("Van B", lat + 0.01, lon, Some(12.0), Some(180.0), 1_000),
+        ("Van C", lat - 0.01, lon + 0.002, Some(0.0), None, 5_000),
+        ("Van D", lat, lon - 0.02, Some(8.0), None, 2_000),
+        ("Van E", lat, lon + 0.02, None, None, 3_600_000),
+    ];
+    spots
+        .iter()
+        .map(|&(name, lat, lon, speed, heading, age)| {
+            let id = name.to_lowercase().replace(' ', "-");
+            let mut p = vehicle(&id, name, "van", lat, lon, t - age);
+            p.speed = speed;
+            p.heading = heading;
+            p
+        })
+        .collect()
+}
+
+/// The window's words of one kind, top to bottom (each label once, not its text run too).
+fn words_in(h: &Harness<'_, FleetApp>, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    h.query_all_by(|n| {
+        n.role() == egui::accesskit::Role::Label
+            && n.label().or_else(|| n.value()).is_some_and(|l| keep(&l))
+    })
+    .filter_map(|n| {
+        let n = n.accesskit_node();
+        n.label().or_else(|| n.value())
+    })
+    .collect()
+}
+
+#[test]
+fn a_right_click_ranks_the_nearest_live_vehicles_and_a_click_selects_one() {
+    let (tx, rx) = channel();
+    let mut h = app(rx);
+    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&placed(
+        now_ms(),
+    ))))
+    .expect("send");
+    h.run_steps(4);
+    let centre = h.state().map_rect().center();
+    right_click_at(&mut h, centre);
+    h.get_by_label("Nearest vehicles").click();
+    h.run_steps(3);
+    let distances = words_in(&h, |l| l.ends_with(" m") || l.ends_with(" km"));
+    assert_eq!(
+        distances,
+        ["430 m", "1.1 km", "1.1 km", "2.1 km"],
+        "closest first"
+    );
+    let closing = [
+        "approaching",
+        "moving away",
+        "not moving",
+        "heading unknown",
+    ];
+    let words = words_in(&h, |l| closing.contains(&l));
+    assert_eq!(
+        words,
+        [
+            "moving away",
+            "approaching",
+            "not moving",
+            "heading unknown"
+        ],
+        "A drives away, B towards it, C is parked, D sends no heading; E is lost: not listed"
+    );
+    let b = h
+        .query_all_by_label("Van B")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("Van B's row in the window");
+    b.click();
+    h.run_steps(2);
+    assert_eq!(selected(&h), Some("van-b".into()));
+}
