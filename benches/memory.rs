@@ -1,5 +1,6 @@
 //! Memory: bytes per vehicle at 100k vehicles without trails (the model's own accounting, and the
-//! growth of this process's resident memory), the bound trails add, and RSS with 100k vehicles.
+//! growth of this process's resident memory), the bound trails add, and RSS with 100k vehicles;
+//! and, on that fleet, how long the ten nearest vehicles to a point take to find.
 //!
 //!     cargo bench --bench memory
 
@@ -53,6 +54,13 @@ fn main() {
         "100,000 vehicles, no trails: {:.0} bytes per vehicle by the model's accounting; RSS grew {:.0} bytes per vehicle (target <= 1 KB)",
         per,
         (after.saturating_sub(before)) as f64 / 1e5
+    );
+    // Who is nearest an incident, among 100,000 live vehicles (the Nearest vehicles window).
+    let now = T0 + 2_000;
+    let (took, found) = best_of(20, || fleet.nearest(-16.9, 145.75, 10, now).len());
+    println!(
+        "the {found} nearest of 100,000 live vehicles: {:.2} ms (target < 5 ms)",
+        took.as_secs_f64() * 1e3
     );
     drop(fleet);
     let point = std::mem::size_of::<TrailPoint>();
