@@ -111,3 +111,30 @@ fn a_right_click_ranks_the_nearest_live_vehicles_and_a_click_selects_one() {
     h.run_steps(2);
     assert_eq!(selected(&h), Some("van-b".into()));
 }
+
+#[test]
+fn a_right_click_on_a_cluster_lists_every_vehicle_in_it_to_pick_from() {
+    let (tx, rx) = channel();
+    let mut h = app(rx);
+    let t = now_ms();
+    let depot: Vec<Position> = (1..=12)
+        .map(|i| {
+            let (lat, lon) = (CAIRNS.0 + (i % 3) as f64 * 1e-5, CAIRNS.1);
+            vehicle(&format!("van-{i}"), &format!("Van {i}"), "van", lat, lon, t)
+        })
+        .collect();
+    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&depot)))
+        .expect("send");
+    h.run_steps(4);
+    let (at, count) = h.state().map_clusters()[0];
+    assert_eq!(count, 12);
+    right_click_at(&mut h, at);
+    h.get_by_label("12 vehicles here");
+    let van_11 = h
+        .query_all_by_label("Van 11")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .expect("Van 11 in the cluster's list");
+    van_11.click();
+    h.run_steps(2);
+    assert_eq!(selected(&h), Some("van-11".into()));
+}

@@ -84,8 +84,10 @@ pub struct MapView {
     rect: Rect,
     frame: RefCell<Frame>,
     fan: Option<Fan>,
-    /// Where on Earth the map's context menu was opened (a right-click), (lat, lon).
+    /// Where on Earth the map's context menu was opened (a right-click), (lat, lon), and the
+    /// vehicles of the cluster it was opened on (name, id), in name order.
     context_at: std::cell::Cell<Option<(f64, f64)>>,
+    context_members: RefCell<Vec<(String, VehicleId)>>,
     /// Vehicles in view in the last frame, and whether any were clustered.
     pub in_view: (usize, bool),
 }
@@ -119,6 +121,8 @@ struct Frame {
     clicked_at: Option<(f64, f64)>,
     /// The context menu's "Nearest vehicles" was chosen, for this point.
     nearest_asked: Option<(f64, f64)>,
+    /// A vehicle was picked from a cluster's list in the context menu.
+    picked: Option<VehicleId>,
 }
 
 impl Frame {
@@ -133,6 +137,7 @@ impl Frame {
         self.clicked = None;
         self.clicked_at = None;
         self.nearest_asked = None;
+        self.picked = None;
     }
 }
 
@@ -158,6 +163,7 @@ impl MapView {
             frame: RefCell::default(),
             fan: None,
             context_at: std::cell::Cell::default(),
+            context_members: RefCell::default(),
             in_view: (0, false),
         }
     }
@@ -259,6 +265,9 @@ impl MapView {
         }
         if let Some((lat, lon)) = frame.nearest_asked {
             actions.push(Action::Nearest(lat, lon));
+        }
+        if let Some(id) = frame.picked.clone() {
+            actions.push(Action::Select(id));
         }
         match frame.clicked {
             Some(Some(Hit::Vehicle(key))) => {
@@ -382,6 +391,7 @@ impl MapView {
                 now_ms,
                 frame: &frame,
                 context_at: &self.context_at,
+                context_members: &self.context_members,
             });
         let rect = ui.add(map).rect;
         self.rect = rect;

@@ -8,7 +8,7 @@ use egui::{Response, RichText, Ui};
 use walkers::{MapMemory, Plugin, Projector};
 
 use super::{Frame, Hit};
-use crate::fleet::{Fleet, Vehicle};
+use crate::fleet::{Fleet, Vehicle, VehicleId};
 use crate::ui::table::{FeedNames, natural_cmp};
 use crate::ui::words;
 
@@ -20,8 +20,10 @@ pub(super) struct Picking<'a> {
     pub(super) names: &'a FeedNames,
     pub(super) now_ms: i64,
     pub(super) frame: &'a RefCell<Frame>,
-    /// Where the context menu was opened (kept while it is open).
+    /// Where the context menu was opened, and the cluster's vehicles it lists (kept while it is
+    /// open).
     pub(super) context_at: &'a Cell<Option<(f64, f64)>>,
+    pub(super) context_members: &'a RefCell<Vec<(String, VehicleId)>>,
 }
 
 impl Plugin for Picking<'_> {
@@ -45,15 +47,13 @@ impl Plugin for Picking<'_> {
         {
             let at = projector.unproject(p.to_vec2());
             self.context_at.set(Some((at.y(), at.x())));
+            *self.context_members.borrow_mut() = match frame.hit(p) {
+                Some(Hit::Cluster(c)) => self.members_of(&frame, c),
+                _ => Vec::new(),
+            };
         }
-        if let Some((lat, lon)) = self.context_at.get() {
-            response.context_menu(|ui| {
-                ui.weak(format!("{lat:.5}, {lon:.5}"));
-                if ui.button("Nearest vehicles").clicked() {
-                    frame.nearest_asked = Some((lat, lon));
-                    ui.close();
-                }
-            });
+        if let Some(at) = self.context_at.get() {
+            response.context_menu(|ui| self.context_menu(ui, &mut frame, at));
         }
         let Some(hovered) = frame.hovered else {
             return;
@@ -71,6 +71,44 @@ impl Plugin for Picking<'_> {
 }
 
 impl Picking<'_> {
+    /// A right-click's menu: the nearest vehicles to that point, and on a cluster, every vehicle
+    /// in it to pick from.
+    fn context_menu(&self, ui: &mut Ui, frame: &mut Frame, (lat, lon): (f64, f64)) {
+        ui.weak(format!("{lat:.5}, {lon:.5}"));
+        if ui.button("Nearest vehicles").clicked() {
+            frame.nearest_asked = Some((lat, lon));
+            ui.close();
+        }
+        let members = self.context_members.borrow();
+        if members.is_empty() {
+            return;
+        }
+        ui.separator();
+        ui.label(RichText::new(format!("{} vehicles here", members.len())).strong());
+        egui::ScrollArea::vertical()
+            .max_height(320.0)
+            .show(ui, |ui| {
+                for (name, id) in members.iter() {
+                    if ui.button(name).clicked() {
+                        frame.picked = Some(id.clone());
+                        ui.close();
+                    }
+                }
+            });
+    }
+
+    /// A cluster's vehicles, by name.
+    fn members_of(&self, frame: &Frame, c: usize) -> Vec<(String, VehicleId)> {
+        let mut members: Vec<(String, VehicleId)> = frame
+            .clusters
+            .members(c)
+            .filter_map(|i| self.fleet.vehicle(frame.in_view[i].key))
+            .map(|v| (v.display_name().to_owned(), v.vehicle_id()))
+            .collect();
+        members.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+        members
+    }
+
     fn vehicle_tip(&self, ui: &mut Ui, key: crate::fleet::VehicleKey) {
         let Some(v) = self.fleet.vehicle(key) else {
             return;
@@ -113,7 +151,7 @@ impl Picking<'_> {
         for line in member_lines(self.fleet, &members, self.now_ms) {
             ui.label(line);
         }
-        ui.label(RichText::new("Click to zoom in").weak());
+        ui.label(RichText::new("Click to zoom in, right-click to list them").weak());
     }
 }
 
