@@ -13,6 +13,7 @@ mod declutter;
 mod discs;
 mod fan;
 mod fences;
+mod frame;
 mod labels;
 mod lines;
 mod overlays;
@@ -38,8 +39,8 @@ use super::view::ViewState;
 use crate::fleet::{Fleet, Vehicle, VehicleId, VehicleKey};
 use crate::routes::RouteLines;
 use camera::Bounds;
-use declutter::{Clusters, InView, LabelPlacer};
 use fan::Fan;
+use frame::Frame;
 
 /// Where the map opens before it has seen a vehicle (Cairns).
 pub const DEFAULT_CENTRE: (f64, f64) = (-16.92, 145.77);
@@ -97,48 +98,6 @@ pub struct MapView {
 enum Hit {
     Vehicle(VehicleKey),
     Cluster(usize),
-}
-
-/// What one frame of the map saw, shared by its plugins in turn. Kept between frames so its
-/// buffers are reused, not reallocated, at 100k vehicles.
-#[derive(Default)]
-struct Frame {
-    in_view: Vec<InView>,
-    clusters: Clusters,
-    /// A fanned-out cluster's vehicles and where they were drawn.
-    fanned: Vec<(VehicleKey, Pos2)>,
-    /// Vehicles with a critical alert open (an SOS): never in a cluster, always labelled.
-    alarmed: Vec<(VehicleKey, Pos2)>,
-    selected_at: Option<(VehicleKey, Pos2)>,
-    labels: LabelPlacer,
-    /// The labels drawn, where.
-    labelled: Vec<Rect>,
-    animating: bool,
-    hovered: Option<Hit>,
-    /// A click on the map, and what it hit.
-    clicked: Option<Option<Hit>>,
-    /// Where on Earth that click was, (lat, lon).
-    clicked_at: Option<(f64, f64)>,
-    /// The context menu's "Nearest vehicles" was chosen, for this point.
-    nearest_asked: Option<(f64, f64)>,
-    /// A vehicle was picked from a cluster's list in the context menu.
-    picked: Option<VehicleId>,
-}
-
-impl Frame {
-    fn reset(&mut self) {
-        self.in_view.clear();
-        self.fanned.clear();
-        self.alarmed.clear();
-        self.selected_at = None;
-        self.labelled.clear();
-        self.animating = false;
-        self.hovered = None;
-        self.clicked = None;
-        self.clicked_at = None;
-        self.nearest_asked = None;
-        self.picked = None;
-    }
 }
 
 impl MapView {
