@@ -13,6 +13,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "select a vehicle; on a cluster, zoom into it (or fan it out)",
     ),
     ("double-click a row", "follow that vehicle"),
+    (
+        "right-click the map",
+        "the nearest vehicles to that point; on a cluster, every vehicle in it",
+    ),
     ("drag", "move the map (stops following)"),
     (
         "wheel or pinch",
