@@ -138,3 +138,25 @@ fn a_right_click_on_a_cluster_lists_every_vehicle_in_it_to_pick_from() {
     h.run_steps(2);
     assert_eq!(selected(&h), Some("van-11".into()));
 }
+
+#[test]
+fn coordinates_typed_in_the_search_open_the_nearest_vehicles_and_filter_nothing() {
+    let (tx, rx) = channel();
+    let mut h = app(rx);
+    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&placed(
+        now_ms(),
+    ))))
+    .expect("send");
+    h.run_steps(4);
+    h.key_press(egui::Key::Slash);
+    h.run_steps(2);
+    h.event(Event::Text(format!("{}, {}", CAIRNS.0, CAIRNS.1)));
+    h.run_steps(3);
+    h.get_by_label("Nearest vehicles");
+    let distances = words_in(&h, |l| l.ends_with(" m") || l.ends_with(" km"));
+    assert_eq!(distances, ["430 m", "1.1 km", "1.1 km", "2.1 km"]);
+    assert!(
+        h.query_by_label("Clear filters").is_none(),
+        "a place is not a filter: every vehicle stays shown"
+    );
+}

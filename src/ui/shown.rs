@@ -17,15 +17,20 @@ pub struct Shown<'a> {
 
 impl<'a> Shown<'a> {
     pub fn new(fleet: &'a Fleet, view: &'a ViewState, names: &FeedNames, now_ms: i64) -> Self {
+        // Coordinates typed in the search ask for the nearest vehicles, not for a name.
+        let search = match crate::geo::parse_lat_lon(&view.search) {
+            Some(_) => "",
+            None => view.search.as_str(),
+        };
         let named: Vec<FeedId> = names
             .iter()
-            .filter(|(_, name)| text_matches(name, &view.search))
+            .filter(|(_, name)| text_matches(name, search))
             .map(|(id, _)| *id)
             .collect();
         Self {
             fleet,
             view,
-            query: Query::new(&view.search, named),
+            query: Query::new(search, named),
             now_ms,
         }
     }
@@ -65,7 +70,9 @@ impl<'a> Shown<'a> {
 impl ViewState {
     /// Whether any filter is on: a search, a status hidden or a feed hidden.
     pub fn is_filtered(&self) -> bool {
-        !self.search.trim().is_empty() || !self.table.unfiltered() || !self.hidden.is_empty()
+        let searching =
+            !self.search.trim().is_empty() && crate::geo::parse_lat_lon(&self.search).is_none();
+        searching || !self.table.unfiltered() || !self.hidden.is_empty()
     }
 
     /// Shows every vehicle again: no search, every status, every feed.

@@ -176,6 +176,8 @@ pub struct ViewState {
     pub geofences_open: bool,
     /// The point the Nearest vehicles window ranks vehicles by, when it is open (lat, lon).
     pub nearest: Option<(f64, f64)>,
+    /// Coordinates typed in the search that have opened the Nearest vehicles window (once).
+    pub searched_place: Option<(f64, f64)>,
     /// A geofence being drawn: map clicks add its corners (or its centre, then its edge).
     pub drawing: Option<Drawing>,
 }

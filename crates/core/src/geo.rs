@@ -20,6 +20,19 @@ pub fn approx_distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     EARTH_RADIUS_M * (x * x + y * y).sqrt()
 }
 
+/// A place typed as coordinates, "-16.92, 145.77" or "-16.92 145.77" (latitude first, in
+/// range); `None` for anything else.
+pub fn parse_lat_lon(text: &str) -> Option<(f64, f64)> {
+    let mut parts = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty());
+    let lat: f64 = parts.next()?.parse().ok()?;
+    let lon: f64 = parts.next()?.parse().ok()?;
+    let ok =
+        parts.next().is_none() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
+    ok.then_some((lat, lon))
+}
+
 /// Initial bearing from the first point to the second, degrees clockwise from north in 0..360.
 pub fn bearing_deg(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
@@ -61,6 +74,16 @@ pub fn distance_to_line_m(lat: f64, lon: f64, points: &[(f64, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_typed_either_way_are_read_and_anything_else_is_not() {
+        assert_eq!(parse_lat_lon("-16.92, 145.77"), Some((-16.92, 145.77)));
+        assert_eq!(parse_lat_lon(" -16.92 145.77 "), Some((-16.92, 145.77)));
+        assert_eq!(parse_lat_lon("Bus 131"), None);
+        assert_eq!(parse_lat_lon("145.77, -16.92 , 3"), None);
+        assert_eq!(parse_lat_lon("95, 10"), None, "no latitude beyond the pole");
+        assert_eq!(parse_lat_lon("131"), None, "a route number is not a place");
+    }
 
     #[test]
     fn one_degree_of_latitude_is_about_111_km() {

@@ -152,6 +152,11 @@ impl FleetApp {
         actions.extend(keys::help(&ctx, self.view.help_open));
         actions.extend(self.geofences_window(&ctx));
         actions.extend(self.recordings_window(&ctx));
+        let typed = crate::geo::parse_lat_lon(&self.view.search);
+        if typed.is_some() && typed != self.view.searched_place {
+            self.view.nearest = typed;
+        }
+        self.view.searched_place = typed;
         if let Some(at) = self.view.nearest {
             actions.extend(crate::ui::nearest::show(
                 &ctx,
