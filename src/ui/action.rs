@@ -68,6 +68,8 @@ pub enum Action {
     CriticalSound(bool),
     /// Show the alerts this filter lets through.
     FilterAlerts(Box<super::alerts::AlertFilter>),
+    /// Desktop notifications for new alerts while the window is in the background, on or off.
+    Notifications(bool),
     /// Show the live vehicles nearest this point (lat, lon).
     Nearest(f64, f64),
     /// Close the Nearest vehicles window.

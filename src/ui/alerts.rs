@@ -26,6 +26,8 @@ pub struct Panel<'a> {
     /// The sound on every alert, and whether critical alerts are muted.
     pub sound: bool,
     pub critical_muted: bool,
+    /// Desktop notifications while the window is in the background.
+    pub notify: bool,
     /// The list is held at this alert while the pointer is over it.
     pub held: Option<u64>,
     pub feeds: &'a FeedNames,
@@ -124,6 +126,16 @@ fn header(ui: &mut Ui, p: &Panel<'_>, newer: usize) -> Vec<Action> {
             .changed()
         {
             actions.push(Action::CriticalSound(critical));
+        }
+        let mut notify = p.notify;
+        if ui
+            .checkbox(&mut notify, "Notify")
+            .on_hover_text(
+                "A desktop notification for each new alert while this window is in the background",
+            )
+            .changed()
+        {
+            actions.push(Action::Notifications(notify));
         }
     });
     actions

@@ -15,6 +15,7 @@ mod keys;
 mod map;
 mod markers;
 mod nearest;
+mod notify;
 mod recordings;
 mod shown;
 mod status;

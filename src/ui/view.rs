@@ -166,6 +166,8 @@ pub struct ViewState {
     pub alert_sound: bool,
     /// No sound on a new critical alert unless `alert_sound` (critical alerts sound by default).
     pub critical_muted: bool,
+    /// No desktop notification for new alerts while the window is in the background.
+    pub notifications_off: bool,
     /// The Alerts list is held at this alert while the pointer is over it.
     pub alerts_held: Option<u64>,
     pub layers: Layers,

@@ -76,6 +76,7 @@ impl FleetApp {
             | Action::HoldAlerts(_)
             | Action::AlertSound(_)
             | Action::CriticalSound(_)
+            | Action::Notifications(_)
             | Action::FilterAlerts(_) => self.apply_alert_action(action, ctx, now_ms),
             Action::ToggleGeofences
             | Action::DrawGeofence(_)
@@ -121,6 +122,7 @@ impl FleetApp {
             Action::AcknowledgeAll => self.alert_log.acknowledge_all(),
             Action::AlertSound(on) => self.view.alert_sound = on,
             Action::CriticalSound(on) => self.view.critical_muted = !on,
+            Action::Notifications(on) => self.view.notifications_off = !on,
             Action::FilterAlerts(filter) => self.alert_filter = *filter,
             Action::HoldAlerts(held) => self.view.alerts_held = held,
             _ => {}

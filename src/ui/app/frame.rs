@@ -43,6 +43,7 @@ impl eframe::App for FleetApp {
             colour_by_feed: self.view.colour_by_feed,
             alert_sound: self.view.alert_sound,
             critical_muted: self.view.critical_muted,
+            notifications_off: self.view.notifications_off,
             layers: self.view.layers,
         };
         eframe::set_value(storage, eframe::APP_KEY, &saved);

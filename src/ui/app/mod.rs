@@ -109,6 +109,8 @@ pub struct FleetApp {
     alert_filter: AlertFilter,
     /// Plays the alert sound (started the first time one is wanted).
     chime: Option<Chime>,
+    /// Shows desktop notifications (started the first time one is wanted).
+    notifier: Option<crate::ui::notify::Notifier>,
     geofences_file: Option<std::path::PathBuf>,
     geofences_window: GeofencesWindow,
     replay: Option<replay::Replaying>,
@@ -153,6 +155,7 @@ impl FleetApp {
             view: ViewState {
                 colour_by_feed: saved.colour_by_feed,
                 alert_sound: saved.alert_sound,
+                notifications_off: saved.notifications_off,
                 critical_muted: saved.critical_muted,
                 layers: saved.layers,
                 ..ViewState::default()
@@ -167,6 +170,7 @@ impl FleetApp {
             alert_log: AlertLog::default(),
             alert_filter: AlertFilter::default(),
             chime: None,
+            notifier: None,
             geofences_file: config.geofences_file,
             geofences_window: GeofencesWindow::default(),
             replay: None,
@@ -345,7 +349,7 @@ impl FleetApp {
         let deadline = Instant::now() + DRAIN_BUDGET;
         while let Ok((feed, event)) = self.events.try_recv() {
             self.pipeline.apply(feed, &event);
-            self.log_alerts();
+            self.log_alerts(ctx);
             if Instant::now() >= deadline {
                 ctx.request_repaint();
                 break;

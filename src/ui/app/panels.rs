@@ -132,6 +132,7 @@ impl FleetApp {
                     filter: &self.alert_filter,
                     sound: self.view.alert_sound,
                     critical_muted: self.view.critical_muted,
+                    notify: !self.view.notifications_off,
                     held: self.view.alerts_held,
                     feeds: frame.names,
                     now_ms: frame.now,

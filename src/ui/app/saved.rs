@@ -58,6 +58,8 @@ pub(super) struct Saved {
     pub alert_sound: bool,
     /// The dispatcher muted the critical alerts' sound (they sound by default).
     pub critical_muted: bool,
+    /// The dispatcher turned desktop notifications off (they are on by default).
+    pub notifications_off: bool,
     /// The map layers switched on.
     pub layers: crate::ui::view::Layers,
 }
