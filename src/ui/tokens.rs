@@ -131,6 +131,10 @@ pub const DOWN_PLATE: Color32 = Color32::from_rgb(0x7a, 0x1f, 0x16);
 pub const LOST_GREY: Color32 = Color32::from_rgb(0x9a, 0x9a, 0x9a);
 /// The ring around the selected vehicle.
 pub const SELECTION_RING: Color32 = Color32::from_rgb(0xff, 0xb3, 0x00);
+/// The place the nearest vehicles are measured from: a crosshair in a ring.
+pub const PLACE: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
+pub const PLACE_RADIUS: f32 = 9.0;
+pub const PLACE_WIDTH: f32 = 2.0;
 /// A cluster's disc and its count.
 pub const CLUSTER_FILL: Color32 = Color32::from_rgb(0x2b, 0x4d, 0x6e);
 pub const CLUSTER_TEXT: Color32 = Color32::WHITE;

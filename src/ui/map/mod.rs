@@ -18,6 +18,7 @@ mod labels;
 mod lines;
 mod overlays;
 mod picking;
+mod place;
 pub mod replay_badge;
 mod track;
 mod vehicles;
@@ -324,6 +325,9 @@ impl MapView {
         }
         if let Some(track) = cx.track {
             map = map.with_plugin(track::Whole { track });
+        }
+        if let Some(at) = cx.view.nearest {
+            map = map.with_plugin(place::Place { at });
         }
         let map = map
             .with_plugin(vehicles::Markers {
