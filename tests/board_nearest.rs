@@ -103,13 +103,17 @@ fn a_right_click_ranks_the_nearest_live_vehicles_and_a_click_selects_one() {
         ],
         "A drives away, B towards it, C is parked, D sends no heading; E is lost: not listed"
     );
-    let b = h
-        .query_all_by_label("Van B")
-        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
-        .expect("Van B's row in the window");
-    b.click();
-    h.run_steps(2);
+    pick(&mut h, "Van B");
     assert_eq!(selected(&h), Some("van-b".into()));
+}
+
+/// Clicks the button named `name` (a row of the window or the menu, not the table's).
+fn pick(h: &mut Harness<'_, FleetApp>, name: &str) {
+    h.query_all_by_label(name)
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .unwrap_or_else(|| panic!("a button {name:?}"))
+        .click();
+    h.run_steps(2);
 }
 
 #[test]
@@ -130,12 +134,7 @@ fn a_right_click_on_a_cluster_lists_every_vehicle_in_it_to_pick_from() {
     assert_eq!(count, 12);
     right_click_at(&mut h, at);
     h.get_by_label("12 vehicles here");
-    let van_11 = h
-        .query_all_by_label("Van 11")
-        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
-        .expect("Van 11 in the cluster's list");
-    van_11.click();
-    h.run_steps(2);
+    pick(&mut h, "Van 11");
     assert_eq!(selected(&h), Some("van-11".into()));
 }
 

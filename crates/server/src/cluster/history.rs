@@ -148,24 +148,9 @@ impl StreamHistory {
     ) -> Result<Option<Page>, String> {
         let mut all = FixBatch::default();
         let known = self
-            .read(&subject(id), from - LEAD, to + LATE, |b| {
-                for f in b.iter().filter(|f| (from..=to).contains(&f.ts)) {
-                    all.push(&f);
-                }
-            })
+            .read(&subject(id), from - LEAD, to + LATE, |b| all.append(b))
             .await?;
-        if !known {
-            return Ok(None);
-        }
-        let mut order: Vec<_> = all.iter().collect();
-        order.sort_by_key(|f| f.ts);
-        order.dedup_by_key(|f| f.ts);
-        let mut page = Page::default();
-        for fix in order.iter().take(limit) {
-            page.fixes.push(fix);
-        }
-        page.next = order.get(limit).map(|f| f.ts);
-        Ok(Some(page))
+        Ok(known.then(|| Page::of(&all, from, to, limit)))
     }
 
     /// Every vehicle's newest fix with a time in `at - within ..= at`.

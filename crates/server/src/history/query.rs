@@ -68,15 +68,24 @@ pub fn track(
     let Some(all) = read.values().next() else {
         return Ok(Some(Page::default()));
     };
-    let mut order: Vec<FixRef<'_>> = all.iter().filter(|f| (from..=to).contains(&f.ts)).collect();
-    order.sort_by_key(|f| f.ts);
-    order.dedup_by_key(|f| f.ts);
-    let mut page = Page::default();
-    for fix in order.iter().take(limit) {
-        page.fixes.push(fix);
+    Ok(Some(Page::of(all, from, to, limit)))
+}
+
+impl Page {
+    /// The first page of `limit` of `all`'s fixes with times in `from..=to`, in time order,
+    /// one per time.
+    pub fn of(all: &FixBatch, from: i64, to: i64, limit: usize) -> Self {
+        let mut order: Vec<FixRef<'_>> =
+            all.iter().filter(|f| (from..=to).contains(&f.ts)).collect();
+        order.sort_by_key(|f| f.ts);
+        order.dedup_by_key(|f| f.ts);
+        let mut page = Page::default();
+        for fix in order.iter().take(limit) {
+            page.fixes.push(fix);
+        }
+        page.next = order.get(limit).map(|f| f.ts);
+        page
     }
-    page.next = order.get(limit).map(|f| f.ts);
-    Ok(Some(page))
 }
 
 /// Every vehicle's newest fix with a time in `at - within ..= at`.
