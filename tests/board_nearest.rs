@@ -67,15 +67,19 @@ fn words_in(h: &Harness<'_, FleetApp>, keep: impl Fn(&str) -> bool) -> Vec<Strin
     .collect()
 }
 
-#[test]
-fn a_right_click_ranks_the_nearest_live_vehicles_and_a_click_selects_one() {
+/// The window, fed the hand-placed vans.
+fn window_with_placed() -> Harness<'static, FleetApp> {
     let (tx, rx) = channel();
     let mut h = app(rx);
-    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&placed(
-        now_ms(),
-    ))))
-    .expect("send");
+    let vans = FixBatch::from_positions(&placed(now_ms()));
+    tx.send(FeedEvent::Snapshot(vans)).expect("send");
     h.run_steps(4);
+    h
+}
+
+#[test]
+fn a_right_click_ranks_the_nearest_live_vehicles_and_a_click_selects_one() {
+    let mut h = window_with_placed();
     let centre = h.state().map_rect().center();
     right_click_at(&mut h, centre);
     h.get_by_label("Nearest vehicles").click();
@@ -140,13 +144,7 @@ fn a_right_click_on_a_cluster_lists_every_vehicle_in_it_to_pick_from() {
 
 #[test]
 fn coordinates_typed_in_the_search_open_the_nearest_vehicles_and_filter_nothing() {
-    let (tx, rx) = channel();
-    let mut h = app(rx);
-    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&placed(
-        now_ms(),
-    ))))
-    .expect("send");
-    h.run_steps(4);
+    let mut h = window_with_placed();
     h.key_press(egui::Key::Slash);
     h.run_steps(2);
     h.event(Event::Text(format!("{}, {}", CAIRNS.0, CAIRNS.1)));
