@@ -4,7 +4,7 @@
 //! window, the tests and the benchmarks use:
 //! - `fleetview-core` (pure: no runtime, no GUI): [`protocol`], [`events`], [`formats`],
 //!   [`geo`], [`routes`], [`fleet`], [`session`], [`pipeline`], [`alerts`], [`record`], [`sim`],
-//!   [`clock`];
+//!   [`reports`], [`export`], [`clock`];
 //! - `fleetview-feeds`: [`feed`], the background thread that owns every feed's connection and
 //!   sends `(FeedId, FeedEvent)` over a bounded channel;
 //! - `fleetview-server`: [`server`], the feed server (the window embeds it for its default
@@ -14,7 +14,8 @@
 //! and `fleetview record`), all on the one [`pipeline::Pipeline`].
 
 pub use fleetview_core::{
-    alerts, clock, events, fleet, formats, geo, pipeline, protocol, record, routes, session, sim,
+    alerts, clock, events, export, fleet, formats, geo, pipeline, protocol, record, reports,
+    routes, session, sim,
 };
 pub use fleetview_feeds as feed;
 pub use fleetview_server as server;

@@ -34,20 +34,8 @@ pub fn position(id: i64, device_id: i64, lat: f64, lon: f64, fix_time: &str, spe
 
 /// An ISO 8601 time `offset_ms` from now, as Traccar writes it.
 pub fn iso(offset_ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(fleetview::clock::now_ms() + offset_ms) * 1_000_000,
-    )
-    .expect("time");
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+00:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let t = fleetview::export::IsoTime::new(fleetview::clock::now_ms() + offset_ms);
+    t.as_str().replace('Z', "+00:00")
 }
 
 #[derive(Default)]
