@@ -159,10 +159,12 @@ impl FleetApp {
         }
         self.view.searched_place = typed;
         if let Some(at) = self.view.nearest {
+            let fleet = self.pipeline.fleet();
+            self.nearest_window.refresh(fleet, at, now);
             actions.extend(crate::ui::nearest::show(
                 &ctx,
-                self.pipeline.fleet(),
-                at,
+                fleet,
+                &self.nearest_window,
                 now,
             ));
         }

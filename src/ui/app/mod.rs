@@ -116,6 +116,7 @@ pub struct FleetApp {
     replay: Option<replay::Replaying>,
     record_to: Option<std::path::PathBuf>,
     recordings_window: super::recordings::RecordingsWindow,
+    nearest_window: super::nearest::NearestWindow,
 }
 
 impl FleetApp {
@@ -176,6 +177,7 @@ impl FleetApp {
             replay: None,
             record_to: config.record.clone(),
             recordings_window: Default::default(),
+            nearest_window: Default::default(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {

@@ -64,7 +64,6 @@ impl Fleet {
             .collect();
         if all.len() > n && n > 0 {
             all.select_nth_unstable_by(n - 1, |a, b| a.0.total_cmp(&b.0));
-            all.truncate(n);
         }
         all.truncate(n);
         let mut near: Vec<Near> = all

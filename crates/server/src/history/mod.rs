@@ -19,7 +19,7 @@ pub mod store;
 pub mod wal;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -112,7 +112,6 @@ pub struct History {
     store: Arc<Mutex<Store>>,
     queue: Sender<FixBatch>,
     stop: Arc<AtomicBool>,
-    failed: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -126,13 +125,11 @@ impl History {
         let store = Arc::new(Mutex::new(store));
         let (queue, rx) = bounded(QUEUE);
         let stop = Arc::new(AtomicBool::new(false));
-        let failed = Arc::new(AtomicU64::new(0));
         let writer = Writer {
             store: store.clone(),
             rx,
             clock,
             stop: stop.clone(),
-            failed: failed.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("fleetview-history".into())
@@ -145,7 +142,6 @@ impl History {
             store,
             queue,
             stop,
-            failed,
             thread: Some(thread),
         };
         Ok((history, opened))
@@ -158,11 +154,6 @@ impl History {
     /// Where the hub sends what it accepted.
     pub fn sender(&self) -> HistorySender {
         HistorySender(self.queue.clone())
-    }
-
-    /// Batches the writer could not write (a full disk), so far.
-    pub fn failed(&self) -> u64 {
-        self.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -196,7 +187,6 @@ struct Writer {
     rx: Receiver<FixBatch>,
     clock: SharedClock,
     stop: Arc<AtomicBool>,
-    failed: Arc<AtomicU64>,
 }
 
 impl Writer {
@@ -215,7 +205,6 @@ impl Writer {
             }
             for batch in &batches {
                 if let Err(e) = store.append(batch, now) {
-                    self.failed.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(error = %e, fixes = batch.len(), "history: cannot write");
                 }
             }

@@ -62,16 +62,13 @@ impl Store {
     /// Opens the store in `config.dir` (creating it), as of `now_ms`.
     pub fn open(config: HistoryConfig, now_ms: i64) -> Result<(Self, Opened), HistoryError> {
         let dir = config.dir.clone();
-        let io = |source| HistoryError::Io {
-            path: dir.display().to_string(),
-            source,
-        };
-        std::fs::create_dir_all(&dir).map_err(io)?;
+        let io = io_at(&dir);
+        std::fs::create_dir_all(&dir).map_err(&io)?;
         let mut ids = HashSet::new();
         let mut opened = Opened::default();
         let (mut sealed, mut logs) = (Vec::new(), Vec::new());
-        for entry in std::fs::read_dir(&dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
+        for entry in std::fs::read_dir(&dir).map_err(&io)? {
+            let path = entry.map_err(&io)?.path();
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -91,22 +88,24 @@ impl Store {
         }
         sealed.sort_by_key(|s| s.start_ms);
         logs.sort_unstable();
+        // The live segment's log, read back once (created when there is none).
+        let start_ms = config.segment_start(now_ms);
+        let live_path = log_path(&dir, start_ms);
+        let mut live_fixes = FixBatch::default();
+        let (wal, found) = Wal::open(&live_path, &mut live_fixes).map_err(io_at(&live_path))?;
+        add(&mut opened.recovered, &found);
         let mut store = Self {
             live: Live {
-                start_ms: config.segment_start(now_ms),
+                start_ms,
                 columns: HashMap::new(),
-                wal: Wal::open(
-                    &log_path(&dir, config.segment_start(now_ms)),
-                    &mut FixBatch::default(),
-                )
-                .map_err(io)?
-                .0,
+                wal,
             },
             config,
             sealed,
             ids,
         };
-        for start in logs {
+        store.push_columns(&live_fixes);
+        for start in logs.into_iter().filter(|s| *s != start_ms) {
             store.recover(start, &mut opened)?;
         }
         opened.segments = store.sealed.len();
@@ -115,26 +114,11 @@ impl Store {
         Ok((store, opened))
     }
 
-    /// Reads the log of the segment that started at `start` back: into the live segment when
-    /// it is the current one, else sealed at once.
+    /// Seals the log a crash left of the earlier segment that started at `start`.
     fn recover(&mut self, start: i64, opened: &mut Opened) -> Result<(), HistoryError> {
         let path = log_path(&self.config.dir, start);
-        if start == self.live.start_ms {
-            let mut batch = FixBatch::default();
-            let (wal, found) = Wal::open(&path, &mut batch).map_err(|source| HistoryError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            self.live.wal = wal;
-            self.push_columns(&batch);
-            add(&mut opened.recovered, &found);
-            return Ok(());
-        }
         let mut batch = FixBatch::default();
-        let (_, found) = Wal::open(&path, &mut batch).map_err(|source| HistoryError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let (_, found) = Wal::open(&path, &mut batch).map_err(io_at(&path))?;
         add(&mut opened.recovered, &found);
         let mut columns: HashMap<Arc<str>, Column> = HashMap::new();
         for fix in batch.iter() {
@@ -170,10 +154,7 @@ impl Store {
         self.live
             .wal
             .append(batch)
-            .map_err(|source| HistoryError::Io {
-                path: self.live.wal.path().display().to_string(),
-                source,
-            })?;
+            .map_err(io_at(self.live.wal.path()))?;
         self.push_columns(batch);
         Ok(())
     }
@@ -185,11 +166,7 @@ impl Store {
             return Ok(false);
         }
         let path = log_path(&self.config.dir, start);
-        let (wal, _) =
-            Wal::open(&path, &mut FixBatch::default()).map_err(|source| HistoryError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
+        let (wal, _) = Wal::open(&path, &mut FixBatch::default()).map_err(io_at(&path))?;
         let old = std::mem::replace(
             &mut self.live,
             Live {
@@ -208,10 +185,7 @@ impl Store {
 
     /// Makes the live log durable.
     pub fn sync(&mut self) -> Result<(), HistoryError> {
-        self.live.wal.sync().map_err(|source| HistoryError::Io {
-            path: self.live.wal.path().display().to_string(),
-            source,
-        })
+        self.live.wal.sync().map_err(io_at(self.live.wal.path()))
     }
 
     /// Drops the oldest segments older than the retention, then while over the size cap; says
@@ -282,6 +256,14 @@ impl Store {
             .filter(|(v, c)| id.is_none_or(|id| &***v == id) && overlaps(c.min_ts, c.max_ts));
         plan.live = live.map(|(v, c)| (v.clone(), c.encode())).collect();
         plan
+    }
+}
+
+/// An I/O failure on `path`, as the store's error.
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> HistoryError + '_ {
+    move |source| HistoryError::Io {
+        path: path.display().to_string(),
+        source,
     }
 }
 
