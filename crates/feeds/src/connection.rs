@@ -15,6 +15,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::backoff::Backoff;
 use super::connect::{connect, redact};
 use super::handshake::{Prepared, http_client, prepare};
+use super::login::Login;
 use super::outbox::Outbox;
 use super::{FeedConfig, FeedEvent};
 use fleetview_core::clock::now_ms;
@@ -56,7 +57,7 @@ pub(super) struct Feed {
     pub(super) http: Option<reqwest::Client>,
     /// The login of the last connection (Traccar's session cookie), tried before logging in
     /// again.
-    login: Option<String>,
+    login: Login,
     pub(super) outbox: Outbox,
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
@@ -77,6 +78,7 @@ enum Obeyed {
 /// Runs one feed until it is stopped.
 pub(super) async fn run(
     config: FeedConfig,
+    login: Login,
     outbox: Outbox,
     control: mpsc::Receiver<Control>,
     stop: oneshot::Receiver<()>,
@@ -87,7 +89,7 @@ pub(super) async fn run(
         config,
         format,
         http: None,
-        login: None,
+        login,
         outbox,
         control,
         stop,
@@ -295,14 +297,14 @@ impl Feed {
             _ => None,
         };
         let config = self.config.clone();
-        let login = self.login.clone();
+        let login = self.login.get();
         let opening = async move {
             let prepared: Prepared = prepare(&config, http.as_ref(), login).await?;
             let ws = connect(&prepared.url, &prepared.headers, &config).await?;
             Ok::<_, Ended>((ws, prepared.answers, prepared.session))
         };
         let (ws, answers, login) = self.guard(opening).await??;
-        self.login = login;
+        self.login.set(login);
         self.format.opened();
         let received = now_ms();
         for (path, body) in answers {

@@ -184,7 +184,7 @@ async fn devices(
 
 /// `POST /api/session`: the `JSESSIONID` cookie of a new session, or why there is none. No
 /// Origin header is sent: Traccar 6.12 and later tie a cookie session to the login's Origin.
-async fn traccar_session(
+pub(crate) async fn traccar_session(
     base: &str,
     email: &str,
     password: &str,

@@ -9,6 +9,10 @@ use crossbeam_channel::{Receiver, Sender};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::{self, Control};
+use super::history::{
+    self, FeedAccess, Handle, HistoryDay, HistoryQuery, ReplayQuery, Replayed,
+};
+use super::login::Login;
 use super::outbox::{Outbox, Waker};
 use super::{FeedCommand, FeedConfig, FeedEvent, FeedId, install_crypto_provider};
 
@@ -72,6 +76,21 @@ impl FeedSet {
         self.send(FeedCommand::Add(id, Box::new(config)))
     }
 
+    /// Asks `feed`'s server for a vehicle's history; the answer comes through the handle, and
+    /// dropping the handle cancels the request.
+    pub fn history(&self, feed: FeedId, query: HistoryQuery) -> Result<Handle<HistoryDay>, FeedError> {
+        let (handle, job) = history::request(feed, query);
+        self.send(FeedCommand::History(feed, Box::new(job)))?;
+        Ok(handle)
+    }
+
+    /// Asks `feed`'s server for the fleet from a moment on, written as a recording.
+    pub fn replay(&self, feed: FeedId, query: ReplayQuery) -> Result<Handle<Replayed>, FeedError> {
+        let (handle, job) = history::request(feed, query);
+        self.send(FeedCommand::Replay(feed, Box::new(job)))?;
+        Ok(handle)
+    }
+
     /// Asks the feeds thread to do something; never blocks.
     pub fn send(&self, command: FeedCommand) -> Result<(), FeedError> {
         self.commands.try_send(command).map_err(|e| match e {
@@ -116,6 +135,8 @@ impl Drop for FeedSet {
 
 /// One running feed: how to reach its task.
 struct Running {
+    config: FeedConfig,
+    login: Login,
     control: mpsc::Sender<Control>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -150,10 +171,19 @@ async fn manage(
                     waker.clone(),
                     config.max_pending_vehicles.max(1),
                 );
-                let task = tokio::spawn(connection::run(*config, outbox, control_rx, stop_rx));
+                let login = Login::default();
+                let task = tokio::spawn(connection::run(
+                    (*config).clone(),
+                    login.clone(),
+                    outbox,
+                    control_rx,
+                    stop_rx,
+                ));
                 feeds.insert(
                     id,
                     Running {
+                        config: *config,
+                        login,
                         control,
                         stop: stop_tx,
                         task,
@@ -168,9 +198,23 @@ async fn manage(
             FeedCommand::Pause(id) => tell(&feeds, id, Control::Pause),
             FeedCommand::Resume(id) => tell(&feeds, id, Control::Resume),
             FeedCommand::Subscribe(id, s) => tell(&feeds, id, Control::Subscribe(s)),
+            FeedCommand::History(id, job) => {
+                tokio::spawn(history::run_history(*job, access(&feeds, id), waker.clone()));
+            }
+            FeedCommand::Replay(id, job) => {
+                let feed = access(&feeds, id);
+                tokio::spawn(history::run_replay(*job, id, feed, waker.clone()));
+            }
         }
     }
     futures_util::future::join_all(feeds.into_values().map(stop)).await;
+}
+
+fn access(feeds: &HashMap<FeedId, Running>, id: FeedId) -> Option<FeedAccess> {
+    feeds.get(&id).map(|r| FeedAccess {
+        config: r.config.clone(),
+        login: r.login.clone(),
+    })
 }
 
 fn tell(feeds: &HashMap<FeedId, Running>, id: FeedId, control: Control) {

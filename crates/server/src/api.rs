@@ -5,6 +5,8 @@
 //!   fixes in time order, a page of at most `limit` (10,000 by default, 100,000 at most); a full
 //!   page says where the next starts in the `X-Next-From` header (ms).
 //! - `/api/fleet?at=T`: every vehicle's newest fix at or before `T` within `--drop-after`.
+//! - `/api/fixes?from=T&to=T[&limit=N]`: every vehicle's fixes in time order, a page at a
+//!   time as for a track (a page ends between two times); what a replay from the server reads.
 //! - `/api/trips`, `/api/stops`, `/api/summary` `?id=ID&from=T&to=T`: the vehicle's trips,
 //!   stops and totals over the range (`fleetview_core::reports`).
 //!
@@ -40,9 +42,10 @@ pub const MAX_PAGE: usize = 100_000;
 pub const MAX_REPORT_FIXES: usize = 2_700_000;
 
 /// The paths answered here.
-pub const PATHS: [&str; 5] = [
+pub const PATHS: [&str; 6] = [
     "/api/track",
     "/api/fleet",
+    "/api/fixes",
     "/api/trips",
     "/api/stops",
     "/api/summary",
@@ -94,6 +97,19 @@ impl Source {
             }
             Self::Stream(stream) => stream
                 .track(id, from, to, limit)
+                .await
+                .map_err(ApiError::Stream),
+        }
+    }
+
+    async fn fleet_range(&self, from: i64, to: i64, limit: usize) -> Result<Page, ApiError> {
+        match self {
+            Self::Local(reader) => {
+                let reader = reader.clone();
+                Ok(blocking(move || reader.fleet_range(from, to, limit)).await??)
+            }
+            Self::Stream(stream) => stream
+                .fleet_range(from, to, limit)
                 .await
                 .map_err(ApiError::Stream),
         }
@@ -163,6 +179,7 @@ async fn route(
     let p = Params(params);
     match path {
         "/api/track" => track(&p, history).await,
+        "/api/fixes" => fixes(&p, history).await,
         "/api/fleet" => {
             let at = p.time_or("at", now_ms())?;
             let fleet = history.fleet_at(at, within).await?;
@@ -210,6 +227,21 @@ impl Params<'_> {
         }
     }
 
+    /// `limit`: fixes in a page, [`PAGE`] unless said.
+    fn limit(&self) -> Result<usize, ApiError> {
+        match self.0.get("limit") {
+            None => Ok(PAGE),
+            Some(n) => n
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::Bad(format!("limit: {n:?} is not a number from 1 to {MAX_PAGE}"))
+                }),
+        }
+    }
+
     /// `from` and `to`, both required, in order, within [`MAX_RANGE_MS`].
     fn range(&self) -> Result<(i64, i64), ApiError> {
         let need = |name: &str| {
@@ -253,17 +285,7 @@ async fn track(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>
             .parse()
             .map_err(|e| ApiError::Bad(format!("format: {e}")))?,
     };
-    let limit = match p.0.get("limit") {
-        None => PAGE,
-        Some(n) => n
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                ApiError::Bad(format!("limit: {n:?} is not a number from 1 to {MAX_PAGE}"))
-            })?,
-    };
+    let limit = p.limit()?;
     let page = history
         .track(id, from, to, limit)
         .await?
@@ -273,13 +295,29 @@ async fn track(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>
     for fix in page.fixes.iter() {
         writer.point(&fix).map_err(io)?;
     }
-    let mut response = body(writer.end().map_err(io)?, format.content_type());
-    if let Some(next) = page.next
+    let response = body(writer.end().map_err(io)?, format.content_type());
+    Ok(with_next(response, page.next))
+}
+
+/// `X-Next-From: ms` on a full page's answer.
+fn with_next(mut response: Response<Full<Bytes>>, next: Option<i64>) -> Response<Full<Bytes>> {
+    if let Some(next) = next
         && let Ok(v) = HeaderValue::from_str(&next.to_string())
     {
         response.headers_mut().insert("x-next-from", v);
     }
-    Ok(response)
+    response
+}
+
+/// `{"from":T,"to":T,"fixes":[...]}`: a page of the whole fleet's fixes.
+async fn fixes(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>, ApiError> {
+    let (from, to) = p.range()?;
+    let page = history.fleet_range(from, to, p.limit()?).await?;
+    let mut out = Vec::with_capacity(64 + page.fixes.len() * 120);
+    write!(out, "{{\"from\":{from},\"to\":{to},\"fixes\":").map_err(io)?;
+    fleetview_core::export::write_json_fixes(&mut out, &page.fixes).map_err(io)?;
+    out.extend_from_slice(b"}\n");
+    Ok(with_next(body(out, "application/json"), page.next))
 }
 
 /// Every fix of `id` in `from..=to`, read a page at a time, at most [`MAX_REPORT_FIXES`].

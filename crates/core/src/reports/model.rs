@@ -1,10 +1,10 @@
 //! What the reports answer: trips, stops and a summary, as plain serializable data (field names
 //! in snake_case, times in UTC ms, distances in metres, speeds in m/s).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A moment and a place.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub ts: i64,
     pub lat: f64,
@@ -12,7 +12,7 @@ pub struct Place {
 }
 
 /// A move from one stop (or the start of the range, or a hole in the data) to the next.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trip {
     /// The last fix where the vehicle stood before leaving (or the trip's first fix).
     pub start: Place,
@@ -31,7 +31,7 @@ pub struct Trip {
 }
 
 /// Where the vehicle stood still for at least the minimum stop duration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stop {
     /// The mean of the stop's fixes (GPS wander averages out).
     pub lat: f64,
@@ -46,7 +46,7 @@ pub struct Stop {
 }
 
 /// The range as a whole, added up from its trips and stops.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The first and the last fix (0 when there are none).
     pub start_ms: i64,
@@ -68,7 +68,7 @@ pub struct Summary {
 }
 
 /// Trips, stops and summary of one vehicle over a range.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub trips: Vec<Trip>,
     pub stops: Vec<Stop>,

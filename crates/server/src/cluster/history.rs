@@ -153,6 +153,17 @@ impl StreamHistory {
         Ok(known.then(|| Page::of(&all, from, to, limit)))
     }
 
+    /// A page of every vehicle's fixes in `from..=to`, in time order (each page reads the
+    /// stream over the whole range again: the cluster's reads are for modest ranges).
+    pub async fn fleet_range(&self, from: i64, to: i64, limit: usize) -> Result<Page, String> {
+        let mut all = FixBatch::default();
+        self.read(&format!("{SUBJECT}.>"), from - LEAD, to + LATE, |b| {
+            all.append(b)
+        })
+        .await?;
+        Ok(Page::fleet(&all, from, to, limit))
+    }
+
     /// Every vehicle's newest fix with a time in `at - within ..= at`.
     pub async fn fleet_at(&self, at: i64, within: i64) -> Result<FixBatch, String> {
         let mut newest: HashMap<String, FixBatch> = HashMap::new();

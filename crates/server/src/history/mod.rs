@@ -105,6 +105,11 @@ impl HistoryReader {
     pub fn fleet_at(&self, at: i64, within: i64) -> Result<FixBatch, HistoryError> {
         query::fleet_at(&self.0, at, within)
     }
+
+    /// A page of every vehicle's fixes in `from..=to`, in time order.
+    pub fn fleet_range(&self, from: i64, to: i64, limit: usize) -> Result<Page, HistoryError> {
+        query::fleet_range(&self.0, from, to, limit)
+    }
 }
 
 /// The store and its writer thread; dropping it writes what is queued, syncs and joins.

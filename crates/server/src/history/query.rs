@@ -88,6 +88,49 @@ impl Page {
     }
 }
 
+/// A page of every vehicle's fixes with times in `from..=to`, in time order.
+pub fn fleet_range(
+    store: &Mutex<Store>,
+    from: i64,
+    to: i64,
+    limit: usize,
+) -> Result<Page, HistoryError> {
+    let read = read(plan(store, None, from, to)?)?;
+    let mut all = FixBatch::default();
+    for batch in read.values() {
+        all.append(batch);
+    }
+    Ok(Page::fleet(&all, from, to, limit))
+}
+
+impl Page {
+    /// The first page of about `limit` of `all`'s fixes (any vehicles) with times in
+    /// `from..=to`, in time order, a vehicle's repeated time kept once. A page ends between two
+    /// times, never inside one, so the next (from [`Page::next`]) neither repeats nor skips a
+    /// fix; when more than `limit` fixes share the first time, the page holds them all.
+    pub fn fleet(all: &FixBatch, from: i64, to: i64, limit: usize) -> Self {
+        let mut order: Vec<FixRef<'_>> =
+            all.iter().filter(|f| (from..=to).contains(&f.ts)).collect();
+        order.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.id.cmp(b.id)));
+        order.dedup_by(|a, b| a.ts == b.ts && a.id == b.id);
+        let mut end = order.len().min(limit.max(1));
+        if let Some(cut) = order.get(end).map(|f| f.ts) {
+            let before = order[..end].partition_point(|f| f.ts < cut);
+            end = if before > 0 {
+                before
+            } else {
+                order.partition_point(|f| f.ts <= cut)
+            };
+        }
+        let mut page = Page::default();
+        for fix in &order[..end] {
+            page.fixes.push(fix);
+        }
+        page.next = order.get(end).map(|f| f.ts);
+        page
+    }
+}
+
 /// Every vehicle's newest fix with a time in `at - within ..= at`.
 pub fn fleet_at(store: &Mutex<Store>, at: i64, within: i64) -> Result<FixBatch, HistoryError> {
     let read = read(plan(store, None, at - within, at)?)?;

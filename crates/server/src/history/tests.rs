@@ -214,3 +214,34 @@ fn the_writer_thread_stores_what_it_is_offered_and_drop_syncs_and_joins() {
         .expect("known");
     assert_eq!(ts_of(&page), [T0 + 5]);
 }
+
+#[test]
+fn the_fleets_fixes_come_in_time_order_in_pages_that_end_between_two_times() {
+    let mut all = FixBatch::default();
+    for k in 0..5 {
+        all.append(&fixes(&["a", "b", "c"], T0 + k * 1000, -16.9));
+    }
+    all.append(&fixes(&["a"], T0 + 2000, -16.9));
+    // 15 distinct fixes (a's repeat at T0+2000 kept once), three a time.
+    let mut from = T0;
+    let mut seen = Vec::new();
+    loop {
+        let page = Page::fleet(&all, from, T0 + 10_000, 4);
+        let ts = ts_of(&page);
+        assert!(ts.windows(2).all(|w| w[0] <= w[1]), "in time order: {ts:?}");
+        assert!(ts.len() <= 4);
+        seen.extend(page.fixes.iter().map(|f| (f.ts, f.id.to_owned())));
+        match page.next {
+            Some(n) => {
+                assert!(n > *ts.last().unwrap(), "a page ends between two times");
+                from = n;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 15, "nothing repeated, nothing skipped: {seen:?}");
+    // More fixes at one time than a page holds: the page holds them all.
+    let page = Page::fleet(&all, T0, T0 + 10_000, 2);
+    assert_eq!(ts_of(&page), [T0, T0, T0]);
+    assert_eq!(page.next, Some(T0 + 1000));
+}
