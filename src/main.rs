@@ -16,6 +16,8 @@ use fleetview::ui::{AppConfig, FeedSource, TileSpec};
 
 #[path = "main/headless.rs"]
 mod headless;
+#[path = "main/server_replay.rs"]
+mod server_replay;
 
 use headless::{AlertSources, AlertsArgs, RecordArgs, StatsArgs};
 
@@ -60,6 +62,16 @@ struct Cli {
     /// on the map instead of live feeds, with a timeline to play, pause, speed up and scrub.
     #[arg(long, value_name = "FILE.fvr", conflicts_with_all = ["url", "feed", "config", "demo", "record"])]
     replay: Option<std::path::PathBuf>,
+    /// Replay the fleet of a fleetview server's history, no recording needed: the feed (as for
+    /// --feed) whose server to ask; with --at (and --for).
+    #[arg(long, value_name = "FEED", requires = "at", conflicts_with_all = ["url", "feed", "config", "demo", "record", "replay"])]
+    replay_from_server: Option<String>,
+    /// The moment the replay from the server starts: ISO 8601, or like "2026-12-04 14:00" (UTC).
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// How long the replay from the server runs.
+    #[arg(long = "for", value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    replay_for: std::time::Duration,
     /// Record every feed the window shows to this file from the start (the Record button
     /// writes here too; without it, to a new file in the data directory's recordings).
     #[arg(long, value_name = "FILE.fvr")]
@@ -221,6 +233,11 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
     fleetview::feed::install_crypto_provider();
     if let Some(path) = &cli.replay {
         return replay(&cli, path);
+    }
+    if let (Some(feed), Some(at)) = (&cli.replay_from_server, &cli.at) {
+        let now = fleetview::clock::now_ms();
+        let path = server_replay::fetch(feed, at, cli.replay_for, now)?;
+        return replay(&cli, &path);
     }
     let feeds = if cli.demo {
         Vec::new()

@@ -97,6 +97,39 @@ pub enum Action {
     ShowRecordings,
     /// Replay this recording in a window of its own.
     OpenReplay(std::path::PathBuf),
+    /// The History window's controls.
+    History(HistoryAction),
+    /// Open or close the "Replay from server" window.
+    ToggleServerReplay,
+    /// Fetch the fleet of this feed from `at` to `until` (UTC ms) from its server and replay it.
+    ReplayFromServer {
+        feed: FeedId,
+        at: i64,
+        until: i64,
+    },
+}
+
+/// What the History window (and the map's track, and the chart) ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryAction {
+    /// Open the History of this vehicle (a row's menu).
+    Open(VehicleId),
+    /// ... of the selected vehicle (the details' button, `H`).
+    OpenSelected,
+    /// Ask its server for this range.
+    Ask(super::history::Range),
+    /// Ask for the two times typed in.
+    AskTyped,
+    Cancel,
+    Close,
+    /// The moment under the pointer, on the chart or the track.
+    Hover(Option<i64>),
+    /// A trip or a stop in the list: zoom the map to it.
+    Pick(super::history::Picked),
+    /// Save the track shown in this format (a save dialog asks where).
+    Export(crate::export::TrackFormat),
+    /// Overspeed above this many km/h.
+    Limit(f32),
 }
 
 /// What the timeline bar asks of a replay.

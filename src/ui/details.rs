@@ -3,7 +3,7 @@
 
 use egui::{Align, Grid, Label, Layout, RichText, Ui};
 
-use super::action::Action;
+use super::action::{Action, HistoryAction};
 use super::attrs;
 use super::markers;
 use super::tokens;
@@ -91,6 +91,13 @@ fn title(ui: &mut Ui, name: &str, following: bool) -> Option<Action> {
                 }
             } else if ui.button("Follow").on_hover_text("F").clicked() {
                 action = Some(Action::FollowSelected);
+            }
+            if ui
+                .button("History")
+                .on_hover_text("H: its track, trips and stops from its server")
+                .clicked()
+            {
+                action = Some(Action::History(HistoryAction::OpenSelected));
             }
             // What is left of the row, from the left.
             ui.with_layout(Layout::left_to_right(Align::Center), |ui| {

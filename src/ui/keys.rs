@@ -32,6 +32,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "zoom in / out"),
     ("Home", "zoom to the whole fleet"),
     ("Z", "zoom to the selected vehicle"),
+    (
+        "H",
+        "the selected vehicle's History: track, trips, stops and speed from its server",
+    ),
     ("N", "show or hide the route network"),
     ("G", "show or hide the geofences"),
     ("T", "show or hide the selection's trail"),
@@ -75,6 +79,10 @@ pub fn read(ctx: &Context, view: &ViewState, replaying: bool) -> Vec<Action> {
         key(Key::Slash, Action::FocusSearch);
         key(Key::Home, Action::FitFleet);
         key(Key::Z, Action::ZoomToSelection);
+        key(
+            Key::H,
+            Action::History(super::action::HistoryAction::OpenSelected),
+        );
         key(Key::ArrowDown, Action::MoveSelection(1));
         key(Key::ArrowUp, Action::MoveSelection(-1));
         for layer in Layer::ALL {

@@ -74,6 +74,13 @@ pub fn show(ctx: &Context, dir: &Path, state: &mut RecordingsWindow) -> Vec<Acti
                     actions.push(Action::OpenReplay(PathBuf::from(state.path.trim())));
                 }
             });
+            if ui
+                .button("Replay from server…")
+                .on_hover_text("The fleet at a moment and after, from a fleetview server's history: no recording needed")
+                .clicked()
+            {
+                actions.push(Action::ToggleServerReplay);
+            }
             if let Some(e) = &state.error {
                 ui.colored_label(super::tokens::FAIL_RED, e);
             }

@@ -236,10 +236,12 @@ pub const DETAILS_VALUE_MIN: f32 = 60.0;
 /// The status dot in rows and panels.
 pub const DOT_RADIUS: f32 = 4.5;
 
-/// A recorded track, coloured by speed: slow (or unknown), middling, fast.
-pub const TRACK_SLOW: Color32 = Color32::from_rgb(0xc0, 0x39, 0x2b);
-pub const TRACK_MID: Color32 = Color32::from_rgb(0xf3, 0x9c, 0x12);
-pub const TRACK_FAST: Color32 = Color32::from_rgb(0x27, 0xae, 0x60);
+/// A track (a recording's, a History's), coloured by speed: slow, middling, fast, and red only
+/// above the overspeed limit.
+pub const TRACK_SLOW: Color32 = Color32::from_rgb(0x29, 0x80, 0xb9);
+pub const TRACK_MID: Color32 = Color32::from_rgb(0x27, 0xae, 0x60);
+pub const TRACK_FAST: Color32 = Color32::from_rgb(0xf3, 0x9c, 0x12);
+pub const TRACK_OVER: Color32 = Color32::from_rgb(0xd6, 0x1f, 0x1f);
 pub const TRACK_UNKNOWN: Color32 = Color32::from_rgb(0x7f, 0x8c, 0x8d);
 /// Speeds (km/h) at the middle and fast ends of the track's colours.
 pub const TRACK_MID_KMH: f32 = 30.0;
@@ -250,6 +252,18 @@ pub const TRACK_CASING: Color32 = Color32::from_rgb(0xf5, 0xf5, 0xf5);
 pub const TRACK_CASING_WIDTH: f32 = 8.0;
 pub const STOP_RADIUS: f32 = 7.0;
 pub const STOP_FILL: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
+pub const STOP_TEXT: Color32 = Color32::WHITE;
+/// A History's numbered stop pins, and the cursor where the chart's pointer is.
+pub const STOP_PIN_RADIUS: f32 = 10.0;
+pub const STOP_PICKED: Color32 = Color32::from_rgb(0x8e, 0x44, 0xad);
+pub const CURSOR_RADIUS: f32 = 7.0;
+pub const CURSOR_FILL: Color32 = Color32::WHITE;
+pub const CURSOR_RING: Color32 = Color32::from_rgb(0x2c, 0x3e, 0x50);
+/// How near (px) the pointer must be to a History's track to mark the chart.
+pub const TRACK_HOVER_PX: f32 = 12.0;
+/// The speed chart under the map.
+pub const CHART_HEIGHT: f32 = 150.0;
+pub const CHART_LINE: Color32 = Color32::from_rgb(0x29, 0x80, 0xb9);
 /// Room kept at the right of the status bar for the theme buttons (Auto, Light, Dark).
 pub const THEME_CHOICE_WIDTH: f32 = 160.0;
 /// The replay bar's recording dot.
@@ -259,6 +273,14 @@ pub const RECORDING_RED: Color32 = Color32::from_rgb(0xe7, 0x4c, 0x3c);
 pub const REPLAY_VIOLET: Color32 = Color32::from_rgb(0x6c, 0x3c, 0xc8);
 pub const REPLAY_TEXT: Color32 = Color32::WHITE;
 pub const REPLAY_FONT: f32 = 15.0;
+
+/// A History's segment colour at `speed` m/s: red above `limit_kmh`, else by speed.
+pub fn history_colour(speed: Option<f32>, limit_kmh: f32) -> Color32 {
+    match speed {
+        Some(s) if s * 3.6 > limit_kmh => TRACK_OVER,
+        _ => track_colour(speed),
+    }
+}
 
 /// A track segment's colour at `speed` m/s.
 pub fn track_colour(speed: Option<f32>) -> Color32 {

@@ -52,6 +52,10 @@ pub struct Seen {
     pub devices: Mutex<String>,
     /// The `positions` frame sent on each new socket.
     pub on_connect: Mutex<String>,
+    /// What `/api/reports/{route,trips,stops,summary}` return (by the path's last part), as
+    /// Traccar 6 writes them; the query each was asked with is kept.
+    pub reports: Mutex<Vec<(String, String)>>,
+    pub report_queries: Mutex<Vec<String>>,
 }
 
 pub struct FakeTraccar {
@@ -256,6 +260,27 @@ async fn serve<S: Stream>(
                     reply(&mut reader, "200 OK", &[], &devices).await;
                 } else {
                     reply(&mut reader, "401 Unauthorized", &[], "").await;
+                }
+            }
+            ("GET", r) if r.starts_with("/api/reports/") => {
+                let kind = r.trim_start_matches("/api/reports/").to_owned();
+                let body = seen
+                    .reports
+                    .lock()
+                    .expect("lock")
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, b)| b.clone());
+                seen.report_queries
+                    .lock()
+                    .expect("lock")
+                    .push(request.path.clone());
+                match body {
+                    Some(body) if request.authorised(&seen) => {
+                        reply(&mut reader, "200 OK", &[], &body).await
+                    }
+                    Some(_) => reply(&mut reader, "401 Unauthorized", &[], "").await,
+                    None => reply(&mut reader, "404 Not Found", &[], "").await,
                 }
             }
             ("GET", "/api/socket") => {

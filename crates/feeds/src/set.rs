@@ -9,9 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::{self, Control};
-use super::history::{
-    self, FeedAccess, Handle, HistoryDay, HistoryQuery, ReplayQuery, Replayed,
-};
+use super::history::{self, FeedAccess, Handle, HistoryDay, HistoryQuery, ReplayQuery, Replayed};
 use super::login::Login;
 use super::outbox::{Outbox, Waker};
 use super::{FeedCommand, FeedConfig, FeedEvent, FeedId, install_crypto_provider};
@@ -78,7 +76,11 @@ impl FeedSet {
 
     /// Asks `feed`'s server for a vehicle's history; the answer comes through the handle, and
     /// dropping the handle cancels the request.
-    pub fn history(&self, feed: FeedId, query: HistoryQuery) -> Result<Handle<HistoryDay>, FeedError> {
+    pub fn history(
+        &self,
+        feed: FeedId,
+        query: HistoryQuery,
+    ) -> Result<Handle<HistoryDay>, FeedError> {
         let (handle, job) = history::request(feed, query);
         self.send(FeedCommand::History(feed, Box::new(job)))?;
         Ok(handle)
@@ -199,7 +201,11 @@ async fn manage(
             FeedCommand::Resume(id) => tell(&feeds, id, Control::Resume),
             FeedCommand::Subscribe(id, s) => tell(&feeds, id, Control::Subscribe(s)),
             FeedCommand::History(id, job) => {
-                tokio::spawn(history::run_history(*job, access(&feeds, id), waker.clone()));
+                tokio::spawn(history::run_history(
+                    *job,
+                    access(&feeds, id),
+                    waker.clone(),
+                ));
             }
             FeedCommand::Replay(id, job) => {
                 let feed = access(&feeds, id);

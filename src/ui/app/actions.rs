@@ -96,6 +96,11 @@ impl FleetApp {
             Action::OpenReplay(path) => self.open_replay(&path, now_ms),
             Action::Nearest(lat, lon) => self.view.nearest = Some((lat, lon)),
             Action::CloseNearest => self.view.nearest = None,
+            Action::History(a) => self.history_action(a, now_ms),
+            Action::ToggleServerReplay => self.server_replay.toggle(now_ms),
+            Action::ReplayFromServer { feed, at, until } => {
+                self.replay_from_server(feed, at, until)
+            }
             other => self.apply_map_action(other, now_ms),
         }
     }

@@ -55,6 +55,8 @@ impl FleetApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         let wall = self.pipeline.now_ms();
         self.drain(ctx, wall);
+        self.poll_history(wall);
+        self.poll_server_replay(wall);
     }
 
     /// One frame's drawing: every panel, then the actions they returned.
@@ -108,6 +110,7 @@ impl FleetApp {
             now,
         };
         self.board = Board::default();
+        actions.extend(self.chart_panel(ui));
         let size = ctx.content_rect().size();
         let sides = layout::sides(size.x, self.status.feeds_open);
         let (details_max, alerts_max) = layout::bottoms(size.y);
@@ -140,6 +143,7 @@ impl FleetApp {
                     geofences: self.pipeline.alerts().map(|e| e.geofences()),
                     alerts: &self.alert_log,
                     track: self.replay.as_ref().and_then(|r| r.track()),
+                    history: self.history.as_ref(),
                     now_ms: now,
                 };
                 let (map_actions, moving) = self.map.show(ui, &cx);
@@ -153,6 +157,7 @@ impl FleetApp {
         actions.extend(keys::help(&ctx, self.view.help_open));
         actions.extend(self.geofences_window(&ctx));
         actions.extend(self.recordings_window(&ctx));
+        actions.extend(self.history_windows(&ctx));
         let typed = crate::geo::parse_lat_lon(&self.view.search);
         if typed.is_some() && typed != self.view.searched_place {
             self.view.nearest = typed;
@@ -168,6 +173,7 @@ impl FleetApp {
                 now,
             ));
         }
+        self.settle_hover(&actions);
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }

@@ -79,6 +79,8 @@ pub struct Board {
     pub table: Option<Rect>,
     pub details: Option<Rect>,
     pub alerts: Option<Rect>,
+    /// The History's speed chart.
+    pub chart: Option<Rect>,
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@ mod actions;
 mod alerting;
 mod frame;
 mod geofencing;
+mod history;
 mod layout;
 mod panels;
 mod replay;
 mod saved;
 
+pub use history::server_recording;
 pub use layout::Board;
 pub use replay::{JUMP_MS, LONG_JUMP_MS, default_recording};
 
@@ -117,6 +119,9 @@ pub struct FleetApp {
     record_to: Option<std::path::PathBuf>,
     recordings_window: super::recordings::RecordingsWindow,
     nearest_window: super::nearest::NearestWindow,
+    /// A vehicle's History from its server, when open.
+    history: Option<super::history::HistoryWindow>,
+    server_replay: super::server_replay::ServerReplayWindow,
 }
 
 impl FleetApp {
@@ -178,6 +183,8 @@ impl FleetApp {
             record_to: config.record.clone(),
             recordings_window: Default::default(),
             nearest_window: Default::default(),
+            history: None,
+            server_replay: Default::default(),
         };
         match config.source {
             FeedSource::Live { feeds, embedded } => {

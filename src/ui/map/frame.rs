@@ -31,6 +31,10 @@ pub(super) struct Frame {
     pub(super) nearest_asked: Option<(f64, f64)>,
     /// A vehicle was picked from a cluster's list in the context menu.
     pub(super) picked: Option<VehicleId>,
+    /// The moment of the History's track under the pointer.
+    pub(super) history_hover: Option<i64>,
+    /// Where the History's cursor was drawn.
+    pub(super) history_cursor: Option<Pos2>,
 }
 
 impl Frame {
@@ -46,5 +50,7 @@ impl Frame {
         self.clicked_at = None;
         self.nearest_asked = None;
         self.picked = None;
+        self.history_hover = None;
+        self.history_cursor = None;
     }
 }

@@ -14,6 +14,7 @@ mod discs;
 mod fan;
 mod fences;
 mod frame;
+mod history;
 mod labels;
 mod lines;
 mod overlays;
@@ -68,6 +69,8 @@ pub struct MapContext<'a> {
     pub alerts: &'a crate::ui::alerts::AlertLog,
     /// A vehicle's whole recorded track, drawn under the markers.
     pub track: Option<&'a crate::record::track::Track>,
+    /// A vehicle's History from its server, drawn under the markers.
+    pub history: Option<&'a crate::ui::history::HistoryWindow>,
     pub now_ms: i64,
 }
 
@@ -187,6 +190,11 @@ impl MapView {
         self.frame.borrow().alarmed.clone()
     }
 
+    /// Where the History's cursor was drawn in the last frame.
+    pub fn history_cursor(&self) -> Option<Pos2> {
+        self.frame.borrow().history_cursor
+    }
+
     /// Closes a fanned-out cluster.
     pub fn close_fan(&mut self) -> bool {
         self.fan.take().is_some()
@@ -223,12 +231,7 @@ impl MapView {
             }
             return (actions, frame.animating);
         }
-        if let Some((lat, lon)) = frame.nearest_asked {
-            actions.push(Action::Nearest(lat, lon));
-        }
-        if let Some(id) = frame.picked.clone() {
-            actions.push(Action::Select(id));
-        }
+        actions.extend(asked(&frame));
         match frame.clicked {
             Some(Some(Hit::Vehicle(key))) => {
                 if let Some(v) = cx.fleet.vehicle(key) {
@@ -326,6 +329,12 @@ impl MapView {
         if let Some(track) = cx.track {
             map = map.with_plugin(track::Whole { track });
         }
+        if let Some(window) = cx.history {
+            map = map.with_plugin(history::Track {
+                window,
+                frame: &frame,
+            });
+        }
         if let Some(at) = cx.view.nearest {
             map = map.with_plugin(place::Place { at });
         }
@@ -408,4 +417,22 @@ impl MapView {
         self.route_cache = Some((v.vehicle_id(), route, shapes.clone()));
         shapes
     }
+}
+
+/// What the plugins were asked for besides picks: the nearest vehicles to a point, a vehicle
+/// from a cluster's list, the History's moment under the pointer.
+fn asked(frame: &Frame) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if let Some((lat, lon)) = frame.nearest_asked {
+        actions.push(Action::Nearest(lat, lon));
+    }
+    if let Some(id) = frame.picked.clone() {
+        actions.push(Action::Select(id));
+    }
+    if let Some(ms) = frame.history_hover {
+        actions.push(Action::History(super::action::HistoryAction::Hover(Some(
+            ms,
+        ))));
+    }
+    actions
 }

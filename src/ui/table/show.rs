@@ -282,6 +282,9 @@ fn vehicle_row(
         });
     }
     let row_response = row.response();
+    if let Some(menu) = row_menu(&row_response, v) {
+        return Some(menu);
+    }
     let hit = |f: fn(&egui::Response) -> bool| f(&row_response) || name.as_ref().is_some_and(f);
     if hit(egui::Response::double_clicked) {
         Some(Action::Follow(v.vehicle_id()))
@@ -290,6 +293,24 @@ fn vehicle_row(
     } else {
         None
     }
+}
+
+/// A row's right-click menu: follow the vehicle, or open its History.
+fn row_menu(row: &egui::Response, v: &Vehicle) -> Option<Action> {
+    let mut chosen = None;
+    row.context_menu(|ui| {
+        if ui.button("Follow").clicked() {
+            chosen = Some(Action::Follow(v.vehicle_id()));
+            ui.close();
+        }
+        if ui.button("History…").clicked() {
+            chosen = Some(Action::History(crate::ui::action::HistoryAction::Open(
+                v.vehicle_id(),
+            )));
+            ui.close();
+        }
+    });
+    chosen
 }
 
 /// A column's header: its name, and when the table is sorted by it a triangle for the

@@ -7,9 +7,7 @@ use serde_json::value::RawValue;
 
 use super::http::Http;
 use super::{HistoryDay, HistoryError, HistoryQuery, Reporter};
-use fleetview_core::protocol::{
-    DecodeLimits, FixBatch, RejectTally, ServerFrame, decode_server,
-};
+use fleetview_core::protocol::{DecodeLimits, FixBatch, RejectTally, ServerFrame, decode_server};
 use fleetview_core::reports::{Report, Stop, Summary, Trip};
 
 /// Fixes asked for in one page (the server's own default page).
@@ -93,7 +91,9 @@ pub(super) fn fixes_of(array: &RawValue, path: &str) -> Result<FixBatch, History
             Ok(batch)
         }
         Ok(_) => Err(HistoryError::Failed(format!("{path}: not a list of fixes"))),
-        Err(e) => Err(HistoryError::Failed(format!("{path}: unreadable fixes: {e}"))),
+        Err(e) => Err(HistoryError::Failed(format!(
+            "{path}: unreadable fixes: {e}"
+        ))),
     }
 }
 
@@ -135,7 +135,10 @@ mod tests {
         let batch = fixes_of(page.fixes, "/api/track").unwrap();
         assert_eq!(batch.len(), 2);
         let first = batch.get(0).unwrap();
-        assert_eq!((first.id, first.ts, first.speed), ("van-7", 1764900000000, Some(12.5)));
+        assert_eq!(
+            (first.id, first.ts, first.speed),
+            ("van-7", 1764900000000, Some(12.5))
+        );
         assert_eq!(first.meta.label, Some("Van 7"));
         assert_eq!(batch.get(1).unwrap().lat, -16.921);
     }

@@ -75,7 +75,13 @@ impl Http {
 
 /// A non-2xx answer in words; the server's own message where it gave one.
 fn failure(path: &str, status: StatusCode, said: &str) -> HistoryError {
-    let said: String = said.lines().next().unwrap_or("").chars().take(200).collect();
+    let said: String = said
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
     match status.as_u16() {
         401 | 403 => HistoryError::Refused(format!(
             "the server refused the feed's credentials for {path} (HTTP {status})"

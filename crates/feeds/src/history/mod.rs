@@ -86,7 +86,10 @@ pub enum HistoryError {
 #[derive(Debug, Clone)]
 pub enum Update<T> {
     /// Still working: `step` says on what, `fixes` how many have arrived so far.
-    Progress { step: &'static str, fixes: usize },
+    Progress {
+        step: &'static str,
+        fixes: usize,
+    },
     Done(Result<T, HistoryError>),
 }
 
@@ -148,7 +151,11 @@ pub(crate) struct Reporter<T> {
 
 impl<T> Reporter<T> {
     pub(crate) fn progress(&self, step: &'static str, fixes: usize) {
-        if self.updates.try_send(Update::Progress { step, fixes }).is_ok() {
+        if self
+            .updates
+            .try_send(Update::Progress { step, fixes })
+            .is_ok()
+        {
             (self.waker)();
         }
     }
@@ -188,7 +195,9 @@ pub(crate) async fn run_history(
     let work = async {
         let feed = feed.ok_or(HistoryError::NoFeed)?;
         if job.query.from_ms > job.query.to_ms {
-            return Err(HistoryError::Failed("the range ends before it starts".into()));
+            return Err(HistoryError::Failed(
+                "the range ends before it starts".into(),
+            ));
         }
         let http = http::Http::new(&feed)?;
         match feed.config.spec.kind {

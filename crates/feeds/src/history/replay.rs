@@ -52,12 +52,15 @@ pub(super) async fn fetch(
     report: &Reporter<Replayed>,
 ) -> Result<Replayed, HistoryError> {
     if q.at_ms >= q.until_ms {
-        return Err(HistoryError::Failed("the replay ends before it starts".into()));
+        return Err(HistoryError::Failed(
+            "the replay ends before it starts".into(),
+        ));
     }
-    let failed = |e: std::io::Error| {
-        HistoryError::Failed(format!("cannot write {}: {e}", q.path.display()))
-    };
-    let body = http.get("/api/fleet", &[("at", q.at_ms.to_string())]).await?;
+    let failed =
+        |e: std::io::Error| HistoryError::Failed(format!("cannot write {}: {e}", q.path.display()));
+    let body = http
+        .get("/api/fleet", &[("at", q.at_ms.to_string())])
+        .await?;
     let at: FleetAt<'_> = serde_json::from_str(&body.text)
         .map_err(|e| HistoryError::Failed(format!("/api/fleet: unreadable answer: {e}")))?;
     let start = fixes_of(at.vehicles, "/api/fleet")?;
@@ -117,18 +120,18 @@ fn next_from(headers: &reqwest::header::HeaderMap) -> Option<i64> {
 }
 
 /// `fixes` (in time order) as records of at most [`BATCH_MS`], each at its newest fix's time.
-fn write_batches(
-    out: &mut Writer<File>,
-    feed: FeedId,
-    fixes: &FixBatch,
-) -> std::io::Result<()> {
+fn write_batches(out: &mut Writer<File>, feed: FeedId, fixes: &FixBatch) -> std::io::Result<()> {
     let mut batch = FixBatch::default();
     let mut first = None;
     let mut last = 0;
     for fix in fixes.iter() {
         let start = *first.get_or_insert(fix.ts);
         if fix.ts - start >= BATCH_MS && !batch.is_empty() {
-            out.event(last, feed, &FeedEvent::Positions(std::mem::take(&mut batch)))?;
+            out.event(
+                last,
+                feed,
+                &FeedEvent::Positions(std::mem::take(&mut batch)),
+            )?;
             out.tick(last)?;
             first = Some(fix.ts);
         }

@@ -118,7 +118,11 @@ fn route_fixes(devices: &str, route: &str) -> Result<FixBatch, HistoryError> {
     });
     let mut out = Decoded::default();
     format.http_answer(DEVICES_PATH, devices, 0, &mut out);
-    format.decode(&format!(r#"{{"positions":{}}}"#, positions.get()), 0, &mut out);
+    format.decode(
+        &format!(r#"{{"positions":{}}}"#, positions.get()),
+        0,
+        &mut out,
+    );
     let mut fixes = FixBatch::default();
     for event in out.events {
         if let FeedEvent::Positions(batch) | FeedEvent::Snapshot(batch) = event {
@@ -194,7 +198,8 @@ impl TraccarTrip {
 
 impl TraccarStop {
     fn stop(&self) -> Stop {
-        let (arrival_ms, departure_ms) = (ms(self.start_time.as_deref()), ms(self.end_time.as_deref()));
+        let (arrival_ms, departure_ms) =
+            (ms(self.start_time.as_deref()), ms(self.end_time.as_deref()));
         Stop {
             lat: self.latitude.unwrap_or(f64::NAN),
             lon: self.longitude.unwrap_or(f64::NAN),

@@ -239,7 +239,11 @@ fn the_fleets_fixes_come_in_time_order_in_pages_that_end_between_two_times() {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 15, "nothing repeated, nothing skipped: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        15,
+        "nothing repeated, nothing skipped: {seen:?}"
+    );
     // More fixes at one time than a page holds: the page holds them all.
     let page = Page::fleet(&all, T0, T0 + 10_000, 2);
     assert_eq!(ts_of(&page), [T0, T0, T0]);

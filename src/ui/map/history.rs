@@ -1,0 +1,131 @@
+//! Plugin: a vehicle's History on the map, under the markers: the track (simplified for the
+//! zoom) coloured by speed and red above the overspeed limit, the stops as numbered pins with
+//! how long each lasted, the trip or stop picked in the list drawn over the rest, and a cursor
+//! at the moment the chart's pointer is on. The pointer near the track marks that moment on
+//! the chart.
+
+use std::cell::RefCell;
+
+use egui::{Align2, FontId, Pos2, Response, Shape, Stroke, Ui};
+use walkers::{MapMemory, Plugin, Projector, lat_lon};
+
+use super::frame::Frame;
+use crate::ui::history::{HistoryWindow, Loaded};
+use crate::ui::tokens;
+
+pub(super) struct Track<'a> {
+    pub(super) window: &'a HistoryWindow,
+    pub(super) frame: &'a RefCell<Frame>,
+}
+
+impl Plugin for Track<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        memory: &MapMemory,
+    ) {
+        let Some(loaded) = self.window.loaded() else {
+            return;
+        };
+        let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
+        let fixes = &loaded.track.fixes;
+        let kept = loaded.track.kept(memory.zoom(), self.window.limit_kmh);
+        let points: Vec<Pos2> = kept
+            .iter()
+            .map(|&i| screen(fixes[i as usize].lat, fixes[i as usize].lon))
+            .collect();
+        let painter = ui.painter().with_clip_rect(response.rect);
+        let casing = Stroke::new(tokens::TRACK_CASING_WIDTH, tokens::TRACK_CASING);
+        painter.add(Shape::line(points.clone(), casing));
+        draw_runs(&painter, &points, |k| {
+            let fix = &fixes[kept[k] as usize];
+            tokens::history_colour(fix.speed, self.window.limit_kmh)
+        });
+        if let Some((from, to)) = self.window.picked_span() {
+            let picked: Vec<Pos2> = loaded
+                .track
+                .between(from, to)
+                .iter()
+                .map(|f| screen(f.lat, f.lon))
+                .collect();
+            let stroke = Stroke::new(tokens::TRACK_WIDTH * 0.5, tokens::STOP_PICKED);
+            painter.add(Shape::line(picked, stroke));
+        }
+        stops(&painter, loaded, &screen, ui);
+        if let Some(fix) = self.window.hover_ms.and_then(|ms| loaded.track.at(ms)) {
+            let at = screen(fix.lat, fix.lon);
+            painter.circle(
+                at,
+                tokens::CURSOR_RADIUS,
+                tokens::CURSOR_FILL,
+                Stroke::new(3.0, tokens::CURSOR_RING),
+            );
+            self.frame.borrow_mut().history_cursor = Some(at);
+        }
+        if let Some(pointer) = response.hover_pos() {
+            self.frame.borrow_mut().history_hover =
+                nearest(&points, pointer).map(|k| fixes[kept[k] as usize].ts);
+        }
+    }
+}
+
+/// The polyline in runs of one colour (one shape per run, not per segment).
+fn draw_runs(painter: &egui::Painter, points: &[Pos2], colour: impl Fn(usize) -> egui::Color32) {
+    let mut start = 0;
+    while start + 1 < points.len() {
+        let c = colour(start);
+        let mut end = start + 1;
+        while end + 1 < points.len() && colour(end) == c {
+            end += 1;
+        }
+        let run = points[start..=end].to_vec();
+        painter.add(Shape::line(run, Stroke::new(tokens::TRACK_WIDTH, c)));
+        start = end;
+    }
+}
+
+/// Numbered pins, each with how long the vehicle stood there.
+fn stops(painter: &egui::Painter, loaded: &Loaded, screen: &dyn Fn(f64, f64) -> Pos2, ui: &Ui) {
+    let text = ui.visuals().strong_text_color();
+    for (i, stop) in loaded.day.report.stops.iter().enumerate() {
+        if !(stop.lat.is_finite() && stop.lon.is_finite()) {
+            continue;
+        }
+        let at = screen(stop.lat, stop.lon);
+        painter.circle(
+            at,
+            tokens::STOP_PIN_RADIUS,
+            tokens::STOP_FILL,
+            Stroke::new(2.0, tokens::STOP_TEXT),
+        );
+        painter.text(
+            at,
+            Align2::CENTER_CENTER,
+            (i + 1).to_string(),
+            FontId::proportional(tokens::LABEL_FONT),
+            tokens::STOP_TEXT,
+        );
+        let minutes = (stop.duration_ms + 30_000) / 60_000;
+        painter.text(
+            at + egui::vec2(tokens::STOP_PIN_RADIUS + 3.0, 0.0),
+            Align2::LEFT_CENTER,
+            format!("{minutes} min"),
+            FontId::proportional(tokens::LABEL_FONT),
+            text,
+        );
+    }
+}
+
+/// The point of the track nearest the pointer, within reach.
+fn nearest(points: &[Pos2], pointer: Pos2) -> Option<usize> {
+    let reach = tokens::TRACK_HOVER_PX * tokens::TRACK_HOVER_PX;
+    points
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (k, p.distance_sq(pointer)))
+        .filter(|(_, d)| *d <= reach)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
+}

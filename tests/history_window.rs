@@ -1,0 +1,399 @@
+//! A vehicle's History in the window (egui_kittest), from a real fleetview server holding a
+//! known day in its history store, and from a fake Traccar serving its reports in Traccar 6's
+//! forms: two stops, the distance within 1% of the hand-computed one, the speed chart linked
+//! to the map's cursor both ways, and a GPX export read back by a third-party reader (gpxpy).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::traccar::{DEVICES, FakeTraccar, position};
+use common::window::feeds_app;
+use egui::accesskit::Role;
+use egui::{Event, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use fleetview::clock::{SharedClock, now_ms, system};
+use fleetview::export::{IsoTime, TrackFormat};
+use fleetview::feed::FeedSpec;
+use fleetview::protocol::{FixBatch, Position};
+use fleetview::server::history::{History, HistoryConfig};
+use fleetview::server::{EmbeddedServer, ServerConfig};
+use fleetview::ui::FleetApp;
+
+const LAT: f64 = -16.92;
+const LON: f64 = 145.70;
+/// One fix every 10 s; 150 m a step while driving (15 m/s).
+const STEP_MS: i64 = 10_000;
+const STEP_M: f64 = 150.0;
+const SPEED: f32 = 15.0;
+/// The hand-computed distance: two drives of 20 minutes, 120 steps each.
+const DISTANCE_M: f64 = 2.0 * 120.0 * STEP_M;
+
+/// The known day, starting at `t0`: drive 20 min east, stop 10 min, drive 20 min, stop 10 min.
+/// (ts, lat, lon, m/s)
+fn known_day(t0: i64) -> Vec<(i64, f64, f64, f32)> {
+    let dlon = STEP_M / (111_320.0 * LAT.to_radians().cos());
+    let mut out = Vec::new();
+    let (mut t, mut lon) = (t0, LON);
+    for (steps, moving) in [(120, true), (60, false), (120, true), (60, false)] {
+        for _ in 0..steps {
+            out.push((t, LAT, lon, if moving { SPEED } else { 0.0 }));
+            t += STEP_MS;
+            if moving {
+                lon += dlon;
+            }
+        }
+    }
+    out.push((t, LAT, lon, 0.0));
+    out
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "fleetview-history-window-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// A fleetview server whose history holds van-7's known day, ending five minutes ago.
+fn server_with_day(dir: &std::path::Path, day: &[(i64, f64, f64, f32)]) -> EmbeddedServer {
+    let clock: SharedClock = system();
+    let (history, _) = History::start(HistoryConfig::new(dir), clock).expect("history");
+    let positions: Vec<Position> = day
+        .iter()
+        .map(|&(ts, lat, lon, speed)| {
+            let mut p = Position::new("van-7", lat, lon, ts);
+            p.speed = Some(speed);
+            p.label = Some("Van 7".into());
+            p
+        })
+        .collect();
+    for chunk in positions.chunks(100) {
+        history
+            .sender()
+            .offer(FixBatch::from_positions(chunk))
+            .expect("offered");
+    }
+    drop(history);
+    let config = ServerConfig {
+        history: Some(HistoryConfig::new(dir)),
+        drop_after: Duration::from_secs(3600),
+        ..ServerConfig::default()
+    };
+    EmbeddedServer::start(config, None).expect("server")
+}
+
+fn wait(h: &mut Harness<'_, FleetApp>, what: &str, done: &dyn Fn(&FleetApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(50));
+        h.run_steps(1);
+    }
+    h.run_steps(2);
+}
+
+fn labels(h: &Harness<'_, FleetApp>) -> Vec<String> {
+    h.query_all_by(|n| n.role() == Role::Label)
+        .filter_map(|n| {
+            let n = n.accesskit_node();
+            n.label().or_else(|| n.value())
+        })
+        .collect()
+}
+
+fn click_button(h: &mut Harness<'_, FleetApp>, name: &str) {
+    h.query_all_by_label(name)
+        .find(|n| n.accesskit_node().role() != Role::Label)
+        .unwrap_or_else(|| panic!("no button {name:?}"))
+        .click();
+    h.run_steps(2);
+}
+
+fn open_history(h: &mut Harness<'_, FleetApp>, id: &str) {
+    wait(h, "the vehicle is on the board", &|a| {
+        a.list_ids().iter().any(|i| i == id)
+    });
+    let row = h
+        .query_all_by_label(id)
+        .next()
+        .or_else(|| h.query_all_by_label("Van 7").next());
+    row.expect("the vehicle's row").click();
+    h.run_steps(2);
+    click_button(h, "History");
+    h.run_steps(4);
+    // Today may have begun less than the day's span ago: ask for the last 24 h.
+    click_button(h, "Last 24 h");
+    wait(h, "the history has come", &|a| {
+        a.history().is_some_and(|w| w.loaded().is_some())
+    });
+}
+
+fn move_pointer(h: &mut Harness<'_, FleetApp>, at: Pos2) {
+    h.event(Event::PointerMoved(at));
+    h.run_steps(3);
+}
+
+#[test]
+fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_and_a_linked_chart()
+{
+    let dir = temp_dir("fleetview");
+    let t0 = now_ms() - 65 * 60_000;
+    let day = known_day(t0);
+    let server = server_with_day(&dir, &day);
+    let mut feed = FeedSpec::fleetview(server.url());
+    feed.name = "Depot".into();
+    let mut h = feeds_app(vec![feed]);
+    open_history(&mut h, "van-7");
+
+    let w = h.state().history().expect("open");
+    let loaded = w.loaded().expect("loaded");
+    assert_eq!(loaded.track.fixes.len(), day.len(), "every fix of the day");
+    let report = &loaded.day.report;
+    assert_eq!(report.stops.len(), 2, "{:?}", report.stops);
+    let d = report.summary.distance_m;
+    assert!(
+        (d - DISTANCE_M).abs() / DISTANCE_M < 0.01,
+        "{d} m against {DISTANCE_M} m"
+    );
+    let shown = labels(&h);
+    for want in ["Stops (2)", "36 km"] {
+        assert!(
+            shown.iter().any(|l| l.contains(want)),
+            "{want:?} in {shown:?}"
+        );
+    }
+    let rows = h
+        .query_all_by(|n| n.label().is_some_and(|l| l.starts_with("Stop ")))
+        .count();
+    assert_eq!(rows, 2, "the two stops are listed");
+
+    // The chart's pointer puts the cursor on the track...
+    let chart = h.state().board().chart.expect("the speed chart is drawn");
+    move_pointer(&mut h, chart.center());
+    let at = h
+        .state()
+        .history()
+        .and_then(|w| w.hover_ms)
+        .expect("the chart marks a moment");
+    assert!((t0..=t0 + 80 * 60_000).contains(&at), "{at}");
+    let cursor = h
+        .state()
+        .map_history_cursor()
+        .expect("the map draws the cursor");
+    // ... and the pointer on the track marks the chart at that place's moment.
+    move_pointer(&mut h, cursor);
+    let marked = h
+        .state()
+        .history()
+        .and_then(|w| w.hover_ms)
+        .expect("the track marks a moment");
+    let track = &h
+        .state()
+        .history()
+        .and_then(|w| w.loaded())
+        .expect("loaded")
+        .track;
+    let (a, b) = (
+        track.at(at).expect("a fix"),
+        track.at(marked).expect("a fix"),
+    );
+    let metres = (a.lon - b.lon).abs() * 111_320.0 * LAT.to_radians().cos();
+    // The same place (a stop's moments are all one place: the track marks its first).
+    assert!(
+        metres < 200.0,
+        "{marked} ({} m away) against {at}",
+        metres as i64
+    );
+
+    // Export: a GPX that a third-party reader reads back with the same points.
+    let gpx = dir.join("van-7.gpx");
+    let n = h
+        .state()
+        .export_history(&gpx, TrackFormat::Gpx)
+        .expect("exported");
+    assert_eq!(n, day.len());
+    gpxpy_reads(&gpx, &day);
+    drop(h);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// gpxpy (PyPI) reads `path` with every point of `day`, in order, at its place and time.
+fn gpxpy_reads(path: &std::path::Path, day: &[(i64, f64, f64, f32)]) {
+    let script = r#"
+import sys, gpxpy
+g = gpxpy.parse(open(sys.argv[1]))
+for p in g.tracks[0].segments[0].points:
+    print(f"{int(p.time.timestamp() * 1000)} {p.latitude:.7f} {p.longitude:.7f}")
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output();
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) if std::env::var_os("FLEETVIEW_REQUIRE_INTEROP").is_none() => {
+            eprintln!(
+                "gpxpy not available, skipped: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            return;
+        }
+        other => panic!("gpxpy failed: {other:?}"),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let read: Vec<&str> = text.lines().collect();
+    assert_eq!(read.len(), day.len(), "gpxpy read every point");
+    for (line, &(ts, lat, lon, _)) in read.iter().zip(day) {
+        assert_eq!(*line, format!("{ts} {lat:.7} {lon:.7}"));
+    }
+}
+
+/// The same day in Traccar 6's report forms, for device 7 ("358240051111110").
+fn traccar_reports(t0: i64, day: &[(i64, f64, f64, f32)]) -> Vec<(String, String)> {
+    let iso = |ms: i64| IsoTime::new(ms).as_str().replace('Z', "+00:00");
+    let knots = |mps: f32| f64::from(mps) / 0.514444;
+    let route: Vec<String> = day
+        .iter()
+        .enumerate()
+        .map(|(i, &(ts, lat, lon, v))| position(1000 + i as i64, 7, lat, lon, &iso(ts), knots(v)))
+        .collect();
+    let end = |steps: i64| t0 + steps * STEP_MS;
+    let lon_at = |i: usize| day[i].2;
+    let trip = |from: usize, to: usize| {
+        format!(
+            r#"{{"deviceId":7,"deviceName":"Van 7","maxSpeed":{k:.3},"averageSpeed":{k:.3},"distance":{d},"spentFuel":0.0,"duration":{ms},"startTime":"{s}","startAddress":null,"startLat":{LAT},"startLon":{a},"endTime":"{e}","endAddress":null,"endLat":{LAT},"endLon":{b},"driverUniqueId":null,"driverName":null,"startOdometer":0.0,"endOdometer":0.0,"startPositionId":{p},"endPositionId":{q}}}"#,
+            k = knots(SPEED),
+            d = 120.0 * STEP_M,
+            ms = (to - from) as i64 * STEP_MS,
+            s = iso(day[from].0),
+            e = iso(day[to].0),
+            a = lon_at(from),
+            b = lon_at(to),
+            p = 1000 + from,
+            q = 1000 + to,
+        )
+    };
+    let stop = |from: usize, to: usize| {
+        format!(
+            r#"{{"deviceId":7,"deviceName":"Van 7","distance":0.0,"averageSpeed":0.0,"maxSpeed":0.0,"spentFuel":0.0,"startOdometer":0.0,"endOdometer":0.0,"startTime":"{s}","endTime":"{e}","positionId":{p},"latitude":{LAT},"longitude":{lon},"address":null,"duration":{ms},"engineHours":0}}"#,
+            s = iso(day[from].0),
+            e = iso(day[to].0),
+            p = 1000 + from,
+            lon = lon_at(from),
+            ms = (to - from) as i64 * STEP_MS,
+        )
+    };
+    let summary = format!(
+        r#"[{{"deviceId":7,"deviceName":"Van 7","distance":{DISTANCE_M},"averageSpeed":{k:.3},"maxSpeed":{k:.3},"spentFuel":0.0,"startOdometer":0.0,"endOdometer":{DISTANCE_M},"startTime":"{s}","endTime":"{e}","startHours":0,"endHours":0,"engineHours":0}}]"#,
+        k = knots(SPEED),
+        s = iso(t0),
+        e = iso(end(360)),
+    );
+    vec![
+        ("route".into(), format!("[{}]", route.join(","))),
+        (
+            "trips".into(),
+            format!("[{},{}]", trip(0, 120), trip(180, 300)),
+        ),
+        (
+            "stops".into(),
+            format!("[{},{}]", stop(120, 180), stop(300, 360)),
+        ),
+        ("summary".into(), summary),
+    ]
+}
+
+#[test]
+fn a_vehicles_history_from_traccar_reads_its_reports_with_the_feeds_login() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let t0 = now_ms() - 65 * 60_000;
+    let day = known_day(t0);
+    let last = day.last().expect("a day");
+    let on_connect = format!(
+        r#"{{"positions":[{}]}}"#,
+        position(
+            1,
+            7,
+            last.1,
+            last.2,
+            &IsoTime::new(now_ms()).as_str().replace('Z', "+00:00"),
+            0.0
+        )
+    );
+    let traccar = rt.block_on(FakeTraccar::start(on_connect));
+    assert!(DEVICES.contains("358240051111110"));
+    *traccar.seen.reports.lock().expect("lock") = traccar_reports(t0, &day);
+    let spec = FeedSpec::parse(&format!(
+        "Depot=traccar:{}",
+        traccar
+            .url
+            .replace("http://", "http://dispatch%40example.com:s3cret%20pass@")
+    ))
+    .expect("spec");
+    let mut h = feeds_app(vec![spec]);
+    open_history(&mut h, "358240051111110");
+
+    let loaded = h
+        .state()
+        .history()
+        .and_then(|w| w.loaded())
+        .expect("loaded");
+    assert_eq!(loaded.day.server, "Traccar");
+    assert_eq!(loaded.track.fixes.len(), day.len());
+    assert_eq!(loaded.day.report.stops.len(), 2);
+    assert_eq!(loaded.day.report.trips.len(), 2);
+    let d = loaded.day.report.summary.distance_m;
+    assert!((d - DISTANCE_M).abs() / DISTANCE_M < 0.01, "{d}");
+    let max = loaded.day.report.summary.max_speed_mps;
+    assert!((max - SPEED).abs() < 0.05, "knots read as m/s: {max}");
+    let shown = labels(&h);
+    assert!(shown.iter().any(|l| l.contains("Stops (2)")), "{shown:?}");
+    let queries = traccar.seen.report_queries.lock().expect("lock").clone();
+    assert!(
+        queries.iter().all(|q| q.contains("deviceId=7")),
+        "{queries:?}"
+    );
+    traccar.kill();
+}
+
+#[test]
+fn a_feed_without_history_says_so_instead_of_an_empty_track() {
+    let sim = EmbeddedServer::start(
+        ServerConfig {
+            history: None,
+            ..ServerConfig::default()
+        },
+        Some(fleetview::sim::SimConfig::new(3, 1)),
+    )
+    .expect("sim");
+    let mut h = feeds_app(vec![FeedSpec::fleetview(sim.url())]);
+    wait(&mut h, "the fleet is on the board", &|a| {
+        !a.list_ids().is_empty()
+    });
+    let id = h.state().list_ids()[0].clone();
+    let name = h
+        .state()
+        .fleet()
+        .iter()
+        .find(|(_, v)| v.id() == id)
+        .map(|(_, v)| v.display_name().to_owned());
+    h.query_all_by_label(&name.expect("a name"))
+        .next()
+        .expect("its row")
+        .click();
+    h.run_steps(2);
+    click_button(&mut h, "History");
+    wait(&mut h, "the server answered", &|a| {
+        a.history().is_some_and(|w| !w.is_loading())
+    });
+    let shown = labels(&h);
+    assert!(
+        shown.iter().any(|l| l.contains("keeps no history")),
+        "{shown:?}"
+    );
+}
