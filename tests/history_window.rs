@@ -397,3 +397,75 @@ fn a_feed_without_history_says_so_instead_of_an_empty_track() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn the_fleet_replayed_from_a_servers_history_is_where_its_history_says_at_every_moment() {
+    use fleetview::feed::history::{ReplayQuery, Update};
+    use fleetview::feed::{FeedConfig, FeedId, FeedSet};
+    use fleetview::fleet::FleetConfig;
+    use fleetview::record::player::Player;
+    use fleetview::session::Session;
+
+    let dir = temp_dir("replay");
+    let t0 = now_ms() - 65 * 60_000;
+    let day = known_day(t0);
+    let server = server_with_day(&dir.join("store"), &day);
+    let feeds = FeedSet::spawn(std::sync::Arc::new(|| {})).expect("feeds");
+    let mut spec = FeedSpec::fleetview(server.url());
+    spec.enabled = false;
+    feeds
+        .add(FeedId(3), FeedConfig::from_spec(spec))
+        .expect("added");
+    // From the first stop's middle, for 30 minutes: the vehicle is there at the start.
+    let at = t0 + 25 * 60_000;
+    let query = ReplayQuery {
+        at_ms: at,
+        until_ms: at + 30 * 60_000,
+        path: dir.join("server.fvr"),
+        feed_name: "Depot".into(),
+    };
+    let handle = feeds.replay(FeedId(3), query).expect("asked");
+    let replayed = loop {
+        match handle
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an answer in time")
+        {
+            Update::Done(answer) => break answer.expect("replayed"),
+            Update::Progress { .. } => {}
+        }
+    };
+    assert_eq!(replayed.vehicles, 1);
+    let ahead = day
+        .iter()
+        .filter(|f| f.0 > at && f.0 <= at + 30 * 60_000)
+        .count();
+    assert_eq!(
+        replayed.fixes,
+        1 + ahead,
+        "the state at the start, then every fix ahead"
+    );
+    let config = FleetConfig::default();
+    let mut player = Player::open(&replayed.path).expect("a recording");
+    let mut session = Session::new(config.clone());
+    for minutes in [0, 7, 19, 12, 29] {
+        let t = at + minutes * 60_000;
+        let started = Instant::now();
+        player.seek(t);
+        assert!(player.catch_up(&mut session, &config, Duration::from_secs(5)));
+        let took = started.elapsed();
+        let want = day.iter().rev().find(|f| f.0 <= t).expect("a fix before");
+        let v = session
+            .fleet()
+            .find(&fleetview::fleet::VehicleId::new(FeedId(3), "van-7"))
+            .expect("van-7 in the replay");
+        assert_eq!(v.fix.ts, want.0, "at +{minutes} min");
+        assert!(
+            (v.fix.lon - want.2).abs() < 1e-6,
+            "at +{minutes} min: {}",
+            v.fix.lon
+        );
+        assert!(took < Duration::from_secs(2), "a seek took {took:?}");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
