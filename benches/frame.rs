@@ -1,5 +1,7 @@
 //! Frame cost without a GPU: egui layout (the app's whole frame: map and markers plugin, list,
-//! details, status bar) plus tessellation, at 1280x800, with 1k, 10k and 100k vehicles in view.
+//! details, status bar) plus tessellation, at 1280x800, with 1k, 10k and 100k vehicles in view;
+//! and 1k vehicles with a History of a day at 1 Hz (86,400 points) in view, against the same
+//! without it (what the track, its stops and the speed chart add).
 //!
 //!     cargo bench --bench frame
 
@@ -22,6 +24,65 @@ fn main() {
         None => vec![1_000, 10_000, 100_000],
     };
     for n in sizes {
+        let (ctx, mut app) = fleet_app(n);
+        let (total, layout, tessellation) = measure(&ctx, &mut app);
+        let (in_view, clustered) = app.map_in_view();
+        println!(
+            "{n:>7} vehicles: {total:.2} ms a frame (layout {layout:.2} ms + tessellation {tessellation:.2} ms); {in_view} in view{}",
+            if clustered { ", drawn as clusters" } else { "" }
+        );
+    }
+    println!("targets: 10k < 4 ms, 100k < 16 ms");
+    history_row();
+}
+
+/// 1,000 vehicles, then the same with a day's History (86,400 fixes) shown and fitted.
+fn history_row() {
+    let (ctx, mut app) = fleet_app(1_000);
+    let (without, ..) = measure(&ctx, &mut app);
+    let (from, day) = a_day_at_one_hz();
+    let id = fleetview::fleet::VehicleId::new(FeedId(0), "veh-0");
+    app.show_history_day(id, day, from, from + 86_400_000);
+    let (with, layout, tessellation) = measure(&ctx, &mut app);
+    println!(
+        "  1000 vehicles + a History of 86,400 fixes: {with:.2} ms a frame (layout {layout:.2} ms + tessellation {tessellation:.2} ms), {:.2} ms added (target < 4 ms)",
+        with - without
+    );
+}
+
+/// A day at one fix a second around Cairns: loops of 5 km radius at speeds from 0 to 100 km/h.
+fn a_day_at_one_hz() -> (i64, fleetview::feed::history::HistoryDay) {
+    let from = now_ms() - 86_400_000;
+    let mut fixes = FixBatch::with_capacity(86_400, 86_400 * 8);
+    for i in 0..86_400i64 {
+        let a = i as f64 / 3_600.0 * std::f64::consts::TAU;
+        let r = 0.045 * (1.0 + 0.2 * (a * 7.0).sin());
+        fixes.push(&FixRef {
+            speed: Some(((a * 3.0).sin().abs() * 28.0) as f32),
+            heading: Some(0.0),
+            ..FixRef::bare(
+                "veh-0",
+                -16.92 + r * a.sin(),
+                145.77 + r * a.cos(),
+                from + i * 1000,
+            )
+        });
+    }
+    let report = fleetview::reports::analyse(
+        &fixes.iter().map(|f| f.fix()).collect::<Vec<_>>(),
+        &fleetview::reports::Thresholds::default(),
+    );
+    let day = fleetview::feed::history::HistoryDay {
+        fixes,
+        report,
+        server: "bench",
+    };
+    (from, day)
+}
+
+/// The app on `n` vehicles spread over Cairns, moving (arrows) and stamped now.
+fn fleet_app(n: usize) -> (egui::Context, FleetApp) {
+    {
         let ctx = egui::Context::default();
         let (tx, rx) = crossbeam_channel::bounded(4);
         let mut app = FleetApp::with_context(
@@ -68,6 +129,14 @@ fn main() {
         }
         tx.send((FeedId(0), FeedEvent::Snapshot(batch)))
             .expect("send");
+        app.logic(&ctx);
+        (ctx, app)
+    }
+}
+
+/// Median ms of a frame, its layout and its tessellation, over 40 frames after 3 to warm up.
+fn measure(ctx: &egui::Context, app: &mut FleetApp) -> (f64, f64, f64) {
+    {
         let input = |t: f64| RawInput {
             screen_rect: Some(Rect::from_min_size(
                 egui::Pos2::ZERO,
@@ -98,16 +167,12 @@ fn main() {
             v.sort();
             v[v.len() / 2].as_secs_f64() * 1e3
         };
-        let (in_view, clustered) = app.map_in_view();
-        println!(
-            "{n:>7} vehicles: {:.2} ms a frame (layout {:.2} ms + tessellation {:.2} ms); {in_view} in view{}",
+        (
             median(&mut total),
             median(&mut layout),
             median(&mut tessellation),
-            if clustered { ", drawn as clusters" } else { "" }
-        );
+        )
     }
-    println!("targets: 10k < 4 ms, 100k < 16 ms");
 }
 
 /// The route lines the binary hands the window (the simulated fleet's Cairns network).

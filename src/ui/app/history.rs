@@ -6,11 +6,11 @@ use std::path::Path;
 
 use super::FleetApp;
 use crate::export::{TrackFormat, TrackWriter};
-use crate::feed::history::{HistoryError, HistoryQuery, ReplayQuery, Update};
+use crate::feed::history::{HistoryDay, HistoryError, HistoryQuery, ReplayQuery, Update};
 use crate::fleet::{FeedId, VehicleId};
 use crate::formats::FeedKind;
 use crate::ui::action::{Action, HistoryAction};
-use crate::ui::history::{Fetch, HistoryWindow, Range, range};
+use crate::ui::history::{Fetch, HistoryWindow, Loaded, Range, range};
 use crate::ui::map::camera::Bounds;
 
 impl FleetApp {
@@ -204,6 +204,17 @@ impl FleetApp {
                 _ => None,
             });
         }
+    }
+
+    /// Shows `day` as the History of `id` over `from_ms..=to_ms`, fetched elsewhere (a
+    /// benchmark's made-up day, a file): as an answer from the server would be shown.
+    pub fn show_history_day(&mut self, id: VehicleId, day: HistoryDay, from_ms: i64, to_ms: i64) {
+        let name = id.id.to_string();
+        let mut w = HistoryWindow::new(id, name, None);
+        w.range = Range::Between(from_ms, to_ms);
+        w.fetch = Fetch::Loaded(Box::new(Loaded::new(day, from_ms, to_ms)));
+        self.history = Some(w);
+        self.fit_history();
     }
 
     /// Where the map drew the History's cursor in the last frame.
