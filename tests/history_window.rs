@@ -387,7 +387,8 @@ fn a_feed_without_history_says_so_instead_of_an_empty_track() {
         .expect("its row")
         .click();
     h.run_steps(2);
-    click_button(&mut h, "History");
+    // `H` opens the selected vehicle's History.
+    h.key_press(egui::Key::H);
     wait(&mut h, "the server answered", &|a| {
         a.history().is_some_and(|w| !w.is_loading())
     });

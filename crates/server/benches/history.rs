@@ -10,6 +10,9 @@
 //!    the best of 5, after one warm-up).
 //! 3. The peer, same run: the same fixes in SQLite through Python's `sqlite3` (one row per fix,
 //!    an index on (id, ts), in one transaction), and the same queries (`history_peer.py`).
+//! 4. Replay from the server: a server on that store, the window's fetch of 30 minutes of the
+//!    whole fleet from midday (`/api/fleet`, then `/api/fixes` in pages, written as a
+//!    recording) over loopback, then seeks in the replay (seek and catch up, 20 moments).
 
 #[path = "../../../benches/common/process.rs"]
 mod common;
@@ -198,5 +201,73 @@ fn main() {
     if !status.is_ok_and(|s| s.success()) {
         println!("peer: python3 with sqlite3 did not run");
     }
+    drop(reader);
+    replay_from_server(&store_dir, midday, &dir.join("replay.fvr"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server on the store; the fleet from `at` for 30 minutes fetched as a recording; seeks in it.
+fn replay_from_server(store_dir: &Path, at: i64, path: &Path) {
+    use fleetview_core::fleet::{FeedId, FleetConfig};
+    use fleetview_core::record::player::Player;
+    use fleetview_core::session::Session;
+    use fleetview_feeds::history::{ReplayQuery, Update};
+    use fleetview_feeds::{FeedConfig, FeedSet, FeedSpec};
+    use fleetview_server::{EmbeddedServer, ServerConfig};
+
+    let mut history = HistoryConfig::new(store_dir);
+    // The store's fixes arrived in 2025: keep them whatever today is.
+    history.retention = Duration::from_secs(100 * 365 * 86_400);
+    let config = ServerConfig {
+        history: Some(history),
+        ..ServerConfig::default()
+    };
+    let server = EmbeddedServer::start(config, None).expect("server");
+    let feeds = FeedSet::spawn(std::sync::Arc::new(|| {})).expect("feeds");
+    let mut spec = FeedSpec::fleetview(server.url());
+    spec.enabled = false;
+    feeds
+        .add(FeedId(0), FeedConfig::from_spec(spec))
+        .expect("feed");
+    let until = at + 30 * 60_000;
+    let started = Instant::now();
+    let query = ReplayQuery {
+        at_ms: at,
+        until_ms: until,
+        path: path.to_path_buf(),
+        feed_name: "bench".into(),
+    };
+    let handle = feeds.replay(FeedId(0), query).expect("asked");
+    let replayed = loop {
+        match handle.recv_timeout(Duration::from_secs(120)) {
+            Some(Update::Done(answer)) => break answer.expect("replayed"),
+            Some(Update::Progress { .. }) => {}
+            None => panic!("no answer in 120 s"),
+        }
+    };
+    println!(
+        "replay from the server, 30 min of the fleet: {} vehicles, {} fixes fetched and written in {}",
+        replayed.vehicles,
+        replayed.fixes,
+        ms(started.elapsed())
+    );
+    let config = FleetConfig::default();
+    let mut player = Player::open(path).expect("a recording");
+    let mut session = Session::new(config.clone());
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut took: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = at + rng.i64(0..30 * 60_000);
+            let started = Instant::now();
+            player.seek(t);
+            assert!(player.catch_up(&mut session, &config, Duration::from_secs(10)));
+            started.elapsed()
+        })
+        .collect();
+    took.sort();
+    println!(
+        "a seek in it: median {}, slowest {} of 20 (target < 300 ms)",
+        ms(took[10]),
+        ms(took[19])
+    );
 }

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use crate::protocol::Fix;
 
 /// Points closer than this on screen (at the zoom drawn) are one point.
-pub const KEEP_PX: f64 = 1.5;
+pub const KEEP_PX: f64 = 2.0;
 /// Points of the speed chart, at most.
 pub const CHART_POINTS: usize = 1_500;
 /// The speed colour classes are this wide (km/h): a change of class keeps a point.
@@ -25,14 +25,16 @@ pub struct HistoryTrack {
     kept: RefCell<Option<(i32, Vec<u32>)>>,
 }
 
-fn mercator(lat: f64, lon: f64) -> (f64, f64) {
+pub fn mercator(lat: f64, lon: f64) -> (f64, f64) {
     let x = (lon + 180.0) / 360.0;
     let s = lat.to_radians().sin().clamp(-0.9999, 0.9999);
     let y = 0.5 - ((1.0 + s) / (1.0 - s)).ln() / (4.0 * std::f64::consts::PI);
     (x, y)
 }
 
-fn class(fix: &Fix, limit_kmh: f32) -> i32 {
+/// The speed class of a fix: its colour on the map is its class's (a run of one class is one
+/// line); over the limit and unknown are classes of their own.
+pub fn class(fix: &Fix, limit_kmh: f32) -> i32 {
     match fix.speed {
         None => -1,
         Some(s) if s * 3.6 > limit_kmh => 1_000,
@@ -88,6 +90,11 @@ impl HistoryTrack {
             kept.push(end);
         }
         kept
+    }
+
+    /// Fix `i` in Web Mercator units (0..1 across the world).
+    pub fn world(&self, i: usize) -> (f64, f64) {
+        self.world[i]
     }
 
     /// The fix nearest in time to `ts`.

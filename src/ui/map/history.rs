@@ -10,6 +10,7 @@ use egui::{Align2, FontId, Pos2, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
 use super::frame::Frame;
+use crate::ui::history::track::{class, mercator};
 use crate::ui::history::{HistoryWindow, Loaded};
 use crate::ui::tokens;
 
@@ -30,18 +31,20 @@ impl Plugin for Track<'_> {
             return;
         };
         let screen = |lat: f64, lon: f64| projector.project(lat_lon(lat, lon)).to_pos2();
-        let fixes = &loaded.track.fixes;
-        let kept = loaded.track.kept(memory.zoom(), self.window.limit_kmh);
+        let (track, limit) = (&loaded.track, self.window.limit_kmh);
+        let fixes = &track.fixes;
+        let kept = track.kept(memory.zoom(), limit);
+        let linear = Linear::of(&screen);
         let points: Vec<Pos2> = kept
             .iter()
-            .map(|&i| screen(fixes[i as usize].lat, fixes[i as usize].lon))
+            .map(|&i| linear.at(track.world(i as usize)))
             .collect();
         let painter = ui.painter().with_clip_rect(response.rect);
         let casing = Stroke::new(tokens::TRACK_CASING_WIDTH, tokens::TRACK_CASING);
         painter.add(Shape::line(points.clone(), casing));
-        draw_runs(&painter, &points, |k| {
-            let fix = &fixes[kept[k] as usize];
-            tokens::history_colour(fix.speed, self.window.limit_kmh)
+        let fix = |k: usize| &fixes[kept[k] as usize];
+        draw_runs(&painter, &points, |k| class(fix(k), limit), |k| {
+            tokens::history_colour(fix(k).speed, limit)
         });
         if let Some((from, to)) = self.window.picked_span() {
             let picked: Vec<Pos2> = loaded
@@ -71,17 +74,51 @@ impl Plugin for Track<'_> {
     }
 }
 
-/// The polyline in runs of one colour (one shape per run, not per segment).
-fn draw_runs(painter: &egui::Painter, points: &[Pos2], colour: impl Fn(usize) -> egui::Color32) {
+/// Web Mercator to the screen as the projector places it: a scale and an offset, found once a
+/// frame from two projected places, so each of thousands of points costs two multiplications.
+struct Linear {
+    scale: f64,
+    origin: (f64, f64),
+}
+
+impl Linear {
+    fn of(screen: &dyn Fn(f64, f64) -> Pos2) -> Self {
+        let (a, b) = ((0.0, 0.0), (1.0, 1.0));
+        let (pa, pb) = (screen(a.0, a.1), screen(b.0, b.1));
+        let (wa, wb) = (mercator(a.0, a.1), mercator(b.0, b.1));
+        let scale = f64::from(pb.x - pa.x) / (wb.0 - wa.0);
+        let origin = (
+            f64::from(pa.x) - wa.0 * scale,
+            f64::from(pa.y) - wa.1 * scale,
+        );
+        Self { scale, origin }
+    }
+
+    fn at(&self, (x, y): (f64, f64)) -> Pos2 {
+        Pos2::new(
+            (self.origin.0 + x * self.scale) as f32,
+            (self.origin.1 + y * self.scale) as f32,
+        )
+    }
+}
+
+/// The polyline in runs of one speed class (one shape a run, not a segment), each in the
+/// colour of its first point.
+fn draw_runs(
+    painter: &egui::Painter,
+    points: &[Pos2],
+    class: impl Fn(usize) -> i32,
+    colour: impl Fn(usize) -> egui::Color32,
+) {
     let mut start = 0;
     while start + 1 < points.len() {
-        let c = colour(start);
+        let c = class(start);
         let mut end = start + 1;
-        while end + 1 < points.len() && colour(end) == c {
+        while end + 1 < points.len() && class(end) == c {
             end += 1;
         }
         let run = points[start..=end].to_vec();
-        painter.add(Shape::line(run, Stroke::new(tokens::TRACK_WIDTH, c)));
+        painter.add(Shape::line(run, Stroke::new(tokens::TRACK_WIDTH, colour(start))));
         start = end;
     }
 }
