@@ -1,15 +1,15 @@
 //! A history's track made cheap to draw: the fixes in Web Mercator units once, and for each
-//! zoom the few of them a person can tell apart (a point is kept when it lies at least
-//! [`KEEP_PX`] from the last one kept, or its speed colour changes), so a day at one fix a
-//! second draws as a few thousand segments. The speed chart gets the same treatment: the
+//! zoom the few of them a person can tell apart: the track is cut where its speed class (its
+//! colour) changes, and each piece simplified by Douglas-Peucker to within [`KEEP_PX`] of the
+//! whole, so a day at one fix a second draws as a few thousand points. The speed chart gets the same treatment: the
 //! fastest fix of each of at most [`CHART_POINTS`] slices of time.
 
 use std::cell::RefCell;
 
 use crate::protocol::Fix;
 
-/// Points closer than this on screen (at the zoom drawn) are one point.
-pub const KEEP_PX: f64 = 2.0;
+/// The simplified track strays at most this far (px, at the zoom drawn) from the whole.
+pub const KEEP_PX: f64 = 0.75;
 /// Points of the speed chart, at most.
 pub const CHART_POINTS: usize = 1_500;
 /// The speed colour classes are this wide (km/h): a change of class keeps a point.
@@ -52,8 +52,8 @@ impl HistoryTrack {
         }
     }
 
-    /// The indices of the fixes to draw at `zoom` with overspeed above `limit_kmh`: every one
-    /// at least [`KEEP_PX`] from the last kept or of another speed class, and the last one.
+    /// The indices of the fixes to draw at `zoom` with overspeed above `limit_kmh` (made once a
+    /// zoom and limit; hold the answer no longer than the frame).
     pub fn kept(&self, zoom: f64, limit_kmh: f32) -> std::cell::Ref<'_, [u32]> {
         let key = (zoom * 4.0).round() as i32 ^ ((limit_kmh as i32) << 8);
         let fresh = self.kept.borrow().as_ref().is_none_or(|(k, _)| *k != key);
@@ -68,27 +68,20 @@ impl HistoryTrack {
 
     fn simplify(&self, zoom: f64, limit_kmh: f32) -> Vec<u32> {
         let world_px = 256.0 * 2f64.powf(zoom);
-        let min = (KEEP_PX / world_px).powi(2);
+        let tolerance = KEEP_PX / world_px;
         let mut kept = Vec::new();
-        let mut last: Option<usize> = None;
-        for (i, &(x, y)) in self.world.iter().enumerate() {
-            let keep = match last {
-                None => true,
-                Some(j) => {
-                    let (lx, ly) = self.world[j];
-                    (x - lx).powi(2) + (y - ly).powi(2) >= min
-                        || class(&self.fixes[i], limit_kmh) != class(&self.fixes[j], limit_kmh)
-                }
-            };
-            if keep {
-                kept.push(i as u32);
-                last = Some(i);
+        let mut start = 0;
+        for end in 1..=self.fixes.len() {
+            let cut = end == self.fixes.len()
+                || class(&self.fixes[end], limit_kmh) != class(&self.fixes[start], limit_kmh);
+            if cut {
+                // The piece start..end, and the first point of the next one joins it.
+                let last = end.min(self.fixes.len() - 1);
+                douglas_peucker(&self.world, start, last, tolerance, &mut kept);
+                start = last;
             }
         }
-        let end = self.fixes.len().saturating_sub(1) as u32;
-        if !self.fixes.is_empty() && kept.last() != Some(&end) {
-            kept.push(end);
-        }
+        kept.dedup();
         kept
     }
 
@@ -135,6 +128,54 @@ impl HistoryTrack {
     }
 }
 
+/// Appends to `kept` the points of `world[a..=b]` that keep the line within `tolerance` of every
+/// point (Douglas-Peucker, with a stack rather than recursion), in order; `a` and `b` always.
+fn douglas_peucker(world: &[(f64, f64)], a: usize, b: usize, tolerance: f64, kept: &mut Vec<u32>) {
+    let mut marked = vec![false; b - a + 1];
+    marked[0] = true;
+    marked[b - a] = true;
+    let mut stack = vec![(a, b)];
+    while let Some((i, j)) = stack.pop() {
+        if j <= i + 1 {
+            continue;
+        }
+        let (far, distance) = farthest(world, i, j);
+        if distance > tolerance {
+            marked[far - a] = true;
+            stack.push((i, far));
+            stack.push((far, j));
+        }
+    }
+    kept.extend(
+        marked
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(k, _)| (a + k) as u32),
+    );
+}
+
+/// The point strictly between `i` and `j` farthest from the segment i-j, and how far.
+fn farthest(world: &[(f64, f64)], i: usize, j: usize) -> (usize, f64) {
+    let (p, q) = (world[i], world[j]);
+    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+    let length2 = dx * dx + dy * dy;
+    let mut best = (i + 1, -1.0);
+    for (k, &(x, y)) in world.iter().enumerate().take(j).skip(i + 1) {
+        let t = if length2 > 0.0 {
+            (((x - p.0) * dx + (y - p.1) * dy) / length2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let (cx, cy) = (p.0 + t * dx, p.1 + t * dy);
+        let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
+        if d > best.1 {
+            best = (k, d);
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,15 +195,54 @@ mod tests {
     }
 
     #[test]
-    fn a_day_at_one_hz_keeps_few_points_when_zoomed_out_and_every_one_when_zoomed_in() {
+    fn a_straight_day_keeps_its_ends_and_a_bend_keeps_its_corner() {
         let track = day();
-        let far = track.kept(8.0, 90.0).len();
-        assert!(far < 2_000, "zoom 8 keeps {far}");
-        let near = track.kept(20.0, 90.0).len();
-        assert_eq!(near, 86_400, "zoom 20: every fix is pixels apart");
+        assert_eq!(
+            &*track.kept(8.0, 90.0),
+            &[0, 86_399],
+            "a straight line is its ends"
+        );
         let kept = track.kept(8.0, 90.0);
         assert_eq!(kept.first(), Some(&0));
         assert_eq!(kept.last(), Some(&86_399), "the last fix is always drawn");
+        drop(kept);
+        // East for 100 fixes, then north: the corner is kept, at any zoom.
+        let fixes: Vec<Fix> = (0..200)
+            .map(|i| {
+                let (lat, lon) = if i < 100 {
+                    (0.0, f64::from(i) * 0.001)
+                } else {
+                    (f64::from(i - 99) * 0.001, 0.099)
+                };
+                let mut f = Fix::at(lat, lon, i64::from(i) * 1000);
+                f.speed = Some(10.0);
+                f
+            })
+            .collect();
+        let bent = HistoryTrack::new(fixes);
+        assert_eq!(&*bent.kept(12.0, 90.0), &[0, 99, 199]);
+    }
+
+    #[test]
+    fn a_winding_day_keeps_what_the_eye_can_tell_apart_more_when_zoomed_in() {
+        // A circle of 5 km a hour, 24 times, at one fix a second.
+        let fixes: Vec<Fix> = (0..86_400)
+            .map(|i| {
+                let a = f64::from(i) / 3_600.0 * std::f64::consts::TAU;
+                let mut f = Fix::at(
+                    -16.92 + 0.045 * a.sin(),
+                    145.77 + 0.045 * a.cos(),
+                    i64::from(i) * 1000,
+                );
+                f.speed = Some(10.0);
+                f
+            })
+            .collect();
+        let track = HistoryTrack::new(fixes);
+        let far = track.kept(11.0, 90.0).len();
+        let near = track.kept(16.0, 90.0).len();
+        assert!(far < 3_000, "zoom 11 keeps {far}");
+        assert!(near > far, "zoom 16 keeps {near}, more than {far}");
     }
 
     #[test]

@@ -43,9 +43,12 @@ impl Plugin for Track<'_> {
         let casing = Stroke::new(tokens::TRACK_CASING_WIDTH, tokens::TRACK_CASING);
         painter.add(Shape::line(points.clone(), casing));
         let fix = |k: usize| &fixes[kept[k] as usize];
-        draw_runs(&painter, &points, |k| class(fix(k), limit), |k| {
-            tokens::history_colour(fix(k).speed, limit)
-        });
+        draw_runs(
+            &painter,
+            &points,
+            |k| class(fix(k), limit),
+            |k| tokens::history_colour(fix(k).speed, limit),
+        );
         if let Some((from, to)) = self.window.picked_span() {
             let picked: Vec<Pos2> = loaded
                 .track
@@ -68,8 +71,11 @@ impl Plugin for Track<'_> {
             self.frame.borrow_mut().history_cursor = Some(at);
         }
         if let Some(pointer) = response.hover_pos() {
-            self.frame.borrow_mut().history_hover =
-                nearest(&points, pointer).map(|k| fixes[kept[k] as usize].ts);
+            self.frame.borrow_mut().history_hover = nearest(&points, pointer).map(|(k, along)| {
+                let a = fixes[kept[k] as usize].ts;
+                let b = kept.get(k + 1).map_or(a, |&j| fixes[j as usize].ts);
+                a + ((b - a) as f32 * along) as i64
+            });
         }
     }
 }
@@ -118,7 +124,10 @@ fn draw_runs(
             end += 1;
         }
         let run = points[start..=end].to_vec();
-        painter.add(Shape::line(run, Stroke::new(tokens::TRACK_WIDTH, colour(start))));
+        painter.add(Shape::line(
+            run,
+            Stroke::new(tokens::TRACK_WIDTH, colour(start)),
+        ));
         start = end;
     }
 }
@@ -155,14 +164,26 @@ fn stops(painter: &egui::Painter, loaded: &Loaded, screen: &dyn Fn(f64, f64) -> 
     }
 }
 
-/// The point of the track nearest the pointer, within reach.
-fn nearest(points: &[Pos2], pointer: Pos2) -> Option<usize> {
+/// The segment of the track nearest the pointer, within reach: its first point's index and
+/// how far along it (0 to 1) the pointer is.
+fn nearest(points: &[Pos2], pointer: Pos2) -> Option<(usize, f32)> {
     let reach = tokens::TRACK_HOVER_PX * tokens::TRACK_HOVER_PX;
-    points
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (k, p.distance_sq(pointer)))
-        .filter(|(_, d)| *d <= reach)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(k, _)| k)
+    let mut best: Option<(usize, f32, f32)> = None;
+    for (k, pair) in points.windows(2).enumerate() {
+        let (a, b) = (pair[0], pair[1]);
+        let ab = b - a;
+        let along = if ab.length_sq() > 0.0 {
+            ((pointer - a).dot(ab) / ab.length_sq()).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let d = (a + ab * along).distance_sq(pointer);
+        if d <= reach && best.is_none_or(|(_, _, bd)| d < bd) {
+            best = Some((k, along, d));
+        }
+    }
+    if points.len() == 1 && points[0].distance_sq(pointer) <= reach {
+        return Some((0, 0.0));
+    }
+    best.map(|(k, along, _)| (k, along))
 }
