@@ -1,7 +1,8 @@
 //! The map: walkers with the tile layer underneath and one plugin per concern on top: the route
 //! network (`lines::Network`), the selection's route and trail (`lines::Selection`), markers and
-//! clusters (`vehicles`), labels (`labels`), hover and click (`picking`); then words over it
-//! (`overlays`) and the map's buttons (`controls`).
+//! clusters (`vehicles`), labels (`labels`), hover and click (`picking`), a replay's whole
+//! track (`track`) and a History's (`history`); then words over it (`overlays`) and the map's
+//! buttons (`controls`).
 //!
 //! Only vehicles inside the visible area cost drawing time; they are decluttered by screen
 //! density (`declutter`), so the fleet reads at every zoom. The selection is drawn last, never
@@ -15,6 +16,7 @@ mod fan;
 mod fences;
 mod frame;
 mod history;
+mod inspect;
 mod labels;
 mod lines;
 mod overlays;
@@ -28,7 +30,7 @@ mod wheel;
 use std::cell::RefCell;
 use std::time::Instant;
 
-use egui::{Pos2, Rect, Ui};
+use egui::{Rect, Ui};
 use walkers::{Map, MapMemory, Position, lat_lon};
 
 use super::action::Action;
@@ -161,38 +163,6 @@ impl MapView {
         let (zoom, (lat, lon)) = camera::fit(bounds, size.x as f64, size.y as f64, 40.0);
         self.centre_on(lat, lon);
         let _ = self.memory.set_zoom(zoom);
-    }
-
-    /// The clusters drawn in the last frame (two or more vehicles): where, and how many.
-    pub fn clusters(&self) -> Vec<(Pos2, u32)> {
-        let frame = self.frame.borrow();
-        frame
-            .clusters
-            .clusters
-            .iter()
-            .filter(|c| c.count > 1)
-            .map(|c| (c.centre, c.count))
-            .collect()
-    }
-
-    /// Where labels were drawn in the last frame.
-    pub fn labels(&self) -> Vec<Rect> {
-        self.frame.borrow().labelled.clone()
-    }
-
-    /// The vehicles of a fanned-out cluster drawn in the last frame.
-    pub fn fanned(&self) -> Vec<(VehicleKey, Pos2)> {
-        self.frame.borrow().fanned.clone()
-    }
-
-    /// The vehicles with a critical alert open drawn in the last frame (never clustered).
-    pub fn alarmed(&self) -> Vec<(VehicleKey, Pos2)> {
-        self.frame.borrow().alarmed.clone()
-    }
-
-    /// Where the History's cursor was drawn in the last frame.
-    pub fn history_cursor(&self) -> Option<Pos2> {
-        self.frame.borrow().history_cursor
     }
 
     /// Closes a fanned-out cluster.
