@@ -146,14 +146,14 @@ fn measure(ctx: &egui::Context, app: &mut FleetApp) -> (f64, f64, f64) {
             ..RawInput::default()
         };
         for i in 0..3 {
-            app.logic(&ctx);
+            app.logic(ctx);
             let out = ctx.run_ui(input(i as f64 / 60.0), |ui| app.draw(ui));
             let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
         }
         let (mut layout, mut tessellation, mut total) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..40 {
             let started = Instant::now();
-            app.logic(&ctx);
+            app.logic(ctx);
             let out = ctx.run_ui(input(1.0 + i as f64 / 60.0), |ui| app.draw(ui));
             let laid_out = Instant::now();
             let primitives = ctx.tessellate(out.shapes, out.pixels_per_point);
