@@ -149,6 +149,22 @@ fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_a
     let mut h = feeds_app(vec![feed]);
     open_history(&mut h, "van-7");
 
+    // The map shows the whole day's track.
+    let ((_, lon), zoom) = h.state().map_view();
+    let rect = h.state().map_rect();
+    let metres_per_point =
+        std::f64::consts::TAU * 6_371_008.8 * LAT.to_radians().cos() / (256.0 * 2f64.powf(zoom));
+    let span_px = DISTANCE_M / metres_per_point;
+    eprintln!("zoom {zoom} lon {lon} rect {rect:?} span {span_px}");
+    assert!(
+        span_px <= f64::from(rect.width()),
+        "{span_px} px in a map {} wide",
+        rect.width()
+    );
+    assert!(
+        span_px >= f64::from(rect.width()) / 3.0,
+        "fitted, not zoomed out: {span_px} px"
+    );
     let w = h.state().history().expect("open");
     let loaded = w.loaded().expect("loaded");
     assert_eq!(loaded.track.fixes.len(), day.len(), "every fix of the day");

@@ -84,12 +84,26 @@ impl FleetApp {
         }
     }
 
-    /// Takes what the History's request has said (once a frame).
-    pub(super) fn poll_history(&mut self, now_ms: i64) {
+    /// Takes what the History's request has said (once a frame). A new track is fitted once
+    /// the map has settled into the room the speed chart leaves it (its size unchanged for a
+    /// frame).
+    pub(super) fn poll_history(&mut self, ctx: &egui::Context, now_ms: i64) {
         let Some(w) = &mut self.history else { return };
+        if w.fit_due {
+            let rect = self.map.rect();
+            if self.board.chart.is_some() && w.fit_seen == Some(rect) {
+                w.fit_due = false;
+                self.fit_history();
+            } else {
+                w.fit_seen = Some(rect);
+                ctx.request_repaint();
+            }
+            return;
+        }
         let (from, to) = w.range.span(now_ms);
         if w.poll(from, to) && w.loaded().is_some() {
-            self.fit_history();
+            w.fit_due = true;
+            ctx.request_repaint();
         }
     }
 
@@ -213,8 +227,8 @@ impl FleetApp {
         let mut w = HistoryWindow::new(id, name, None);
         w.range = Range::Between(from_ms, to_ms);
         w.fetch = Fetch::Loaded(Box::new(Loaded::new(day, from_ms, to_ms)));
+        w.fit_due = true;
         self.history = Some(w);
-        self.fit_history();
     }
 
     /// Where the map drew the History's cursor in the last frame.

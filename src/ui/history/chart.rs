@@ -22,7 +22,7 @@ pub fn show(ui: &mut egui::Ui, window: &HistoryWindow) -> Vec<Action> {
     let Some(loaded) = window.loaded() else {
         return actions;
     };
-    let t0 = loaded.from_ms;
+    let (t0, track) = (loaded.from_ms, &loaded.track);
     let response = Plot::new("speed-chart")
         .height(tokens::CHART_HEIGHT)
         .allow_scroll(false)
@@ -36,11 +36,11 @@ pub fn show(ui: &mut egui::Ui, window: &HistoryWindow) -> Vec<Action> {
         .label_formatter(move |hover| {
             let (HoverPosition::NearDataPoint { position: p, .. }
             | HoverPosition::Elsewhere { position: p }) = hover;
-            Some(format!(
-                "{} UTC\n{:.0} km/h",
-                clock(t0 + (p.x * 1000.0) as i64),
-                p.y
-            ))
+            let t = t0 + (p.x * 1000.0) as i64;
+            // The vehicle's speed then, not the pointer's height.
+            let speed = track.at(t).and_then(|f| f.speed);
+            let speed = speed.map_or_else(|| "no speed".to_owned(), crate::ui::words::speed);
+            Some(format!("{} UTC\n{speed}", clock(t)))
         })
         .show(ui, |plot| {
             plot.line(

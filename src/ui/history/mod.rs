@@ -65,6 +65,9 @@ pub struct HistoryWindow {
     /// The moment under the pointer, on the chart or the track.
     pub hover_ms: Option<i64>,
     pub picked: Option<Picked>,
+    /// A new answer waits to be fitted on the map, and the map's size when last looked at.
+    pub fit_due: bool,
+    pub fit_seen: Option<egui::Rect>,
 }
 
 impl HistoryWindow {
@@ -80,6 +83,8 @@ impl HistoryWindow {
             fetch: Fetch::Idle,
             hover_ms: None,
             picked: None,
+            fit_due: false,
+            fit_seen: None,
         }
     }
 

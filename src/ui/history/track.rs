@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 
 use crate::protocol::Fix;
+use crate::ui::map::camera::merc;
 
 /// The simplified track strays at most this far (px, at the zoom drawn) from the whole.
 pub const KEEP_PX: f64 = 0.75;
@@ -25,13 +26,17 @@ pub struct HistoryTrack {
     kept: RefCell<Option<(i32, Vec<u32>)>>,
 }
 
-pub fn mercator(lat: f64, lon: f64) -> (f64, f64) {
+/// Web Mercator, 0..1 across the world (x east, y south), from the map's own projection.
+fn mercator(lat: f64, lon: f64) -> (f64, f64) {
     let x = (lon + 180.0) / 360.0;
-    let s = lat.to_radians().sin().clamp(-0.9999, 0.9999);
-    let y = 0.5 - ((1.0 + s) / (1.0 - s)).ln() / (4.0 * std::f64::consts::PI);
+    let y = 0.5 - merc(lat) / std::f64::consts::TAU;
     (x, y)
 }
 
+/// A point in [`mercator`] units as (Mercator y, longitude), what `ToScreen::at_merc` takes.
+pub fn merc_lon((x, y): (f64, f64)) -> (f64, f64) {
+    ((0.5 - y) * std::f64::consts::TAU, x * 360.0 - 180.0)
+}
 /// The speed class of a fix: its colour on the map is its class's (a run of one class is one
 /// line); over the limit and unknown are classes of their own.
 pub fn class(fix: &Fix, limit_kmh: f32) -> i32 {

@@ -37,7 +37,8 @@ pub fn show(ctx: &Context, w: &mut HistoryWindow) -> Vec<Action> {
     egui::Window::new(format!("History: {}", w.name))
         .open(&mut open)
         .default_width(420.0)
-        .default_pos([60.0, 90.0])
+        // Over the table, which matters less while looking back, not over the track.
+        .default_pos([ctx.content_rect().right() - 440.0, 60.0])
         .show(ctx, |ui| {
             range_row(ui, w, &mut actions);
             ui.separator();

@@ -9,8 +9,9 @@ use std::cell::RefCell;
 use egui::{Align2, FontId, Pos2, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
+use super::camera::ToScreen;
 use super::frame::Frame;
-use crate::ui::history::track::{class, mercator};
+use crate::ui::history::track::{class, merc_lon};
 use crate::ui::history::{HistoryWindow, Loaded};
 use crate::ui::tokens;
 
@@ -34,10 +35,13 @@ impl Plugin for Track<'_> {
         let (track, limit) = (&loaded.track, self.window.limit_kmh);
         let fixes = &track.fixes;
         let kept = track.kept(memory.zoom(), limit);
-        let linear = Linear::of(&screen);
+        let to = ToScreen::of(projector, response.rect.center());
         let points: Vec<Pos2> = kept
             .iter()
-            .map(|&i| linear.at(track.world(i as usize)))
+            .map(|&i| {
+                let (merc_y, lon) = merc_lon(track.world(i as usize));
+                to.at_merc(merc_y, lon)
+            })
             .collect();
         let painter = ui.painter().with_clip_rect(response.rect);
         let casing = Stroke::new(tokens::TRACK_CASING_WIDTH, tokens::TRACK_CASING);
@@ -77,34 +81,6 @@ impl Plugin for Track<'_> {
                 a + ((b - a) as f32 * along) as i64
             });
         }
-    }
-}
-
-/// Web Mercator to the screen as the projector places it: a scale and an offset, found once a
-/// frame from two projected places, so each of thousands of points costs two multiplications.
-struct Linear {
-    scale: f64,
-    origin: (f64, f64),
-}
-
-impl Linear {
-    fn of(screen: &dyn Fn(f64, f64) -> Pos2) -> Self {
-        let (a, b) = ((0.0, 0.0), (1.0, 1.0));
-        let (pa, pb) = (screen(a.0, a.1), screen(b.0, b.1));
-        let (wa, wb) = (mercator(a.0, a.1), mercator(b.0, b.1));
-        let scale = f64::from(pb.x - pa.x) / (wb.0 - wa.0);
-        let origin = (
-            f64::from(pa.x) - wa.0 * scale,
-            f64::from(pa.y) - wa.1 * scale,
-        );
-        Self { scale, origin }
-    }
-
-    fn at(&self, (x, y): (f64, f64)) -> Pos2 {
-        Pos2::new(
-            (self.origin.0 + x * self.scale) as f32,
-            (self.origin.1 + y * self.scale) as f32,
-        )
     }
 }
 

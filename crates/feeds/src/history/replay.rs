@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::fleetview::{MAX_FIXES, PAGE, fixes_of};
+use super::fleetview::{MAX_FIXES, fixes_of};
 use super::http::Http;
 use super::{HistoryError, ReplayQuery, Reporter};
 use fleetview_core::events::FeedEvent;
@@ -18,6 +18,9 @@ use fleetview_core::fleet::FeedId;
 use fleetview_core::protocol::FixBatch;
 use fleetview_core::record::Writer;
 
+/// Fixes asked for in one page: the server's largest (each page reads the range's segments
+/// again, so fewer pages are faster).
+const PAGE: usize = 100_000;
 /// Fixes of one record: a quarter of a second of the fleet.
 const BATCH_MS: i64 = 250;
 
