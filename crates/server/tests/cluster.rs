@@ -254,6 +254,19 @@ async fn three_nodes_are_one_fleet_through_a_kill_a_restart_and_a_nats_restart()
         Some(30),
         "every node's vehicles"
     );
+    // The whole fleet's fixes in time order (what a replay from the server reads).
+    let fixes = format!("http://127.0.0.1:{}/api/fixes?from={from}&to={to}", ports[2]);
+    let (status, body) = tokio::task::block_in_place(|| curl(&fixes, None));
+    assert_eq!(status, 200, "{body}");
+    let fixes: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let times: Vec<i64> = fixes["fixes"]
+        .as_array()
+        .expect("fixes")
+        .iter()
+        .filter_map(|f| f["ts"].as_i64())
+        .collect();
+    assert_eq!(times.len(), 60, "both fixes of every node's vehicles");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
 
     // Start b again: a new viewer on it gets the whole fleet from the bucket.
     nodes[1] = tokio::task::block_in_place(|| Node::start(&nats.url, "b", ports[1]));
