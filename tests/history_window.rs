@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::traccar::{DEVICES, FakeTraccar, position};
-use common::window::feeds_app;
+use common::window::{feeds_app, wait_until};
 use egui::accesskit::Role;
 use egui::{Event, Pos2};
 use egui_kittest::Harness;
@@ -87,12 +87,7 @@ fn server_with_day(dir: &std::path::Path, day: &[(i64, f64, f64, f32)]) -> Embed
 }
 
 fn wait(h: &mut Harness<'_, FleetApp>, what: &str, done: &dyn Fn(&FleetApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(50));
-        h.run_steps(1);
-    }
+    wait_until(h, what, Duration::from_secs(20), done);
     h.run_steps(2);
 }
 

@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::transit::*;
-use common::window::feeds_app;
+use common::window::{feeds_app, wait_until};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -52,12 +52,7 @@ fn four_feeds(rt: &tokio::runtime::Runtime) -> (Vec<FeedSpec>, EmbeddedServer, F
 }
 
 fn wait(h: &mut Harness<'_, FleetApp>, what: &str, done: &dyn Fn(&FleetApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(50));
-        h.run_steps(1);
-    }
+    wait_until(h, what, Duration::from_secs(10), done);
 }
 
 #[test]

@@ -166,6 +166,24 @@ pub fn click_at(h: &mut Harness<'_, FleetApp>, pos: Pos2) {
     h.run_steps(2);
 }
 
+/// Runs frames until `done` holds of the app, for at most `within` (then fails naming `what`).
+pub fn wait_until(
+    h: &mut Harness<'_, FleetApp>,
+    what: &str,
+    within: std::time::Duration,
+    done: &dyn Fn(&FleetApp) -> bool,
+) {
+    let deadline = std::time::Instant::now() + within;
+    while !done(h.state()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run_steps(1);
+    }
+}
+
 pub fn selected(h: &Harness<'_, FleetApp>) -> Option<String> {
     h.state()
         .view()

@@ -236,7 +236,7 @@ pub(crate) async fn traccar_session(
 
 /// reqwest's error in the words that say what went wrong: its deepest cause, named as a
 /// connection failure or a timeout where it is one.
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut root: &dyn std::error::Error = e;
     while let Some(source) = root.source() {
         root = source;

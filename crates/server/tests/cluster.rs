@@ -255,7 +255,10 @@ async fn three_nodes_are_one_fleet_through_a_kill_a_restart_and_a_nats_restart()
         "every node's vehicles"
     );
     // The whole fleet's fixes in time order (what a replay from the server reads).
-    let fixes = format!("http://127.0.0.1:{}/api/fixes?from={from}&to={to}", ports[2]);
+    let fixes = format!(
+        "http://127.0.0.1:{}/api/fixes?from={from}&to={to}",
+        ports[2]
+    );
     let (status, body) = tokio::task::block_in_place(|| curl(&fixes, None));
     assert_eq!(status, 200, "{body}");
     let fixes: serde_json::Value = serde_json::from_str(&body).expect("JSON");

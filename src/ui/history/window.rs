@@ -133,6 +133,7 @@ fn answer(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Act
             ui.strong(words::speed(s.avg_speed_mps));
             ui.end_row();
         });
+    legend(ui, w.limit_kmh);
     ui.horizontal(|ui| {
         ui.label("Overspeed above");
         let mut limit = w.limit_kmh;
@@ -162,6 +163,25 @@ fn answer(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Act
         .show(ui, |ui| {
             lists(ui, w, loaded, actions);
         });
+}
+
+/// The track's colours: a swatch for each speed, and red above the limit.
+fn legend(ui: &mut Ui, limit_kmh: f32) {
+    ui.horizontal(|ui| {
+        ui.label("Speed");
+        let swatch = |ui: &mut Ui, kmh: f32, word: String| {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 8.0), egui::Sense::hover());
+            let colour = tokens::history_colour(Some(kmh / 3.6), limit_kmh);
+            ui.painter().rect_filled(rect, 2.0, colour);
+            ui.label(word);
+        };
+        for kmh in [0.0, 30.0, 60.0] {
+            if kmh < limit_kmh {
+                swatch(ui, kmh, format!("{kmh:.0}"));
+            }
+        }
+        swatch(ui, limit_kmh + 1.0, format!("over {limit_kmh:.0} km/h"));
+    });
 }
 
 fn lists(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Action>) {

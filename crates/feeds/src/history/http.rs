@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderMap};
 
 use super::{FeedAccess, HistoryError};
+use crate::handshake::describe;
 use crate::login::Login;
 use crate::spec::Credentials;
 
@@ -125,19 +126,6 @@ pub(super) fn base_of(url: &str) -> Result<String, HistoryError> {
         Some(port) => format!("{scheme}://{host}:{port}"),
         None => format!("{scheme}://{host}"),
     })
-}
-
-/// reqwest's error by its deepest cause.
-fn describe(e: &reqwest::Error) -> String {
-    let mut root: &dyn std::error::Error = e;
-    while let Some(source) = root.source() {
-        root = source;
-    }
-    if e.is_timeout() {
-        "no answer in time".into()
-    } else {
-        root.to_string()
-    }
 }
 
 #[cfg(test)]

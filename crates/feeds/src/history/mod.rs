@@ -143,10 +143,18 @@ pub fn request<Q, T>(feed: FeedId, query: Q) -> (Handle<T>, Job<Q, T>) {
 }
 
 /// Where a job reports: progress when there is room (a newer one follows), the answer surely.
-#[derive(Clone)]
 pub(crate) struct Reporter<T> {
     updates: Sender<Update<T>>,
     waker: Waker,
+}
+
+impl<T> Clone for Reporter<T> {
+    fn clone(&self) -> Self {
+        Self {
+            updates: self.updates.clone(),
+            waker: self.waker.clone(),
+        }
+    }
 }
 
 impl<T> Reporter<T> {
@@ -188,29 +196,22 @@ pub(crate) async fn run_history(
     feed: Option<FeedAccess>,
     waker: Waker,
 ) {
-    let report = Reporter {
-        updates: job.updates,
-        waker,
-    };
-    let work = async {
+    let query = job.query.clone();
+    run(job, waker, |report| async move {
         let feed = feed.ok_or(HistoryError::NoFeed)?;
-        if job.query.from_ms > job.query.to_ms {
+        if query.from_ms > query.to_ms {
             return Err(HistoryError::Failed(
                 "the range ends before it starts".into(),
             ));
         }
         let http = http::Http::new(&feed)?;
         match feed.config.spec.kind {
-            FeedKind::Fleetview => fleetview::day(&http, &job.query, &report).await,
-            FeedKind::Traccar => traccar::day(&http, &job.query, &report).await,
+            FeedKind::Fleetview => fleetview::day(&http, &query, &report).await,
+            FeedKind::Traccar => traccar::day(&http, &query, &report).await,
             kind => Err(unsupported(kind)),
         }
-    };
-    let mut cancel = job.cancel;
-    tokio::select! {
-        answer = work => report.done(answer).await,
-        _ = &mut cancel => {}
-    }
+    })
+    .await;
 }
 
 /// Runs a fleet replay request to its end or its cancellation.
@@ -220,15 +221,12 @@ pub(crate) async fn run_replay(
     feed: Option<FeedAccess>,
     waker: Waker,
 ) {
-    let report = Reporter {
-        updates: job.updates,
-        waker,
-    };
-    let work = async {
+    let query = job.query.clone();
+    run(job, waker, |report| async move {
         let feed = feed.ok_or(HistoryError::NoFeed)?;
         let http = http::Http::new(&feed)?;
         match feed.config.spec.kind {
-            FeedKind::Fleetview => replay::fetch(&http, &job.query, id, &report).await,
+            FeedKind::Fleetview => replay::fetch(&http, &query, id, &report).await,
             FeedKind::Traccar => Err(HistoryError::Unsupported(
                 "replay from a server needs a fleetview server: Traccar has no fleet-at-a-moment \
                  report (its History shows one vehicle at a time)"
@@ -236,10 +234,23 @@ pub(crate) async fn run_replay(
             )),
             kind => Err(unsupported(kind)),
         }
+    })
+    .await;
+}
+
+/// Runs `work` with a reporter on the job's channel: its answer goes to the handle, unless the
+/// handle is dropped first (then the work is dropped where it stands).
+async fn run<Q, T, F>(job: Job<Q, T>, waker: Waker, work: impl FnOnce(Reporter<T>) -> F)
+where
+    F: std::future::Future<Output = Result<T, HistoryError>>,
+{
+    let report = Reporter {
+        updates: job.updates,
+        waker,
     };
     let mut cancel = job.cancel;
     tokio::select! {
-        answer = work => report.done(answer).await,
+        answer = work(report.clone()) => report.done(answer).await,
         _ = &mut cancel => {}
     }
 }
