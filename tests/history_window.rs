@@ -144,22 +144,7 @@ fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_a
     let mut h = feeds_app(vec![feed]);
     open_history(&mut h, "van-7");
 
-    // The map shows the whole day's track.
-    let ((_, lon), zoom) = h.state().map_view();
-    let rect = h.state().map_rect();
-    let metres_per_point =
-        std::f64::consts::TAU * 6_371_008.8 * LAT.to_radians().cos() / (256.0 * 2f64.powf(zoom));
-    let span_px = DISTANCE_M / metres_per_point;
-    eprintln!("zoom {zoom} lon {lon} rect {rect:?} span {span_px}");
-    assert!(
-        span_px <= f64::from(rect.width()),
-        "{span_px} px in a map {} wide",
-        rect.width()
-    );
-    assert!(
-        span_px >= f64::from(rect.width()) / 3.0,
-        "fitted, not zoomed out: {span_px} px"
-    );
+    fitted(&h);
     let w = h.state().history().expect("open");
     let loaded = w.loaded().expect("loaded");
     assert_eq!(loaded.track.fixes.len(), day.len(), "every fix of the day");
@@ -182,9 +167,45 @@ fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_a
         .count();
     assert_eq!(rows, 2, "the two stops are listed");
 
+    chart_and_track_are_linked(&mut h, t0);
+
+    // Export: a GPX that a third-party reader reads back with the same points.
+    let gpx = dir.join("van-7.gpx");
+    let n = h
+        .state()
+        .export_history(&gpx, TrackFormat::Gpx)
+        .expect("exported");
+    assert_eq!(n, day.len());
+    gpxpy_reads(&gpx, &day);
+    drop(h);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The map shows the whole day's track, not zoomed out past it.
+fn fitted(h: &Harness<'_, FleetApp>) {
+    let (_, zoom) = h.state().map_view();
+    let rect = h.state().map_rect();
+    let metres_per_point =
+        std::f64::consts::TAU * 6_371_008.8 * LAT.to_radians().cos() / (256.0 * 2f64.powf(zoom));
+    let span_px = DISTANCE_M / metres_per_point;
+    assert!(
+        span_px <= f64::from(rect.width()),
+        "{span_px} px in a map {} wide",
+        rect.width()
+    );
+    assert!(
+        span_px >= f64::from(rect.width()) / 3.0,
+        "fitted, not zoomed out: {span_px} px"
+    );
+}
+
+/// The chart's pointer puts the cursor on the track, and the pointer on the track marks the
+/// chart at that place's moment.
+fn chart_and_track_are_linked(h: &mut Harness<'_, FleetApp>, t0: i64) {
     // The chart's pointer puts the cursor on the track...
     let chart = h.state().board().chart.expect("the speed chart is drawn");
-    move_pointer(&mut h, chart.center());
+    move_pointer(h, chart.center());
     let at = h
         .state()
         .history()
@@ -196,7 +217,7 @@ fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_a
         .map_history_cursor()
         .expect("the map draws the cursor");
     // ... and the pointer on the track marks the chart at that place's moment.
-    move_pointer(&mut h, cursor);
+    move_pointer(h, cursor);
     let marked = h
         .state()
         .history()
@@ -219,18 +240,6 @@ fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_a
         "{marked} ({} m away) against {at}",
         metres as i64
     );
-
-    // Export: a GPX that a third-party reader reads back with the same points.
-    let gpx = dir.join("van-7.gpx");
-    let n = h
-        .state()
-        .export_history(&gpx, TrackFormat::Gpx)
-        .expect("exported");
-    assert_eq!(n, day.len());
-    gpxpy_reads(&gpx, &day);
-    drop(h);
-    drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// gpxpy (PyPI) reads `path` with every point of `day`, in order, at its place and time.

@@ -208,9 +208,7 @@ fn main() {
 
 /// A server on the store; the fleet from `at` for 30 minutes fetched as a recording; seeks in it.
 fn replay_from_server(store_dir: &Path, at: i64, path: &Path) {
-    use fleetview_core::fleet::{FeedId, FleetConfig};
-    use fleetview_core::record::player::Player;
-    use fleetview_core::session::Session;
+    use fleetview_core::fleet::FeedId;
     use fleetview_feeds::history::{ReplayQuery, Update};
     use fleetview_feeds::{FeedConfig, FeedSet, FeedSpec};
     use fleetview_server::{EmbeddedServer, ServerConfig};
@@ -251,6 +249,15 @@ fn replay_from_server(store_dir: &Path, at: i64, path: &Path) {
         replayed.fixes,
         ms(started.elapsed())
     );
+    seeks(path, at);
+}
+
+/// Seeks at 20 moments of the 30 minutes from `at` in the replay at `path`: how long each took.
+fn seeks(path: &Path, at: i64) {
+    use fleetview_core::fleet::FleetConfig;
+    use fleetview_core::record::player::Player;
+    use fleetview_core::session::Session;
+
     let config = FleetConfig::default();
     let mut player = Player::open(path).expect("a recording");
     let mut session = Session::new(config.clone());

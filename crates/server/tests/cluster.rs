@@ -177,6 +177,20 @@ async fn publish(node: &Node, prefix: &str, n: usize, lat: f64) {
     let _ = ws.close(None).await;
 }
 
+/// The times of `/api/fixes` from the node on `port`, in the order given.
+fn fleet_fixes(port: u16, from: i64, to: i64) -> Vec<i64> {
+    let url = format!("http://127.0.0.1:{port}/api/fixes?from={from}&to={to}");
+    let (status, body) = tokio::task::block_in_place(|| curl(&url, None));
+    assert_eq!(status, 200, "{body}");
+    let fixes: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    fixes["fixes"]
+        .as_array()
+        .expect("fixes")
+        .iter()
+        .filter_map(|f| f["ts"].as_i64())
+        .collect()
+}
+
 fn holds_all(viewer: &Viewer, lat: f64) -> bool {
     viewer.fleet().len() == 30 && viewer.fleet().iter().all(|(_, v)| v.fix.lat == lat)
 }
@@ -255,19 +269,7 @@ async fn three_nodes_are_one_fleet_through_a_kill_a_restart_and_a_nats_restart()
         "every node's vehicles"
     );
     // The whole fleet's fixes in time order (what a replay from the server reads).
-    let fixes = format!(
-        "http://127.0.0.1:{}/api/fixes?from={from}&to={to}",
-        ports[2]
-    );
-    let (status, body) = tokio::task::block_in_place(|| curl(&fixes, None));
-    assert_eq!(status, 200, "{body}");
-    let fixes: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    let times: Vec<i64> = fixes["fixes"]
-        .as_array()
-        .expect("fixes")
-        .iter()
-        .filter_map(|f| f["ts"].as_i64())
-        .collect();
+    let times = fleet_fixes(ports[2], from, to);
     assert_eq!(times.len(), 60, "both fixes of every node's vehicles");
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
 

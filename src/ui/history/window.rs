@@ -103,7 +103,6 @@ fn range_row(ui: &mut Ui, w: &mut HistoryWindow, actions: &mut Vec<Action>) {
 }
 
 fn answer(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Action>) {
-    let s = &loaded.day.report.summary;
     ui.weak(format!(
         "{} to {} from {}",
         date_time(loaded.from_ms),
@@ -114,25 +113,7 @@ fn answer(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Act
         ui.label("No fix in this range.");
         return;
     }
-    egui::Grid::new("history-summary")
-        .num_columns(4)
-        .show(ui, |ui| {
-            ui.label("Distance");
-            ui.strong(distance(s.distance_m));
-            ui.label("Fixes");
-            ui.strong(loaded.track.fixes.len().to_string());
-            ui.end_row();
-            ui.label("Moving");
-            ui.strong(clock_span(s.moving_ms));
-            ui.label("Stopped");
-            ui.strong(clock_span(s.stopped_ms));
-            ui.end_row();
-            ui.label("Max speed");
-            ui.strong(words::speed(s.max_speed_mps));
-            ui.label("Average");
-            ui.strong(words::speed(s.avg_speed_mps));
-            ui.end_row();
-        });
+    summary(ui, loaded);
     legend(ui, w.limit_kmh);
     ui.horizontal(|ui| {
         ui.label("Overspeed above");
@@ -162,6 +143,30 @@ fn answer(ui: &mut Ui, w: &HistoryWindow, loaded: &Loaded, actions: &mut Vec<Act
         .max_height(260.0)
         .show(ui, |ui| {
             lists(ui, w, loaded, actions);
+        });
+}
+
+/// Distance, fixes, moving and stopped time, max and average speed.
+fn summary(ui: &mut Ui, loaded: &Loaded) {
+    let s = &loaded.day.report.summary;
+    egui::Grid::new("history-summary")
+        .num_columns(4)
+        .show(ui, |ui| {
+            ui.label("Distance");
+            ui.strong(distance(s.distance_m));
+            ui.label("Fixes");
+            ui.strong(loaded.track.fixes.len().to_string());
+            ui.end_row();
+            ui.label("Moving");
+            ui.strong(clock_span(s.moving_ms));
+            ui.label("Stopped");
+            ui.strong(clock_span(s.stopped_ms));
+            ui.end_row();
+            ui.label("Max speed");
+            ui.strong(words::speed(s.max_speed_mps));
+            ui.label("Average");
+            ui.strong(words::speed(s.avg_speed_mps));
+            ui.end_row();
         });
 }
 
