@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
-use super::{ServerConfig, ServerError, StatsHandle, serve, tls_acceptor};
+use super::{Listeners, ServerConfig, ServerError, StatsHandle, TrackerKind, serve, tls_acceptor};
 use fleetview_core::clock::now_ms;
 use fleetview_core::sim::{Network, Sim, SimConfig};
 
@@ -16,6 +16,7 @@ pub struct EmbeddedServer {
     addr: SocketAddr,
     /// The device port (HTTP for tracker apps), when asked for.
     device_addr: Option<SocketAddr>,
+    tracker_addrs: Vec<(TrackerKind, SocketAddr)>,
     /// `wss` or `ws`.
     scheme: &'static str,
     shutdown: watch::Sender<bool>,
@@ -54,19 +55,16 @@ impl EmbeddedServer {
                 addr: addr.to_string(),
                 source,
             })?;
-        let devices = match &config.device_listen {
-            Some(at) => {
-                let bind_error = |source| ServerError::Bind {
-                    addr: at.clone(),
-                    source,
-                };
-                let l = std::net::TcpListener::bind(at.as_str()).map_err(bind_error)?;
-                l.set_nonblocking(true).map_err(bind_error)?;
-                Some(l)
-            }
-            None => None,
-        };
+        let devices = config.device_listen.as_deref().map(bind).transpose()?;
         let device_addr = devices.as_ref().and_then(|l| l.local_addr().ok());
+        let mut trackers = Vec::new();
+        for (kind, at) in &config.tracker_listen {
+            trackers.push((*kind, bind(at)?));
+        }
+        let tracker_addrs = trackers
+            .iter()
+            .filter_map(|(k, l)| Some((*k, l.local_addr().ok()?)))
+            .collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (stats_tx, stats_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -81,11 +79,19 @@ impl EmbeddedServer {
                 };
                 runtime.block_on(async move {
                     let devices = devices.and_then(|l| TcpListener::from_std(l).ok());
+                    let trackers = trackers
+                        .into_iter()
+                        .filter_map(|(k, l)| Some((k, TcpListener::from_std(l).ok()?)))
+                        .collect();
                     match TcpListener::from_std(std_listener) {
-                        Ok(listener) => {
+                        Ok(main) => {
                             let stats = Some(stats_tx);
-                            let served =
-                                serve(listener, devices, config, sim, None, shutdown_rx, stats);
+                            let listeners = Listeners {
+                                main,
+                                devices,
+                                trackers,
+                            };
+                            let served = serve(listeners, config, sim, None, shutdown_rx, stats);
                             if let Err(e) = served.await {
                                 tracing::error!(error = %e, "the embedded server stopped");
                             }
@@ -99,6 +105,7 @@ impl EmbeddedServer {
         Ok(Self {
             addr,
             device_addr,
+            tracker_addrs,
             scheme,
             shutdown,
             stats,
@@ -113,6 +120,14 @@ impl EmbeddedServer {
     /// Where viewers connect.
     pub fn url(&self) -> String {
         format!("{}://{}/feed", self.scheme, self.addr)
+    }
+
+    /// Where `kind`'s trackers connect, when it was asked for.
+    pub fn tracker_addr(&self, kind: TrackerKind) -> Option<SocketAddr> {
+        self.tracker_addrs
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, a)| *a)
     }
 
     /// Where tracker apps send the OsmAnd protocol (the device port), when it was asked for.
@@ -149,4 +164,15 @@ impl Drop for EmbeddedServer {
             tracing::error!("the embedded server thread panicked");
         }
     }
+}
+
+/// A non-blocking listener on `at`.
+fn bind(at: &str) -> Result<std::net::TcpListener, ServerError> {
+    let bind_error = |source| ServerError::Bind {
+        addr: at.to_owned(),
+        source,
+    };
+    let l = std::net::TcpListener::bind(at).map_err(bind_error)?;
+    l.set_nonblocking(true).map_err(bind_error)?;
+    Ok(l)
 }

@@ -244,7 +244,12 @@ async fn publish(
 }
 
 /// The server's screening (timestamps, speeds), then the hub.
-async fn forward(batch: FixBatch, cx: &Cx, endpoint: Endpoint, now: i64) -> Result<(), String> {
+pub(super) async fn forward(
+    batch: FixBatch,
+    cx: &Cx,
+    endpoint: Endpoint,
+    now: i64,
+) -> Result<(), String> {
     let mut refused = RejectTally::default();
     let mut kept = ingest::screen(
         &batch,

@@ -21,6 +21,7 @@ mod link;
 pub mod metrics;
 pub mod registry;
 mod tls;
+mod trackers;
 pub mod users;
 mod viewer;
 
@@ -37,6 +38,7 @@ pub use hub::{FRAME_POSITIONS, Hub, HubStats, Outgoing, ViewerId};
 pub use ingest::{refusal_message, screen};
 pub use limits::TokenBucket;
 pub use tls::{TlsFiles, tls_acceptor};
+pub use trackers::TrackerKind;
 
 use fleetview_core::clock::now_ms;
 use fleetview_core::protocol::{DecodeLimits, FixBatch, RejectTally};
@@ -72,6 +74,15 @@ pub struct ServerConfig {
     /// Where to serve tracker apps over HTTP (the OsmAnd protocol, OwnTracks' HTTP mode,
     /// `/healthz`); none by default. (`EmbeddedServer` binds it; `serve` takes it bound.)
     pub device_listen: Option<String>,
+    /// Where to serve binary trackers, a port a protocol (`--teltonika-listen`,
+    /// `--gt06-listen`); none by default. (`EmbeddedServer` binds them; `serve` takes them bound.)
+    pub tracker_listen: Vec<(TrackerKind, String)>,
+    /// Tracker connections at most, over every tracker port together.
+    pub max_tracker_connections: usize,
+    /// Tracker connections one client address may hold; 0: no cap (trackers reach the server
+    /// through a few carrier NAT addresses, thousands each; the login deadline guards against
+    /// half-open sockets).
+    pub tracker_connections_per_address: usize,
     /// Who may post OwnTracks locations (Basic auth against password hashes); without it,
     /// anyone who can reach the device port may.
     pub users: Option<Arc<users::Users>>,
@@ -116,6 +127,9 @@ impl Default for ServerConfig {
             upgrade_timeout: Duration::from_secs(10),
             max_connections_per_address: 256,
             device_listen: None,
+            tracker_listen: Vec::new(),
+            max_tracker_connections: 50_000,
+            tracker_connections_per_address: 0,
             users: None,
             registry: None,
             max_future: Duration::from_secs(300),
@@ -182,12 +196,21 @@ impl StatsHandle {
     }
 }
 
-/// Serves WebSocket viewers and publishers on `listener`, and tracker apps over HTTP on
-/// `devices` when given, until `shutdown` turns true; `sim` publishes a simulated fleet. With
-/// history, the fleet it last held is restored before the first viewer is served.
+/// The sockets a server listens on, bound by its caller.
+pub struct Listeners {
+    /// Viewers and publishers (WebSocket), and the HTTP routes beside them.
+    pub main: TcpListener,
+    /// Tracker apps over HTTP (the device port).
+    pub devices: Option<TcpListener>,
+    /// Binary trackers, a port a protocol.
+    pub trackers: Vec<(TrackerKind, TcpListener)>,
+}
+
+/// Serves WebSocket viewers and publishers, tracker apps over HTTP and binary trackers on
+/// `listeners` until `shutdown` turns true; `sim` publishes a simulated fleet. With history,
+/// the fleet it last held is restored before the first viewer is served.
 pub async fn serve(
-    listener: TcpListener,
-    devices: Option<TcpListener>,
+    listeners: Listeners,
     config: ServerConfig,
     sim: Option<Sim>,
     cluster: Option<cluster::Cluster>,
@@ -242,8 +265,21 @@ pub async fn serve(
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
     }
+    let Listeners {
+        main: listener,
+        devices,
+        trackers,
+    } = listeners;
     if let Some(devices) = devices {
         tokio::spawn(http::serve(devices, cx.clone(), shutdown.clone()));
+    }
+    for (kind, listener) in trackers {
+        tokio::spawn(trackers::serve(
+            kind,
+            listener,
+            cx.clone(),
+            shutdown.clone(),
+        ));
     }
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let by_address = limits::AddressSlots::new(config.max_connections_per_address);

@@ -11,7 +11,7 @@ use fleetview_core::clock::now_ms;
 use fleetview_core::sim::{Network, Sim, SimConfig};
 use fleetview_server::cluster::{Cluster, ClusterConfig};
 use fleetview_server::history::HistoryConfig;
-use fleetview_server::{ServerConfig, TlsFiles, serve, tls_acceptor};
+use fleetview_server::{Listeners, ServerConfig, TlsFiles, TrackerKind, serve, tls_acceptor};
 
 /// The fleetview feed server (protocol v1, see the README).
 ///
@@ -59,6 +59,29 @@ struct Args {
     /// /healthz), e.g. 0.0.0.0:5055, Traccar's port for it. Off by default.
     #[arg(long, env = "FLEETVIEW_DEVICE_LISTEN")]
     device_listen: Option<String>,
+    /// Serve Teltonika trackers (FMB, FMC, FMM: codecs 8, 8E, 16) over TCP here, e.g.
+    /// 0.0.0.0:5027 (the conventional port). Off by default.
+    #[arg(long, env = "FLEETVIEW_TELTONIKA_LISTEN")]
+    teltonika_listen: Option<String>,
+    /// Serve GT06 / Concox trackers over TCP here, e.g. 0.0.0.0:5023 (the conventional port).
+    /// Off by default.
+    #[arg(long, env = "FLEETVIEW_GT06_LISTEN")]
+    gt06_listen: Option<String>,
+    /// Tracker connections at most, over every tracker port.
+    #[arg(
+        long,
+        env = "FLEETVIEW_MAX_TRACKER_CONNECTIONS",
+        default_value_t = 50_000
+    )]
+    max_tracker_connections: usize,
+    /// Tracker connections one client address may hold; 0 for no cap (the default: trackers on
+    /// mobile networks arrive through a few carrier NAT addresses).
+    #[arg(
+        long,
+        env = "FLEETVIEW_TRACKER_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 0
+    )]
+    tracker_connections_per_address: usize,
     /// Users who may post OwnTracks locations on the device port: a file of `name:hash` lines,
     /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
     #[arg(long, env = "FLEETVIEW_USERS")]
@@ -201,6 +224,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         idle_timeout: args.idle_timeout,
         upgrade_timeout: args.upgrade_timeout,
         max_connections_per_address: args.max_connections_per_address.max(1),
+        tracker_listen: [
+            (TrackerKind::Teltonika, &args.teltonika_listen),
+            (TrackerKind::Gt06, &args.gt06_listen),
+        ]
+        .into_iter()
+        .filter_map(|(k, at)| Some((k, at.clone()?)))
+        .collect(),
+        max_tracker_connections: args.max_tracker_connections.max(1),
+        tracker_connections_per_address: args.tracker_connections_per_address,
         users,
         registry,
         max_speed: args.max_speed,
@@ -297,9 +329,34 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
             None => None,
         };
-        serve(listener, devices, config, sim, cluster, shutdown_rx, None).await?;
+        let trackers = bind_trackers(&config.tracker_listen).await?;
+        let listeners = Listeners {
+            main: listener,
+            devices,
+            trackers,
+        };
+        serve(listeners, config, sim, cluster, shutdown_rx, None).await?;
         anyhow::Ok(())
     })
+}
+
+/// A listener for each tracker protocol asked for.
+async fn bind_trackers(
+    asked: &[(TrackerKind, String)],
+) -> anyhow::Result<Vec<(TrackerKind, tokio::net::TcpListener)>> {
+    let mut out = Vec::new();
+    for (kind, at) in asked {
+        let listener = tokio::net::TcpListener::bind(at)
+            .await
+            .with_context(|| format!("cannot listen for {} trackers on {at}", kind.name()))?;
+        tracing::info!(
+            protocol = kind.name(),
+            at = %listener.local_addr()?,
+            "binary trackers may report here"
+        );
+        out.push((*kind, listener));
+    }
+    Ok(out)
 }
 
 /// Waits for Ctrl-C, or (on Unix) SIGTERM, which is how systemd and `docker stop` ask a service

@@ -10,6 +10,8 @@ use std::sync::Mutex;
 
 use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
+mod trackers;
+
 use super::hub::HubStats;
 use fleetview_core::protocol::RejectTally;
 
@@ -22,6 +24,8 @@ pub enum Endpoint {
     OsmAnd,
     /// OwnTracks' HTTP mode on the device port.
     OwnTracks,
+    /// A binary tracker on its TCP port (Teltonika, GT06, ...), by protocol name.
+    Tracker(&'static str),
 }
 
 impl Endpoint {
@@ -30,6 +34,7 @@ impl Endpoint {
             Self::WebSocket => "ingest",
             Self::OsmAnd => "osmand",
             Self::OwnTracks => "owntracks",
+            Self::Tracker(name) => name,
         }
     }
 }
@@ -62,6 +67,8 @@ pub struct Metrics {
     last: Mutex<HubStats>,
     /// What the cluster task counts (all zero without `--nats`).
     pub cluster: std::sync::Arc<crate::cluster::ClusterStats>,
+    /// What the tracker ports count.
+    pub trackers: trackers::TrackerMetrics,
 }
 
 impl Metrics {
@@ -129,6 +136,7 @@ impl Metrics {
             ),
             last: Mutex::default(),
             cluster: Default::default(),
+            trackers: trackers::TrackerMetrics::new(&registry),
             registry,
         }
     }

@@ -8,20 +8,24 @@
 //! - [`owntracks`]: an OwnTracks Recorder's `/ws/last`;
 //! - [`gtfs_rt`]: GTFS-Realtime VehiclePositions (protobuf), polled over HTTP;
 //! - [`ais`]: raw AIS, NMEA `!AIVDM` sentences, over TCP or from a file;
-//! - [`aisstream`]: AISStream's JSON messages over WebSocket.
+//! - [`aisstream`]: AISStream's JSON messages over WebSocket;
+//! - binary GPS trackers over TCP, each a [`tracker::TrackerProtocol`]: [`teltonika`], [`gt06`].
 //!
 //! [`ship`] holds what both AIS formats share.
 
 pub mod ais;
 pub mod aisstream;
 pub mod fleetview;
+pub mod gt06;
 pub mod gtfs_rt;
 mod kind;
 pub mod osmand;
 pub mod owntracks;
 pub mod owntracks_http;
 pub mod ship;
+pub mod teltonika;
 pub mod traccar;
+pub mod tracker;
 
 pub use kind::{FeedKind, Transport};
 

@@ -1,0 +1,1 @@
+//! GT06 frames from real devices.

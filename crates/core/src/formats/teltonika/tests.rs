@@ -1,0 +1,1 @@
+//! Teltonika frames from real devices.

@@ -1,0 +1,101 @@
+//! The tracker ports: binary GPS trackers over TCP, one port a protocol (Teltonika on 5027 and
+//! GT06 on 5023 by convention, as Traccar listens). The protocols are pure formats in
+//! `fleetview_core::formats` (framing, login, acknowledgements); everything else is shared here:
+//! the accept loop with its own limits (a connection cap, and a per-address cap that is off by
+//! default, because trackers on mobile networks arrive through a few carrier NAT addresses,
+//! thousands each), and one connection machine (`conn.rs`) with the login deadline, the registry,
+//! the metrics and the hand-off to the hub. A third protocol is one new format file and one line
+//! in [`TrackerKind`].
+
+mod conn;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use super::http::Cx;
+use super::limits::{self, AddressSlots};
+use super::metrics::Turned;
+use fleetview_core::formats::gt06::Gt06;
+use fleetview_core::formats::teltonika::Teltonika;
+use fleetview_core::formats::tracker::TrackerProtocol;
+
+/// The binary protocols served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackerKind {
+    Teltonika,
+    Gt06,
+}
+
+impl TrackerKind {
+    pub const ALL: [TrackerKind; 2] = [TrackerKind::Teltonika, TrackerKind::Gt06];
+
+    /// Its name in flags, metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Teltonika => "teltonika",
+            Self::Gt06 => "gt06",
+        }
+    }
+
+    /// The port trackers of this protocol are set up for by convention (Traccar's).
+    pub fn conventional_port(self) -> u16 {
+        match self {
+            Self::Teltonika => 5027,
+            Self::Gt06 => 5023,
+        }
+    }
+
+    /// A new connection's protocol state.
+    pub fn protocol(self) -> Box<dyn TrackerProtocol> {
+        match self {
+            Self::Teltonika => Box::new(Teltonika),
+            Self::Gt06 => Box::new(Gt06::default()),
+        }
+    }
+}
+
+impl FromStr for TrackerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown tracker protocol {s:?}: teltonika or gt06"))
+    }
+}
+
+/// Serves `kind`'s trackers on `listener` until `shutdown`.
+pub(super) async fn serve(
+    kind: TrackerKind,
+    listener: TcpListener,
+    cx: Cx,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(cx.config.max_tracker_connections));
+    let per_address = match cx.config.tracker_connections_per_address {
+        0 => usize::MAX,
+        n => n,
+    };
+    let by_address = AddressSlots::new(per_address);
+    while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
+        let Some(address_slot) = by_address.take(peer.ip()) else {
+            cx.metrics.turned_away(Turned::Address);
+            continue;
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            cx.metrics.turned_away(Turned::Full);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = conn::Connection::new(kind, peer, cx.clone());
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            connection.run(stream, shutdown).await;
+            drop((permit, address_slot));
+        });
+    }
+}

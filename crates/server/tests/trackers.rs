@@ -1,0 +1,373 @@
+//! Binary trackers over real TCP on loopback: a device emulator written here (its own encoder
+//! and CRCs, not the server's decoder run backwards) logs in with Teltonika and with GT06, sends
+//! Codec 8, 8 Extended and 16 packets and GT06 location, status and alarm packets, and a viewer
+//! sees the vehicles with their attributes and alarms. A refused IMEI is answered `00` and
+//! closed; a packet with a bad CRC is not acknowledged; `/metrics` counts per protocol.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use fleetview_core::clock::now_ms;
+use fleetview_server::registry::Registry;
+use fleetview_server::{EmbeddedServer, ServerConfig, TrackerKind};
+
+const VAN: &str = "356307042441013";
+const TRUCK: &str = "358240051111110";
+const STRANGER: &str = "123456789012345";
+
+fn crc_ibm(data: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for &b in data {
+        crc ^= u16::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+fn crc_x25(data: &[u8]) -> u16 {
+    let mut crc = 0xFFFFu16;
+    for &b in data {
+        crc ^= u16::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x8408
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn server() -> EmbeddedServer {
+    let registry = Registry::parse(&format!(
+        "[[device]]\nid = \"{VAN}\"\nlabel = \"Van 7\"\nkind = \"van\"\n\n[[device]]\nid = \"{TRUCK}\"\nlabel = \"Truck 12\"\nkind = \"truck\"\n"
+    ))
+    .expect("registry");
+    let config = ServerConfig {
+        tick: Duration::from_millis(50),
+        registry: Some(Arc::new(registry)),
+        tracker_listen: vec![
+            (TrackerKind::Teltonika, "127.0.0.1:0".into()),
+            (TrackerKind::Gt06, "127.0.0.1:0".into()),
+        ],
+        device_listen: Some("127.0.0.1:0".into()),
+        ..ServerConfig::default()
+    };
+    EmbeddedServer::start(config, None).expect("server")
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    s
+}
+
+fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut out = vec![0; n];
+    s.read_exact(&mut out).expect("an answer");
+    out
+}
+
+/// A Teltonika record: time, priority 1, place, altitude 12 m, angle, 9 satellites, speed, and
+/// the IO elements already encoded for its codec.
+fn record(ts: i64, lat: f64, lon: f64, angle: u16, kmh: u16, io: &[u8]) -> Vec<u8> {
+    let mut r = Vec::new();
+    r.extend_from_slice(&(ts as u64).to_be_bytes());
+    r.push(1);
+    r.extend_from_slice(&((lon * 1e7).round() as i32).to_be_bytes());
+    r.extend_from_slice(&((lat * 1e7).round() as i32).to_be_bytes());
+    r.extend_from_slice(&12i16.to_be_bytes());
+    r.extend_from_slice(&angle.to_be_bytes());
+    r.push(9);
+    r.extend_from_slice(&kmh.to_be_bytes());
+    r.extend_from_slice(io);
+    r
+}
+
+/// An AVL packet of `records` with `codec`, its CRC right or (`spoil`) wrong.
+fn avl(codec: u8, records: &[Vec<u8>], spoil: bool) -> Vec<u8> {
+    let mut data = vec![codec, records.len() as u8];
+    for r in records {
+        data.extend_from_slice(r);
+    }
+    data.push(records.len() as u8);
+    let mut out = vec![0, 0, 0, 0];
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(&data);
+    let crc = crc_ibm(&data) ^ u16::from(spoil);
+    out.extend_from_slice(&u32::from(crc).to_be_bytes());
+    out
+}
+
+/// Codec 8 IO: event 239, ignition on and movement on (1 byte), external voltage 12,345 mV
+/// (2 bytes), odometer 123,456 m (4 bytes), nothing of 8 bytes.
+const IO8: [u8; 16] = [
+    239, 4, // event id, total
+    2, 239, 1, 240, 1, // 1-byte
+    1, 66, 0x30, 0x39, // 2-byte
+    1, 16, 0x00, 0x01, 0xE2, // (continues below)
+];
+
+fn io8() -> Vec<u8> {
+    let mut io = IO8.to_vec();
+    io.push(0x40); // odometer's last byte: 0x0001E240 = 123,456
+    io.push(0); // no 8-byte values
+    io
+}
+
+/// Codec 8E IO: 2-byte ids and counts: ignition off, GSM signal 4, and a variable-length value.
+fn io8e() -> Vec<u8> {
+    let mut io = vec![0, 0, 0, 3]; // event 0, total 3
+    io.extend_from_slice(&[0, 2, 0, 239, 0, 0, 21, 4]); // two 1-byte
+    io.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // no 2, 4, 8-byte
+    io.extend_from_slice(&[0, 1, 0x01, 0x00, 0, 3, 0xAA, 0xBB, 0xCC]); // NX: io256 = aabbcc
+    io
+}
+
+/// Codec 16 IO: 2-byte ids, 1-byte counts, a generation type: battery voltage 4,100 mV.
+fn io16() -> Vec<u8> {
+    vec![0, 67, 1, 1, 0, 1, 0, 67, 0x10, 0x04, 0, 0]
+}
+
+fn teltonika_login(addr: SocketAddr, imei: &str) -> (TcpStream, u8) {
+    let mut s = connect(addr);
+    let mut hello = (imei.len() as u16).to_be_bytes().to_vec();
+    hello.extend_from_slice(imei.as_bytes());
+    s.write_all(&hello).expect("send");
+    let answer = read_n(&mut s, 1)[0];
+    (s, answer)
+}
+
+/// A GT06 frame: 78 78, length, protocol, content, serial, CRC-ITU, 0D 0A.
+fn gt06(protocol: u8, content: &[u8], serial: u16) -> Vec<u8> {
+    let mut body = vec![(content.len() + 5) as u8, protocol];
+    body.extend_from_slice(content);
+    body.extend_from_slice(&serial.to_be_bytes());
+    let crc = crc_x25(&body);
+    let mut out = vec![0x78, 0x78];
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc.to_be_bytes());
+    out.extend_from_slice(&[0x0D, 0x0A]);
+    out
+}
+
+/// Date, time and a GPS block: `flags` holds the course and the status bits.
+fn gps(t: time::OffsetDateTime, lat: f64, lon: f64, kmh: u8, course: u16) -> Vec<u8> {
+    let mut g = vec![
+        (t.year() - 2000) as u8,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        0xC9, // 12 bytes of GPS, 9 satellites
+    ];
+    g.extend_from_slice(&((lat.abs() * 1_800_000.0).round() as u32).to_be_bytes());
+    g.extend_from_slice(&((lon.abs() * 1_800_000.0).round() as u32).to_be_bytes());
+    g.push(kmh);
+    // Bit 12: positioned; bit 10: north; bit 11: west.
+    let mut flags = course | 1 << 12;
+    if lat >= 0.0 {
+        flags |= 1 << 10;
+    }
+    if lon < 0.0 {
+        flags |= 1 << 11;
+    }
+    g.extend_from_slice(&flags.to_be_bytes());
+    g
+}
+
+fn now_utc() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).expect("whole seconds")
+}
+
+fn attrs(viewer: &Viewer, id: &str) -> serde_json::Value {
+    viewer
+        .get(id)
+        .and_then(|v| v.attrs().map(str::to_owned))
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default()
+}
+
+#[test]
+fn teltonika_devices_log_in_report_with_every_codec_and_a_stranger_is_refused() {
+    let server = server();
+    let addr = server.tracker_addr(TrackerKind::Teltonika).expect("port");
+    let mut viewer = Viewer::start(config(&server.url()));
+    let (mut s, answer) = teltonika_login(addr, VAN);
+    assert_eq!(answer, 1, "a listed IMEI is accepted");
+    let t = now_ms() - 10_000;
+    let packet = avl(
+        0x08,
+        &[
+            record(t, -16.92, 145.77, 90, 36, &io8()),
+            record(t + 5_000, -16.921, 145.771, 180, 54, &io8()),
+        ],
+        false,
+    );
+    s.write_all(&packet).expect("send");
+    assert_eq!(read_n(&mut s, 4), [0, 0, 0, 2], "both records acknowledged");
+    viewer.until("van 7 at its second fix", |v| {
+        v.get(VAN).is_some_and(|v| v.fix.ts == t + 5_000)
+    });
+    let van = viewer.get(VAN).expect("van");
+    assert_eq!(van.display_name(), "Van 7", "the registry's label");
+    assert!((van.fix.lat - -16.921).abs() < 1e-7 && (van.fix.lon - 145.771).abs() < 1e-7);
+    assert!(
+        (van.fix.speed.expect("speed") - 15.0).abs() < 1e-4,
+        "54 km/h is 15 m/s"
+    );
+    assert_eq!(van.fix.heading, Some(180.0));
+    let a = attrs(&viewer, VAN);
+    assert_eq!(a["ignition"], true);
+    assert_eq!(a["motion"], true);
+    assert_eq!(a["power"], 12.345);
+    assert_eq!(a["odometer"], 123_456);
+    assert_eq!(a["sat"], 9);
+
+    // 8 Extended, then 16; then a packet whose CRC is wrong: not acknowledged.
+    s.write_all(&avl(
+        0x8E,
+        &[record(t + 6_000, -16.922, 145.772, 0, 0, &io8e())],
+        false,
+    ))
+    .expect("send");
+    assert_eq!(read_n(&mut s, 4), [0, 0, 0, 1]);
+    s.write_all(&avl(
+        0x10,
+        &[record(t + 7_000, -16.923, 145.773, 0, 0, &io16())],
+        false,
+    ))
+    .expect("send");
+    assert_eq!(read_n(&mut s, 4), [0, 0, 0, 1]);
+    viewer.until("the codec 16 fix", |v| {
+        v.get(VAN).is_some_and(|v| v.fix.ts == t + 7_000)
+    });
+    let a = attrs(&viewer, VAN);
+    assert_eq!(a["battery"], 4.1, "codec 16's battery voltage");
+    s.write_all(&avl(
+        0x08,
+        &[record(t + 8_000, -16.0, 145.0, 0, 0, &io8())],
+        true,
+    ))
+    .expect("send");
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let mut one = [0u8; 1];
+    assert!(s.read(&mut one).is_err(), "a bad CRC is not acknowledged");
+
+    // A stranger is answered 00, then closed.
+    let (mut stranger, answer) = teltonika_login(addr, STRANGER);
+    assert_eq!(answer, 0);
+    assert_eq!(
+        stranger.read(&mut one).unwrap_or(0),
+        0,
+        "closed after the refusal"
+    );
+
+    let metrics = curl(
+        &format!("{}metrics", server.device_url().expect("device port")),
+        None,
+    )
+    .1;
+    for line in [
+        "fleetview_tracker_frames_total{frame=\"reports\",protocol=\"teltonika\"} 3",
+        "fleetview_tracker_errors_total{protocol=\"teltonika\",reason=\"bad_crc\"} 1",
+        "fleetview_tracker_errors_total{protocol=\"teltonika\",reason=\"unknown_device\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+}
+
+#[test]
+fn gt06_devices_log_in_report_status_and_raise_an_alarm() {
+    let server = server();
+    let addr = server.tracker_addr(TrackerKind::Gt06).expect("port");
+    let mut viewer = Viewer::start(config(&server.url()));
+    let mut s = connect(addr);
+    // Login: the IMEI in BCD, with its leading zero.
+    let bcd = [0x03, 0x58, 0x24, 0x00, 0x51, 0x11, 0x11, 0x10];
+    s.write_all(&gt06(0x01, &bcd, 1)).expect("send");
+    assert_eq!(
+        read_n(&mut s, 10),
+        gt06_answer(0x01, 1),
+        "the login answered"
+    );
+    let t = now_utc() - time::Duration::seconds(30);
+    s.write_all(&gt06(
+        0x12,
+        &[
+            gps(t, -16.92, 145.77, 72, 45),
+            vec![0x01, 0xF9, 0, 0x28, 0x7D, 0, 0x1F, 0xB8],
+        ]
+        .concat(),
+        2,
+    ))
+    .expect("send");
+    viewer.until("truck 12 placed", |v| v.get(TRUCK).is_some());
+    let truck = viewer.get(TRUCK).expect("truck");
+    assert_eq!(truck.display_name(), "Truck 12");
+    assert!(
+        (truck.fix.lat - -16.92).abs() < 1e-6,
+        "south: {}",
+        truck.fix.lat
+    );
+    assert!((truck.fix.lon - 145.77).abs() < 1e-6);
+    assert!(
+        (truck.fix.speed.expect("speed") - 20.0).abs() < 1e-4,
+        "72 km/h"
+    );
+    assert_eq!(truck.fix.heading, Some(45.0));
+    assert_eq!(truck.fix.ts, t.unix_timestamp() * 1000);
+
+    // Status: ignition on, charging, battery level 6 of 6, GSM signal 4; answered.
+    s.write_all(&gt06(0x13, &[0x06, 0x06, 0x04, 0x00, 0x01], 3))
+        .expect("send");
+    assert_eq!(read_n(&mut s, 10), gt06_answer(0x13, 3));
+    viewer.until("the status shown", |v| {
+        attrs(v, TRUCK)["batteryLevel"] == 100
+    });
+    assert_eq!(attrs(&viewer, TRUCK)["ignition"], true);
+
+    // An SOS alarm with its place (stamped after the status, which took the time it came):
+    // answered, and the fix carries the alarm.
+    let t2 = now_utc() + time::Duration::seconds(1);
+    let alarm = [
+        gps(t2, -16.93, 145.78, 0, 0),
+        vec![0x09, 0x01, 0xF9, 0, 0x28, 0x7D, 0, 0x1F, 0xB8], // LBS, its length first
+        vec![0x06, 0x06, 0x04, 0x01, 0x01],                   // status, then the alarm: SOS
+    ]
+    .concat();
+    s.write_all(&gt06(0x16, &alarm, 4)).expect("send");
+    assert_eq!(read_n(&mut s, 10), gt06_answer(0x16, 4));
+    viewer.until("the alarm", |v| attrs(v, TRUCK)["alarm"] == "sos");
+    assert!((viewer.get(TRUCK).expect("truck").fix.lat - -16.93).abs() < 1e-6);
+
+    // A stranger's login closes the connection without an answer.
+    let mut stranger = connect(addr);
+    let bcd = [0x01, 0x23, 0x45, 0x67, 0x89, 0x01, 0x23, 0x45];
+    stranger.write_all(&gt06(0x01, &bcd, 1)).expect("send");
+    let mut one = [0u8; 1];
+    assert_eq!(stranger.read(&mut one).unwrap_or(0), 0, "closed");
+}
+
+/// `78 78 05 PROTOCOL SERIAL CRC 0D 0A`.
+fn gt06_answer(protocol: u8, serial: u16) -> Vec<u8> {
+    let body = [0x05, protocol, (serial >> 8) as u8, serial as u8];
+    let crc = crc_x25(&body);
+    [&[0x78, 0x78][..], &body, &crc.to_be_bytes(), &[0x0D, 0x0A]].concat()
+}
