@@ -371,3 +371,64 @@ fn gt06_answer(protocol: u8, serial: u16) -> Vec<u8> {
     let crc = crc_x25(&body);
     [&[0x78, 0x78][..], &body, &crc.to_be_bytes(), &[0x0D, 0x0A]].concat()
 }
+
+/// Trackers on a mobile network reach the server through a carrier's NAT: thousands from one
+/// address. The tracker ports have no per-address cap by default: 2,000 Teltonika devices from
+/// 127.0.0.1 log in and each report is acknowledged.
+#[test]
+fn two_thousand_trackers_behind_one_address_all_log_in_and_are_acknowledged() {
+    const N: usize = 2_000;
+    // Each tracker costs a socket at both ends, in this one process.
+    let _ = rlimit::increase_nofile_limit(4 * N as u64 + 256);
+    let config = ServerConfig {
+        tracker_listen: vec![(TrackerKind::Teltonika, "127.0.0.1:0".into())],
+        device_listen: Some("127.0.0.1:0".into()),
+        ..ServerConfig::default()
+    };
+    let server = EmbeddedServer::start(config, None).expect("server");
+    let addr = server.tracker_addr(TrackerKind::Teltonika).expect("port");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let t = now_ms() - 5_000;
+    let acked = rt.block_on(async move {
+        let devices = (0..N).map(|i| {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+                let imei = format!("35000000000{i:04}");
+                let mut hello = 15u16.to_be_bytes().to_vec();
+                hello.extend_from_slice(imei.as_bytes());
+                s.write_all(&hello).await.ok()?;
+                let mut one = [0u8; 1];
+                s.read_exact(&mut one).await.ok()?;
+                let lat = -16.9 - i as f64 * 1e-4;
+                let packet = avl(0x08, &[record(t, lat, 145.77, 0, 30, &io8())], false);
+                s.write_all(&packet).await.ok()?;
+                let mut ack = [0u8; 4];
+                s.read_exact(&mut ack).await.ok()?;
+                Some((one[0], ack, s))
+            })
+        });
+        let joined = tokio::time::timeout(
+            Duration::from_secs(60),
+            futures_util::future::join_all(devices),
+        )
+        .await
+        .expect("every tracker answered within a minute");
+        joined
+            .into_iter()
+            .filter_map(|r| r.ok().flatten())
+            .filter(|(login, ack, _)| *login == 1 && *ack == [0, 0, 0, 1])
+            .count()
+    });
+    assert_eq!(
+        acked, N,
+        "every login accepted and every report acknowledged"
+    );
+    let metrics = curl(
+        &format!("{}metrics", server.device_url().expect("device port")),
+        None,
+    )
+    .1;
+    let line = format!("fleetview_reports_accepted_total{{endpoint=\"teltonika\"}} {N}");
+    assert!(metrics.contains(&line), "{line} in\n{metrics}");
+}
