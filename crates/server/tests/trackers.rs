@@ -318,6 +318,11 @@ fn gt06_devices_log_in_report_status_and_raise_an_alarm() {
         2,
     ))
     .expect("send");
+    assert_eq!(
+        read_n(&mut s, 10),
+        gt06_answer(0x12, 2),
+        "answered, as Traccar answers"
+    );
     viewer.until("truck 12 placed", |v| v.get(TRUCK).is_some());
     let truck = viewer.get(TRUCK).expect("truck");
     assert_eq!(truck.display_name(), "Truck 12");

@@ -9,9 +9,11 @@
 //! - locations (0x12 GPS and LBS, 0x22 GPS and LBS with ACC): date and time (UTC), satellites,
 //!   latitude and longitude (1/30,000 of a minute: degrees x 1,800,000), speed (km/h), and a
 //!   course-and-status word (course in its low 10 bits; bit 10 set for north, bit 11 for west,
-//!   bit 12 for a GPS fix);
+//!   bit 12 for a GPS fix); answered, as Traccar answers them (the devices do not need it);
 //! - alarms (0x16, 0x26): a location with the status and the alarm ([`ALARMS`], Traccar's names)
 //!   as the fix's `alarm` attribute, so the window raises it as it raises Traccar's; answered.
+//!
+//! Fixtures and layouts are checked against Traccar's `Gt06ProtocolDecoder` and its tests.
 //!
 //! Other protocol numbers are skipped and counted, never fatal.
 
@@ -34,7 +36,8 @@ const ALARM: u8 = 0x16;
 const GPS_LBS_2: u8 = 0x22;
 const ALARM_2: u8 = 0x26;
 
-/// Alarm codes of 0x16 and 0x26, as Traccar names them.
+/// Alarm codes (the alarm byte of 0x13, 0x16 and 0x26), as Traccar's `Gt06ProtocolDecoder`
+/// names them for a device of no particular model.
 pub const ALARMS: &[(u8, &str)] = &[
     (0x01, "sos"),
     (0x02, "powerCut"),
@@ -43,11 +46,49 @@ pub const ALARMS: &[(u8, &str)] = &[
     (0x05, "geofenceExit"),
     (0x06, "overspeed"),
     (0x09, "vibration"),
+    (0x0C, "tampering"),
     (0x0E, "lowBattery"),
     (0x0F, "lowBattery"),
     (0x11, "powerOff"),
     (0x13, "tampering"),
+    (0x14, "door"),
+    (0x18, "removing"),
     (0x19, "lowBattery"),
+    (0x1A, "braking"),
+    (0x1B, "cornering"),
+    (0x23, "fallDown"),
+    (0x25, "tampering"),
+    (0x26, "acceleration"),
+    (0x27, "braking"),
+    (0x28, "braking"),
+    (0x29, "acceleration"),
+    (0x2A, "cornering"),
+    (0x2B, "cornering"),
+    (0x2C, "accident"),
+    (0x2E, "cornering"),
+    (0x30, "jamming"),
+    (0x32, "tampering"),
+    (0x33, "lock"),
+    (0x34, "unlock"),
+    (0x53, "fuelLeak"),
+    (0x5B, "temperature"),
+    (0x5C, "temperature"),
+    (0xC9, "idle"),
+    (0xF0, "acceleration"),
+    (0xF1, "braking"),
+    (0xF2, "accident"),
+];
+
+/// The alarm in bits 3-5 of the terminal information byte.
+const STATUS_ALARMS: [Option<&str>; 8] = [
+    None,
+    Some("vibration"),
+    Some("powerCut"),
+    Some("lowBattery"),
+    Some("sos"),
+    None,
+    Some("geofence"),
+    Some("removing"),
 ];
 
 /// One GT06 connection's protocol: it remembers the serial number of the last login, which the
@@ -139,7 +180,8 @@ pub fn response(protocol: u8, serial: u16) -> Vec<u8> {
     out
 }
 
-/// The IMEI of a login: 8 bytes of BCD, the leading zero dropped.
+/// The IMEI of a login: 8 bytes of BCD, 16 digits of which the first (a padding zero) is
+/// dropped, as Traccar drops it.
 fn login(content: &[u8]) -> Result<Said, TrackerError> {
     let mut b = Bytes::new(content, NAME);
     let bcd = b.take(8, "the IMEI")?;
@@ -152,8 +194,8 @@ fn login(content: &[u8]) -> Result<Said, TrackerError> {
             imei.push(char::from(b'0' + digit));
         }
     }
-    let imei = imei.trim_start_matches('0').to_owned();
-    if imei.is_empty() {
+    let imei = imei[1..].to_owned();
+    if imei.bytes().all(|d| d == b'0') {
         return Err(garbage("an IMEI of zeros".into()));
     }
     Ok(Said::Login { imei })
@@ -173,16 +215,16 @@ fn message(protocol: u8, content: &[u8], serial: u16) -> Result<Said, TrackerErr
             };
             (report, response(protocol, serial))
         }
-        GPS_LBS | GPS_LBS_2 => (located(&mut b, &mut attrs)?, Vec::new()),
+        GPS_LBS => (located(&mut b, &mut attrs)?, response(protocol, serial)),
+        GPS_LBS_2 => {
+            let report = located(&mut b, &mut attrs)?;
+            acc(&mut b, &mut attrs)?;
+            (report, response(protocol, serial))
+        }
         ALARM | ALARM_2 => {
             let report = located(&mut b, &mut attrs)?;
             skip_lbs(&mut b)?;
             status(&mut b, &mut attrs)?;
-            let code = b.u8("the alarm")?;
-            match ALARMS.iter().find(|(c, _)| *c == code) {
-                Some((_, name)) => attrs.insert("alarm".into(), (*name).into()),
-                None => attrs.insert("alarmCode".into(), code.into()),
-            };
             (report, response(protocol, serial))
         }
         _ => {
@@ -249,14 +291,32 @@ fn bad_time(f: &[u8]) -> TrackerError {
     }
 }
 
-/// The cell (LBS) block of an alarm: its length byte (counting itself), then the rest, skipped.
+/// The cell (LBS) block of an alarm: its length byte, then the cell (MCC, MNC, LAC, cell id:
+/// 8 bytes) and whatever more the length says (it counts itself and the cell, 9), skipped.
 fn skip_lbs(b: &mut Bytes<'_>) -> Result<(), TrackerError> {
-    let len = b.u8("the LBS length")?;
-    b.take(usize::from(len).saturating_sub(1), "the LBS block")?;
+    let len = usize::from(b.u8("the LBS length")?);
+    if len > 0 {
+        b.take(len.saturating_sub(1).max(8), "the LBS block")?;
+    }
     Ok(())
 }
 
-/// Terminal information, battery level (0-6) and GSM signal (0-4).
+/// 0x22's cell (MCC, MNC, LAC, cell id), then ACC, the upload mode and whether the fix is sent
+/// again from the device's memory, when the frame has them.
+fn acc(b: &mut Bytes<'_>, attrs: &mut Map<String, Value>) -> Result<(), TrackerError> {
+    let mcc = b.u16("the MCC")?;
+    b.take(if mcc & 0x8000 != 0 { 2 } else { 1 }, "the MNC")?;
+    b.take(5, "the LAC and cell id")?;
+    if b.remaining() >= 3 {
+        attrs.insert("ignition".into(), (b.u8("ACC")? > 0).into());
+        attrs.insert("event".into(), b.u8("the upload mode")?.into());
+        attrs.insert("archive".into(), (b.u8("the re-upload flag")? > 0).into());
+    }
+    Ok(())
+}
+
+/// Terminal information (ignition, charging, an alarm in bits 3-5, oil and power cut), battery
+/// level (0-6, or a percentage), GSM signal (0-4), and the alarm byte when the frame has it.
 fn status(b: &mut Bytes<'_>, attrs: &mut Map<String, Value>) -> Result<(), TrackerError> {
     let info = b.u8("the terminal information")?;
     let level = b.u8("the battery level")?;
@@ -264,11 +324,24 @@ fn status(b: &mut Bytes<'_>, attrs: &mut Map<String, Value>) -> Result<(), Track
     attrs.insert("status".into(), info.into());
     attrs.insert("ignition".into(), (info & 0x02 != 0).into());
     attrs.insert("charge".into(), (info & 0x04 != 0).into());
-    attrs.insert(
-        "batteryLevel".into(),
-        (u32::from(level.min(6)) * 100 / 6).into(),
-    );
+    attrs.insert("blocked".into(), (info & 0x80 != 0).into());
+    let level = match level {
+        0..=6 => u32::from(level) * 100 / 6,
+        l => u32::from(l.min(100)),
+    };
+    attrs.insert("batteryLevel".into(), level.into());
     attrs.insert("rssi".into(), gsm.into());
+    if let Some(alarm) = STATUS_ALARMS[usize::from((info >> 3) & 0x07)] {
+        attrs.insert("alarm".into(), alarm.into());
+    }
+    if b.remaining() > 0 {
+        let code = b.u8("the alarm")?;
+        if let Some((_, name)) = ALARMS.iter().find(|(c, _)| *c == code) {
+            attrs.insert("alarm".into(), (*name).into());
+        } else if code != 0 {
+            attrs.insert("alarmCode".into(), code.into());
+        }
+    }
     Ok(())
 }
 

@@ -11,7 +11,9 @@
 //! 8E, of any length). Ids are one byte in codec 8, two in 8E and 16; counts one byte in 8 and
 //! 16, two in 8E; codec 16 adds a generation type. Well-known IO elements get Traccar's names
 //! ([`IO_NAMES`]), the rest `io<N>`. A record with no satellites (or at 0,0) is a status report:
-//! its values count, its position does not. Codec 12 (GPRS command responses) is skipped.
+//! its values count, its position does not. Codec 12 (GPRS command responses) is skipped, and
+//! so is a keep-alive byte `FF` between frames. Layouts and fixtures are checked against
+//! Traccar's `TeltonikaProtocolDecoder` and its tests.
 
 use serde_json::{Map, Value};
 
@@ -24,6 +26,8 @@ const NAME: &str = "teltonika";
 /// The largest AVL packet read (data length): FMB devices send at most 1,280 bytes; this leaves
 /// room for codec 8E's variable-length values.
 pub const MAX_DATA: usize = 16 * 1024;
+/// A keep-alive byte a device may send between frames.
+const PING: u8 = 0xFF;
 /// The longest IMEI handshake accepted.
 const MAX_IMEI: usize = 20;
 
@@ -96,6 +100,9 @@ impl TrackerProtocol for Teltonika {
     }
 
     fn frame_len(&self, buf: &[u8], logged_in: bool) -> Result<Option<usize>, TrackerError> {
+        if buf.first() == Some(&PING) {
+            return Ok(Some(1));
+        }
         if !logged_in {
             let [a, b, ..] = *buf else { return Ok(None) };
             let len = usize::from(u16::from_be_bytes([a, b]));
@@ -122,6 +129,12 @@ impl TrackerProtocol for Teltonika {
     }
 
     fn decode(&mut self, frame: &[u8], logged_in: bool) -> Result<Said, TrackerError> {
+        if frame == [PING] {
+            return Ok(Said::Other {
+                what: "ping",
+                reply: Vec::new(),
+            });
+        }
         if !logged_in {
             return login(frame);
         }
