@@ -9,8 +9,9 @@
 //! HTTP mode posts to `/owntracks` (or `/pub`, the Recorder's path), and `GET /metrics` gives
 //! the Prometheus text, and `GET /gtfs-rt/vehicle_positions.pb` the fleet as GTFS-Realtime.
 //! Each
-//! connection must send its request headers within the upgrade deadline, bodies are capped, and
-//! one client address holds at most its share of connections, as on the WebSocket port.
+//! connection must send its request headers within the upgrade deadline and bodies are capped;
+//! the per-address cap is the port's own (`--device-connections-per-address`, off by default:
+//! phones on mobile networks arrive through a few carrier NAT addresses).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -59,7 +60,10 @@ pub(super) enum Port {
 /// Serves the device port on `listener` until `shutdown`.
 pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(cx.config.max_connections));
-    let by_address = AddressSlots::new(cx.config.max_connections_per_address);
+    let by_address = AddressSlots::new(match cx.config.device_connections_per_address {
+        0 => usize::MAX,
+        n => n,
+    });
     while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
         let Some(address_slot) = by_address.take(peer.ip()) else {
             cx.metrics.turned_away(Turned::Address);

@@ -83,6 +83,9 @@ pub struct ServerConfig {
     /// through a few carrier NAT addresses, thousands each; the login deadline guards against
     /// half-open sockets).
     pub tracker_connections_per_address: usize,
+    /// Connections one client address may hold on the HTTP device port; 0: no cap (phones on
+    /// mobile networks share carrier NAT addresses too; the request deadline guards it).
+    pub device_connections_per_address: usize,
     /// Who may post OwnTracks locations (Basic auth against password hashes); without it,
     /// anyone who can reach the device port may.
     pub users: Option<Arc<users::Users>>,
@@ -130,6 +133,7 @@ impl Default for ServerConfig {
             tracker_listen: Vec::new(),
             max_tracker_connections: 50_000,
             tracker_connections_per_address: 0,
+            device_connections_per_address: 0,
             users: None,
             registry: None,
             max_future: Duration::from_secs(300),

@@ -82,6 +82,14 @@ struct Args {
         default_value_t = 0
     )]
     tracker_connections_per_address: usize,
+    /// Connections one client address may hold on the HTTP device port; 0 for no cap (the
+    /// default: phones on mobile networks share carrier NAT addresses).
+    #[arg(
+        long,
+        env = "FLEETVIEW_DEVICE_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 0
+    )]
+    device_connections_per_address: usize,
     /// Users who may post OwnTracks locations on the device port: a file of `name:hash` lines,
     /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
     #[arg(long, env = "FLEETVIEW_USERS")]
@@ -233,6 +241,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .collect(),
         max_tracker_connections: args.max_tracker_connections.max(1),
         tracker_connections_per_address: args.tracker_connections_per_address,
+        device_connections_per_address: args.device_connections_per_address,
         users,
         registry,
         max_speed: args.max_speed,

@@ -22,8 +22,9 @@ use fleetview_core::clock::now_ms;
 use fleetview_core::formats::tracker::{Said, TrackerError, TrackerProtocol, TrackerReport};
 use fleetview_core::protocol::{Fix, FixBatch, FixRef, Meta};
 
-/// Bytes read at a time.
-const READ: usize = 4096;
+/// A connection's first read buffer: a login or a record fits; it grows for larger frames and
+/// shrinks back when idle, so ten thousand quiet trackers hold little.
+const BUFFER: usize = 512;
 
 /// Why the loop stops (counted where it was decided).
 enum Stop {
@@ -61,8 +62,7 @@ impl Connection {
         let metrics = self.cx.metrics.clone();
         metrics.trackers.opened(self.name);
         let login_by = Instant::now() + self.cx.config.upgrade_timeout;
-        let mut buf: Vec<u8> = Vec::with_capacity(READ);
-        let mut chunk = vec![0u8; READ];
+        let mut buf: Vec<u8> = Vec::with_capacity(BUFFER);
         loop {
             let deadline = match self.imei {
                 None => login_by,
@@ -70,9 +70,9 @@ impl Connection {
             };
             let read = tokio::select! {
                 _ = shutdown.changed() => break,
-                r = timeout_at(deadline, stream.read(&mut chunk)) => r,
+                r = timeout_at(deadline, stream.read_buf(&mut buf)) => r,
             };
-            let n = match read {
+            match read {
                 Err(_) => {
                     let reason = if self.imei.is_none() {
                         "login_timeout"
@@ -83,11 +83,13 @@ impl Connection {
                     break;
                 }
                 Ok(Ok(0) | Err(_)) => break,
-                Ok(Ok(n)) => n,
+                Ok(Ok(_)) => {}
             };
-            buf.extend_from_slice(&chunk[..n]);
             if self.frames(&mut buf, &mut stream).await.is_err() {
                 break;
+            }
+            if buf.is_empty() && buf.capacity() > 8 * BUFFER {
+                buf.shrink_to(BUFFER);
             }
         }
         let _ = stream.shutdown().await;
