@@ -22,12 +22,12 @@ use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::api;
 use super::gtfs_rt::{self, Export};
 use super::hub::HubStats;
-use super::limits::{self, AddressSlots};
+use super::limits::{self, PortSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
 use super::registry::Admission;
 use super::{HubMsg, ServerConfig, ingest};
@@ -59,19 +59,17 @@ pub(super) enum Port {
 
 /// Serves the device port on `listener` until `shutdown`.
 pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Receiver<bool>) {
-    let slots = Arc::new(Semaphore::new(cx.config.max_connections));
-    let by_address = AddressSlots::new(match cx.config.device_connections_per_address {
-        0 => usize::MAX,
-        n => n,
-    });
+    let slots = PortSlots::new(
+        cx.config.max_connections,
+        cx.config.device_connections_per_address,
+    );
     while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
-        let Some(address_slot) = by_address.take(peer.ip()) else {
-            cx.metrics.turned_away(Turned::Address);
-            continue;
-        };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            cx.metrics.turned_away(Turned::Full);
-            continue;
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                cx.metrics.turned_away(why);
+                continue;
+            }
         };
         let cx = cx.clone();
         let (deadline, idle) = (cx.config.upgrade_timeout, cx.config.idle_timeout);
@@ -89,7 +87,7 @@ pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Re
                 metrics.turned_away(Turned::Slow);
                 tracing::debug!(%peer, "device port: connection held too long");
             }
-            drop((permit, address_slot));
+            drop(slot);
         });
     }
 }

@@ -26,6 +26,49 @@ pub async fn next_connection(
     }
 }
 
+/// A port's connection slots: a cap over all its connections, and one per client address.
+pub struct PortSlots {
+    all: Arc<tokio::sync::Semaphore>,
+    by_address: AddressSlots,
+}
+
+/// One connection's hold on its port's slots, given back on drop.
+pub struct PortSlot {
+    _address: AddressSlot,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl PortSlots {
+    /// At most `max` connections, and `per_address` from one address (0: no such cap).
+    pub fn new(max: usize, per_address: usize) -> Self {
+        Self {
+            all: Arc::new(tokio::sync::Semaphore::new(max.max(1))),
+            by_address: AddressSlots::new(if per_address == 0 {
+                usize::MAX
+            } else {
+                per_address
+            }),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, or why there is none.
+    pub fn take(&self, ip: IpAddr) -> Result<PortSlot, crate::metrics::Turned> {
+        let address = self
+            .by_address
+            .take(ip)
+            .ok_or(crate::metrics::Turned::Address)?;
+        let permit = self
+            .all
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| crate::metrics::Turned::Full)?;
+        Ok(PortSlot {
+            _address: address,
+            _permit: permit,
+        })
+    }
+}
+
 /// Open connections by client address, each at most `per_address`.
 #[derive(Debug, Clone)]
 pub struct AddressSlots {

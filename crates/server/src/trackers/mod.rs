@@ -10,14 +10,12 @@
 mod conn;
 
 use std::str::FromStr;
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 use super::http::Cx;
-use super::limits::{self, AddressSlots};
-use super::metrics::Turned;
+use super::limits::{self, PortSlots};
 use fleetview_core::formats::gt06::Gt06;
 use fleetview_core::formats::teltonika::Teltonika;
 use fleetview_core::formats::tracker::TrackerProtocol;
@@ -75,27 +73,24 @@ pub(super) async fn serve(
     cx: Cx,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(cx.config.max_tracker_connections));
-    let per_address = match cx.config.tracker_connections_per_address {
-        0 => usize::MAX,
-        n => n,
-    };
-    let by_address = AddressSlots::new(per_address);
+    let slots = PortSlots::new(
+        cx.config.max_tracker_connections,
+        cx.config.tracker_connections_per_address,
+    );
     while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
-        let Some(address_slot) = by_address.take(peer.ip()) else {
-            cx.metrics.turned_away(Turned::Address);
-            continue;
-        };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            cx.metrics.turned_away(Turned::Full);
-            continue;
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                cx.metrics.turned_away(why);
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let connection = conn::Connection::new(kind, peer, cx.clone());
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             connection.run(stream, shutdown).await;
-            drop((permit, address_slot));
+            drop(slot);
         });
     }
 }
