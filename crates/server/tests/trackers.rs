@@ -437,3 +437,42 @@ fn two_thousand_trackers_behind_one_address_all_log_in_and_are_acknowledged() {
     let line = format!("fleetview_reports_accepted_total{{endpoint=\"teltonika\"}} {N}");
     assert!(metrics.contains(&line), "{line} in\n{metrics}");
 }
+
+/// A tracker that connects and says nothing is closed at the login deadline, and one that
+/// announces a frame over the limit is closed at once; both are counted.
+#[test]
+fn a_silent_tracker_is_closed_at_the_login_deadline_and_a_huge_frame_at_once() {
+    let config = ServerConfig {
+        upgrade_timeout: Duration::from_millis(400),
+        tracker_listen: vec![(TrackerKind::Teltonika, "127.0.0.1:0".into())],
+        device_listen: Some("127.0.0.1:0".into()),
+        ..ServerConfig::default()
+    };
+    let server = EmbeddedServer::start(config, None).expect("server");
+    let addr = server.tracker_addr(TrackerKind::Teltonika).expect("port");
+    let mut silent = connect(addr);
+    let started = std::time::Instant::now();
+    let mut one = [0u8; 1];
+    assert_eq!(silent.read(&mut one).unwrap_or(0), 0, "closed");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "closed after {waited:?}"
+    );
+    let (mut s, answer) = teltonika_login(addr, VAN);
+    assert_eq!(answer, 1);
+    // 16 MiB of data announced: refused before a byte of it is read.
+    s.write_all(&[0, 0, 0, 0, 0x01, 0, 0, 0]).expect("send");
+    assert_eq!(s.read(&mut one).unwrap_or(0), 0, "closed");
+    let metrics = curl(
+        &format!("{}metrics", server.device_url().expect("device port")),
+        None,
+    )
+    .1;
+    for line in [
+        "fleetview_tracker_errors_total{protocol=\"teltonika\",reason=\"login_timeout\"} 1",
+        "fleetview_tracker_errors_total{protocol=\"teltonika\",reason=\"too_large\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+}
