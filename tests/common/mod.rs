@@ -6,6 +6,7 @@
 mod client;
 pub use client::*;
 
+pub mod history;
 pub mod owntracks;
 pub mod pki;
 pub mod replay;

@@ -6,5 +6,6 @@
 mod client;
 pub use client::*;
 
+pub mod emulator;
 mod http;
 pub use http::curl;
