@@ -47,7 +47,8 @@ impl EmbeddedServer {
             addr: addr.to_owned(),
             source,
         };
-        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
+        let backlog = config.listen_backlog;
+        let std_listener = super::listen::bind(addr, backlog).map_err(bind_error)?;
         let addr = std_listener.local_addr().map_err(bind_error)?;
         std_listener
             .set_nonblocking(true)
@@ -55,11 +56,12 @@ impl EmbeddedServer {
                 addr: addr.to_string(),
                 source,
             })?;
+        let bind = |at: &str| bind(at, backlog);
         let devices = config.device_listen.as_deref().map(bind).transpose()?;
         let device_addr = devices.as_ref().and_then(|l| l.local_addr().ok());
         let mut trackers = Vec::new();
         for (kind, at) in &config.tracker_listen {
-            trackers.push((*kind, bind(at)?));
+            trackers.push((*kind, bind(at.as_str())?));
         }
         let tracker_addrs = trackers
             .iter()
@@ -166,13 +168,10 @@ impl Drop for EmbeddedServer {
     }
 }
 
-/// A non-blocking listener on `at`.
-fn bind(at: &str) -> Result<std::net::TcpListener, ServerError> {
-    let bind_error = |source| ServerError::Bind {
+/// A non-blocking listener on `at` with `backlog` pending connections.
+fn bind(at: &str, backlog: u32) -> Result<std::net::TcpListener, ServerError> {
+    super::listen::bind(at, backlog).map_err(|source| ServerError::Bind {
         addr: at.to_owned(),
         source,
-    };
-    let l = std::net::TcpListener::bind(at).map_err(bind_error)?;
-    l.set_nonblocking(true).map_err(bind_error)?;
-    Ok(l)
+    })
 }

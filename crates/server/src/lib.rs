@@ -18,6 +18,7 @@ mod hub;
 mod ingest;
 mod limits;
 mod link;
+pub mod listen;
 pub mod metrics;
 pub mod registry;
 mod tls;
@@ -86,6 +87,8 @@ pub struct ServerConfig {
     /// Connections one client address may hold on the HTTP device port; 0: no cap (phones on
     /// mobile networks share carrier NAT addresses too; the request deadline guards it).
     pub device_connections_per_address: usize,
+    /// Pending connections each port holds before the server accepts them (`--listen-backlog`).
+    pub listen_backlog: u32,
     /// Who may post OwnTracks locations (Basic auth against password hashes); without it,
     /// anyone who can reach the device port may.
     pub users: Option<Arc<users::Users>>,
@@ -134,6 +137,7 @@ impl Default for ServerConfig {
             max_tracker_connections: 50_000,
             tracker_connections_per_address: 0,
             device_connections_per_address: 0,
+            listen_backlog: listen::DEFAULT_BACKLOG,
             users: None,
             registry: None,
             max_future: Duration::from_secs(300),

@@ -73,6 +73,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         max_tracker_connections: args.max_tracker_connections.max(1),
         tracker_connections_per_address: args.tracker_connections_per_address,
         device_connections_per_address: args.device_connections_per_address,
+        listen_backlog: args.listen_backlog.max(1),
         users,
         registry,
         max_speed: args.max_speed,
@@ -124,8 +125,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
+        let backlog = config.listen_backlog;
+        let listener = listen(&args.listen, backlog)
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         let scheme = if config.tls.is_some() { "wss" } else { "ws" };
@@ -149,8 +150,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         });
         let devices = match &device_listen {
             Some(at) => {
-                let devices = tokio::net::TcpListener::bind(at)
-                    .await
+                let devices = listen(at, backlog)
                     .with_context(|| format!("cannot listen for devices on {at}"))?;
                 tracing::info!(
                     devices = %format!("http://{}/", devices.local_addr()?),
@@ -169,7 +169,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
             None => None,
         };
-        let trackers = bind_trackers(&config.tracker_listen).await?;
+        let trackers = bind_trackers(&config.tracker_listen, backlog)?;
         let listeners = Listeners {
             main: listener,
             devices,
@@ -180,14 +180,20 @@ fn run(args: Args) -> anyhow::Result<()> {
     })
 }
 
+/// A listener on `at` with `backlog` pending connections, on the runtime.
+fn listen(at: &str, backlog: u32) -> anyhow::Result<tokio::net::TcpListener> {
+    let listener = fleetview_server::listen::bind(at, backlog)?;
+    Ok(tokio::net::TcpListener::from_std(listener)?)
+}
+
 /// A listener for each tracker protocol asked for.
-async fn bind_trackers(
+fn bind_trackers(
     asked: &[(TrackerKind, String)],
+    backlog: u32,
 ) -> anyhow::Result<Vec<(TrackerKind, tokio::net::TcpListener)>> {
     let mut out = Vec::new();
     for (kind, at) in asked {
-        let listener = tokio::net::TcpListener::bind(at)
-            .await
+        let listener = listen(at, backlog)
             .with_context(|| format!("cannot listen for {} trackers on {at}", kind.name()))?;
         tracing::info!(
             protocol = kind.name(),

@@ -81,6 +81,10 @@ pub struct Args {
         default_value_t = 0
     )]
     pub device_connections_per_address: usize,
+    /// Pending connections each port holds before the server accepts them: after a restart
+    /// every viewer and device reconnects at once (the kernel caps it at net.core.somaxconn).
+    #[arg(long, env = "FLEETVIEW_LISTEN_BACKLOG", default_value_t = fleetview_server::listen::DEFAULT_BACKLOG)]
+    pub listen_backlog: u32,
     /// Users who may post OwnTracks locations on the device port: a file of `name:hash` lines,
     /// the hash an Argon2 PHC string (`$argon2id$...`). Without it, anyone may.
     #[arg(long, env = "FLEETVIEW_USERS")]
