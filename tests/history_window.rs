@@ -56,9 +56,16 @@ fn open_history(h: &mut Harness<'_, FleetApp>, id: &str) {
     h.run_steps(4);
     // Today may have begun less than the day's span ago: ask for the last 24 h.
     click_button(h, "Last 24 h");
-    wait(h, "the history has come", &|a| {
-        a.history().is_some_and(|w| w.loaded().is_some())
+    wait(h, "the server has answered", &|a| {
+        a.history().is_some_and(|w| !w.is_loading())
     });
+    if let Some(fleetview::ui::history::Fetch::Failed(e)) = h.state().history().map(|w| &w.fetch) {
+        panic!("the history failed: {e}");
+    }
+    assert!(
+        h.state().history().is_some_and(|w| w.loaded().is_some()),
+        "the history has come"
+    );
 }
 
 fn move_pointer(h: &mut Harness<'_, FleetApp>, at: Pos2) {

@@ -63,14 +63,9 @@ pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Re
         cx.config.max_connections,
         cx.config.device_connections_per_address,
     );
-    while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(why) => {
-                cx.metrics.turned_away(why);
-                continue;
-            }
-        };
+    while let Some((stream, peer, slot)) =
+        limits::next_admitted(&listener, &mut shutdown, &slots, &cx.metrics).await
+    {
         let cx = cx.clone();
         let (deadline, idle) = (cx.config.upgrade_timeout, cx.config.idle_timeout);
         tokio::spawn(async move {

@@ -69,6 +69,23 @@ impl PortSlots {
     }
 }
 
+/// The next connection on `listener` that holds a slot of the port's (one turned away is
+/// counted and closed), or `None` once `shutdown` turns true.
+pub async fn next_admitted(
+    listener: &tokio::net::TcpListener,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    slots: &PortSlots,
+    metrics: &crate::metrics::Metrics,
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr, PortSlot)> {
+    loop {
+        let (stream, peer) = next_connection(listener, shutdown).await?;
+        match slots.take(peer.ip()) {
+            Ok(slot) => return Some((stream, peer, slot)),
+            Err(why) => metrics.turned_away(why),
+        }
+    }
+}
+
 /// Open connections by client address, each at most `per_address`.
 #[derive(Debug, Clone)]
 pub struct AddressSlots {

@@ -55,7 +55,7 @@ impl FleetApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         let wall = self.pipeline.now_ms();
         self.drain(ctx, wall);
-        self.poll_history(ctx, wall);
+        self.poll_history(ctx);
         self.poll_server_replay(wall);
     }
 

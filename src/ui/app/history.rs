@@ -79,7 +79,7 @@ impl FleetApp {
             ),
         };
         match asked {
-            Ok(handle) => w.start(handle),
+            Ok(handle) => w.start(handle, (from_ms, to_ms)),
             Err(e) => w.fetch = Fetch::Failed(HistoryError::Unsupported(e)),
         }
     }
@@ -87,7 +87,7 @@ impl FleetApp {
     /// Takes what the History's request has said (once a frame). A new track is fitted once
     /// the map has settled into the room the speed chart leaves it (its size unchanged for a
     /// frame).
-    pub(super) fn poll_history(&mut self, ctx: &egui::Context, now_ms: i64) {
+    pub(super) fn poll_history(&mut self, ctx: &egui::Context) {
         let Some(w) = &mut self.history else { return };
         if w.fit_due {
             let rect = self.map.rect();
@@ -100,8 +100,7 @@ impl FleetApp {
             }
             return;
         }
-        let (from, to) = w.range.span(now_ms);
-        if w.poll(from, to) && w.loaded().is_some() {
+        if w.poll() && w.loaded().is_some() {
             w.fit_due = true;
             ctx.request_repaint();
         }
@@ -226,6 +225,7 @@ impl FleetApp {
         let name = id.id.to_string();
         let mut w = HistoryWindow::new(id, name, None);
         w.range = Range::Between(from_ms, to_ms);
+        w.asked = (from_ms, to_ms);
         w.fetch = Fetch::Loaded(Box::new(Loaded::new(day, from_ms, to_ms)));
         w.fit_due = true;
         self.history = Some(w);

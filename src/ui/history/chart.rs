@@ -43,11 +43,13 @@ pub fn show(ui: &mut egui::Ui, window: &HistoryWindow) -> Vec<Action> {
             Some(format!("{} UTC\n{speed}", clock(t)))
         })
         .show(ui, |plot| {
-            plot.line(
-                Line::new("speed", PlotPoints::from(loaded.chart.clone()))
-                    .color(tokens::CHART_LINE)
-                    .width(1.5),
-            );
+            for stretch in &loaded.chart {
+                plot.line(
+                    Line::new("speed", PlotPoints::Borrowed(stretch))
+                        .color(tokens::CHART_LINE)
+                        .width(1.5),
+                );
+            }
             plot.hline(
                 HLine::new("overspeed", f64::from(window.limit_kmh))
                     .color(tokens::TRACK_OVER)

@@ -35,8 +35,9 @@ pub enum Fetch {
 pub struct Loaded {
     pub day: HistoryDay,
     pub track: HistoryTrack,
-    /// The speed chart: (seconds since `from_ms`, km/h).
-    pub chart: Vec<[f64; 2]>,
+    /// The speed chart: (seconds since `from_ms`, km/h), made once, borrowed by every frame;
+    /// a line a stretch of data (a hole in the data is no line).
+    pub chart: Vec<Vec<egui_plot::PlotPoint>>,
     /// The range asked for.
     pub from_ms: i64,
     pub to_ms: i64,
@@ -62,6 +63,8 @@ pub struct HistoryWindow {
     /// Fixes faster than this are overspeed (red on the map and the chart).
     pub limit_kmh: f32,
     pub fetch: Fetch,
+    /// The range (UTC ms) the request under way, or the answer shown, is for.
+    pub asked: (i64, i64),
     /// The moment under the pointer, on the chart or the track.
     pub hover_ms: Option<i64>,
     pub picked: Option<Picked>,
@@ -81,6 +84,7 @@ impl HistoryWindow {
             error: None,
             limit_kmh: limit_kmh.unwrap_or(DEFAULT_LIMIT_KMH),
             fetch: Fetch::Idle,
+            asked: (0, 0),
             hover_ms: None,
             picked: None,
             fit_due: false,
@@ -88,8 +92,9 @@ impl HistoryWindow {
         }
     }
 
-    /// Waits for `handle`'s answer (a request before it is dropped: cancelled).
-    pub fn start(&mut self, handle: Handle<HistoryDay>) {
+    /// Waits for `handle`'s answer for `asked` (a request before it is dropped: cancelled).
+    pub fn start(&mut self, handle: Handle<HistoryDay>, asked: (i64, i64)) {
+        self.asked = asked;
         self.fetch = Fetch::Loading {
             handle,
             step: "asking",
@@ -107,7 +112,8 @@ impl HistoryWindow {
     }
 
     /// Takes what the request has said since the last frame; true when it is done.
-    pub fn poll(&mut self, from_ms: i64, to_ms: i64) -> bool {
+    pub fn poll(&mut self) -> bool {
+        let (from_ms, to_ms) = self.asked;
         let Fetch::Loading {
             handle,
             step,
@@ -159,7 +165,11 @@ impl Loaded {
         fixes.sort_by_key(|f| f.ts);
         fixes.dedup_by_key(|f| f.ts);
         let track = HistoryTrack::new(fixes);
-        let chart = track.chart(from_ms);
+        let chart = track
+            .chart(from_ms)
+            .into_iter()
+            .map(|line| line.into_iter().map(egui_plot::PlotPoint::from).collect())
+            .collect();
         Self {
             day,
             track,

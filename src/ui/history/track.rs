@@ -16,14 +16,17 @@ pub const CHART_POINTS: usize = 1_500;
 /// The speed colour classes are this wide (km/h): a change of class keeps a point.
 const CLASS_KMH: f32 = 10.0;
 
+/// What a simplification was made for: quarter zoom steps, and the limit's bits.
+type KeptFor = (i32, u32);
+
 /// The track of a History, with its simplification for the last zoom drawn.
 #[derive(Debug, Default)]
 pub struct HistoryTrack {
     pub fixes: Vec<Fix>,
     /// Web Mercator, 0..1 across the world.
     world: Vec<(f64, f64)>,
-    /// (zoom key, indices kept).
-    kept: RefCell<Option<(i32, Vec<u32>)>>,
+    /// The indices kept for the last zoom and limit asked.
+    kept: RefCell<Option<(KeptFor, Vec<u32>)>>,
 }
 
 /// Web Mercator, 0..1 across the world (x east, y south), from the map's own projection.
@@ -60,7 +63,7 @@ impl HistoryTrack {
     /// The indices of the fixes to draw at `zoom` with overspeed above `limit_kmh` (made once a
     /// zoom and limit; hold the answer no longer than the frame).
     pub fn kept(&self, zoom: f64, limit_kmh: f32) -> std::cell::Ref<'_, [u32]> {
-        let key = (zoom * 4.0).round() as i32 ^ ((limit_kmh as i32) << 8);
+        let key = ((zoom * 4.0).round() as i32, limit_kmh.to_bits());
         let fresh = self.kept.borrow().as_ref().is_none_or(|(k, _)| *k != key);
         if fresh {
             let kept = self.simplify(zoom, limit_kmh);
@@ -112,25 +115,53 @@ impl HistoryTrack {
         &self.fixes[a..b.max(a)]
     }
 
-    /// The speed chart's points: (seconds since `t0`, km/h), the fastest fix of each slice.
-    pub fn chart(&self, t0: i64) -> Vec<[f64; 2]> {
+    /// The speed chart: lines of (seconds since `t0`, km/h), the fastest fix of each slice, a
+    /// line a stretch of data: a hole ([`is_hole`]) breaks it, as a straight line across it
+    /// would claim speeds nobody reported.
+    pub fn chart(&self, t0: i64) -> Vec<Vec<[f64; 2]>> {
         let with_speed: Vec<&Fix> = self.fixes.iter().filter(|f| f.speed.is_some()).collect();
         let per = with_speed.len().div_ceil(CHART_POINTS).max(1);
-        with_speed
-            .chunks(per)
-            .filter_map(|slice| {
-                slice.iter().max_by(|a, b| {
+        let mut stretches: Vec<&[&Fix]> = Vec::new();
+        let mut start = 0;
+        for i in 1..=with_speed.len() {
+            let gap = |k: usize| with_speed[k].ts - with_speed[k - 1].ts;
+            // The cadence to compare with: the gap before, or for the first, the one after.
+            let cadence = |k: usize| match k {
+                1 => (with_speed.len() > 2).then(|| gap(2)),
+                _ => Some(gap(k - 1)),
+            };
+            if i == with_speed.len() || is_hole(gap(i), cadence(i)) {
+                stretches.push(&with_speed[start..i]);
+                start = i;
+            }
+        }
+        let point = |f: &&Fix| {
+            let kmh = f64::from(f.speed.unwrap_or(0.0)) * 3.6;
+            [(f.ts - t0) as f64 / 1000.0, kmh]
+        };
+        let fastest = |slice: &[&Fix]| {
+            slice
+                .iter()
+                .max_by(|a, b| {
                     a.speed
                         .partial_cmp(&b.speed)
                         .unwrap_or(std::cmp::Ordering::Equal)
                 })
-            })
-            .map(|f| {
-                let kmh = f64::from(f.speed.unwrap_or(0.0)) * 3.6;
-                [(f.ts - t0) as f64 / 1000.0, kmh]
-            })
+                .map(point)
+        };
+        stretches
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chunks(per).filter_map(fastest).collect())
             .collect()
     }
+}
+
+/// A gap between two fixes is a hole in the data when it is over a minute and over five times
+/// the device's cadence beside it (a tracker reporting every ten minutes while parked has no
+/// holes); with nothing to compare, it is none.
+pub fn is_hole(gap_ms: i64, cadence_ms: Option<i64>) -> bool {
+    gap_ms > 60_000 && cadence_ms.is_some_and(|c| gap_ms > 5 * c)
 }
 
 /// Appends to `kept` the points of `world[a..=b]` that keep the line within `tolerance` of every
@@ -263,6 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn a_hole_in_the_data_breaks_the_chart_and_a_slow_steady_cadence_does_not() {
+        let at = |ts: i64, kmh: f32| {
+            let mut f = Fix::at(0.0, 0.0, ts);
+            f.speed = Some(kmh / 3.6);
+            f
+        };
+        // Every 2 s, silent for 4 minutes, every 2 s again.
+        let track = HistoryTrack::new(vec![
+            at(0, 40.0),
+            at(2_000, 40.0),
+            at(242_000, 0.0),
+            at(244_000, 5.0),
+        ]);
+        assert_eq!(
+            track.chart(0).iter().map(Vec::len).collect::<Vec<_>>(),
+            [2, 2]
+        );
+        // Parked, reporting every 10 minutes: one line.
+        let parked = HistoryTrack::new((0..5).map(|i| at(i * 600_000, 0.0)).collect());
+        assert_eq!(parked.chart(0).len(), 1);
+    }
+
+    #[test]
     fn the_fix_at_a_moment_is_the_nearest_in_time() {
         let track = day();
         assert_eq!(track.at(1_400).map(|f| f.ts), Some(1_000));
@@ -277,8 +331,8 @@ mod tests {
         let mut track = day();
         track.fixes[40_000].speed = Some(33.0);
         let chart = track.chart(0);
-        assert!(chart.len() <= CHART_POINTS);
-        let peak = chart.iter().map(|p| p[1]).fold(0.0, f64::max);
+        assert!(chart.iter().map(Vec::len).sum::<usize>() <= CHART_POINTS);
+        let peak = chart.iter().flatten().map(|p| p[1]).fold(0.0, f64::max);
         assert!((peak - 33.0 * 3.6).abs() < 0.01, "{peak}");
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::http::Http;
-use super::{HistoryDay, HistoryError, HistoryQuery, Reporter};
+use super::{HistoryDay, HistoryError, HistoryQuery, Reporter, off_runtime};
 use fleetview_core::protocol::{DecodeLimits, FixBatch, RejectTally, ServerFrame, decode_server};
 use fleetview_core::reports::{Report, Stop, Summary, Trip};
 
@@ -47,20 +47,15 @@ async fn track(
         let mut query = range(q, from);
         query.push(("limit", PAGE.to_string()));
         let body = http.get("/api/track", &query).await?;
-        let page: TrackPage<'_> = serde_json::from_str(&body.text)
-            .map_err(|e| HistoryError::Failed(format!("/api/track: unreadable answer: {e}")))?;
-        fixes.append(&fixes_of(page.fixes, "/api/track")?);
+        let next = next_from(&body.headers);
+        let text = body.text;
+        fixes.append(&off_runtime(move || page_fixes(&text, "/api/track")).await?);
         report.progress("track", fixes.len());
         if fixes.len() > MAX_FIXES {
             return Err(HistoryError::Failed(format!(
                 "the range holds over {MAX_FIXES} fixes: ask for a shorter one"
             )));
         }
-        let next = body
-            .headers
-            .get("x-next-from")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<i64>().ok());
         match next {
             Some(n) if n > from => from = n,
             _ => return Ok(fixes),
@@ -68,10 +63,26 @@ async fn track(
     }
 }
 
+/// A page of fixes, as `/api/track` and `/api/fixes` answer: `{..., "fixes": [...]}`.
 #[derive(Deserialize)]
-struct TrackPage<'a> {
+struct Page<'a> {
     #[serde(borrow)]
     fixes: &'a RawValue,
+}
+
+/// The fixes of a page's text.
+pub(super) fn page_fixes(text: &str, path: &str) -> Result<FixBatch, HistoryError> {
+    let page: Page<'_> = serde_json::from_str(text)
+        .map_err(|e| HistoryError::Failed(format!("{path}: unreadable answer: {e}")))?;
+    fixes_of(page.fixes, path)
+}
+
+/// Where the next page starts, when the server says there is one (`X-Next-From`, ms).
+pub(super) fn next_from(headers: &reqwest::header::HeaderMap) -> Option<i64> {
+    headers
+        .get("x-next-from")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// An array of protocol v1 positions (as the server writes fixes) through the protocol's own
@@ -131,8 +142,7 @@ mod tests {
 {"id":"van-7","lat":-16.92,"lon":145.77,"ts":1764900000000,"time":"2025-12-05T02:00:00Z","heading":90,"speed":12.5,"label":"Van 7","attrs":{"ignition":true}},
 {"id":"van-7","lat":-16.921,"lon":145.771,"ts":1764900001000,"time":"2025-12-05T02:00:01Z"}
 ]}"#;
-        let page: TrackPage<'_> = serde_json::from_str(text).unwrap();
-        let batch = fixes_of(page.fixes, "/api/track").unwrap();
+        let batch = page_fixes(text, "/api/track").unwrap();
         assert_eq!(batch.len(), 2);
         let first = batch.get(0).unwrap();
         assert_eq!(
@@ -146,8 +156,7 @@ mod tests {
     #[test]
     fn a_bad_fix_in_a_page_is_refused_and_the_rest_kept() {
         let text = r#"{"id":"v","fixes":[{"id":"v","lat":95,"lon":1,"ts":1},{"id":"v","lat":1,"lon":1,"ts":2}]}"#;
-        let page: TrackPage<'_> = serde_json::from_str(text).unwrap();
-        let batch = fixes_of(page.fixes, "/api/track").unwrap();
+        let batch = page_fixes(text, "/api/track").unwrap();
         assert_eq!(batch.iter().map(|f| f.ts).collect::<Vec<_>>(), [2]);
     }
 

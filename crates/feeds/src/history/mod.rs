@@ -255,6 +255,16 @@ where
     }
 }
 
+/// CPU-heavy work (decoding a large answer, compressing and syncing a recording) off the feeds'
+/// runtime, which is one thread every feed's socket shares.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, HistoryError> + Send + 'static,
+) -> Result<T, HistoryError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| HistoryError::Failed("the work was stopped".into()))?
+}
+
 fn unsupported(kind: FeedKind) -> HistoryError {
     HistoryError::Unsupported(format!(
         "this feed ({kind}) keeps no history fleetview can read: history comes from a \

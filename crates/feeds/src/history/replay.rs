@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::fleetview::{MAX_FIXES, fixes_of};
+use super::fleetview::{MAX_FIXES, fixes_of, next_from, page_fixes};
 use super::http::Http;
-use super::{HistoryError, ReplayQuery, Reporter};
+use super::{HistoryError, ReplayQuery, Reporter, off_runtime};
 use fleetview_core::events::FeedEvent;
 use fleetview_core::fleet::FeedId;
 use fleetview_core::protocol::FixBatch;
@@ -40,12 +40,6 @@ pub struct Replayed {
 struct FleetAt<'a> {
     #[serde(borrow)]
     vehicles: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct FixesPage<'a> {
-    #[serde(borrow)]
-    fixes: &'a RawValue,
 }
 
 pub(super) async fn fetch(
@@ -89,23 +83,33 @@ pub(super) async fn fetch(
             ("limit", PAGE.to_string()),
         ];
         let body = http.get("/api/fixes", &query).await?;
-        let page: FixesPage<'_> = serde_json::from_str(&body.text)
-            .map_err(|e| HistoryError::Failed(format!("/api/fixes: unreadable answer: {e}")))?;
-        let fixes = fixes_of(page.fixes, "/api/fixes")?;
-        write_batches(&mut out, feed, &fixes).map_err(failed)?;
-        written += fixes.len();
+        let next = next_from(&body.headers);
+        let (text, path) = (body.text, q.path.clone());
+        let (back, n) = off_runtime(move || {
+            let fixes = page_fixes(&text, "/api/fixes")?;
+            write_batches(&mut out, feed, &fixes).map_err(|e| cannot_write(&path, e))?;
+            Ok((out, fixes.len()))
+        })
+        .await?;
+        out = back;
+        written += n;
         report.progress("fixes", written);
         if written > MAX_FIXES {
             return Err(HistoryError::Failed(format!(
                 "the range holds over {MAX_FIXES} fixes: replay a shorter one"
             )));
         }
-        match next_from(&body.headers) {
+        match next {
             Some(n) if n > from => from = n,
             _ => break,
         }
     }
-    out.finish().map_err(failed)?.sync_all().map_err(failed)?;
+    let path = q.path.clone();
+    off_runtime(move || {
+        let file = out.finish().map_err(|e| cannot_write(&path, e))?;
+        file.sync_all().map_err(|e| cannot_write(&path, e))
+    })
+    .await?;
     Ok(Replayed {
         path: q.path.clone(),
         from_ms: q.at_ms,
@@ -115,11 +119,8 @@ pub(super) async fn fetch(
     })
 }
 
-fn next_from(headers: &reqwest::header::HeaderMap) -> Option<i64> {
-    headers
-        .get("x-next-from")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
+fn cannot_write(path: &std::path::Path, e: std::io::Error) -> HistoryError {
+    HistoryError::Failed(format!("cannot write {}: {e}", path.display()))
 }
 
 /// `fixes` (in time order) as records of at most [`BATCH_MS`], each at its newest fix's time.

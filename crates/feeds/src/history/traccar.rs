@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::http::Http;
-use super::{HistoryDay, HistoryError, HistoryQuery, Reporter};
+use super::{HistoryDay, HistoryError, HistoryQuery, Reporter, off_runtime};
 use fleetview_core::events::FeedEvent;
 use fleetview_core::export::IsoTime;
 use fleetview_core::formats::traccar::{DEVICES_PATH, KNOT_MS, Traccar, parse_time};
@@ -44,7 +44,8 @@ pub(super) async fn day(
         http.get("/api/reports/stops", &range),
         http.get("/api/reports/summary", &range),
     )?;
-    let fixes = route_fixes(&devices.text, &route.text)?;
+    let (devices_text, route_text) = (devices.text.clone(), route.text);
+    let fixes = off_runtime(move || route_fixes(&devices_text, &route_text)).await?;
     report.progress("route", fixes.len());
     let trips: Vec<TraccarTrip> = read("/api/reports/trips", &trips.text)?;
     let stops: Vec<TraccarStop> = read("/api/reports/stops", &stops.text)?;

@@ -9,8 +9,6 @@
 
 mod conn;
 
-use std::str::FromStr;
-
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -28,21 +26,11 @@ pub enum TrackerKind {
 }
 
 impl TrackerKind {
-    pub const ALL: [TrackerKind; 2] = [TrackerKind::Teltonika, TrackerKind::Gt06];
-
     /// Its name in flags, metrics and logs.
     pub fn name(self) -> &'static str {
         match self {
             Self::Teltonika => "teltonika",
             Self::Gt06 => "gt06",
-        }
-    }
-
-    /// The port trackers of this protocol are set up for by convention (Traccar's).
-    pub fn conventional_port(self) -> u16 {
-        match self {
-            Self::Teltonika => 5027,
-            Self::Gt06 => 5023,
         }
     }
 
@@ -52,17 +40,6 @@ impl TrackerKind {
             Self::Teltonika => Box::new(Teltonika),
             Self::Gt06 => Box::new(Gt06::default()),
         }
-    }
-}
-
-impl FromStr for TrackerKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown tracker protocol {s:?}: teltonika or gt06"))
     }
 }
 
@@ -77,14 +54,9 @@ pub(super) async fn serve(
         cx.config.max_tracker_connections,
         cx.config.tracker_connections_per_address,
     );
-    while let Some((stream, peer)) = limits::next_connection(&listener, &mut shutdown).await {
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(why) => {
-                cx.metrics.turned_away(why);
-                continue;
-            }
-        };
+    while let Some((stream, peer, slot)) =
+        limits::next_admitted(&listener, &mut shutdown, &slots, &cx.metrics).await
+    {
         let _ = stream.set_nodelay(true);
         let connection = conn::Connection::new(kind, peer, cx.clone());
         let shutdown = shutdown.clone();
