@@ -1,0 +1,148 @@
+//! The soak's verdict: memory and descriptors flat after minute 2, nobody behind, and the
+//! server's `/metrics` agreeing with what the clients counted.
+
+use std::sync::atomic::Ordering;
+
+use fleetview_core::clock::now_ms;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::Sample;
+use crate::clients::{Counts, Slots};
+
+/// `GET /metrics` on the main port: the text.
+pub async fn scrape(port: u16) -> String {
+    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return String::new();
+    };
+    let request = "GET /metrics HTTP/1.1\r\nHost: fleetview\r\nConnection: close\r\n\r\n";
+    if s.write_all(request.as_bytes()).await.is_err() {
+        return String::new();
+    }
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text).await;
+    text
+}
+
+/// The sum of every sample of `name` whose labels include all of `labels`.
+pub fn metric(text: &str, name: &str, labels: &[&str]) -> u64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (key, value) = l.rsplit_once(' ')?;
+            let (metric, rest) = key.split_once('{').unwrap_or((key, ""));
+            (metric == name && labels.iter().all(|want| rest.contains(want)))
+                .then(|| value.parse::<f64>().ok().map(|v| v as u64))?
+        })
+        .sum()
+}
+
+fn check(passed: &mut bool, ok: bool, what: String) {
+    println!("{} {what}", if ok { "ok  " } else { "FAIL" });
+    *passed &= ok;
+}
+
+/// Prints each check; whether all passed.
+pub fn judge(samples: &[Sample], counts: &Counts, slots: &Slots, metrics: &str) -> bool {
+    let mut passed = true;
+    let at2 = samples.iter().find(|s| s.at_s >= 120).copied();
+    let end = samples.last().copied();
+    if let (Some(at2), Some(end)) = (at2, end) {
+        let (peak_rss, peak_fds) = samples
+            .iter()
+            .filter(|s| s.at_s >= 120)
+            .fold((0, 0), |(r, f), s| (r.max(s.rss), f.max(s.fds)));
+        let rss = end.rss as f64 / at2.rss.max(1) as f64 - 1.0;
+        let fds = end.fds as f64 / at2.fds.max(1) as f64 - 1.0;
+        check(
+            &mut passed,
+            rss.abs() <= 0.10,
+            format!(
+                "RSS {:.1} MB at minute 2, {:.1} MB at the end ({:+.1}%), {:.1} MB at most",
+                at2.rss as f64 / 1e6,
+                end.rss as f64 / 1e6,
+                rss * 100.0,
+                peak_rss as f64 / 1e6
+            ),
+        );
+        check(
+            &mut passed,
+            fds.abs() <= 0.10,
+            format!(
+                "open descriptors {} at minute 2, {} at the end ({:+.1}%), {peak_fds} at most",
+                at2.fds,
+                end.fds,
+                fds * 100.0
+            ),
+        );
+    }
+    let behind = metric(metrics, "fleetview_viewers_behind", &[]);
+    let now = now_ms();
+    let whole: Vec<i64> = slots
+        .newest_ts
+        .iter()
+        .map(|t| t.load(Ordering::Relaxed))
+        .filter(|&t| t >= 0)
+        .map(|t| now - t)
+        .collect();
+    let worst = whole.iter().copied().max().unwrap_or(0);
+    check(
+        &mut passed,
+        behind == 0 && worst < 2_000,
+        format!(
+            "nobody behind: the server counts {behind}; the {} whole-fleet viewers' newest fix is at most {worst} ms old",
+            whole.len()
+        ),
+    );
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let watching = load(&counts.watching);
+    let viewers = metric(metrics, "fleetview_viewers", &[]);
+    check(
+        &mut passed,
+        viewers == watching,
+        format!("viewers: the server counts {viewers}, the clients {watching}"),
+    );
+    let osmand = metric(
+        metrics,
+        "fleetview_reports_accepted_total",
+        &["endpoint=\"osmand\""],
+    );
+    let ok = load(&counts.device_ok);
+    check(
+        &mut passed,
+        osmand == ok && load(&counts.device_other) == 0 && load(&counts.device_io_errors) == 0,
+        format!(
+            "device reports: the server accepted {osmand}, the devices got {ok} answers 200 of {} sent ({} other answers, {} reports lost to connection errors, {} connections)",
+            load(&counts.device_reports),
+            load(&counts.device_other),
+            load(&counts.device_io_errors),
+            load(&counts.device_connections)
+        ),
+    );
+    let (good, bad) = (load(&counts.published_good), load(&counts.published_bad));
+    let accepted = metric(
+        metrics,
+        "fleetview_reports_accepted_total",
+        &["endpoint=\"ingest\""],
+    );
+    let refused = metric(
+        metrics,
+        "fleetview_reports_refused_total",
+        &["endpoint=\"ingest\""],
+    );
+    check(
+        &mut passed,
+        accepted == good && refused == bad,
+        format!(
+            "publisher: {good} good fixes sent, {accepted} accepted; {bad} bad sent, {refused} refused"
+        ),
+    );
+    println!(
+        "viewers: {} joins, {} leaves, {} snapshots, {} frames, {} errors",
+        load(&counts.joins),
+        load(&counts.leaves),
+        load(&counts.snapshots),
+        load(&counts.frames),
+        load(&counts.viewer_errors)
+    );
+    passed
+}
