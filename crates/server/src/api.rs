@@ -11,8 +11,10 @@
 //!   stops and totals over the range (`fleetview_core::reports`).
 //!
 //! Times are epoch ms or ISO 8601 (`2026-12-05T14:05:00Z`, an offset, or milliseconds). A range
-//! is at most [`MAX_RANGE_MS`]. With a viewer token set, every route wants it (bearer header or
-//! `?token=`). Bad input is a 400 naming the parameter; a vehicle the store never heard of a
+//! is at most [`MAX_RANGE_MS`]. With a viewer token set (or a tokens file), every route wants
+//! one (bearer header or `?token=`), and a scoped token's answers hold only what it may see: a
+//! vehicle outside its scope is the same 404 as one never heard of, and fixes outside its bbox
+//! are left out. Bad input is a 400 naming the parameter; a vehicle the store never heard of a
 //! 404; a server without history a 501.
 
 use std::collections::HashMap;
@@ -23,10 +25,11 @@ use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use super::auth::{token_matches, token_of};
+use super::auth::token_of;
 use super::cluster::history::StreamHistory;
 use super::history::{HistoryError, HistoryReader, Page};
 use super::http::{Cx, reply};
+use super::scopes::{Access, viewer_access};
 use fleetview_core::clock::now_ms;
 use fleetview_core::export::{TrackFormat, TrackWriter};
 use fleetview_core::formats::traccar::parse_time;
@@ -142,12 +145,14 @@ pub(super) async fn answer(
     uri: &hyper::Uri,
     cx: &Cx,
 ) -> Response<Full<Bytes>> {
-    if let Some(expected) = &cx.config.viewer_token {
-        let given = token_of(headers, uri);
-        if !given.is_some_and(|t| token_matches(expected, &t)) {
-            return reply(StatusCode::UNAUTHORIZED, "the viewer token is required\n");
-        }
-    }
+    let given = token_of(headers, uri);
+    let Ok(access) = viewer_access(
+        cx.config.viewer_token.as_deref(),
+        cx.config.tokens.as_deref(),
+        given.as_deref(),
+    ) else {
+        return reply(StatusCode::UNAUTHORIZED, "the viewer token is required\n");
+    };
     let Some(history) = cx.history.clone() else {
         return reply(
             StatusCode::NOT_IMPLEMENTED,
@@ -159,7 +164,7 @@ pub(super) async fn answer(
             .into_owned()
             .collect();
     let within = cx.config.drop_after.as_millis() as i64;
-    match route(path, &params, &history, within).await {
+    match route(path, &params, &history, within, &access).await {
         Ok(response) => response,
         Err(e) => {
             if matches!(e, ApiError::Failed(_) | ApiError::Stream(_)) {
@@ -175,21 +180,22 @@ async fn route(
     params: &HashMap<String, String>,
     history: &Source,
     within: i64,
+    access: &Access,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
     let p = Params(params);
     match path {
-        "/api/track" => track(&p, history).await,
-        "/api/fixes" => fixes(&p, history).await,
+        "/api/track" => track(&p, history, access).await,
+        "/api/fixes" => fixes(&p, history, access).await,
         "/api/fleet" => {
             let at = p.time_or("at", now_ms())?;
-            let fleet = history.fleet_at(at, within).await?;
+            let fleet = access.visible(history.fleet_at(at, within).await?);
             let mut out = Vec::with_capacity(64 + fleet.len() * 120);
             write!(out, "{{\"at\":{at},\"vehicles\":").map_err(io)?;
             fleetview_core::export::write_json_fixes(&mut out, &fleet).map_err(io)?;
             out.extend_from_slice(b"}\n");
             Ok(body(out, "application/json"))
         }
-        _ => report(path, &p, history).await,
+        _ => report(path, &p, history, access).await,
     }
 }
 
@@ -208,12 +214,20 @@ fn body(bytes: Vec<u8>, content_type: &'static str) -> Response<Full<Bytes>> {
 struct Params<'a>(&'a HashMap<String, String>);
 
 impl Params<'_> {
-    fn id(&self) -> Result<&str, ApiError> {
-        self.0
+    /// The vehicle asked for; one outside the token's scope is as unknown as one never heard
+    /// of (its existence is not told either).
+    fn id(&self, access: &Access) -> Result<&str, ApiError> {
+        let id = self
+            .0
             .get("id")
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::Bad("id: missing (the vehicle's id)".into()))
+            .ok_or_else(|| ApiError::Bad("id: missing (the vehicle's id)".into()))?;
+        if access.sees_id(id) {
+            Ok(id)
+        } else {
+            Err(ApiError::Unknown(id.to_owned()))
+        }
     }
 
     fn time_or(&self, name: &str, default: i64) -> Result<i64, ApiError> {
@@ -276,8 +290,12 @@ fn time_of(s: &str) -> Option<i64> {
     parse_time(s)
 }
 
-async fn track(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>, ApiError> {
-    let id = p.id()?;
+async fn track(
+    p: &Params<'_>,
+    history: &Source,
+    access: &Access,
+) -> Result<Response<Full<Bytes>>, ApiError> {
+    let id = p.id(access)?;
     let (from, to) = p.range()?;
     let format: TrackFormat = match p.0.get("format") {
         None => TrackFormat::Json,
@@ -290,9 +308,10 @@ async fn track(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>
         .track(id, from, to, limit)
         .await?
         .ok_or_else(|| ApiError::Unknown(id.to_owned()))?;
+    let fixes = access.visible(page.fixes);
     let mut writer =
-        TrackWriter::begin(Vec::with_capacity(page.fixes.len() * 96), format, id).map_err(io)?;
-    for fix in page.fixes.iter() {
+        TrackWriter::begin(Vec::with_capacity(fixes.len() * 96), format, id).map_err(io)?;
+    for fix in fixes.iter() {
         writer.point(&fix).map_err(io)?;
     }
     let response = body(writer.end().map_err(io)?, format.content_type());
@@ -310,18 +329,29 @@ fn with_next(mut response: Response<Full<Bytes>>, next: Option<i64>) -> Response
 }
 
 /// `{"from":T,"to":T,"fixes":[...]}`: a page of the whole fleet's fixes.
-async fn fixes(p: &Params<'_>, history: &Source) -> Result<Response<Full<Bytes>>, ApiError> {
+async fn fixes(
+    p: &Params<'_>,
+    history: &Source,
+    access: &Access,
+) -> Result<Response<Full<Bytes>>, ApiError> {
     let (from, to) = p.range()?;
     let page = history.fleet_range(from, to, p.limit()?).await?;
-    let mut out = Vec::with_capacity(64 + page.fixes.len() * 120);
+    let fixes = access.visible(page.fixes);
+    let mut out = Vec::with_capacity(64 + fixes.len() * 120);
     write!(out, "{{\"from\":{from},\"to\":{to},\"fixes\":").map_err(io)?;
-    fleetview_core::export::write_json_fixes(&mut out, &page.fixes).map_err(io)?;
+    fleetview_core::export::write_json_fixes(&mut out, &fixes).map_err(io)?;
     out.extend_from_slice(b"}\n");
     Ok(with_next(body(out, "application/json"), page.next))
 }
 
-/// Every fix of `id` in `from..=to`, read a page at a time, at most [`MAX_REPORT_FIXES`].
-async fn all_fixes(history: &Source, id: &str, from: i64, to: i64) -> Result<Vec<Fix>, ApiError> {
+/// Every fix of `id` in `from..=to` the token may see, read a page at a time, at most
+/// [`MAX_REPORT_FIXES`].
+async fn all_fixes(
+    history: &Source,
+    id: &str,
+    (from, to): (i64, i64),
+    access: &Access,
+) -> Result<Vec<Fix>, ApiError> {
     let mut fixes = Vec::new();
     let mut next = Some(from);
     while let Some(start) = next {
@@ -329,7 +359,7 @@ async fn all_fixes(history: &Source, id: &str, from: i64, to: i64) -> Result<Vec
             .track(id, start, to, MAX_PAGE)
             .await?
             .ok_or_else(|| ApiError::Unknown(id.to_owned()))?;
-        fixes.extend(page.fixes.iter().map(|f| f.fix()));
+        fixes.extend(access.visible(page.fixes).iter().map(|f| f.fix()));
         if fixes.len() > MAX_REPORT_FIXES {
             return Err(ApiError::Bad(format!(
                 "from..to holds over {MAX_REPORT_FIXES} fixes of {id:?}: ask for a shorter range"
@@ -344,10 +374,11 @@ async fn report(
     path: &str,
     p: &Params<'_>,
     history: &Source,
+    access: &Access,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
-    let id = p.id()?;
-    let (from, to) = p.range()?;
-    let fixes = all_fixes(history, id, from, to).await?;
+    let id = p.id(access)?;
+    let range = p.range()?;
+    let fixes = all_fixes(history, id, range, access).await?;
     let report = analyse(&fixes, &Thresholds::default());
     let json = match path {
         "/api/trips" => serde_json::to_vec(&report.trips),

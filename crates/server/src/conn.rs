@@ -22,8 +22,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
 use super::ServerConfig;
-use super::auth::{token_matches, token_of};
+use super::auth::token_of;
 use super::http::{Cx, Port, route};
+use super::scopes::{Denied, publisher_access, viewer_access};
 
 /// A byte stream a connection can run over: plain TCP, or TLS over it.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
@@ -34,15 +35,32 @@ pub type Socket<S> = WebSocketStream<S>;
 /// The stream a WebSocket session runs over once hyper has handed the connection on.
 pub type UpgradedIo = TokioIo<Upgraded>;
 
-/// Who connected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who connected, with the token it showed on the upgrade (checked). A viewer without one
+/// may show it in its `subscribe`. The token is looked up again whenever it is used, so a
+/// reloaded tokens file takes effect on connections already open.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Role {
-    /// A viewer; `authorized` when it showed a valid viewer token on the upgrade (or none is
-    /// needed), otherwise it must show one in its `subscribe`.
-    Viewer {
-        authorized: bool,
-    },
-    Publisher,
+    Viewer { token: Option<String> },
+    Publisher { token: Option<String> },
+}
+
+/// Never the token itself (this is logged).
+impl std::fmt::Debug for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (role, token) = match self {
+            Self::Viewer { token } => ("viewer", token),
+            Self::Publisher { token } => ("publisher", token),
+        };
+        write!(
+            f,
+            "{role} ({})",
+            if token.is_some() {
+                "token shown"
+            } else {
+                "no token yet"
+            }
+        )
+    }
 }
 
 /// The upgrade a request asked for and was granted.
@@ -155,21 +173,21 @@ fn judge(
         }
     }
     let token = token_of(request.headers(), request.uri());
-    let valid = |expected: &Option<String>| match (expected, &token) {
-        (None, _) => Some(true),
-        (Some(e), Some(t)) => Some(token_matches(e, t)),
-        (Some(_), None) => None,
-    };
+    let file = config.tokens.as_deref();
     match request.uri().path() {
-        "/ingest" => match valid(&config.publisher_token) {
-            Some(true) => Ok(Role::Publisher),
-            Some(false) => Err((StatusCode::UNAUTHORIZED, "wrong publisher token")),
-            None => Err((StatusCode::UNAUTHORIZED, "publisher token required")),
-        },
-        "/" | "/feed" => match valid(&config.viewer_token) {
-            Some(true) => Ok(Role::Viewer { authorized: true }),
-            Some(false) => Err((StatusCode::UNAUTHORIZED, "wrong viewer token")),
-            None => Ok(Role::Viewer { authorized: false }),
+        "/ingest" => {
+            match publisher_access(config.publisher_token.as_deref(), file, token.as_deref()) {
+                Ok(_) => Ok(Role::Publisher { token }),
+                Err(Denied::Wrong) => Err((StatusCode::UNAUTHORIZED, "wrong publisher token")),
+                Err(Denied::Missing) => Err((StatusCode::UNAUTHORIZED, "publisher token required")),
+            }
+        }
+        "/" | "/feed" => match token {
+            None => Ok(Role::Viewer { token: None }),
+            Some(t) => match viewer_access(config.viewer_token.as_deref(), file, Some(&t)) {
+                Ok(_) => Ok(Role::Viewer { token: Some(t) }),
+                Err(_) => Err((StatusCode::UNAUTHORIZED, "wrong viewer token")),
+            },
         },
         _ => Err((
             StatusCode::NOT_FOUND,

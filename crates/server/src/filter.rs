@@ -1,15 +1,21 @@
 //! What a viewer subscribed to, normalised so that viewers asking the same share one group
-//! (and so one serialisation of every batch): which vehicles, and in which encoding.
+//! (and so one serialisation of every batch): which vehicles, and in which encoding; and the
+//! scope of its token, which no subscription can widen.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use fleetview_core::protocol::{BBox, Encoding, Subscribe};
 
-#[derive(Debug, Clone, PartialEq)]
+use crate::scopes::Scope;
+
+#[derive(Debug, Clone)]
 pub struct Filter {
     bbox: Option<BBox>,
     ids: Option<BTreeSet<String>>,
     encoding: Encoding,
+    /// What the viewer's token may see; `None`: everything.
+    scope: Option<Arc<Scope>>,
 }
 
 impl Filter {
@@ -19,7 +25,18 @@ impl Filter {
             bbox: None,
             ids: None,
             encoding: Encoding::V1,
+            scope: None,
         }
+    }
+
+    /// The same, within `scope`.
+    pub fn within(mut self, scope: Option<Arc<Scope>>) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    pub fn scope(&self) -> Option<&Arc<Scope>> {
+        self.scope.as_ref()
     }
 
     /// The same vehicles in `encoding`.
@@ -51,15 +68,18 @@ impl Filter {
             bbox: s.bbox,
             ids: s.ids.as_ref().map(|ids| ids.iter().cloned().collect()),
             encoding: Encoding::from_name(s.encoding.as_deref()),
+            scope: None,
         })
     }
 
     pub fn matches(&self, id: &str, lat: f64, lon: f64) -> bool {
         self.bbox.is_none_or(|b| b.contains(lat, lon))
             && self.ids.as_ref().is_none_or(|ids| ids.contains(id))
+            && self.scope.as_ref().is_none_or(|s| s.sees(id, lat, lon))
     }
 
-    /// Equal for equal filters (bbox by its exact numbers, ids as a set, the same encoding).
+    /// Equal for equal filters (bbox by its exact numbers, ids as a set, the same encoding,
+    /// the same token: a token's viewers share groups with nobody else's, whatever it sees).
     pub fn key(&self) -> String {
         let bbox = self
             .bbox
@@ -75,7 +95,8 @@ impl Filter {
                     .join("\u{1f}")
             })
             .unwrap_or_else(|| "*".into());
-        format!("{}|{bbox}|{ids}", self.encoding.name())
+        let scope = self.scope.as_ref().map_or("", |s| &s.name);
+        format!("{}|{bbox}|{ids}|{scope}", self.encoding.name())
     }
 }
 
@@ -99,6 +120,24 @@ mod tests {
         assert_ne!(a.key(), Filter::all().key());
         assert!(a.matches("a", 0.0, 0.0));
         assert!(!a.matches("c", 0.0, 0.0));
+    }
+
+    #[test]
+    fn a_scope_narrows_a_filter_and_keeps_its_viewers_in_a_group_of_their_own() {
+        let scope = Arc::new(Scope::new(
+            "contractor",
+            [0; 32],
+            1,
+            crate::scopes::Rules {
+                devices: vec!["van-*".into()],
+                ..Default::default()
+            },
+        ));
+        let scoped = Filter::all().within(Some(scope));
+        assert!(scoped.matches("van-1", 0.0, 0.0));
+        assert!(!scoped.matches("bus-1", 0.0, 0.0));
+        assert!(Filter::all().matches("bus-1", 0.0, 0.0));
+        assert_ne!(scoped.key(), Filter::all().key());
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! (`STOPPED_AT`, `at_stop`, ...) becomes `current_status`. The message is made at most once a
 //! second, however many ask, and carries an `ETag`: a client sending it back in
 //! `If-None-Match` gets `304 Not Modified` until the fleet has moved on.
+//!
+//! With a viewer token set (or a tokens file) the export wants one too, and a scoped token's
+//! message holds only the vehicles it may see (one message made per token, each at most once a
+//! second).
 
 use std::collections::HashMap;
 
@@ -19,6 +23,7 @@ use prost::Message;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::HubMsg;
+use super::scopes::Access;
 use fleetview_core::formats::gtfs_rt::proto;
 use fleetview_core::protocol::FixBatch;
 
@@ -33,18 +38,19 @@ struct Made {
     etag: String,
 }
 
-/// The export: the network's route ids and the last message made.
+/// The export: the network's route ids and the last message made for each token's scope
+/// ("" for the whole fleet).
 pub(super) struct Export {
     /// Route short name ("110") -> static GTFS `route_id` ("110-423").
     route_ids: HashMap<String, String>,
-    made: Mutex<Option<Made>>,
+    made: Mutex<HashMap<String, Made>>,
 }
 
 impl Export {
     pub(super) fn new(route_ids: HashMap<String, String>) -> Self {
         Self {
             route_ids,
-            made: Mutex::new(None),
+            made: Mutex::new(HashMap::new()),
         }
     }
 
@@ -52,11 +58,15 @@ impl Export {
     pub(super) async fn answer(
         &self,
         headers: &HeaderMap,
+        access: &Access,
         hub: &mpsc::Sender<HubMsg>,
         now_ms: i64,
     ) -> Response<Full<Bytes>> {
-        let mut made = self.made.lock().await;
-        if made.as_ref().is_none_or(|m| now_ms - m.at_ms >= FRESH_MS) {
+        let key = access.scope().map_or("", |s| &s.name);
+        let mut all = self.made.lock().await;
+        // Messages of tokens no longer asking (or no longer in the file) are let go.
+        all.retain(|_, m| now_ms - m.at_ms < 60 * FRESH_MS);
+        if all.get(key).is_none_or(|m| now_ms - m.at_ms >= FRESH_MS) {
             let (tx, rx) = oneshot::channel();
             let fleet = match hub.send(HubMsg::All(tx)).await {
                 Ok(()) => rx.await.ok(),
@@ -65,14 +75,18 @@ impl Export {
             let Some(fleet) = fleet else {
                 return plain(StatusCode::SERVICE_UNAVAILABLE, "the hub has stopped\n");
             };
+            let fleet = access.visible(fleet);
             let body = Bytes::from(encode(&fleet, &self.route_ids, now_ms));
-            *made = Some(Made {
-                at_ms: now_ms,
-                body,
-                etag: format!("\"{now_ms}\""),
-            });
+            all.insert(
+                key.to_owned(),
+                Made {
+                    at_ms: now_ms,
+                    body,
+                    etag: format!("\"{now_ms}\""),
+                },
+            );
         }
-        let Some(made) = made.as_ref() else {
+        let Some(made) = all.get(key) else {
             return plain(StatusCode::SERVICE_UNAVAILABLE, "no message\n");
         };
         let builder = Response::builder()

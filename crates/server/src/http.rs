@@ -25,11 +25,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::api;
+use super::auth::token_of;
 use super::gtfs_rt::{self, Export};
 use super::hub::HubStats;
 use super::limits::{self, PortSlots};
 use super::metrics::{Endpoint, Metrics, Turned};
 use super::registry::Admission;
+use super::scopes::viewer_access;
 use super::{HubMsg, ServerConfig, ingest};
 use fleetview_core::clock::now_ms;
 use fleetview_core::formats::{osmand, owntracks_http};
@@ -125,7 +127,16 @@ pub(super) async fn route(
             return api::answer(p, request.headers(), request.uri(), cx).await;
         }
         (&Method::GET, gtfs_rt::PATH) => {
-            return cx.export.answer(request.headers(), &cx.hub, now_ms()).await;
+            let token = token_of(request.headers(), request.uri());
+            let config = &cx.config;
+            let tokens = config.tokens.as_deref();
+            let Ok(access) =
+                viewer_access(config.viewer_token.as_deref(), tokens, token.as_deref())
+            else {
+                return reply(StatusCode::UNAUTHORIZED, "a viewer token is required\n");
+            };
+            let headers = request.headers();
+            return cx.export.answer(headers, &access, &cx.hub, now_ms()).await;
         }
         (_, "/owntracks" | "/pub") => return owntracks(request, cx).await,
         (&Method::GET | &Method::POST, _) => {}

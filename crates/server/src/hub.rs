@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::filter::Filter;
 use super::history::HistorySender;
+use super::scopes::Tokens;
 use fleetview_core::protocol::{Encoding, FixBatch};
 use group::Group;
 use stored::Stored;
@@ -26,6 +27,23 @@ pub type ViewerId = u64;
 /// whole snapshot in parts. One queue slot per bundle, so a viewer never gets half a snapshot;
 /// shared among the viewers of a group.
 pub type Outgoing = Arc<[Utf8Bytes]>;
+
+/// What a viewer whose token was revoked is sent before it is let go: its session closes the
+/// connection once it has written it.
+pub fn revoked_bundle() -> Outgoing {
+    static REVOKED: std::sync::OnceLock<Outgoing> = std::sync::OnceLock::new();
+    REVOKED
+        .get_or_init(|| {
+            let text = r#"{"type":"error","code":"unauthorized","message":"this viewer token was revoked"}"#;
+            Arc::from(vec![Utf8Bytes::from(text)])
+        })
+        .clone()
+}
+
+/// Whether `bundle` is the revocation (the session hangs up after writing it).
+pub fn is_revocation(bundle: &Outgoing) -> bool {
+    Arc::ptr_eq(bundle, &revoked_bundle())
+}
 
 /// Most positions in one frame (a snapshot part or a batch): ~140 KB of JSON. Far below any
 /// viewer's frame limit however large the fleet, and it bounds what each connection's write
@@ -75,6 +93,20 @@ pub struct HubStats {
     pub history_dropped: u64,
 }
 
+/// Queues `bundle` for a viewer that is up to date; one that is behind (or whose queue is full)
+/// gets a snapshot later instead.
+fn offer(viewer: &mut Viewer, bundle: &Outgoing, stats: &mut HubStats) {
+    if viewer.needs_snapshot {
+        return;
+    }
+    if viewer.tx.try_send(bundle.clone()).is_ok() {
+        stats.frames_queued += 1;
+    } else {
+        viewer.needs_snapshot = true;
+        stats.frames_skipped += 1;
+    }
+}
+
 /// Fixes held for the history writer while it is behind, before the oldest are dropped.
 const HISTORY_HOLD: usize = 1_000_000;
 
@@ -105,6 +137,11 @@ pub struct Hub {
     cluster: Option<(mpsc::Sender<FixBatch>, FixBatch)>,
     /// With history: every fix accepted since the writer last took a batch, and its queue.
     history: Option<(HistorySender, FixBatch)>,
+    /// The tokens file as last loaded (after a reload): a viewer that showed its token before
+    /// then joins with the newer load of it, or is turned away if it was revoked.
+    tokens: Option<Arc<Tokens>>,
+    /// The last tick's time: what frames made between ticks are stamped with.
+    last_tick_ms: i64,
 }
 
 impl Hub {
@@ -120,6 +157,8 @@ impl Hub {
             stats: HubStats::default(),
             cluster: None,
             history: None,
+            tokens: None,
+            last_tick_ms: 0,
         }
     }
 
@@ -242,7 +281,12 @@ impl Hub {
     /// next tick for the compact encoding (whose snapshot must follow the tick's changes).
     pub fn join(&mut self, viewer: ViewerId, filter: Filter, tx: mpsc::Sender<Outgoing>) {
         self.leave(viewer);
+        let Some(filter) = self.current_scope(filter) else {
+            let _ = tx.try_send(revoked_bundle());
+            return;
+        };
         let key = filter.key();
+        self.rescope_group(&key, &filter, self.last_tick_ms);
         let vehicles = &self.vehicles;
         let group = self
             .groups
@@ -274,6 +318,75 @@ impl Hub {
         );
     }
 
+    /// `filter` with its token as the newest load has it; `None` if that load revoked it.
+    fn current_scope(&self, filter: Filter) -> Option<Filter> {
+        let (Some(scope), Some(tokens)) = (filter.scope(), &self.tokens) else {
+            return Some(filter);
+        };
+        if scope.generation() >= tokens.generation() {
+            return Some(filter);
+        }
+        let newer = tokens.viewer_named(&scope.name)?;
+        scope
+            .same_token(newer)
+            .then(|| filter.clone().within(Some(newer.clone())))
+    }
+
+    /// Brings the group `key` (if there is one) to `filter`'s scope when that is a newer load
+    /// of its token, sending its viewers what changed for them.
+    fn rescope_group(&mut self, key: &str, filter: &Filter, now_ms: i64) {
+        let Some(new) = filter.scope() else { return };
+        let Some(group) = self.groups.get_mut(key) else {
+            return;
+        };
+        if group
+            .filter
+            .scope()
+            .is_some_and(|old| old.generation() >= new.generation())
+        {
+            return;
+        }
+        let frames = group.rescope(new.clone(), &self.vehicles, now_ms);
+        self.stats.frames_serialised += frames.len() as u64;
+        if frames.is_empty() {
+            return;
+        }
+        let bundle: Outgoing = frames.into();
+        for id in &group.viewers {
+            if let Some(viewer) = self.viewers.get_mut(id) {
+                offer(viewer, &bundle, &mut self.stats);
+            }
+        }
+    }
+
+    /// Takes a new load of the tokens file: every scoped group follows its token's new scope;
+    /// the viewers of a token gone (or given a new secret) are told and let go.
+    pub fn rescope(&mut self, tokens: Arc<Tokens>, now_ms: i64) {
+        let mut revoked = Vec::new();
+        let mut moved: Vec<(String, Filter)> = Vec::new();
+        for (key, group) in &self.groups {
+            let Some(old) = group.filter.scope() else {
+                continue;
+            };
+            match tokens.viewer_named(&old.name) {
+                Some(new) if new.same_token(old) => {
+                    moved.push((key.clone(), group.filter.clone().within(Some(new.clone()))));
+                }
+                _ => revoked.extend(group.viewers.iter().copied()),
+            }
+        }
+        self.tokens = Some(tokens);
+        for (key, filter) in moved {
+            self.rescope_group(&key, &filter, now_ms);
+        }
+        for id in revoked {
+            if let Some(v) = self.viewers.get(&id) {
+                let _ = v.tx.try_send(revoked_bundle());
+            }
+            self.leave(id);
+        }
+    }
+
     pub fn leave(&mut self, viewer: ViewerId) {
         let Some(v) = self.viewers.remove(&viewer) else {
             return;
@@ -288,6 +401,7 @@ impl Hub {
 
     /// One tick: drop silent vehicles, then send each group what changed for it.
     pub fn tick(&mut self, now_ms: i64) {
+        self.last_tick_ms = now_ms;
         if let Some((tx, out)) = &mut self.cluster
             && !out.is_empty()
             && tx.try_send(std::mem::take(out)).is_err()
@@ -345,12 +459,7 @@ impl Hub {
                     continue;
                 }
                 if let Some(b) = &bundle {
-                    if viewer.tx.try_send(b.clone()).is_ok() {
-                        stats.frames_queued += 1;
-                    } else {
-                        viewer.needs_snapshot = true;
-                        stats.frames_skipped += 1;
-                    }
+                    offer(viewer, b, stats);
                 }
             }
         }

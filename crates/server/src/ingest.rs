@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::conn::{Socket, Stream, close};
 use super::limits::TokenBucket;
 use super::metrics::{Endpoint, Metrics};
+use super::scopes::{Access, publisher_access};
 use super::{HubMsg, ServerConfig};
 use fleetview_core::clock::now_ms;
 use fleetview_core::protocol::{
@@ -70,25 +71,45 @@ pub fn refusal_message(refused: &RejectTally) -> ServerMessage {
     }
 }
 
+/// A publisher's connection: the token it showed, and the hub.
+pub(super) struct Publisher {
+    pub token: Option<String>,
+    pub hub: mpsc::Sender<HubMsg>,
+}
+
+impl Publisher {
+    /// What its token may report now (the tokens file may have been read again); `None` once
+    /// the token has been revoked.
+    fn access(&self, config: &ServerConfig) -> Option<Access> {
+        publisher_access(
+            config.publisher_token.as_deref(),
+            config.tokens.as_deref(),
+            self.token.as_deref(),
+        )
+        .ok()
+    }
+}
+
 pub(super) async fn session<S: Stream>(
     ws: Socket<S>,
-    hub: mpsc::Sender<HubMsg>,
+    publisher: Publisher,
     config: &ServerConfig,
     metrics: &Metrics,
     mut shutdown: watch::Receiver<bool>,
 ) {
     metrics.publisher_joined();
-    run(ws, hub, config, metrics, &mut shutdown).await;
+    run(ws, publisher, config, metrics, &mut shutdown).await;
     metrics.publisher_left();
 }
 
 async fn run<S: Stream>(
     ws: Socket<S>,
-    hub: mpsc::Sender<HubMsg>,
+    publisher: Publisher,
     config: &ServerConfig,
     metrics: &Metrics,
     shutdown: &mut watch::Receiver<bool>,
 ) {
+    let hub = &publisher.hub;
     let (mut sink, mut stream) = ws.split();
     let max_future_ms = config.max_future.as_millis() as i64;
     let mut rate = TokenBucket::new(
@@ -138,8 +159,13 @@ async fn run<S: Stream>(
                 );
             }
             Ok(Some(Ok(Message::Text(text)))) => {
+                let Some(access) = publisher.access(config) else {
+                    close(&mut sink, "token revoked").await;
+                    return;
+                };
                 match decode_report(text.as_str(), &config.limits, &mut refused) {
                     Ok(batch) => {
+                        let batch = access.reportable(batch, &mut refused);
                         let mut kept = screen(
                             &batch,
                             now_ms(),

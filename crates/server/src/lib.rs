@@ -21,6 +21,7 @@ mod link;
 pub mod listen;
 pub mod metrics;
 pub mod registry;
+pub mod scopes;
 mod tls;
 mod trackers;
 pub mod users;
@@ -55,6 +56,11 @@ pub struct ServerConfig {
     pub viewer_token: Option<String>,
     /// Required from publishers (upgrade header or `?token=`) when set.
     pub publisher_token: Option<String>,
+    /// Scoped viewer and publisher tokens (`--viewer-tokens`), read again on SIGHUP or when
+    /// the file changes; beside the server-wide tokens, which still see (or report) everything.
+    pub tokens: Option<Arc<scopes::TokensFile>>,
+    /// How often the tokens file is looked at for changes.
+    pub tokens_poll: Duration,
     /// Open connections at most; more are refused with HTTP 503.
     pub max_connections: usize,
     /// Largest message a peer may send, bytes.
@@ -121,6 +127,8 @@ impl Default for ServerConfig {
             drop_after: Duration::from_secs(600),
             viewer_token: None,
             publisher_token: None,
+            tokens: None,
+            tokens_poll: Duration::from_secs(2),
             max_connections: 10_000,
             max_message_bytes: 4 * 1024 * 1024,
             limits: DecodeLimits {
@@ -165,6 +173,8 @@ pub(crate) enum HubMsg {
     },
     Leave(ViewerId),
     Stats(oneshot::Sender<HubStats>),
+    /// The tokens file was read again.
+    Rescope(Arc<scopes::Tokens>),
     /// Every vehicle held, for the GTFS-Realtime export.
     All(oneshot::Sender<FixBatch>),
 }
@@ -272,6 +282,15 @@ pub async fn serve(
     };
     if let Some(sim) = sim {
         tokio::spawn(run_sim(sim, hub_tx.clone(), shutdown.clone()));
+    }
+    if let Some(tokens) = &config.tokens {
+        tokio::spawn(scopes::reload::run(
+            tokens.clone(),
+            config.registry.clone(),
+            config.tokens_poll,
+            hub_tx.clone(),
+            shutdown.clone(),
+        ));
     }
     let Listeners {
         main: listener,
@@ -411,6 +430,7 @@ async fn run_hub(
                 Some(HubMsg::Join { viewer, filter, tx }) => hub.join(viewer, filter, tx),
                 Some(HubMsg::Leave(viewer)) => hub.leave(viewer),
                 Some(HubMsg::Stats(reply)) => { let _ = reply.send(hub.stats()); }
+                Some(HubMsg::Rescope(tokens)) => hub.rescope(tokens, now_ms()),
                 Some(HubMsg::All(reply)) => { let _ = reply.send(hub.all()); }
             },
             _ = ticker.tick() => hub.tick(now_ms()),

@@ -64,20 +64,24 @@ impl Link {
         };
         tracing::debug!(%peer, ?role, "connected");
         match role {
-            conn::Role::Viewer { authorized } => {
+            conn::Role::Viewer { token } => {
                 viewer::session(
                     ws,
                     self.id,
-                    authorized,
+                    token,
                     self.cx.hub.clone(),
                     &self.cx.config,
                     self.shutdown,
                 )
                 .await;
             }
-            conn::Role::Publisher => {
+            conn::Role::Publisher { token } => {
                 let cx = &self.cx;
-                ingest::session(ws, cx.hub.clone(), &cx.config, &cx.metrics, self.shutdown).await
+                let publisher = ingest::Publisher {
+                    token,
+                    hub: cx.hub.clone(),
+                };
+                ingest::session(ws, publisher, &cx.config, &cx.metrics, self.shutdown).await
             }
         }
         tracing::debug!(%peer, "disconnected");

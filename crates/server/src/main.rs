@@ -50,8 +50,20 @@ fn run(args: Args) -> anyhow::Result<()> {
         )?)),
         None => None,
     };
+    let tokens = match &args.viewer_tokens {
+        Some(path) => {
+            let file =
+                fleetview_server::scopes::TokensFile::open(path.clone(), registry.as_deref())?;
+            let loaded = file.current();
+            tracing::info!(file = %path.display(), viewers = loaded.viewers(),
+                publishers = loaded.publishers(), "scoped tokens");
+            Some(std::sync::Arc::new(file))
+        }
+        None => None,
+    };
     let history = history_config(&args)?;
     let mut config = ServerConfig {
+        tokens,
         tick: args.tick,
         drop_after: args.drop_after,
         viewer_token: args.viewer_token,
@@ -130,7 +142,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         let scheme = if config.tls.is_some() { "wss" } else { "ws" };
-        if !addr.ip().is_loopback() && (config.viewer_token.is_none() || config.publisher_token.is_none()) {
+        let open = config.tokens.is_none()
+            && (config.viewer_token.is_none() || config.publisher_token.is_none());
+        if !addr.ip().is_loopback() && open {
             tracing::warn!(%addr, "listening beyond loopback without both tokens: anyone who can reach it can watch or publish");
         }
         if !addr.ip().is_loopback() && config.registry.is_none() {
@@ -211,11 +225,19 @@ async fn stop_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
+        // SIGHUP (`systemctl reload`) reads the tokens file again (its own task listens); it
+        // never stops the server, with or without a tokens file.
+        let mut hangup = signal(SignalKind::hangup()).ok();
         if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                _ = tokio::signal::ctrl_c() => "Ctrl-C",
-                _ = term.recv() => "SIGTERM",
-            };
+            loop {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => return "Ctrl-C",
+                    _ = term.recv() => return "SIGTERM",
+                    Some(()) = async { hangup.as_mut()?.recv().await } => {
+                        tracing::debug!("SIGHUP");
+                    }
+                }
+            }
         }
     }
     let _ = tokio::signal::ctrl_c().await;

@@ -11,6 +11,7 @@
 //! label = "Truck 12"        # shown instead of whatever the device calls itself
 //! kind = "truck"
 //! secret = "k3y"            # optional: OsmAnd reports must carry secret=k3y
+//! group = "contractor-a"    # optional: scoped tokens may name the group (see `scopes`)
 //! ```
 
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ pub struct Device {
     pub label: Option<String>,
     pub kind: Option<String>,
     pub secret: Option<String>,
+    /// The team it belongs to, for scoped tokens' `groups`.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,6 +100,14 @@ impl Registry {
         self.devices.is_empty()
     }
 
+    /// The ids of the devices in `group`.
+    pub fn members<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.devices
+            .values()
+            .filter(move |d| d.group.as_deref() == Some(group))
+            .map(|d| d.id.as_str())
+    }
+
     /// Whether `id` may report, showing `secret` (compared in constant time).
     pub fn admit(&self, id: &str, secret: Option<&str>) -> Admission {
         match self.devices.get(id) {
@@ -148,6 +159,7 @@ id = "358240051111110"
 label = "Truck 12"
 kind = "truck"
 secret = "k3y"
+group = "contractor-a"
 
 [[device]]
 id = "jane/phone"
@@ -177,6 +189,16 @@ id = "jane/phone"
             ]
         );
         assert_eq!(refused.count(RejectReason::UnknownDevice), 1);
+    }
+
+    #[test]
+    fn a_group_lists_the_devices_that_name_it() {
+        let registry = Registry::parse(FILE).expect("parses");
+        assert_eq!(
+            registry.members("contractor-a").collect::<Vec<_>>(),
+            ["358240051111110"]
+        );
+        assert_eq!(registry.members("nobody").count(), 0);
     }
 
     #[test]

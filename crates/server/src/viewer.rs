@@ -14,10 +14,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::auth::token_matches;
 use super::conn::{Socket, Stream, close};
 use super::filter::Filter;
+use super::hub::is_revocation;
 use super::limits::TokenBucket;
+use super::scopes::viewer_access;
 use super::{HubMsg, Outgoing, ServerConfig, ViewerId};
 use fleetview_core::protocol::{ClientMessage, ServerMessage, encode};
 
@@ -36,8 +37,9 @@ fn error(code: &str, message: impl Into<String>) -> ServerMessage {
     }
 }
 
-/// What a text frame from a viewer asks.
-fn parse(text: &str, config: &ServerConfig, authorized: bool) -> Parsed {
+/// What a text frame from a viewer asks. Its token (shown on the upgrade, or in this or an
+/// earlier `subscribe`) is looked up each time, so the filter holds its scope as loaded now.
+fn parse(text: &str, config: &ServerConfig, token: &mut Option<String>) -> Parsed {
     let subscribe = match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Subscribe(s)) => s,
         Err(e) => {
@@ -47,17 +49,18 @@ fn parse(text: &str, config: &ServerConfig, authorized: bool) -> Parsed {
             ));
         }
     };
-    if !authorized && let Some(expected) = &config.viewer_token {
-        let ok = subscribe
-            .token
-            .as_deref()
-            .is_some_and(|t| token_matches(expected, t));
-        if !ok {
-            return Parsed::Refuse(error("unauthorized", "viewer token missing or wrong"));
-        }
-    }
+    let given = token.clone().or(subscribe.token.clone());
+    let access = match viewer_access(
+        config.viewer_token.as_deref(),
+        config.tokens.as_deref(),
+        given.as_deref(),
+    ) {
+        Ok(access) => access,
+        Err(_) => return Parsed::Refuse(error("unauthorized", "viewer token missing or wrong")),
+    };
+    *token = given;
     match Filter::from_subscribe(&subscribe) {
-        Ok(filter) => Parsed::Subscribe(filter),
+        Ok(filter) => Parsed::Subscribe(filter.within(access.scope().cloned())),
         Err(why) => Parsed::Bad(error("bad_subscribe", why)),
     }
 }
@@ -65,7 +68,7 @@ fn parse(text: &str, config: &ServerConfig, authorized: bool) -> Parsed {
 pub(super) async fn session<S: Stream>(
     ws: Socket<S>,
     id: ViewerId,
-    mut authorized: bool,
+    mut token: Option<String>,
     hub: mpsc::Sender<HubMsg>,
     config: &ServerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -94,6 +97,10 @@ pub(super) async fn session<S: Stream>(
                     Ok(Ok(())) => {}
                     _ => break,
                 }
+                if is_revocation(&bundle) {
+                    close(&mut ws, "token revoked").await;
+                    break;
+                }
             }
             message = ws.next() => {
                 last_heard = Instant::now();
@@ -104,9 +111,8 @@ pub(super) async fn session<S: Stream>(
                         let _ = timeout(config.idle_timeout, ws.send(Message::text(text))).await;
                     }
                     Some(Ok(Message::Text(text))) => {
-                        let answer = match parse(text.as_str(), config, authorized) {
+                        let answer = match parse(text.as_str(), config, &mut token) {
                             Parsed::Subscribe(filter) => {
-                                authorized = true;
                                 joined = true;
                                 if hub.send(HubMsg::Join { viewer: id, filter, tx: tx.clone() }).await.is_err() {
                                     break;

@@ -45,11 +45,13 @@ pub enum RejectReason {
     /// A compact frame naming an index the connection has not defined, one past the
     /// dictionary's bound, or a `def` pointing a live index at another vehicle.
     BadIndex,
+    /// A publisher reported a vehicle its token may not report (scoped publisher tokens).
+    OutOfScope,
 }
 
 impl RejectReason {
     /// Every reason, in a fixed order (the order of the tally's slots).
-    pub const ALL: [RejectReason; 16] = [
+    pub const ALL: [RejectReason; 17] = [
         RejectReason::MalformedJson,
         RejectReason::UnknownType,
         RejectReason::BinaryFrame,
@@ -66,6 +68,7 @@ impl RejectReason {
         RejectReason::MalformedProtobuf,
         RejectReason::MalformedNmea,
         RejectReason::BadIndex,
+        RejectReason::OutOfScope,
     ];
 
     /// The stable name used in logs and in `stats --json`.
@@ -87,6 +90,7 @@ impl RejectReason {
             RejectReason::MalformedProtobuf => "malformed_protobuf",
             RejectReason::MalformedNmea => "malformed_nmea",
             RejectReason::BadIndex => "bad_index",
+            RejectReason::OutOfScope => "out_of_scope",
         }
     }
 

@@ -116,7 +116,7 @@ pub async fn publisher(port: u16, counts: Arc<Counts>, phase: watch::Receiver<Ph
             counts.published_bad.fetch_add(1, Ordering::Relaxed);
             r#"{"type":"report","positions":[{"id":"soak-pub-000","#.to_owned()
         } else {
-            if n % 100 == 0 {
+            if n.is_multiple_of(100) {
                 fixes[7] = format!(r#"{{"id":"soak-pub-007","lat":123.0,"lon":145.77,"ts":{ts}}}"#);
                 counts.published_bad.fetch_add(1, Ordering::Relaxed);
                 counts.published_good.fetch_add(99, Ordering::Relaxed);

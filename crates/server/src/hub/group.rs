@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::stored::{Sent, Stored};
 use super::{FRAME_POSITIONS, Outgoing, ViewerId};
 use crate::filter::Filter;
+use crate::scopes::Scope;
 use fleetview_core::protocol::Encoding;
 use fleetview_core::protocol::compact::{CompactKind, FrameWriter, Row, remove_frame, to_units};
 
@@ -103,6 +104,26 @@ impl Group {
         let member = self.members.remove(id)?;
         self.free.push(member.index);
         Some(member.index)
+    }
+
+    /// Takes a newer load of the group's token (same name, same secret): the frames that bring
+    /// its viewers to the new scope, a `remove` for the vehicles they may no longer see and the
+    /// ones they now may.
+    pub(super) fn rescope(
+        &mut self,
+        scope: Arc<Scope>,
+        vehicles: &Vehicles,
+        now_ms: i64,
+    ) -> Vec<Utf8Bytes> {
+        self.filter = self.filter.clone().within(Some(scope));
+        let changed: Vec<Arc<str>> = vehicles
+            .values()
+            .filter(|v| {
+                self.filter.matches(&v.id, v.fix.lat, v.fix.lon) != self.members.contains_key(&v.id)
+            })
+            .map(|v| v.id.clone())
+            .collect();
+        self.tick_frames(&[], &changed, vehicles, now_ms)
     }
 
     /// This tick's frames for the group: a `remove` for vehicles gone (`removed`) or out of the
@@ -193,10 +214,13 @@ impl Group {
     /// empty, at the least). A compact one is built only at a tick, after its changes, when
     /// every member was last sent where it is now.
     pub(super) fn snapshot(&self, vehicles: &Vehicles, now_ms: i64) -> Outgoing {
+        // Between ticks (a v1 viewer joining) a member may have moved out of the filter since
+        // it was last sent: it is not in the snapshot (its `remove` follows at the tick).
         let held: Vec<(&Stored, Member)> = self
             .members
             .iter()
             .filter_map(|(id, m)| Some((vehicles.get(id)?, *m)))
+            .filter(|(v, _)| self.filter.matches(&v.id, v.fix.lat, v.fix.lon))
             .collect();
         let parts = held.len().div_ceil(FRAME_POSITIONS).max(1);
         (0..parts)

@@ -328,3 +328,4 @@ fn only_this_nodes_own_fixes_go_to_the_cluster_once_a_tick() {
 }
 
 mod compact;
+mod scopes;

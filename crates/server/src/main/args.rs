@@ -36,6 +36,10 @@ pub struct Args {
     /// Token publishers must present on /ingest (Authorization: Bearer or ?token=).
     #[arg(long, env = "FLEETVIEW_PUBLISHER_TOKEN", hide_env_values = true)]
     pub publisher_token: Option<String>,
+    /// Scoped viewer and publisher tokens (TOML: names, SHA-256 hashes, devices, groups, bbox);
+    /// read again on SIGHUP or when the file changes.
+    #[arg(long, env = "FLEETVIEW_VIEWER_TOKENS")]
+    pub viewer_tokens: Option<std::path::PathBuf>,
     /// Most open connections; more are refused with HTTP 503.
     #[arg(long, default_value_t = 10_000, env = "FLEETVIEW_MAX_CONNECTIONS")]
     pub max_connections: usize,
