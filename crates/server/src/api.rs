@@ -214,20 +214,12 @@ fn body(bytes: Vec<u8>, content_type: &'static str) -> Response<Full<Bytes>> {
 struct Params<'a>(&'a HashMap<String, String>);
 
 impl Params<'_> {
-    /// The vehicle asked for; one outside the token's scope is as unknown as one never heard
-    /// of (its existence is not told either).
-    fn id(&self, access: &Access) -> Result<&str, ApiError> {
-        let id = self
-            .0
+    fn id(&self) -> Result<&str, ApiError> {
+        self.0
             .get("id")
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::Bad("id: missing (the vehicle's id)".into()))?;
-        if access.sees_id(id) {
-            Ok(id)
-        } else {
-            Err(ApiError::Unknown(id.to_owned()))
-        }
+            .ok_or_else(|| ApiError::Bad("id: missing (the vehicle's id)".into()))
     }
 
     fn time_or(&self, name: &str, default: i64) -> Result<i64, ApiError> {
@@ -281,6 +273,17 @@ impl Params<'_> {
     }
 }
 
+/// A vehicle outside the token's scope is as unknown as one never heard of, and is found so
+/// where an unknown one would be (after the other parameters are checked), so that no answer
+/// tells the two apart.
+fn in_scope(id: &str, access: &Access) -> Result<(), ApiError> {
+    if access.sees_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::Unknown(id.to_owned()))
+    }
+}
+
 /// Epoch ms (digits), or ISO 8601.
 fn time_of(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -295,7 +298,7 @@ async fn track(
     history: &Source,
     access: &Access,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
-    let id = p.id(access)?;
+    let id = p.id()?;
     let (from, to) = p.range()?;
     let format: TrackFormat = match p.0.get("format") {
         None => TrackFormat::Json,
@@ -304,6 +307,7 @@ async fn track(
             .map_err(|e| ApiError::Bad(format!("format: {e}")))?,
     };
     let limit = p.limit()?;
+    in_scope(id, access)?;
     let page = history
         .track(id, from, to, limit)
         .await?
@@ -376,8 +380,9 @@ async fn report(
     history: &Source,
     access: &Access,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
-    let id = p.id(access)?;
+    let id = p.id()?;
     let range = p.range()?;
+    in_scope(id, access)?;
     let fixes = all_fixes(history, id, range, access).await?;
     let report = analyse(&fixes, &Thresholds::default());
     let json = match path {

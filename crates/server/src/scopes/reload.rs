@@ -92,3 +92,44 @@ async fn next_hangup(h: &mut Hangups) {
 async fn next_hangup(_: &mut Hangups) {
     std::future::pending().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, token: &str) -> String {
+        let hash = hex::encode(super::super::hash_token(token));
+        format!("[[viewer]]\nname = \"{name}\"\nhash = \"sha256:{hash}\"\nall = true\n")
+    }
+
+    #[tokio::test]
+    async fn an_edited_file_is_read_again_and_a_broken_one_leaves_the_tokens_in_force() {
+        let dir = std::env::temp_dir().join(format!("fv-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("tokens.toml");
+        std::fs::write(&path, entry("a", "one")).expect("write");
+        let file = Arc::new(TokensFile::open(path.clone(), None).expect("opens"));
+        let (hub, mut inbox) = mpsc::channel(4);
+        let (stop, shutdown) = watch::channel(false);
+        let every = Duration::from_millis(20);
+        tokio::spawn(run(file.clone(), None, every, hub, shutdown));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::fs::write(&path, entry("a", "one") + &entry("b", "two")).expect("edit");
+        let message = tokio::time::timeout(Duration::from_secs(5), inbox.recv()).await;
+        let Ok(Some(HubMsg::Rescope(tokens))) = message else {
+            panic!("no rescope");
+        };
+        assert_eq!(tokens.viewers(), 2);
+        assert!(tokens.generation() > 1);
+        assert!(file.current().viewer("two").is_some());
+        std::fs::write(&path, "[[viewer]]\nname = \"broken\"\n").expect("break");
+        let nothing = tokio::time::timeout(Duration::from_millis(300), inbox.recv()).await;
+        assert!(nothing.is_err(), "a broken file is not loaded");
+        assert!(
+            file.current().viewer("two").is_some(),
+            "the tokens in force stay"
+        );
+        let _ = stop.send(true);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

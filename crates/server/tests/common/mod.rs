@@ -8,4 +8,5 @@ pub use client::*;
 
 pub mod emulator;
 mod http;
+pub mod load;
 pub use http::curl;
