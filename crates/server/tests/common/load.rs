@@ -177,6 +177,45 @@ impl Viewer {
         Ok(snapshot)
     }
 
+    /// Reads frames until a whole snapshot has arrived (within `wait`) without decoding them,
+    /// counting its vehicles from the text (one `"id":` a vehicle in protocol v1, one `,"` a
+    /// `def` in the compact encoding: the test fleets' ids hold neither): what a load test's
+    /// viewers do so that the test measures the server, not thousands of decoders on its cores.
+    pub async fn until_snapshot_unread(&mut self, wait: Duration) -> Result<usize, ViewerError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut vehicles = 0;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = tokio::time::timeout(left, self.ws.next())
+                .await
+                .map_err(|_| ViewerError::TimedOut)?;
+            let text = match message {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                    return Err(ViewerError::Closed);
+                }
+                Some(Ok(_)) => continue,
+            };
+            self.frames += 1;
+            let text = text.as_str();
+            if text.starts_with(r#"{"type":"snapshot""#) {
+                vehicles += text.matches(r#""id":"#).count();
+            } else if text.starts_with(r#"{"type":"s""#) {
+                let defs = text.split(r#""rows":"#).next().unwrap_or("");
+                let defs = defs.split(r#""def":"#).nth(1).unwrap_or("");
+                vehicles += defs.matches(r#",""#).count();
+            } else if text.starts_with(r#"{"type":"error""#) {
+                return Err(ViewerError::Refused(text.to_owned()));
+            } else {
+                continue;
+            }
+            if !text.contains(r#""more":true"#) {
+                self.snapshots += 1;
+                return Ok(vehicles);
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }

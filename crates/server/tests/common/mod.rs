@@ -4,9 +4,11 @@
 
 #[path = "../../../../tests/common/client.rs"]
 mod client;
+#[allow(unused_imports)]
 pub use client::*;
 
 pub mod emulator;
 mod http;
 pub mod load;
+#[allow(unused_imports)]
 pub use http::curl;
