@@ -254,7 +254,7 @@ impl Metrics {
             (
                 "fleetview_cluster_bucket_errors_total",
                 "counter",
-                "Bucket writes that failed",
+                "Bucket writes and reads that failed",
                 &c.bucket_errors,
             ),
             (
@@ -274,6 +274,18 @@ impl Metrics {
                 "counter",
                 "Publishes NATS refused",
                 &c.publish_errors,
+            ),
+            (
+                "fleetview_cluster_unsent",
+                "gauge",
+                "Own vehicles whose newest fix waits for NATS to come back",
+                &c.unsent,
+            ),
+            (
+                "fleetview_cluster_unsent_refused_total",
+                "counter",
+                "Own fixes not kept while NATS was down (too many vehicles waiting)",
+                &c.unsent_refused,
             ),
         ];
         for (name, kind, help, value) in lines {

@@ -4,13 +4,17 @@
 //! bucket holds every vehicle's newest fix, so a node starting (or coming back) builds its state
 //! from it before it serves its first snapshot.
 //!
-//! The NATS client reconnects by itself; when it does, the node reads the bucket again, and its
-//! local viewers are served all along.
+//! The NATS client reconnects by itself. While NATS is down the node's local viewers are served
+//! all along and each own vehicle's newest fix waits (bounded, coalesced); when NATS is back the
+//! node tells those fixes live and to the bucket, and reads the bucket again.
 
+mod bucket;
 mod described;
 mod encode;
 pub mod history;
+mod own;
 mod task;
+mod unsent;
 
 pub use encode::{bucket_key, report_text};
 pub use task::ClusterStats;

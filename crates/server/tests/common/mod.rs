@@ -1,5 +1,7 @@
 //! The workspace's test viewer and fake servers (`tests/common/client.rs`), shared with the
-//! app's tests: the server's own tests watch it through the real feeds thread and session.
+//! app's tests: the server's own tests watch it through the real feeds thread and session. Also
+//! a tracker emulator, `curl`, NATS with cluster nodes as child processes, and load clients
+//! (viewers and OsmAnd devices from chosen loopback addresses).
 #![allow(dead_code)]
 
 #[path = "../../../../tests/common/client.rs"]
@@ -10,5 +12,6 @@ pub use client::*;
 pub mod emulator;
 mod http;
 pub mod load;
-#[allow(unused_imports)]
+pub mod nats;
+#[allow(unused_imports)] // not every test asks over HTTP
 pub use http::curl;
