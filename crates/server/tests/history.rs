@@ -5,72 +5,20 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::{ServerProcess, free_port, temp_dir};
 use common::*;
 
-/// One fleetview-server process on `port` with history in `dir`, killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(dir: &Path, port: u16, extra: &[&str]) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir)
-            .args(["--tick", "100ms", "--log", "warn"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start fleetview-server");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server never listened");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
-    fn feed(&self) -> String {
-        format!("ws://127.0.0.1:{}/feed", self.port)
-    }
-
-    fn http(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// SIGKILL: no chance to flush anything.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "fleetview-history-it-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A server on `port` with history in `dir`.
+fn with_history(dir: &Path, port: u16, extra: &[&str]) -> ServerProcess {
+    let mut args: Vec<OsString> = vec!["--data-dir".into(), dir.into(), "--tick".into()];
+    args.push("100ms".into());
+    args.extend(extra.iter().map(OsString::from));
+    ServerProcess::start(port, args)
 }
 
 /// Each vehicle's newest (ts, lat, lon) as the viewer holds it.
@@ -103,7 +51,7 @@ fn tear_live_log(dir: &Path, bytes: u64) {
 async fn a_server_killed_mid_write_comes_back_with_the_fleet_as_it_was() {
     let dir = temp_dir("kill");
     let port = free_port();
-    let server = Server::start(&dir, port, &["--sim", "300", "--sim-report-every", "1s"]);
+    let server = with_history(&dir, port, &["--sim", "300", "--sim-report-every", "1s"]);
     let mut before = Viewer::start(config(&server.feed()));
     before.until("300 vehicles", |v| v.fleet().len() == 300);
     // Let a few seconds of reports reach the disk, then kill it while it writes.
@@ -113,7 +61,7 @@ async fn a_server_killed_mid_write_comes_back_with_the_fleet_as_it_was() {
     drop(before);
     tear_live_log(&dir, 7);
     // Back without the simulator: whatever the first snapshot holds came from the disk.
-    let server = Server::start(&dir, port, &[]);
+    let server = with_history(&dir, port, &[]);
     let mut after = Viewer::start(config(&server.feed()));
     after.until("the restored fleet", |v| v.fleet().len() == 300);
     let restored = positions(&after);
@@ -169,7 +117,7 @@ fn morning(t0: i64) -> Vec<fleetview_core::protocol::Position> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_history_routes_answer_a_hand_built_morning_over_http() {
     let dir = temp_dir("api");
-    let server = Server::start(
+    let server = with_history(
         &dir,
         free_port(),
         &["--viewer-token", "t0ken", "--drop-after", "3h"],

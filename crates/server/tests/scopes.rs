@@ -10,12 +10,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 use common::curl as _;
 use common::load::{Viewer, ViewerError, http_get};
+use common::server::{ServerProcess, free_port, temp_dir};
 use common::{pos, publisher, report, ts};
 use fleetview_core::protocol::{Encoding, Subscribe};
 use futures_util::StreamExt;
@@ -81,51 +81,26 @@ devices = ["van-*"]
     )
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start() -> Server {
-    let dir = std::env::temp_dir().join(format!("fleetview-scopes-it-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+/// A server with the registry and the tokens file, and where they are.
+fn start() -> (ServerProcess, PathBuf) {
+    let dir = temp_dir("scopes");
     std::fs::write(dir.join("registry.toml"), REGISTRY).expect("registry");
     std::fs::write(
         dir.join("tokens.toml"),
         tokens("groups = [\"contractor-a\"]", true),
     )
     .expect("tokens");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let child = Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(dir.join("history"))
-        .arg("--registry")
-        .arg(dir.join("registry.toml"))
-        .arg("--viewer-tokens")
-        .arg(dir.join("tokens.toml"))
-        .args(["--tick", "100ms", "--log", "warn"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start fleetview-server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server { child, port, dir }
+    let args: Vec<std::ffi::OsString> = vec![
+        "--data-dir".into(),
+        dir.join("history").into(),
+        "--registry".into(),
+        dir.join("registry.toml").into(),
+        "--viewer-tokens".into(),
+        dir.join("tokens.toml").into(),
+        "--tick".into(),
+        "100ms".into(),
+    ];
+    (ServerProcess::start(free_port(), args), dir)
 }
 
 const HERE: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -170,7 +145,7 @@ fn ever(v: &Viewer) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tokens_each_see_only_their_own_and_a_reload_narrows_one_and_revokes_another() {
-    let server = start();
+    let (server, dir) = start();
     let port = server.port;
     let ingest = format!("ws://127.0.0.1:{port}/ingest");
     let mut gateway = publisher(&ingest, Some("gateway-secret"))
@@ -238,15 +213,11 @@ async fn three_tokens_each_see_only_their_own_and_a_reload_narrows_one_and_revok
 
     // The file is edited: the contractor keeps van-1 only, the customer is gone. SIGHUP.
     std::fs::write(
-        server.dir.join("tokens.toml"),
+        dir.join("tokens.toml"),
         tokens("devices = [\"van-1\"]", false),
     )
     .expect("edit");
-    let hup = Command::new("kill")
-        .args(["-HUP", &server.child.id().to_string()])
-        .status()
-        .expect("kill -HUP");
-    assert!(hup.success());
+    server.signal("HUP");
     until_holds(&mut contractor, &["van-1"], "contractor after the reload").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let revoked = loop {

@@ -14,11 +14,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsString;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::load::{Device, Viewer, http_get, source_address};
+use common::server::{ServerProcess, free_port, temp_dir, wait_listening};
 use fleetview_core::clock::now_ms;
 use fleetview_core::protocol::{Encoding, Subscribe};
 use fleetview_feeds::{Backoff, BackoffConfig};
@@ -31,50 +32,16 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    fn start(dir: &Path, port: u16, device_port: u16) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--device-listen", &format!("127.0.0.1:{device_port}")])
-            .arg("--data-dir")
-            .arg(dir)
-            .args(["--log", "warn"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start fleetview-server");
-        Self { child }
-    }
-
-    /// SIGTERM, as systemd's restart sends, and wait for it to go.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fleetview-storm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A server with history in `dir` and the device port.
+fn start(dir: &Path, port: u16, device_port: u16) -> ServerProcess {
+    let device = format!("127.0.0.1:{device_port}");
+    let args: Vec<OsString> = vec![
+        "--device-listen".into(),
+        device.into(),
+        "--data-dir".into(),
+        dir.into(),
+    ];
+    ServerProcess::spawn(port, args)
 }
 
 /// Device `i`'s place: spread over Cairns.
@@ -171,11 +138,12 @@ async fn a_restart_storm_of_viewers_and_devices_is_served_in_full_within_five_se
     let viewers = env_or("STORM_VIEWERS", 2_000);
     let devices = env_or("STORM_DEVICES", 5_000);
     let _ = rlimit::increase_nofile_limit((3 * (viewers + devices) + 1_024) as u64);
-    let dir = temp_dir();
+    let dir = temp_dir("storm");
     let (port, device_port) = (free_port(), free_port());
 
     // Before: the server holds every device's fix (and so does its history).
-    let server = Server::start(&dir, port, device_port);
+    let server = start(&dir, port, device_port);
+    wait_listening(port);
     let now = tokio::time::Instant::now();
     let mut set = JoinSet::new();
     for i in 0..devices {
@@ -192,7 +160,7 @@ async fn a_restart_storm_of_viewers_and_devices_is_served_in_full_within_five_se
 
     // The restart: everyone comes back at once.
     let dropped = Instant::now();
-    let server = Server::start(&dir, port, device_port);
+    let server = start(&dir, port, device_port);
     let mut viewer_tasks = JoinSet::new();
     for i in 0..viewers {
         viewer_tasks.spawn(viewer(port, i, dropped));

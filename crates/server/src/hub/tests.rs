@@ -328,4 +328,5 @@ fn only_this_nodes_own_fixes_go_to_the_cluster_once_a_tick() {
 }
 
 mod compact;
+mod leak;
 mod scopes;

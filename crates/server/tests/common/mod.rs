@@ -13,5 +13,6 @@ pub mod emulator;
 mod http;
 pub mod load;
 pub mod nats;
+pub mod server;
 #[allow(unused_imports)] // not every test asks over HTTP
 pub use http::curl;
