@@ -198,10 +198,31 @@ pub(super) fn alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Each feed as `stats` runs it: the subscription and frame limit asked for, and never more
+/// vehicles pending (nor compact ids) than the model keeps, so `--max-vehicles` is the one bound
+/// (as in the window).
+fn stats_feeds(specs: Vec<FeedSpec>, args: &StatsArgs) -> Vec<FeedConfig> {
+    let subscribe = Subscribe {
+        bbox: args.bbox,
+        ids: (!args.ids.is_empty()).then(|| args.ids.clone()),
+        ..Subscribe::default()
+    };
+    specs
+        .into_iter()
+        .map(|spec| {
+            let mut feed = FeedConfig::from_spec(spec);
+            feed.subscribe = subscribe.clone();
+            feed.limits.max_frame_bytes = args.max_frame_bytes;
+            feed.max_pending_vehicles = args.max_vehicles.max(1);
+            feed
+        })
+        .collect()
+}
+
 pub(super) fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     fleetview::feed::install_crypto_provider();
     let mut feed_args = args.feeds.clone();
-    if let Some(url) = args.positional {
+    if let Some(url) = args.positional.clone() {
         feed_args.feed.insert(0, url);
     }
     let specs: Vec<FeedSpec> = feed_args
@@ -212,20 +233,7 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     if specs.is_empty() {
         bail!("no feed given: name one (a URL, --feed KIND:URL or --config FILE)");
     }
-    let subscribe = Subscribe {
-        bbox: args.bbox,
-        ids: (!args.ids.is_empty()).then_some(args.ids),
-        ..Subscribe::default()
-    };
-    let feeds: Vec<FeedConfig> = specs
-        .into_iter()
-        .map(|spec| {
-            let mut feed = FeedConfig::from_spec(spec);
-            feed.subscribe = subscribe.clone();
-            feed.limits.max_frame_bytes = args.max_frame_bytes;
-            feed
-        })
-        .collect();
+    let feeds = stats_feeds(specs, &args);
     let fleet = FleetConfig {
         max_vehicles: args.max_vehicles.max(1),
         ..FleetConfig::default()
@@ -246,4 +254,30 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Stats {
+        #[command(flatten)]
+        args: StatsArgs,
+    }
+
+    #[test]
+    fn stats_holds_as_many_vehicles_pending_as_max_vehicles_says() {
+        let parsed = Stats::try_parse_from([
+            "stats",
+            "ws://127.0.0.1:9/feed",
+            "--max-vehicles",
+            "1000000",
+        ])
+        .expect("parses");
+        let spec = FeedSpec::fleetview("ws://127.0.0.1:9/feed");
+        let feeds = stats_feeds(vec![spec], &parsed.args);
+        assert_eq!(feeds[0].max_pending_vehicles, 1_000_000);
+    }
 }

@@ -94,7 +94,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             .zip(args.tls_key)
             .map(|(cert, key)| TlsFiles { cert, key }),
         allowed_origins: args.allowed_origins,
-        max_vehicles: args.max_vehicles.max(1),
+        // The simulated fleet is always held whole, however large (`--sim 1000000`).
+        max_vehicles: args.max_vehicles.max(args.sim).max(1),
         max_reports_per_s: args.max_reports_per_s.max(0.1),
         max_subscribes_per_min: args.max_subscribes_per_min.max(1.0),
         history,

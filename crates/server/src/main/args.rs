@@ -129,7 +129,7 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
-    /// Most vehicles held; reports of new ones beyond it are refused.
+    /// Most vehicles held (never fewer than `--sim`); reports of new ones beyond it are refused.
     #[arg(long, default_value_t = 200_000, env = "FLEETVIEW_MAX_VEHICLES")]
     pub max_vehicles: usize,
     /// Messages a publisher may send per second on average (twice that in a burst).
