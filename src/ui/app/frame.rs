@@ -9,6 +9,7 @@ use super::saved::{Saved, SavedFeed};
 use crate::fleet::FleetCounts;
 use crate::ui::action::Action;
 use crate::ui::map::MapContext;
+use crate::ui::map::motion::Motion;
 use crate::ui::markers::Palette;
 use crate::ui::shown::Shown;
 use crate::ui::table::FeedNames;
@@ -124,7 +125,7 @@ impl FleetApp {
             actions.extend(self.alerts_panel(ui, &frame, alerts_max));
         }
         actions.extend(self.details_panel(ui, &frame, details_max));
-        let mut animating = false;
+        let mut motion = Motion::Still;
         let shown = Shown::new(self.pipeline.fleet(), &self.view, &names, now);
         let replay_badge = self.replay_badge();
         egui::CentralPanel::default()
@@ -148,7 +149,7 @@ impl FleetApp {
                 };
                 let (map_actions, moving) = self.map.show(ui, &cx);
                 actions.extend(map_actions);
-                animating = moving;
+                motion = moving;
             });
         self.board.map = Some(self.map.rect());
         if let FeedsPlace::Over { width } = sides.feeds {
@@ -177,18 +178,19 @@ impl FleetApp {
         for action in actions {
             self.apply(action, &ctx, searching, now);
         }
-        self.schedule(&ctx, &counts, &down, animating, now);
+        self.schedule(&ctx, &counts, &down, motion, now);
     }
 
-    /// Idle is idle: repaint only while something moves, something shown ticks (an age, the
-    /// selection, a feed that is down, a rate decaying), or when the next vehicle turns stale
-    /// or lost, so what is shown never lies. New data wakes the UI through the feeds' waker.
+    /// Idle is idle: repaint only while something moves (as often as the fastest marker on
+    /// screen needs to move a pixel: `Motion`), something shown ticks (an age, the selection, a
+    /// feed that is down, a rate decaying), or when the next vehicle turns stale or lost, so
+    /// what is shown never lies. New data wakes the UI through the feeds' waker.
     fn schedule(
         &self,
         ctx: &egui::Context,
         counts: &FleetCounts,
         down: &[String],
-        animating: bool,
+        motion: Motion,
         now: i64,
     ) {
         let total = counts.total;
@@ -201,9 +203,13 @@ impl FleetApp {
                 .session()
                 .feeds()
                 .any(|(_, f)| f.rate.per_second(now) > 0.0);
-        if animating || self.replay().is_some_and(|p| p.is_playing()) {
+        if self.replay().is_some_and(|p| p.is_playing()) {
             ctx.request_repaint();
-        } else if ticking {
+        }
+        if let Some(wait) = motion.repaint_after() {
+            ctx.request_repaint_after(wait);
+        }
+        if ticking {
             ctx.request_repaint_after(Duration::from_secs(1));
         } else if total.total > 0 {
             // Only lost vehicles: their ages move on in minutes.

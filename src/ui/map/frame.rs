@@ -4,6 +4,7 @@
 use egui::{Pos2, Rect};
 
 use super::Hit;
+use super::motion::Motion;
 use super::declutter::{Clusters, InView, LabelPlacer};
 use crate::fleet::{VehicleId, VehicleKey};
 
@@ -21,7 +22,8 @@ pub(super) struct Frame {
     pub(super) labels: LabelPlacer,
     /// The labels drawn, where.
     pub(super) labelled: Vec<Rect>,
-    pub(super) animating: bool,
+    /// How fast the markers drawn move on screen (for how often to repaint).
+    pub(super) motion: Motion,
     pub(super) hovered: Option<Hit>,
     /// A click on the map, and what it hit.
     pub(super) clicked: Option<Option<Hit>>,
@@ -44,7 +46,7 @@ impl Frame {
         self.alarmed.clear();
         self.selected_at = None;
         self.labelled.clear();
-        self.animating = false;
+        self.motion = Motion::Still;
         self.hovered = None;
         self.clicked = None;
         self.clicked_at = None;

@@ -19,6 +19,7 @@ mod history;
 mod inspect;
 mod labels;
 mod lines;
+pub mod motion;
 mod overlays;
 mod picking;
 mod place;
@@ -171,7 +172,7 @@ impl MapView {
     }
 
     /// Draws the map; returns the actions it saw and whether anything on it is moving.
-    pub fn show(&mut self, ui: &mut Ui, cx: &MapContext<'_>) -> (Vec<Action>, bool) {
+    pub fn show(&mut self, ui: &mut Ui, cx: &MapContext<'_>) -> (Vec<Action>, motion::Motion) {
         let selected = cx
             .view
             .selected
@@ -199,7 +200,7 @@ impl MapView {
             if let Some((lat, lon)) = frame.clicked_at {
                 actions.push(Action::DrawAt(lat, lon));
             }
-            return (actions, frame.animating);
+            return (actions, frame.motion);
         }
         actions.extend(asked(&frame));
         match frame.clicked {
@@ -212,7 +213,12 @@ impl MapView {
             Some(None) => self.fan = None,
             None => {}
         }
-        let animating = frame.animating || self.memory.animating();
+        let own = if self.memory.animating() {
+            motion::Motion::Continuous
+        } else {
+            motion::Motion::Still
+        };
+        let moving = frame.motion.or(own);
         if frame.clusters.pending() {
             // A vehicle waits to join a cluster: look again when it may.
             let wait = declutter::MERGE_AFTER_S / 4.0;
@@ -223,7 +229,7 @@ impl MapView {
         let apart = frame.fanned.len() + frame.alarmed.len();
         self.in_view = (frame.in_view.len() + apart, clustered);
         self.frame = RefCell::new(frame);
-        (actions, animating)
+        (actions, moving)
     }
 
     /// Where walkers should centre: the followed vehicle as it glides, or where the map was left.

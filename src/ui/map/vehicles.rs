@@ -90,7 +90,11 @@ impl Plugin for Markers<'_> {
         {
             let (lat, lon) = v.display_position(self.now_ms);
             let pos = screen(lat, lon);
-            frame.animating |= v.is_animating(self.now_ms);
+            if let Some((vlat, vlon)) = v.drawn_velocity(self.now_ms) {
+                // Where it will be drawn a second from now: its speed on screen.
+                let ahead = screen(lat + vlat, lon + vlon);
+                frame.motion = frame.motion.with(pos.distance(ahead));
+            }
             frame.selected_at = Some((key, pos));
             painter.circle(
                 pos,
@@ -130,7 +134,10 @@ impl Markers<'_> {
             if !area.contains(pos) {
                 continue;
             }
-            frame.animating |= v.is_animating(self.now_ms);
+            if let Some((vlat, vlon)) = v.drawn_velocity(self.now_ms) {
+                let ahead = fast.at(lat + vlat, lon + vlon);
+                frame.motion = frame.motion.with(pos.distance(ahead));
+            }
             if any_critical
                 && self.alerts.open_severity_at(v.feed(), v.id()) == Some(Severity::Critical)
             {

@@ -68,6 +68,30 @@ impl Vehicle {
         }
     }
 
+    /// How fast the drawn position moves at `now_ms`, degrees a second (lat, lon); `None` while
+    /// it stands still. (The map turns it into pixels a second to decide how often to repaint.)
+    pub fn drawn_velocity(&self, now_ms: i64) -> Option<(f64, f64)> {
+        if !self.is_animating(now_ms) {
+            return None;
+        }
+        let elapsed = now_ms - self.received_ms;
+        let (lat, lon) = (self.fix.lat, self.fix.lon);
+        if self.glide_ms > 0 && elapsed < self.glide_ms {
+            let (from_lat, from_lon) = self.glide_from;
+            if (lon - from_lon).abs() > 180.0 {
+                return None;
+            }
+            let per_s = 1000.0 / self.glide_ms as f64;
+            return Some(((lat - from_lat) * per_s, (lon - from_lon) * per_s));
+        }
+        let (speed, heading) = (self.fix.speed? as f64, self.heading? as f64);
+        let h = heading.to_radians();
+        let dlat = (speed * h.cos() / EARTH_RADIUS_M).to_degrees();
+        let dlon = (speed * h.sin() / (EARTH_RADIUS_M * lat.to_radians().cos().max(1e-6)))
+            .to_degrees();
+        Some((dlat, dlon))
+    }
+
     /// Whether the drawn position still changes after `now_ms` (so the UI keeps repainting).
     pub fn is_animating(&self, now_ms: i64) -> bool {
         let elapsed = now_ms - self.received_ms;

@@ -450,3 +450,33 @@ fn two_fleets_never_share_a_membership_value() {
     positions(&mut new, &[fix("c", 1.0, 1.0, T0)], T0);
     assert_ne!(new.membership(), before, "an added vehicle changes it");
 }
+
+#[test]
+fn the_drawn_velocity_is_how_fast_the_drawn_position_moves_and_none_when_it_stands() {
+    let mut fleet = Fleet::new(FleetConfig::default());
+    let mut a = fix("bus", -16.9, 145.7, T0);
+    a.speed = Some(10.0);
+    a.heading = Some(90.0);
+    positions(&mut fleet, &[a], T0);
+    let mut b = fix("bus", -16.9, 145.701, T0 + 2_000);
+    b.speed = Some(10.0);
+    b.heading = Some(90.0);
+    positions(&mut fleet, &[b], T0 + 2_000);
+    let v = fleet.get(F, "bus").expect("bus");
+    // Gliding, then dead reckoning past the glide: the velocity is the position's derivative.
+    for now in [T0 + 2_500, T0 + 3_500, T0 + 4_300] {
+        let (vlat, vlon) = v.drawn_velocity(now).expect("moving");
+        let (lat0, lon0) = v.display_position(now);
+        let (lat1, lon1) = v.display_position(now + 10);
+        let (dlat, dlon) = ((lat1 - lat0) * 100.0, (lon1 - lon0) * 100.0);
+        assert!((vlat - dlat).abs() < 1e-9 && (vlon - dlon).abs() < 1e-7, "{now}");
+        assert!(vlon > 0.0, "east");
+    }
+    // Past the dead reckoning's cap it stands still, and says so.
+    assert_eq!(v.drawn_velocity(T0 + 60_000), None);
+    let mut parked = fix("parked", -16.9, 145.7, T0);
+    parked.speed = Some(0.0);
+    positions(&mut fleet, &[parked], T0);
+    let p = fleet.get(F, "parked").expect("parked");
+    assert_eq!(p.drawn_velocity(T0 + 100), None);
+}
