@@ -33,7 +33,8 @@ pub use alerts::{AlertFilter, AlertLog};
 pub use app::{AppConfig, Board, FeedSource, FleetApp, default_recording, server_recording};
 pub use keys::{KEYS, help_text as keys_help};
 pub use tiles::TileSpec;
-pub use view::ViewState;
+pub use table::{FeedNames, TableState};
+pub use view::{Column, TableView, ViewState};
 
 /// Opens the window and runs until it is closed.
 pub fn run(config: AppConfig) -> Result<(), eframe::Error> {
