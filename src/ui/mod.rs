@@ -32,8 +32,8 @@ pub use action::Action;
 pub use alerts::{AlertFilter, AlertLog};
 pub use app::{AppConfig, Board, FeedSource, FleetApp, default_recording, server_recording};
 pub use keys::{KEYS, help_text as keys_help};
-pub use tiles::TileSpec;
 pub use table::{FeedNames, TableState};
+pub use tiles::TileSpec;
 pub use view::{Column, TableView, ViewState};
 
 /// Opens the window and runs until it is closed.

@@ -4,8 +4,8 @@
 use egui::{Pos2, Rect};
 
 use super::Hit;
-use super::motion::Motion;
 use super::declutter::{Clusters, InView, LabelPlacer};
+use super::motion::Motion;
 use crate::fleet::{VehicleId, VehicleKey};
 
 /// What one frame of the map saw, shared by its plugins in turn. Kept between frames so its

@@ -87,8 +87,8 @@ impl Vehicle {
         let (speed, heading) = (self.fix.speed? as f64, self.heading? as f64);
         let h = heading.to_radians();
         let dlat = (speed * h.cos() / EARTH_RADIUS_M).to_degrees();
-        let dlon = (speed * h.sin() / (EARTH_RADIUS_M * lat.to_radians().cos().max(1e-6)))
-            .to_degrees();
+        let dlon =
+            (speed * h.sin() / (EARTH_RADIUS_M * lat.to_radians().cos().max(1e-6))).to_degrees();
         Some((dlat, dlon))
     }
 

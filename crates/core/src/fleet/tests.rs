@@ -469,7 +469,10 @@ fn the_drawn_velocity_is_how_fast_the_drawn_position_moves_and_none_when_it_stan
         let (lat0, lon0) = v.display_position(now);
         let (lat1, lon1) = v.display_position(now + 10);
         let (dlat, dlon) = ((lat1 - lat0) * 100.0, (lon1 - lon0) * 100.0);
-        assert!((vlat - dlat).abs() < 1e-9 && (vlon - dlon).abs() < 1e-7, "{now}");
+        assert!(
+            (vlat - dlat).abs() < 1e-9 && (vlon - dlon).abs() < 1e-7,
+            "{now}"
+        );
         assert!(vlon > 0.0, "east");
     }
     // Past the dead reckoning's cap it stands still, and says so.
