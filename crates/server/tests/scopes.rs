@@ -195,19 +195,7 @@ async fn three_tokens_each_see_only_their_own_and_a_reload_narrows_one_and_revok
     );
     assert_eq!(ever(&customer), ["bus-9"].map(String::from).into());
 
-    // A wrong token is refused.
-    let wrong = Subscribe {
-        token: Some("guess".into()),
-        ..Subscribe::default()
-    };
-    let mut guess = Viewer::connect(HERE, port, wrong, Encoding::V1, true)
-        .await
-        .expect("connects");
-    assert!(matches!(
-        guess.until_snapshot(Duration::from_secs(5)).await,
-        Err(ViewerError::Server { code, .. }) if code == "unauthorized"
-    ));
-
+    check_wrong_token(port).await;
     check_http(port).await;
     check_scoped_publisher(port).await;
 
@@ -219,21 +207,7 @@ async fn three_tokens_each_see_only_their_own_and_a_reload_narrows_one_and_revok
     .expect("edit");
     server.signal("HUP");
     until_holds(&mut contractor, &["van-1"], "contractor after the reload").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let revoked = loop {
-        assert!(Instant::now() < deadline, "the customer was never told");
-        match customer.read(Duration::from_millis(500)).await {
-            Err(ViewerError::Server { code, message }) => break (code, message),
-            Err(ViewerError::Closed) => panic!("closed without being told"),
-            _ => {}
-        }
-    };
-    assert_eq!(revoked.0, "unauthorized", "{revoked:?}");
-    assert!(revoked.1.contains("revoked"), "{revoked:?}");
-    assert!(matches!(
-        customer.read(Duration::from_secs(5)).await,
-        Err(ViewerError::Closed)
-    ));
+    told_revoked_and_closed(&mut customer).await;
     // The depot, untouched, still sees everything.
     until_holds(
         &mut depot,
@@ -242,6 +216,40 @@ async fn three_tokens_each_see_only_their_own_and_a_reload_narrows_one_and_revok
     )
     .await;
     drop(server);
+}
+
+/// A wrong token is refused.
+async fn check_wrong_token(port: u16) {
+    let wrong = Subscribe {
+        token: Some("guess".into()),
+        ..Subscribe::default()
+    };
+    let mut guess = Viewer::connect(HERE, port, wrong, Encoding::V1, true)
+        .await
+        .expect("connects");
+    assert!(matches!(
+        guess.until_snapshot(Duration::from_secs(5)).await,
+        Err(ViewerError::Server { code, .. }) if code == "unauthorized"
+    ));
+}
+
+/// A revoked token's viewer is told so, then its connection is closed.
+async fn told_revoked_and_closed(v: &mut Viewer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let revoked = loop {
+        assert!(Instant::now() < deadline, "the viewer was never told");
+        match v.read(Duration::from_millis(500)).await {
+            Err(ViewerError::Server { code, message }) => break (code, message),
+            Err(ViewerError::Closed) => panic!("closed without being told"),
+            _ => {}
+        }
+    };
+    assert_eq!(revoked.0, "unauthorized", "{revoked:?}");
+    assert!(revoked.1.contains("revoked"), "{revoked:?}");
+    assert!(matches!(
+        v.read(Duration::from_secs(5)).await,
+        Err(ViewerError::Closed)
+    ));
 }
 
 /// The history API, the GTFS-Realtime export and `/metrics` through the scopes.

@@ -61,17 +61,7 @@ fn main() {
     );
     let data = std::env::temp_dir().join(format!("fleetview-soak-{}", std::process::id()));
     let (port, device_port) = (free_port(), free_port());
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--device-listen", &format!("127.0.0.1:{device_port}")])
-        .args(["--sim", &vehicles.to_string(), "--sim-report-every", "10s"])
-        .args(["--data-dir", &data.display().to_string()])
-        .args(["--history-segment", &segment])
-        .args(["--log", "warn"])
-        .spawn()
-        .expect("start fleetview-server");
-    wait_for_port(port);
-    wait_for_port(device_port);
+    let mut server = start(port, device_port, vehicles, &data, &segment);
     let pid = server.id();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -81,24 +71,8 @@ fn main() {
     let counts = Arc::new(Counts::default());
     let slots = Arc::new(Slots::new(viewers));
     let (phase_tx, phase) = watch::channel(Phase::Churn);
-    for i in 0..devices {
-        rt.spawn(clients::device(
-            device_port,
-            i,
-            counts.clone(),
-            phase.clone(),
-        ));
-    }
-    rt.spawn(clients::publisher(port, counts.clone(), phase.clone()));
-    for slot in 0..viewers {
-        rt.spawn(clients::viewer_slot(
-            port,
-            slot,
-            counts.clone(),
-            slots.clone(),
-            phase.clone(),
-        ));
-    }
+    let ports = (port, device_port);
+    spawn_clients(&rt, ports, (devices, viewers), (&counts, &slots), &phase);
     let samples = sample(pid, secs, &counts);
     // The hold: churn stops, every slot still connected stays; then the final check.
     let _ = phase_tx.send(Phase::Hold);
@@ -113,6 +87,57 @@ fn main() {
     let _ = std::fs::remove_dir_all(&data);
     if !passed {
         std::process::exit(1);
+    }
+}
+
+/// The server under test, with history in `data` and the device port, once it listens.
+fn start(
+    port: u16,
+    device_port: u16,
+    vehicles: u64,
+    data: &std::path::Path,
+    segment: &str,
+) -> std::process::Child {
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--device-listen", &format!("127.0.0.1:{device_port}")])
+        .args(["--sim", &vehicles.to_string(), "--sim-report-every", "10s"])
+        .args(["--data-dir", &data.display().to_string()])
+        .args(["--history-segment", segment])
+        .args(["--log", "warn"])
+        .spawn()
+        .expect("start fleetview-server");
+    wait_for_port(port);
+    wait_for_port(device_port);
+    server
+}
+
+/// The devices, the publisher and the viewer slots, on `rt`.
+fn spawn_clients(
+    rt: &tokio::runtime::Runtime,
+    (port, device_port): (u16, u16),
+    (devices, viewers): (usize, usize),
+    (counts, slots): (&Arc<Counts>, &Arc<Slots>),
+    phase: &watch::Receiver<Phase>,
+) {
+    for i in 0..devices {
+        rt.spawn(clients::device(
+            device_port,
+            i,
+            counts.clone(),
+            phase.clone(),
+        ));
+    }
+    rt.spawn(clients::publisher(port, counts.clone(), phase.clone()));
+    for slot in 0..viewers {
+        let (counts, slots) = (counts.clone(), slots.clone());
+        rt.spawn(clients::viewer_slot(
+            port,
+            slot,
+            counts,
+            slots,
+            phase.clone(),
+        ));
     }
 }
 
