@@ -10,9 +10,11 @@
 //! (the server's gauge, and each whole-fleet viewer's newest fix under 2 s old), and `/metrics`
 //! agrees with what the clients counted.
 //!
-//! History is sealed into segments of `SOAK_SEGMENT` (5m): the live segment's columns grow in
-//! memory by design until its span ends (an hour by default), which would hide a leak of the
-//! same size; short segments also seal two dozen times in two hours where hours seal twice.
+//! History is sealed into segments of `SOAK_SEGMENT` (5m) and kept for `SOAK_RETENTION` (20m):
+//! the live segment's columns grow in memory by design until its span ends (an hour by
+//! default), and each sealed segment keeps its index in memory (an entry of some 60 bytes a
+//! vehicle) until retention drops it; either would hide a leak of the same size. Short
+//! segments and retention also seal and drop segments two dozen times in two hours.
 //!
 //!     cargo bench --bench soak      (SOAK_SECS=7200 for the README's two hours)
 
@@ -55,13 +57,15 @@ fn main() {
         env("SOAK_VIEWERS", 500) as usize,
     );
     let segment = std::env::var("SOAK_SEGMENT").unwrap_or_else(|_| "5m".into());
+    let retention = std::env::var("SOAK_RETENTION").unwrap_or_else(|_| "20m".into());
     let _ = rlimit::increase_nofile_limit(4 * (devices + viewers) as u64 + 1_024);
     println!(
-        "soak: {secs} s, {vehicles} simulated vehicles, {devices} OsmAnd devices, {viewers} viewers churning, a publisher 1% bad, history on (segments of {segment})"
+        "soak: {secs} s, {vehicles} simulated vehicles, {devices} OsmAnd devices, {viewers} viewers churning, a publisher 1% bad, history on (segments of {segment}, kept {retention})"
     );
     let data = std::env::temp_dir().join(format!("fleetview-soak-{}", std::process::id()));
     let (port, device_port) = (free_port(), free_port());
-    let mut server = start(port, device_port, vehicles, &data, &segment);
+    let history = [segment.as_str(), retention.as_str()];
+    let mut server = start(port, device_port, vehicles, &data, history);
     let pid = server.id();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -96,7 +100,7 @@ fn start(
     device_port: u16,
     vehicles: u64,
     data: &std::path::Path,
-    segment: &str,
+    [segment, retention]: [&str; 2],
 ) -> std::process::Child {
     let server = std::process::Command::new(env!("CARGO_BIN_EXE_fleetview-server"))
         .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -104,6 +108,7 @@ fn start(
         .args(["--sim", &vehicles.to_string(), "--sim-report-every", "10s"])
         .args(["--data-dir", &data.display().to_string()])
         .args(["--history-segment", segment])
+        .args(["--history-retention", retention])
         .args(["--log", "warn"])
         .spawn()
         .expect("start fleetview-server");

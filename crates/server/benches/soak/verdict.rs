@@ -89,6 +89,16 @@ pub fn judge(samples: &[Sample], counts: &Counts, slots: &Slots, metrics: &str) 
             ),
         );
     }
+    // Warm-up against steady state: the same averages from minute 15 on.
+    if let (Some(at15), Some(end)) = (window(900), window(end_s.saturating_sub(110))) {
+        println!(
+            "     from minutes 15-17 on: RSS {:+.1}% ({:.1} -> {:.1} MB), descriptors {:+.1}%",
+            (end.0 / at15.0.max(1.0) - 1.0) * 100.0,
+            at15.0 / 1e6,
+            end.0 / 1e6,
+            (end.1 / at15.1.max(1.0) - 1.0) * 100.0
+        );
+    }
     let behind = metric(metrics, "fleetview_viewers_behind", &[]);
     let now = now_ms();
     let whole: Vec<i64> = slots
