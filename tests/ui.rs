@@ -211,20 +211,45 @@ fn arrow_keys_move_the_selection_through_the_list_and_plus_minus_zoom() {
 }
 
 #[test]
-fn idle_is_idle_and_a_gliding_marker_keeps_the_window_repainting() {
+fn idle_is_idle_and_a_gliding_marker_is_repainted_as_often_as_it_moves_a_pixel() {
     let (tx, rx) = channel();
     let mut h = app(rx);
     let t = fleet_of_three(&tx);
     h.run_steps(3);
-    // Nothing moving, nothing selected: the app stops asking for frames.
+    // Nothing moving, nothing selected: the app stops asking for frames at once (the ages it
+    // shows tick once a second).
     h.run();
-    // A fix 220 m away (in view), 2 s after the last: the marker glides, so frames keep coming.
-    tx.send(moved("bus-2", CAIRNS.0 + 0.002, CAIRNS.1, t + 2000))
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
+    let seen = asked.clone();
+    h.ctx.set_repaint_observer(move |info| {
+        if let Ok(mut v) = seen.lock() {
+            v.push(info.delay);
+        }
+    });
+    let soonest = |asked: &std::sync::Mutex<Vec<Duration>>| {
+        let mut v = asked.lock().expect("lock");
+        let soonest = v.iter().copied().min();
+        v.clear();
+        soonest
+    };
+    // A fix 22 m away, 2 s after the last: the marker glides at 11 m/s (40 km/h), some tens of
+    // pixels a second at this zoom, so the next frame is asked for well within the second,
+    // and not at once (it moves less than a pixel in one display frame).
+    tx.send(moved("bus-2", CAIRNS.0 + 0.0038, CAIRNS.1, t + 2000))
         .expect("send");
     h.step();
-    assert!(h.try_run().is_err(), "no repaints while a marker glides");
+    h.step();
+    let gliding = soonest(&asked).expect("a frame asked for while it glides");
+    assert!(
+        gliding > Duration::from_millis(16) && gliding < Duration::from_millis(500),
+        "{gliding:?}"
+    );
     std::thread::sleep(Duration::from_millis(2100));
-    // Glide over (and the vehicle is stopped, so no dead reckoning): idle again.
+    // Glide over (and the vehicle is stopped, so no dead reckoning): back to the ages' tick.
+    h.step();
+    h.step();
+    let still = soonest(&asked).unwrap_or(Duration::MAX);
+    assert!(still >= Duration::from_secs(1), "{still:?}");
     h.run();
 }
 
