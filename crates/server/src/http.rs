@@ -80,9 +80,18 @@ pub(super) async fn serve(listener: TcpListener, cx: Cx, mut shutdown: watch::Re
                 .timer(TokioTimer::new())
                 .header_read_timeout(Some(deadline))
                 .serve_connection(TokioIo::new(stream), service);
-            if tokio::time::timeout(idle, connection).await.is_err() {
+            let mut connection = std::pin::pin!(connection);
+            if tokio::time::timeout(idle, connection.as_mut())
+                .await
+                .is_err()
+            {
                 metrics.turned_away(Turned::Slow);
                 tracing::debug!(%peer, "device port: connection held too long");
+                // A report being answered is answered before the connection closes (dropping
+                // it here could cut an answer to a report the hub had taken); a peer that
+                // still holds on after the upgrade deadline is dropped.
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(deadline, connection).await;
             }
             drop(slot);
         });
