@@ -20,6 +20,15 @@ use fleetview::feed::FeedSpec;
 use fleetview::server::{EmbeddedServer, ServerConfig};
 use fleetview::ui::FleetApp;
 
+/// These tests run one at a time: run side by side in one process, the first one's History
+/// request now and then got no answer within 20 s (3 runs in 8), while alone it always passed.
+/// Not yet understood (each test has its own server, window, feeds thread and directory); one
+/// window per process is what a dispatcher runs.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn wait(h: &mut Harness<'_, FleetApp>, what: &str, done: &dyn Fn(&FleetApp) -> bool) {
     wait_until(h, what, Duration::from_secs(20), done);
     h.run_steps(2);
@@ -76,6 +85,7 @@ fn move_pointer(h: &mut Harness<'_, FleetApp>, at: Pos2) {
 #[test]
 fn a_vehicles_history_from_a_fleetview_server_shows_its_two_stops_its_distance_and_a_linked_chart()
 {
+    let _one_at_a_time = serial();
     let dir = temp_dir("fleetview");
     let t0 = now_ms() - 65 * 60_000;
     let day = known_day(t0);
@@ -185,6 +195,7 @@ fn chart_and_track_are_linked(h: &mut Harness<'_, FleetApp>, t0: i64) {
 
 #[test]
 fn a_vehicles_history_from_traccar_reads_its_reports_with_the_feeds_login() {
+    let _one_at_a_time = serial();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let t0 = now_ms() - 65 * 60_000;
     let day = known_day(t0);
@@ -238,6 +249,7 @@ fn a_vehicles_history_from_traccar_reads_its_reports_with_the_feeds_login() {
 
 #[test]
 fn a_feed_without_history_says_so_instead_of_an_empty_track() {
+    let _one_at_a_time = serial();
     let sim = EmbeddedServer::start(
         ServerConfig {
             history: None,
@@ -276,6 +288,7 @@ fn a_feed_without_history_says_so_instead_of_an_empty_track() {
 
 #[test]
 fn the_fleet_replayed_from_a_servers_history_is_where_its_history_says_at_every_moment() {
+    let _one_at_a_time = serial();
     use fleetview::feed::history::{ReplayQuery, Update};
     use fleetview::feed::{FeedConfig, FeedId, FeedSet};
     use fleetview::fleet::FleetConfig;
