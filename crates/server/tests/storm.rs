@@ -19,7 +19,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::load::{Device, Viewer, http_get, source_address};
+use common::load::{Device, Viewer, http_get, metric, source_address};
 use common::server::{ServerProcess, free_port, temp_dir, wait_listening};
 use fleetview_core::clock::now_ms;
 use fleetview_core::protocol::{Encoding, Subscribe};
@@ -127,11 +127,7 @@ async fn vehicles(port: u16) -> usize {
     let Ok((_, body)) = http_get(port, "/metrics", None).await else {
         return 0;
     };
-    String::from_utf8_lossy(&body)
-        .lines()
-        .find_map(|l| l.strip_prefix("fleetview_vehicles "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+    metric(&String::from_utf8_lossy(&body), "fleetview_vehicles", &[]) as usize
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,36 +4,17 @@
 use std::sync::atomic::Ordering;
 
 use fleetview_core::clock::now_ms;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::Sample;
 use crate::clients::{Counts, Slots};
+use crate::load::{http_get, metric};
 
 /// `GET /metrics` on the main port: the text.
 pub async fn scrape(port: u16) -> String {
-    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
-        return String::new();
-    };
-    let request = "GET /metrics HTTP/1.1\r\nHost: fleetview\r\nConnection: close\r\n\r\n";
-    if s.write_all(request.as_bytes()).await.is_err() {
-        return String::new();
-    }
-    let mut text = String::new();
-    let _ = s.read_to_string(&mut text).await;
-    text
-}
-
-/// The sum of every sample of `name` whose labels include all of `labels`.
-pub fn metric(text: &str, name: &str, labels: &[&str]) -> u64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (key, value) = l.rsplit_once(' ')?;
-            let (metric, rest) = key.split_once('{').unwrap_or((key, ""));
-            (metric == name && labels.iter().all(|want| rest.contains(want)))
-                .then(|| value.parse::<f64>().ok().map(|v| v as u64))?
-        })
-        .sum()
+    http_get(port, "/metrics", None)
+        .await
+        .map(|(_, body)| String::from_utf8_lossy(&body).into_owned())
+        .unwrap_or_default()
 }
 
 fn check(passed: &mut bool, ok: bool, what: String) {

@@ -317,3 +317,16 @@ fn unchunk(mut raw: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// The sum of every sample of `name` in a `/metrics` text whose labels include all of `labels`.
+pub fn metric(text: &str, name: &str, labels: &[&str]) -> u64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (key, value) = l.rsplit_once(' ')?;
+            let (metric, rest) = key.split_once('{').unwrap_or((key, ""));
+            (metric == name && labels.iter().all(|want| rest.contains(want)))
+                .then(|| value.parse::<f64>().ok().map(|v| v as u64))?
+        })
+        .sum()
+}
