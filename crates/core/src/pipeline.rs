@@ -79,6 +79,11 @@ impl Pipeline {
         self.session.fleet()
     }
 
+    /// Brings the fleet's spatial counts up to `now_ms` (once a frame, at the frame's time).
+    pub fn settle(&mut self, now_ms: i64) {
+        self.session.settle(now_ms);
+    }
+
     pub fn alerts(&self) -> Option<&Engine> {
         self.alerts.as_ref()
     }

@@ -81,6 +81,15 @@ impl AlertLog {
         open.map(|o| o.critical).sum()
     }
 
+    /// The vehicles with a critical alert not yet acknowledged.
+    pub fn critical_vehicles(&self) -> impl Iterator<Item = (FeedId, &str)> + '_ {
+        self.open.iter().flat_map(|(feed, open)| {
+            open.iter()
+                .filter(|(_, o)| o.critical > 0)
+                .map(move |(id, _)| (*feed, &**id))
+        })
+    }
+
     /// Whether `vehicle` has an alert not yet acknowledged.
     pub fn is_open(&self, vehicle: &VehicleId) -> bool {
         self.is_open_at(vehicle.feed, &vehicle.id)

@@ -64,6 +64,7 @@ impl FleetApp {
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let now = self.now();
+        self.pipeline.settle(now);
         if !self.sized {
             self.sized = true;
             self.status.feeds_open &= ctx.content_rect().width() >= NARROW;
@@ -72,7 +73,7 @@ impl FleetApp {
         let mut actions = keys::read(&ctx, &self.view, self.replay.is_some());
         let palette = self.palette();
         // One pass over the fleet for every count the frame shows.
-        let counts = self.pipeline.fleet().counts_by_feed(now);
+        let counts = self.pipeline.fleet().counts_for_frame(now);
         let names = self.feed_names();
         let down: Vec<String> = self
             .pipeline

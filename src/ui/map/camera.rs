@@ -127,6 +127,17 @@ impl ToScreen {
         self.at_merc(merc(lat), lon)
     }
 
+    /// A point of the world map given as fractions of its width and height (the spatial
+    /// index's world coordinates): no trigonometry either.
+    pub fn at_world(&self, (x, y): (f64, f64)) -> egui::Pos2 {
+        self.at_merc(std::f64::consts::PI * (1.0 - 2.0 * y), x * 360.0 - 180.0)
+    }
+
+    /// How wide the whole world map is on screen, px.
+    pub fn world_px(&self) -> f64 {
+        self.per_degree * 360.0
+    }
+
     /// A point given by its Mercator y ([`merc`]) and longitude: no trigonometry at all.
     pub fn at_merc(&self, merc_y: f64, lon: f64) -> egui::Pos2 {
         egui::pos2(

@@ -21,12 +21,37 @@ pub use steady::{MERGE_AFTER_S, Moment};
 /// at street level, not in a view of thousands (where labels are not drawn either).
 pub const STEADY_MAX_IN_VIEW: usize = 2_000;
 
-/// A vehicle in view this frame and where it is on screen.
+/// A vehicle in view this frame and where it is on screen; or, when the view holds too many
+/// to place one by one, a cell of the fleet's spatial index standing for its vehicles.
 #[derive(Debug, Clone, Copy)]
 pub struct InView {
     pub key: VehicleKey,
     pub pos: Pos2,
     pub condition: Condition,
+    /// The cell this stands for (at least two vehicles), or `None` for the one vehicle `key`.
+    pub cell: Option<CellItem>,
+}
+
+/// A cell of the spatial index in view: its code (at the frame's level) and its vehicles by
+/// condition.
+#[derive(Debug, Clone, Copy)]
+pub struct CellItem {
+    pub code: u32,
+    pub by_condition: [u32; 4],
+}
+
+impl InView {
+    /// How many vehicles it stands for, and they by condition.
+    fn tally(&self) -> (u32, [u32; 4]) {
+        match self.cell {
+            Some(cell) => (cell.by_condition.iter().sum(), cell.by_condition),
+            None => {
+                let mut by_condition = [0u32; 4];
+                by_condition[self.condition.index()] = 1;
+                (1, by_condition)
+            }
+        }
+    }
 }
 
 /// Vehicles drawn as one: a single marker when `count` is 1, else a disc with the count.
@@ -49,16 +74,15 @@ impl Cluster {
         cluster_radius(self.count)
     }
 
-    /// Vehicle `i` of those in view, alone.
+    /// What is in view at `i` (a vehicle, or a cell of many), alone.
     fn lone(i: usize, v: &InView) -> Self {
-        let mut by_condition = [0u32; 4];
-        by_condition[v.condition.index()] = 1;
+        let (count, by_condition) = v.tally();
         Cluster {
             centre: v.pos,
-            count: 1,
+            count,
             by_condition,
             first: i,
-            sum: v.pos.to_vec2(),
+            sum: v.pos.to_vec2() * count as f32,
             merged_into: u32::MAX,
         }
     }
@@ -105,6 +129,11 @@ impl Clusters {
         self.moment = Some(at);
     }
 
+    /// Clusters the next `build` with no hysteresis (what is in view are cells of many).
+    pub fn unsteady(&mut self) {
+        self.moment = None;
+    }
+
     /// Whether a vehicle is waiting to join a cluster: the map should be drawn again soon.
     pub fn pending(&self) -> bool {
         self.steady.pending()
@@ -145,9 +174,12 @@ impl Clusters {
                 self.member_of.push(c);
             } else {
                 let cluster = &mut self.clusters[c as usize];
-                cluster.count += 1;
-                cluster.sum += v.pos.to_vec2();
-                cluster.by_condition[v.condition.index()] += 1;
+                let (count, by_condition) = v.tally();
+                cluster.count += count;
+                cluster.sum += v.pos.to_vec2() * count as f32;
+                for (a, b) in cluster.by_condition.iter_mut().zip(by_condition) {
+                    *a += b;
+                }
                 self.member_of.push(c);
             }
         }
@@ -226,7 +258,7 @@ impl Clusters {
         self.clusters.retain(|c| c.merged_into == u32::MAX);
     }
 
-    /// The vehicles (indices into the vehicles in view) of cluster `c`.
+    /// What is in cluster `c` (indices into the vehicles and cells in view).
     pub fn members(&self, c: usize) -> impl Iterator<Item = usize> + '_ {
         self.member_of
             .iter()

@@ -45,9 +45,9 @@ impl MapView {
         cx: &super::MapContext<'_>,
     ) -> Option<Action> {
         let members: Vec<&Vehicle> = frame
-            .clusters
-            .members(c)
-            .filter_map(|i| cx.fleet.vehicle(frame.in_view[i].key))
+            .cluster_keys(c, cx.fleet)
+            .into_iter()
+            .filter_map(|k| cx.fleet.vehicle(k))
             .collect();
         let bounds = Bounds::of(members.iter().map(|v| v.display_position(cx.now_ms)))?;
         let apart = 2.0 * tokens::CLUSTER_DISTANCE as f64;

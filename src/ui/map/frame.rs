@@ -13,6 +13,10 @@ use crate::fleet::{VehicleId, VehicleKey};
 #[derive(Default)]
 pub(super) struct Frame {
     pub(super) in_view: Vec<InView>,
+    /// The spatial index's level whose cells stand for vehicles in `in_view`, if any do.
+    pub(super) cells_level: Option<u8>,
+    /// The vehicles near the view, found from the spatial index (a buffer kept between frames).
+    pub(super) nearby: Vec<VehicleKey>,
     pub(super) clusters: Clusters,
     /// A fanned-out cluster's vehicles and where they were drawn.
     pub(super) fanned: Vec<(VehicleKey, Pos2)>,
@@ -42,6 +46,7 @@ pub(super) struct Frame {
 impl Frame {
     pub(super) fn reset(&mut self) {
         self.in_view.clear();
+        self.cells_level = None;
         self.fanned.clear();
         self.alarmed.clear();
         self.selected_at = None;

@@ -15,6 +15,7 @@ mod discs;
 mod fan;
 mod fences;
 mod frame;
+mod gather;
 mod history;
 mod inspect;
 mod labels;
@@ -227,7 +228,13 @@ impl MapView {
         }
         let clustered = frame.clusters.clusters.iter().any(|c| c.count > 1);
         let apart = frame.fanned.len() + frame.alarmed.len();
-        self.in_view = (frame.in_view.len() + apart, clustered);
+        let drawn: usize = frame
+            .clusters
+            .clusters
+            .iter()
+            .map(|c| c.count as usize)
+            .sum();
+        self.in_view = (drawn + apart, clustered);
         self.frame = RefCell::new(frame);
         (actions, moving)
     }

@@ -100,9 +100,9 @@ impl Picking<'_> {
     /// A cluster's vehicles, by name.
     fn members_of(&self, frame: &Frame, c: usize) -> Vec<(String, VehicleId)> {
         let mut members: Vec<(String, VehicleId)> = frame
-            .clusters
-            .members(c)
-            .filter_map(|i| self.fleet.vehicle(frame.in_view[i].key))
+            .cluster_keys(c, self.fleet)
+            .into_iter()
+            .filter_map(|k| self.fleet.vehicle(k))
             .map(|v| (v.display_name().to_owned(), v.vehicle_id()))
             .collect();
         members.sort_by(|a, b| natural_cmp(&a.0, &b.0));
@@ -142,9 +142,9 @@ impl Picking<'_> {
         ui.label(RichText::new(format!("{} vehicles", cluster.count)).strong());
         ui.label(words::condition_mix(&cluster.by_condition));
         let members: Vec<&Vehicle> = frame
-            .clusters
-            .members(c)
-            .filter_map(|i| self.fleet.vehicle(frame.in_view[i].key))
+            .cluster_keys(c, self.fleet)
+            .into_iter()
+            .filter_map(|k| self.fleet.vehicle(k))
             .collect();
         ui.label(words::kind_mix(members.iter().copied()));
         ui.separator();

@@ -9,8 +9,7 @@ use egui::epaint::Mesh;
 use egui::{FontId, Painter, Pos2, Rect, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
-use super::camera::ToScreen;
-use super::declutter::{Cluster, InView};
+use super::declutter::Cluster;
 use super::discs;
 use super::{Frame, Hit};
 use crate::alerts::Severity;
@@ -49,7 +48,7 @@ impl Plugin for Markers<'_> {
         let mut frame = self.frame.borrow_mut();
         let frame = &mut *frame;
         let area = response.rect.expand(16.0);
-        self.collect(frame, projector, area);
+        self.gather(frame, projector, area);
         frame
             .clusters
             .build(&frame.in_view, area, tokens::CLUSTER_DISTANCE);
@@ -109,51 +108,7 @@ impl Plugin for Markers<'_> {
 }
 
 impl Markers<'_> {
-    /// The vehicles shown in `area` (not the selection, not a fan's), where they are on screen
-    /// and in what condition; those with a critical alert open are kept apart, never clustered.
-    fn collect(&self, frame: &mut Frame, projector: &Projector, area: Rect) {
-        // The map's projection, set up once for the many vehicles in view.
-        let fast = ToScreen::of(projector, area.center());
-        let fanned = self.fan.map_or(&[][..], |(keys, _)| keys);
-        // Looked up per vehicle only while some alert is critical.
-        let any_critical = self.alerts.open_critical() > 0;
-        // Cull by the visible area in degrees first, then by points.
-        let nw = projector.unproject(area.left_top().to_vec2());
-        let se = projector.unproject(area.right_bottom().to_vec2());
-        let (south, north) = (se.y().min(nw.y()), se.y().max(nw.y()));
-        let (west, east) = (nw.x().min(se.x()), nw.x().max(se.x()));
-        for (key, v) in self.fleet.iter() {
-            if Some(key) == self.selected || fanned.binary_search(&key).is_ok() {
-                continue;
-            }
-            let (lat, lon) = v.display_position(self.now_ms);
-            if lat < south || lat > north || lon < west || lon > east || !self.shown.shows(v) {
-                continue;
-            }
-            let pos = fast.at(lat, lon);
-            if !area.contains(pos) {
-                continue;
-            }
-            if let Some((vlat, vlon)) = v.drawn_velocity(self.now_ms) {
-                let ahead = fast.at(lat + vlat, lon + vlon);
-                frame.motion = frame.motion.with(pos.distance(ahead));
-            }
-            if any_critical
-                && self.alerts.open_severity_at(v.feed(), v.id()) == Some(Severity::Critical)
-            {
-                frame.alarmed.push((key, pos));
-                continue;
-            }
-            let condition = self.fleet.condition(v, self.now_ms);
-            frame.in_view.push(InView {
-                key,
-                pos,
-                condition,
-            });
-        }
-    }
-
-    fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
+    pub(super) fn marker(&self, painter: &Painter, v: &Vehicle, pos: Pos2, selected: bool) {
         match self.alerts.open_severity_at(v.feed(), v.id()) {
             Some(Severity::Critical) => {
                 let ring = Stroke::new(tokens::CRITICAL_RING_WIDTH, self.theme.critical);

@@ -14,7 +14,9 @@ mod evict;
 mod id;
 pub mod motion;
 mod nearest;
+mod placing;
 mod query;
+pub mod spatial;
 mod vehicle;
 
 #[cfg(test)]
@@ -100,6 +102,10 @@ pub struct Fleet {
     /// are swept.
     generation: u32,
     counters: FleetCounters,
+    /// The vehicles by where they are, for the map (kept as fixes apply).
+    spatial: spatial::Spatial,
+    /// Per feed, its vehicles by the condition the spatial index counts them under.
+    tallies: HashMap<FeedId, [u32; 4], RandomState>,
     /// Bumped when a vehicle is added or removed, so views can cache lists of vehicles. It
     /// starts at a value no other fleet of this process uses (see [`first_membership`]), so a
     /// view that outlives its fleet (a replay's seek starts a new one) never mistakes the new
@@ -129,6 +135,8 @@ impl Fleet {
             slots: Vec::new(),
             free: Vec::new(),
             evict: evict::EvictQueue::default(),
+            spatial: spatial::Spatial::default(),
+            tallies: HashMap::default(),
             generation: 0,
             counters: FleetCounters::default(),
             membership: first_membership(),
@@ -272,7 +280,9 @@ impl Fleet {
         {
             v.seen_gen = generation;
             return if fix.ts > v.fix.ts {
+                let from = spatial::World::of(v.fix.lat, v.fix.lon);
                 v.advance(fix, received_ms, self.config.trail_len);
+                self.index_moved(key, from, now_ms);
                 Applied::Moved(key)
             } else if fix.ts == v.fix.ts {
                 // The same fix again may say something new about the vehicle (a feed's device
@@ -303,6 +313,7 @@ impl Fleet {
             .insert(SmolStr::new(fix.id), key);
         self.len += 1;
         self.membership += 1;
+        self.index_added(key, now_ms);
         Applied::Added(key)
     }
 
@@ -337,6 +348,7 @@ impl Fleet {
         let Some(key) = self.index.get_mut(&feed).and_then(|index| index.remove(id)) else {
             return false;
         };
+        self.index_dropped(key);
         if let Some(slot) = self.slots.get_mut(key.0 as usize) {
             *slot = None;
             self.free.push(key.0);
@@ -409,6 +421,11 @@ impl Fleet {
             .sum();
         let slots = self.slots.capacity() * std::mem::size_of::<Option<Vehicle>>();
         let vehicles: usize = self.slots.iter().flatten().map(Vehicle::heap_bytes).sum();
-        index + slots + vehicles + self.free.capacity() * 4 + self.evict.heap_bytes()
+        index
+            + slots
+            + vehicles
+            + self.free.capacity() * 4
+            + self.evict.heap_bytes()
+            + self.spatial.heap_bytes()
     }
 }

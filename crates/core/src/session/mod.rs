@@ -50,6 +50,11 @@ impl Session {
         &self.fleet
     }
 
+    /// Brings the fleet's spatial counts up to `now_ms` (vehicles gone stale or lost).
+    pub fn settle(&mut self, now_ms: i64) {
+        self.fleet.settle(now_ms);
+    }
+
     /// Registers a feed under `name` (or renames it); its vehicles stay.
     pub fn add_feed(&mut self, feed: FeedId, name: impl Into<String>) {
         let name = name.into();

@@ -5,6 +5,7 @@ fn at(i: u32, x: f32, y: f32) -> InView {
         key: VehicleKey(i),
         pos: Pos2::new(x, y),
         condition: Condition::Moving,
+        cell: None,
     }
 }
 
