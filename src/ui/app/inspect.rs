@@ -37,6 +37,12 @@ impl FleetApp {
         self.map.in_view
     }
 
+    /// The spatial index's level whose cells the map drew in the last frame (`None`: it placed
+    /// each vehicle on its own).
+    pub fn map_cells_level(&self) -> Option<u8> {
+        self.map.cells_level()
+    }
+
     /// The clusters the map drew in the last frame: where, and how many vehicles each holds.
     pub fn map_clusters(&self) -> Vec<(egui::Pos2, u32)> {
         self.map.clusters()

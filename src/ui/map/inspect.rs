@@ -8,6 +8,11 @@ use crate::fleet::VehicleKey;
 
 impl MapView {
     /// The clusters drawn in the last frame (two or more vehicles): where, and how many.
+    /// The spatial index's level whose cells the last frame drew, if it drew cells.
+    pub fn cells_level(&self) -> Option<u8> {
+        self.frame.borrow().cells_level
+    }
+
     pub fn clusters(&self) -> Vec<(Pos2, u32)> {
         let frame = self.frame.borrow();
         frame

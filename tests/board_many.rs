@@ -1,0 +1,111 @@
+//! The board with more vehicles in view than are placed one by one (over 2,000): the map draws
+//! the cells of the fleet's spatial index, and still counts every vehicle once, keeps the
+//! selection out of its cluster, says what a cluster holds, zooms into it on a click, and hides
+//! with the filters what the table hides.
+
+use egui::{Event, Key};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use fleetview::clock::now_ms;
+use fleetview::feed::FeedEvent;
+use fleetview::protocol::{FixBatch, Position};
+use fleetview::ui::FleetApp;
+
+mod common;
+
+use common::window::*;
+
+const SIDE: usize = 45;
+const GROUP: u32 = (SIDE * SIDE) as u32;
+
+/// Three square groups of 45 × 45 vehicles 33 m apart, 20 km from each other.
+fn three_big_groups(tx: &Tx) {
+    let t = now_ms();
+    let mut all: Vec<Position> = Vec::new();
+    for g in 0..3 {
+        for i in 0..SIDE * SIDE {
+            let lat = CAIRNS.0 + (i / SIDE) as f64 * 0.0003;
+            let lon = CAIRNS.1 + g as f64 * 0.2 + (i % SIDE) as f64 * 0.0003;
+            let (id, name) = (format!("g{g}-{i}"), format!("Group{g} #{i}"));
+            all.push(vehicle(&id, &name, "bus", lat, lon, t));
+        }
+    }
+    tx.send(FeedEvent::Snapshot(FixBatch::from_positions(&all)))
+        .expect("send");
+}
+
+fn counts(h: &Harness<'_, FleetApp>) -> Vec<u32> {
+    let mut c: Vec<u32> = h.state().map_clusters().iter().map(|c| c.1).collect();
+    c.sort();
+    c
+}
+
+fn many() -> Harness<'static, FleetApp> {
+    let (tx, rx) = channel();
+    let mut h = app(rx);
+    three_big_groups(&tx);
+    h.run_steps(4);
+    h
+}
+
+#[test]
+fn many_vehicles_in_view_are_drawn_from_the_index_s_cells_each_counted_once() {
+    let h = many();
+    assert!(h.state().map_cells_level().is_some(), "drawn from cells");
+    assert_eq!(counts(&h), vec![GROUP; 3]);
+    assert_eq!(h.state().map_in_view(), (3 * GROUP as usize, true));
+}
+
+#[test]
+fn the_selection_is_drawn_apart_from_its_cells_and_counted_once() {
+    let mut h = many();
+    h.key_press(Key::ArrowDown);
+    h.run_steps(3);
+    let id = selected(&h).expect("a selection");
+    assert!(id.starts_with('g'), "{id}");
+    let c = counts(&h);
+    assert!(
+        c.contains(&(GROUP - 1)),
+        "its group counts the others: {c:?}"
+    );
+    let counted: u32 = c.iter().sum();
+    assert_eq!(
+        counted as usize,
+        h.state().map_in_view().0,
+        "it is drawn on its own"
+    );
+}
+
+#[test]
+fn a_cluster_of_cells_says_what_it_holds_and_a_click_zooms_into_it() {
+    let mut h = many();
+    let (at, n) = h.state().map_clusters()[0];
+    assert_eq!(n, GROUP);
+    h.event(Event::PointerMoved(at));
+    h.run_steps(2);
+    h.get_by_label(&format!("{GROUP} vehicles"));
+    h.get_by_label(&format!("{GROUP} stopped"));
+    h.get_by_label("and 2015 more");
+    let zoom = h.state().map_view().1;
+    click_at(&mut h, at);
+    h.run_steps(2);
+    assert!(h.state().map_view().1 > zoom + 1.0, "the map zoomed in");
+    let (in_view, _) = h.state().map_in_view();
+    assert_eq!(
+        in_view, GROUP as usize,
+        "to that cluster's vehicles, all of them"
+    );
+}
+
+#[test]
+fn a_search_hides_the_markers_it_hides_from_the_table() {
+    let mut h = many();
+    h.key_press(Key::Slash);
+    h.run_steps(2);
+    h.event(Event::Text("Group1".into()));
+    h.run_steps(3);
+    assert_eq!(h.state().map_in_view().0, GROUP as usize);
+    assert_eq!(counts(&h).iter().sum::<u32>(), GROUP);
+    assert_eq!(h.state().map_cells_level(), None, "each vehicle asked");
+}
