@@ -84,6 +84,37 @@ fn main() {
     }
 }
 
+/// The table's rows as a dispatcher types "Bus 12345" into the search over a million, and
+/// deletes it again: each keystroke's refresh (filter, and sort when it does not narrow).
+fn typing(fleet: &Fleet, feeds: &fleetview::ui::FeedNames, now: i64) {
+    let mut view = fleetview::ui::ViewState::default();
+    let mut table = fleetview::ui::TableState::default();
+    table.refresh(fleet, &view, feeds, now);
+    let text = "Bus 12345";
+    let typed = (1..=text.len()).chain((0..text.len()).rev());
+    let mut each = Vec::new();
+    for n in typed {
+        view.search = text[..n].to_owned();
+        let started = std::time::Instant::now();
+        table.refresh(fleet, &view, feeds, now);
+        each.push((view.search.clone(), started.elapsed(), table.rows().len()));
+    }
+    let (worst, took, rows) = each
+        .iter()
+        .max_by_key(|(_, took, _)| *took)
+        .cloned()
+        .expect("keystrokes");
+    let typing_on: Vec<String> = each[..text.len()]
+        .iter()
+        .map(|(_, t, _)| format!("{:.1}", t.as_secs_f64() * 1e3))
+        .collect();
+    println!(
+        "  typing {text:?} into the table's search over 1,000,000, ms a keystroke: {} (target < 30 ms); deleting back, the slowest: {worst:?} ({rows} rows) in {:.1} ms",
+        typing_on.join(" / "),
+        took.as_secs_f64() * 1e3
+    );
+}
+
 /// A million vehicles: the model's bytes per vehicle, search and the table's sort by speed.
 fn million() {
     let pid = std::process::id();
@@ -96,14 +127,18 @@ fn million() {
         fleet.heap_bytes() as f64 / 1e6
     );
     for query in ["Bus 123456", "bus 1"] {
-        let (took, found) = best_of(5, || fleet.search(query, &[]).count());
+        let (one, found) = best_of(5, || fleet.search(query, &[]).count());
+        let q = fleetview::fleet::Query::new(query, Vec::new());
+        let (every, _) = best_of(5, || fleet.filter_keys(|v| q.matches(v)).len());
         println!(
-            "  search {query:?} over 1,000,000: {found} found in {:.1} ms (target < 30 ms)",
-            took.as_secs_f64() * 1e3
+            "  search {query:?} over 1,000,000: {found} found in {:.1} ms on every core ({:.1} ms on one) (target < 30 ms)",
+            every.as_secs_f64() * 1e3,
+            one.as_secs_f64() * 1e3
         );
     }
     let now = T0 + 2_000;
     let feeds = fleetview::ui::FeedNames::new();
+    typing(&fleet, &feeds, now);
     let mut view = fleetview::ui::ViewState::default();
     let mut table = fleetview::ui::TableState::default();
     let started = std::time::Instant::now();

@@ -48,6 +48,12 @@ impl<'a> Shown<'a> {
         self.fleet.iter().filter(|(_, v)| self.shows(v))
     }
 
+    /// The keys of every vehicle shown, in the fleet's order (a pass on every core for a big
+    /// fleet).
+    pub fn keys(&self) -> Vec<VehicleKey> {
+        self.fleet.filter_keys(|v| self.shows(v))
+    }
+
     /// Why `v` is not shown, in words ("stopped vehicles are hidden"); `None` when it is.
     pub fn why_hidden(&self, v: &Vehicle) -> Option<String> {
         if !self.view.shows(v.feed()) {

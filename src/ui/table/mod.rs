@@ -20,6 +20,10 @@ pub use show::{TableContext, show};
 /// Feed names by feed, for rows and search.
 pub type FeedNames = BTreeMap<FeedId, String>;
 
+/// A search typed on filters the rows it showed in place while they are at most this many;
+/// past it, a pass over the whole fleet on every core is quicker than the rows' random order.
+const NARROW_IN_PLACE: usize = 50_000;
+
 /// How often rows ordered or filtered by something that changes with time are rebuilt.
 const RESORT_MS: i64 = 1_000;
 
@@ -40,7 +44,11 @@ pub struct TableState {
     built_at_ms: i64,
     /// Each vehicle's place in name order, by key, for the membership it was made for.
     name_rank: Vec<u32>,
+    /// Every vehicle in name order (the ranking's inverse).
+    by_name: Vec<VehicleKey>,
     ranked_for: Option<u64>,
+    /// Which slots a search matched, a bit each (a buffer kept between refreshes).
+    keep: Vec<u64>,
     /// The search the table last showed (a change scrolls to the first match).
     last_search: String,
     /// The order the table last showed (a change scrolls to the top).
@@ -76,10 +84,16 @@ impl TableState {
         {
             return;
         }
+        let narrowed = !timely && self.narrows_to(fleet, view, feeds);
         self.rank_names(fleet);
         let shown = Shown::new(fleet, view, feeds, now_ms);
-        self.rows = shown.vehicles().map(|(k, _)| k).collect();
-        self.sort(fleet, table, feeds, now_ms);
+        if narrowed && self.rows.len() <= NARROW_IN_PLACE {
+            // The search only grew: its matches are among the rows, already in order.
+            self.rows
+                .retain(|k| fleet.vehicle(*k).is_some_and(|v| shown.shows(v)));
+        } else {
+            self.filter(&shown, fleet, (table, feeds, now_ms), narrowed);
+        }
         self.built_for = Some(BuiltFor {
             membership: fleet.membership(),
             search: view.search.clone(),
@@ -88,6 +102,68 @@ impl TableState {
             table,
         });
         self.built_at_ms = now_ms;
+    }
+
+    /// The rows shown, from a pass over the whole fleet on every core: in name order straight
+    /// from the ranking when sorted by name, kept in their order when the search `narrowed`,
+    /// else sorted.
+    fn filter(
+        &mut self,
+        shown: &Shown<'_>,
+        fleet: &Fleet,
+        (table, feeds, now_ms): (TableView, &FeedNames, i64),
+        narrowed: bool,
+    ) {
+        let keys = shown.keys();
+        let in_order = table.sort == Column::Name || narrowed;
+        if !in_order {
+            self.rows = keys;
+            return self.sort(fleet, table, feeds, now_ms);
+        }
+        // One bit a slot: a million fit in the cache the rows are filtered through.
+        let mut keep = std::mem::take(&mut self.keep);
+        keep.clear();
+        keep.resize(self.name_rank.len().div_ceil(64), 0);
+        for k in keys {
+            if let Some(word) = keep.get_mut(k.0 as usize / 64) {
+                *word |= 1 << (k.0 % 64);
+            }
+        }
+        let kept = |k: &VehicleKey| {
+            keep.get(k.0 as usize / 64)
+                .is_some_and(|word| word & (1 << (k.0 % 64)) != 0)
+        };
+        if narrowed {
+            self.rows.retain(kept);
+        } else {
+            self.rows.clear();
+            self.rows.extend(self.by_name.iter().copied().filter(kept));
+            if table.descending {
+                self.rows.reverse();
+            }
+            self.held.clear();
+        }
+        self.keep = keep;
+    }
+
+    /// Whether the rows were built for the same everything but a search that the new one
+    /// contains (typing on): every match of the new is then a match of the old.
+    fn narrows_to(&self, fleet: &Fleet, view: &ViewState, feeds: &FeedNames) -> bool {
+        let Some(built) = &self.built_for else {
+            return false;
+        };
+        let text = |s: &str| {
+            let s = s.trim();
+            (crate::geo::parse_lat_lon(s).is_none()).then(|| s.to_lowercase())
+        };
+        let (Some(old), Some(new)) = (text(&built.search), text(&view.search)) else {
+            return false;
+        };
+        built.membership == fleet.membership()
+            && built.hidden == view.hidden
+            && built.table == view.table
+            && built.names == *feeds
+            && new.contains(&old)
     }
 
     fn rank_names(&mut self, fleet: &Fleet) {
@@ -103,6 +179,7 @@ impl TableState {
         for (rank, k) in all.iter().enumerate() {
             self.name_rank[k.0 as usize] = rank as u32;
         }
+        self.by_name = all;
         self.ranked_for = Some(fleet.membership());
     }
 
@@ -270,5 +347,65 @@ mod tests {
             names,
             vec!["bus 9", "Bus 9", "Bus 09a", "Bus 10", "Bus 100", "Truck 2"]
         );
+    }
+
+    fn fleet_of_buses(n: usize) -> Fleet {
+        let t = 1_764_000_000_000;
+        let mut fleet = Fleet::default();
+        let fixes: Vec<crate::protocol::Position> = (0..n)
+            .map(|i| {
+                let mut p = crate::protocol::Position::new(format!("bus-{i}"), -16.9, 145.7, t);
+                p.label = Some(format!("Bus {i}"));
+                p
+            })
+            .collect();
+        let batch = crate::protocol::FixBatch::from_positions(&fixes);
+        let _ = fleet.apply_batch(FeedId(0), &batch, t);
+        fleet
+    }
+
+    fn names(fleet: &Fleet, table: &TableState) -> Vec<String> {
+        let rows = table.rows().iter().filter_map(|k| fleet.vehicle(*k));
+        rows.map(|v| v.display_name().to_owned()).collect()
+    }
+
+    #[test]
+    fn typing_on_narrows_the_rows_in_order_and_deleting_widens_them_again() {
+        let fleet = fleet_of_buses(300);
+        let (feeds, now) = (FeedNames::new(), 1_764_000_000_000);
+        let mut view = ViewState::default();
+        let mut table = TableState::default();
+        // What the rows should be: the matching names in natural order.
+        let fresh = |view: &ViewState| {
+            let q = view.search.trim().to_lowercase();
+            let mut all: Vec<String> = fleet
+                .iter()
+                .map(|(_, v)| v.display_name().to_owned())
+                .filter(|n| n.to_lowercase().contains(&q))
+                .collect();
+            all.sort_by(|a, b| natural_cmp(a, b));
+            all
+        };
+        for typed in ["b", "bu", "bus 2", "bus 29", "bus 2", "", "Bus 1", "bus 1"] {
+            view.search = typed.into();
+            table.refresh(&fleet, &view, &feeds, now);
+            assert_eq!(
+                names(&fleet, &table),
+                fresh(&view),
+                "after typing {typed:?}"
+            );
+        }
+        assert_eq!(names(&fleet, &table)[..3], ["Bus 1", "Bus 10", "Bus 11"]);
+        view.table.descending = true;
+        table.refresh(&fleet, &view, &feeds, now);
+        let mut reversed = fresh(&view);
+        reversed.reverse();
+        assert_eq!(names(&fleet, &table), reversed, "by name, descending");
+        // Coordinates are not a text: "-16" narrowed to "-16.9,145.7" shows every vehicle.
+        view.search = "-16".into();
+        table.refresh(&fleet, &view, &feeds, now);
+        view.search = "-16.9,145.7".into();
+        table.refresh(&fleet, &view, &feeds, now);
+        assert_eq!(table.rows().len(), 300);
     }
 }

@@ -16,6 +16,7 @@ pub mod motion;
 mod nearest;
 mod placing;
 mod query;
+mod scan;
 pub mod spatial;
 mod vehicle;
 

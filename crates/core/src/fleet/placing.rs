@@ -2,7 +2,7 @@
 //! counted, moved or forgotten there at once, and [`Fleet::settle`] re-counts those whose
 //! condition changed with time alone (gone stale, gone lost).
 
-use super::query::{Counts, FleetCounts};
+use super::query::{Counts, FleetCounts, merged};
 use super::spatial::{Spatial, World};
 use super::{Condition, FeedId, Fleet, FleetConfig, Vehicle, VehicleKey};
 
@@ -33,14 +33,7 @@ impl Fleet {
             let c = counts_of(tally);
             if c.total > 0 {
                 counts.by_feed.insert(feed, c);
-                let t = &mut counts.total;
-                *t = Counts {
-                    total: t.total + c.total,
-                    live: t.live + c.live,
-                    moving: t.moving + c.moving,
-                    stale: t.stale + c.stale,
-                    lost: t.lost + c.lost,
-                };
+                counts.total = merged(counts.total, c);
             }
         }
         counts.next_change_ms = self.spatial.next_due_ms().map(|due| (due - now_ms).max(0));

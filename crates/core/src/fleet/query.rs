@@ -200,7 +200,8 @@ impl Fleet {
     }
 }
 
-fn merged(a: Counts, b: Counts) -> Counts {
+/// The sum of two counts.
+pub(super) fn merged(a: Counts, b: Counts) -> Counts {
     Counts {
         total: a.total + b.total,
         live: a.live + b.live,
