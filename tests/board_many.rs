@@ -3,7 +3,7 @@
 //! selection out of its cluster, says what a cluster holds, zooms into it on a click, and hides
 //! with the filters what the table hides.
 
-use egui::{Event, Key};
+use egui::{Event, Key, Modifiers, PointerButton};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -108,4 +108,30 @@ fn a_search_hides_the_markers_it_hides_from_the_table() {
     assert_eq!(h.state().map_in_view().0, GROUP as usize);
     assert_eq!(counts(&h).iter().sum::<u32>(), GROUP);
     assert_eq!(h.state().map_cells_level(), None, "each vehicle asked");
+}
+
+#[test]
+fn a_right_click_on_a_cluster_of_cells_lists_the_first_thousand_by_name_to_pick_from() {
+    let mut h = many();
+    // The easternmost: group 2, whose names the table (at the top of "Group0") does not show.
+    let clusters = h.state().map_clusters();
+    let (at, _) = *clusters
+        .iter()
+        .max_by(|a, b| a.0.x.total_cmp(&b.0.x))
+        .expect("clusters");
+    h.event(Event::PointerMoved(at));
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: at,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+    h.get_by_label(&format!("{GROUP} vehicles here"));
+    h.get_by_label("the first 1000 by name: zoom in to pick among the rest");
+    // In name order, numbers as numbers (only the rows in sight are built).
+    h.get_by_label("Group2 #0");
+    h.get_by_label("Group2 #10");
 }

@@ -96,7 +96,9 @@ pub struct MapView {
     /// Where on Earth the map's context menu was opened (a right-click), (lat, lon), and the
     /// vehicles of the cluster it was opened on (name, id), in name order.
     context_at: std::cell::Cell<Option<(f64, f64)>>,
-    context_members: RefCell<Vec<(String, VehicleId)>>,
+    context_members: RefCell<picking::Members>,
+    /// The last cluster tooltip's contents (see `picking`).
+    tip: RefCell<Option<picking::ClusterTip>>,
     /// Vehicles in view in the last frame, and whether any were clustered.
     pub in_view: (usize, bool),
 }
@@ -131,6 +133,7 @@ impl MapView {
             fan: None,
             context_at: std::cell::Cell::default(),
             context_members: RefCell::default(),
+            tip: RefCell::default(),
             in_view: (0, false),
         }
     }
@@ -347,6 +350,7 @@ impl MapView {
                 frame: &frame,
                 context_at: &self.context_at,
                 context_members: &self.context_members,
+                tip: &self.tip,
             });
         let rect = ui.add(map).rect;
         self.rect = rect;
