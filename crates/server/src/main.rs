@@ -106,7 +106,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     config.limits.max_frame_bytes = args.max_message_bytes;
     let sim = if args.sim > 0 {
-        let network = Network::cairns().context("loading the Cairns routes")?;
+        let mut network = Network::cairns().context("loading the Cairns routes")?;
+        if args.sim_area == args::SimArea::Australia {
+            network = network.across(&fleetview_core::sim::AUSTRALIA);
+        }
         let mut sim = SimConfig::new(args.sim, args.seed);
         if let Some(every) = args.sim_report_every {
             let ms = every.as_millis().max(100) as i64;

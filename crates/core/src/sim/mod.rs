@@ -6,9 +6,11 @@
 
 mod motion;
 mod network;
+mod towns;
 
 pub use motion::{Kind, Phase};
 pub use network::{Network, NetworkError, Route, Shape};
+pub use towns::AUSTRALIA;
 
 use motion::Motion;
 

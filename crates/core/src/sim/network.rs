@@ -45,6 +45,34 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// The same shape moved by `dlat`, `dlon` degrees (its lengths measured again there).
+    pub(super) fn translated(&self, dlat: f64, dlon: f64) -> Shape {
+        let points: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .map(|p| (p.0 + dlat, p.1 + dlon))
+            .collect();
+        let mut cum = Vec::with_capacity(points.len());
+        let mut total = 0.0;
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                let q = points[i - 1];
+                total += geo::distance_m(q.0, q.1, p.0, p.1);
+            }
+            cum.push(total);
+        }
+        // Stops keep their share of the way along.
+        let scale = total / self.length().max(1.0);
+        Shape {
+            id: self.id.clone(),
+            route: self.route,
+            headsign: self.headsign.clone(),
+            points,
+            cum,
+            stops: self.stops.iter().map(|s| s * scale).collect(),
+        }
+    }
+
     pub fn length(&self) -> f64 {
         self.cum.last().copied().unwrap_or(0.0)
     }

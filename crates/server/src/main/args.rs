@@ -8,6 +8,13 @@ use clap::Parser;
 ///
 /// Viewers connect to ws://HOST:PORT/feed and subscribe; devices and gateways publish `report`
 /// messages to ws://HOST:PORT/ingest. Changes go out in one batch per tick.
+/// Where `--sim` runs its fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimArea {
+    Cairns,
+    Australia,
+}
+
 #[derive(Parser)]
 #[command(name = "fleetview-server", version, about, long_about)]
 pub struct Args {
@@ -17,6 +24,10 @@ pub struct Args {
     /// Run a simulated fleet of this many vehicles on the Cairns bus routes (0: none).
     #[arg(long, default_value_t = 0, env = "FLEETVIEW_SIM")]
     pub sim: usize,
+    /// Where the simulated fleet runs: `cairns` (its bus routes) or `australia` (those routes
+    /// laid over 30 Australian towns: a national fleet).
+    #[arg(long, value_enum, default_value = "cairns", env = "FLEETVIEW_SIM_AREA")]
+    pub sim_area: SimArea,
     /// Make every simulated tracker report at this interval (±20%) instead of each at its own
     /// between 1 and 5 s (e.g. 1s, for load tests).
     #[arg(long, value_parser = humantime::parse_duration, env = "FLEETVIEW_SIM_REPORT_EVERY")]
