@@ -44,6 +44,10 @@ struct Cli {
     /// Vehicles in the simulated fleet shown when no feed is given.
     #[arg(long, default_value_t = 250)]
     sim: usize,
+    /// Most vehicles the window holds, all feeds together (past it the stalest is dropped for a
+    /// newcomer); a national fleet of a million needs `--max-vehicles 1000000`.
+    #[arg(long, default_value_t = FleetConfig::default().max_vehicles, env = "FLEETVIEW_MAX_VEHICLES")]
+    max_vehicles: usize,
     /// Seed of the simulated fleet.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -79,6 +83,16 @@ struct Cli {
     /// Log filter (tracing's EnvFilter syntax, e.g. "info" or "fleetview=debug"); logs go to stderr.
     #[arg(long, env = "FLEETVIEW_LOG", default_value = "warn", global = true)]
     log: String,
+}
+
+impl Cli {
+    /// The window's model: the defaults, holding up to `--max-vehicles`.
+    fn fleet_config(&self) -> FleetConfig {
+        FleetConfig {
+            max_vehicles: self.max_vehicles.max(1),
+            ..FleetConfig::default()
+        }
+    }
 }
 
 /// Where feeds come from, for the map and for `stats`.
@@ -268,8 +282,8 @@ fn map(cli: Cli) -> anyhow::Result<ExitCode> {
             embedded: embedded_spec,
         },
         prefer_remembered: !cli.feeds.explicit() && !cli.demo,
+        fleet: cli.fleet_config(),
         tiles: cli.tiles,
-        fleet: FleetConfig::default(),
         routes: Some(route_lines(&cli.gtfs)?),
         alerts: Some(sources.engine()?),
         geofences_file: sources.geofences,
@@ -288,7 +302,7 @@ fn replay(cli: &Cli, path: &std::path::Path) -> anyhow::Result<ExitCode> {
         source: FeedSource::Replay(Box::new(player)),
         prefer_remembered: false,
         tiles: cli.tiles.clone(),
-        fleet: FleetConfig::default(),
+        fleet: cli.fleet_config(),
         routes: Some(route_lines(&cli.gtfs)?),
         alerts: None,
         geofences_file: None,
