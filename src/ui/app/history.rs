@@ -89,6 +89,13 @@ impl FleetApp {
     /// frame).
     pub(super) fn poll_history(&mut self, ctx: &egui::Context) {
         let Some(w) = &mut self.history else { return };
+        if w.fit_due && w.loaded().is_none() {
+            // A new range was asked for before the last answer was fitted: that fit is moot,
+            // and waiting for it (the chart it waits for shows only what is loaded) would never
+            // look at the new answer.
+            w.fit_due = false;
+            w.fit_seen = None;
+        }
         if w.fit_due {
             let rect = self.map.rect();
             if self.board.chart.is_some() && w.fit_seen == Some(rect) {
@@ -239,6 +246,11 @@ impl FleetApp {
     /// The History window, when open.
     pub fn history(&self) -> Option<&HistoryWindow> {
         self.history.as_ref()
+    }
+
+    /// ... to change by hand (tests and benches put it in a given state).
+    pub fn history_mut(&mut self) -> Option<&mut HistoryWindow> {
+        self.history.as_mut()
     }
 
     /// Asks feed `feed`'s server for the fleet from `at` to `until` and, once written, replays
