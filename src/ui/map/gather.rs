@@ -224,9 +224,9 @@ impl Markers<'_> {
         level: u8,
     ) -> HashMap<u32, Vec<(VehicleKey, World)>> {
         let mut apart: HashMap<u32, Vec<(VehicleKey, World)>> = HashMap::new();
+        let spatial = self.fleet.spatial();
         let mut take = |key: VehicleKey| {
-            if let Some(v) = self.fleet.vehicle(key) {
-                let w = World::of(v.fix.lat, v.fix.lon);
+            if let Some(w) = spatial.counted_at(key) {
                 apart.entry(w.cell(level)).or_default().push((key, w));
             }
         };

@@ -281,9 +281,8 @@ impl Fleet {
         {
             v.seen_gen = generation;
             return if fix.ts > v.fix.ts {
-                let from = spatial::World::of(v.fix.lat, v.fix.lon);
                 v.advance(fix, received_ms, self.config.trail_len);
-                self.index_moved(key, from, now_ms);
+                self.index_moved(key, now_ms);
                 Applied::Moved(key)
             } else if fix.ts == v.fix.ts {
                 // The same fix again may say something new about the vehicle (a feed's device

@@ -49,12 +49,12 @@ impl Fleet {
             let Some(v) = self.slots.get(key.0 as usize).and_then(Option::as_ref) else {
                 continue;
             };
-            let (at, feed) = (World::of(v.fix.lat, v.fix.lon), v.feed());
+            let feed = v.feed();
             let condition = self.condition(v, now_ms);
             let due = next_change(&self.config, v, now_ms);
             let was = self.spatial.condition_of(key);
             if was != Some(condition) {
-                self.spatial.recondition(key, at, condition);
+                self.spatial.recondition(key, condition);
                 self.tally(feed, was, Some(condition));
             }
             if let Some(due) = due {
@@ -78,7 +78,7 @@ impl Fleet {
         }
     }
 
-    pub(super) fn index_moved(&mut self, key: VehicleKey, from: World, now_ms: i64) {
+    pub(super) fn index_moved(&mut self, key: VehicleKey, now_ms: i64) {
         let Some(v) = self.slots.get(key.0 as usize).and_then(Option::as_ref) else {
             return;
         };
@@ -86,7 +86,7 @@ impl Fleet {
         let due = next_change(&self.config, v, now_ms);
         let (to, feed) = (World::of(v.fix.lat, v.fix.lon), v.feed());
         let was = self.spatial.condition_of(key);
-        self.spatial.relocate(key, from, to, condition);
+        self.spatial.relocate(key, to, condition);
         self.tally(feed, was, Some(condition));
         if let Some(due) = due {
             self.spatial.schedule(key, due);
@@ -95,15 +95,18 @@ impl Fleet {
 
     pub(super) fn index_dropped(&mut self, key: VehicleKey) {
         if let Some(v) = self.slots.get(key.0 as usize).and_then(Option::as_ref) {
-            let (at, feed) = (World::of(v.fix.lat, v.fix.lon), v.feed());
+            let feed = v.feed();
             let was = self.spatial.condition_of(key);
-            self.spatial.remove(key, at);
+            self.spatial.remove(key);
             self.tally(feed, was, None);
         }
     }
 
     /// A vehicle of `feed` counted under `was` is now counted under `now`.
     fn tally(&mut self, feed: FeedId, was: Option<Condition>, now: Option<Condition>) {
+        if was == now {
+            return;
+        }
         let tally = self.tallies.entry(feed).or_default();
         if let Some(c) = was {
             tally[c.index()] = tally[c.index()].saturating_sub(1);

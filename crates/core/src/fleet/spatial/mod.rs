@@ -6,10 +6,11 @@
 //!   world map ([`World`]): x east from 180°W and y south from 85.05°N, each in 2^32 units. A map
 //!   view is linear in these, so a cell's centre goes on screen without a `tan` or a `ln`.
 //! - **Levels.** At level `L` the world is `2^L × 2^L` cells; levels [`COARSEST`] to [`FINEST`]
-//!   each keep, per occupied cell, a [`Cell`]: its vehicles by condition, the sum of their
-//!   positions (its centroid, exactly, in integers) and the XOR of their keys (which is the key
-//!   itself when one vehicle is alone in it). A fix that moves a vehicle within its cells adds
-//!   and takes integers; one that leaves a cell moves it to the next.
+//!   each keep, per occupied cell, a [`Cell`]: its vehicles by condition, the sum of where they
+//!   are counted (the centres of their finest cells: a centroid true to half a finest cell, in
+//!   integers) and the XOR of their keys (which is the key itself when one vehicle is alone in
+//!   it). A fix that stays in its finest cell (611 m) in the same condition changes nothing;
+//!   one that leaves it moves the vehicle's count from cell to cell.
 //! - **Who is where.** Each finest cell chains its vehicles in a list threaded through the
 //!   slots (`prev`, `next`), so the vehicles of any area are found from its cells.
 //! - **Conditions age.** A vehicle goes stale, then lost, with no fix arriving. Each vehicle is
@@ -47,9 +48,11 @@ const ABSENT: u8 = u8::MAX;
 struct Link {
     prev: u32,
     next: u32,
-    condition: u8,
+    /// Its finest cell (the vehicle is counted at that cell's centre).
+    fine: u32,
     /// The second it waits for in the ageing queue (0: it does not wait).
     due_s: u32,
+    condition: u8,
 }
 
 impl Default for Link {
@@ -57,8 +60,9 @@ impl Default for Link {
         Link {
             prev: NONE,
             next: NONE,
-            condition: ABSENT,
+            fine: 0,
             due_s: 0,
+            condition: ABSENT,
         }
     }
 }
@@ -84,79 +88,104 @@ impl Spatial {
             self.links.resize(slot + 1, Link::default());
         }
         debug_assert_eq!(self.links[slot].condition, ABSENT, "inserted twice");
+        let fine = at.cell(FINEST);
+        let point = centre_of(fine);
         for (i, cells) in self.levels.iter_mut().enumerate() {
             let level = COARSEST + i as u8;
             cells
-                .entry(at.cell(level))
+                .entry(point.cell(level))
                 .or_default()
-                .add(at, key, condition);
+                .add(point, key, condition);
         }
-        let fine = at.cell(FINEST);
-        let head = self.heads.insert(fine, key.0).unwrap_or(NONE);
-        if head != NONE {
-            self.links[head as usize].prev = key.0;
-        }
+        self.link(key, fine);
         let link = &mut self.links[slot];
-        link.prev = NONE;
-        link.next = head;
+        link.fine = fine;
         link.condition = condition.index() as u8;
     }
 
-    /// Forgets `key`, which was counted at `at`.
-    pub(crate) fn remove(&mut self, key: VehicleKey, at: World) {
+    /// Forgets `key`.
+    pub(crate) fn remove(&mut self, key: VehicleKey) {
         let Some(condition) = self.condition_of(key) else {
             return;
         };
+        let fine = self.links[key.0 as usize].fine;
+        let point = centre_of(fine);
         for (i, cells) in self.levels.iter_mut().enumerate() {
-            let code = at.cell(COARSEST + i as u8);
+            let code = point.cell(COARSEST + i as u8);
             if let Some(cell) = cells.get_mut(&code) {
-                cell.take(at, key, condition);
+                cell.take(point, key, condition);
                 if cell.count() == 0 {
                     cells.remove(&code);
                 }
             }
         }
-        self.unlink(key, at.cell(FINEST));
+        self.unlink(key, fine);
         let link = &mut self.links[key.0 as usize];
         link.condition = ABSENT;
         link.due_s = 0;
     }
 
-    /// `key` moved from `from` to `to` and is now in `condition`.
-    pub(crate) fn relocate(&mut self, key: VehicleKey, from: World, to: World, now: Condition) {
+    /// `key` is now at `to`, in `condition`. A move within its finest cell, in the same
+    /// condition, changes nothing here: most fixes cost one comparison.
+    pub(crate) fn relocate(&mut self, key: VehicleKey, to: World, now: Condition) {
         let Some(was) = self.condition_of(key) else {
             return self.insert(key, to, now);
         };
+        let old_fine = self.links[key.0 as usize].fine;
+        let new_fine = to.cell(FINEST);
+        if old_fine == new_fine && was == now {
+            return;
+        }
+        let (from, to) = (centre_of(old_fine), centre_of(new_fine));
         for (i, cells) in self.levels.iter_mut().enumerate() {
             let level = COARSEST + i as u8;
             let (old, new) = (from.cell(level), to.cell(level));
+            if old == new {
+                let cell = cells.entry(old).or_default();
+                cell.take(from, key, was);
+                cell.add(to, key, now);
+                continue;
+            }
             if let Some(cell) = cells.get_mut(&old) {
                 cell.take(from, key, was);
-                if old != new && cell.count() == 0 {
+                if cell.count() == 0 {
                     cells.remove(&old);
                 }
             }
             cells.entry(new).or_default().add(to, key, now);
         }
-        let (old, new) = (from.cell(FINEST), to.cell(FINEST));
-        if old != new {
-            self.unlink(key, old);
-            let head = self.heads.insert(new, key.0).unwrap_or(NONE);
-            if head != NONE {
-                self.links[head as usize].prev = key.0;
-            }
-            let link = &mut self.links[key.0 as usize];
-            link.prev = NONE;
-            link.next = head;
+        if old_fine != new_fine {
+            self.unlink(key, old_fine);
+            self.link(key, new_fine);
         }
-        self.links[key.0 as usize].condition = now.index() as u8;
+        let link = &mut self.links[key.0 as usize];
+        link.fine = new_fine;
+        link.condition = now.index() as u8;
     }
 
-    /// `key`, at `at`, is now in `condition` (it went stale or lost with no fix).
-    pub(crate) fn recondition(&mut self, key: VehicleKey, at: World, condition: Condition) {
+    /// `key` is now in `condition` where it is (it went stale or lost with no fix).
+    pub(crate) fn recondition(&mut self, key: VehicleKey, condition: Condition) {
         if self.condition_of(key).is_some() {
-            self.relocate(key, at, at, condition);
+            let at = centre_of(self.links[key.0 as usize].fine);
+            self.relocate(key, at, condition);
         }
+    }
+
+    /// The point `key` is counted at (the centre of its finest cell), if it is counted.
+    pub fn counted_at(&self, key: VehicleKey) -> Option<World> {
+        self.condition_of(key)?;
+        Some(centre_of(self.links[key.0 as usize].fine))
+    }
+
+    /// Puts `key` first in finest cell `fine`'s list.
+    fn link(&mut self, key: VehicleKey, fine: u32) {
+        let head = self.heads.insert(fine, key.0).unwrap_or(NONE);
+        if head != NONE {
+            self.links[head as usize].prev = key.0;
+        }
+        let link = &mut self.links[key.0 as usize];
+        link.prev = NONE;
+        link.next = head;
     }
 
     /// Takes `key` out of its finest cell's list.
@@ -301,6 +330,18 @@ impl Spatial {
             + self.heads.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
             + self.links.capacity() * std::mem::size_of::<Link>()
             + self.ageing.capacity() * std::mem::size_of::<u64>()
+    }
+}
+
+/// The centre of finest cell `fine`: where a vehicle in it is counted. Counting cell centres,
+/// not fixes, means a fix that stays in its 611 m cell changes no count and no sum; a cluster's
+/// centroid is then true to within half a finest cell (at most 8 px where cells are drawn).
+fn centre_of(fine: u32) -> World {
+    let half = 1u32 << (31 - FINEST as u32);
+    let (x, y) = (fine >> FINEST, fine & ((1 << FINEST) - 1));
+    World {
+        x: (x << (32 - FINEST as u32)) | half,
+        y: (y << (32 - FINEST as u32)) | half,
     }
 }
 

@@ -73,8 +73,10 @@ fn a_vehicle_is_counted_once_at_every_level_under_its_condition() {
         let cell = cells.values().next().expect("a cell");
         assert_eq!(cell.by_condition, [1, 0, 0, 0], "moving, at level {level}");
         assert_eq!(cell.lone(), Some(key));
-        let at = World::of(-16.92, 145.77);
+        // Counted at the centre of its finest cell.
+        let at = centre_of(World::of(-16.92, 145.77).cell(FINEST));
         assert_eq!(cell.centre(), Some(at));
+        assert_eq!(fleet.spatial().counted_at(key), Some(at));
     }
 }
 
@@ -82,22 +84,25 @@ fn a_vehicle_is_counted_once_at_every_level_under_its_condition() {
 fn a_move_takes_a_vehicle_from_its_old_cells_to_its_new_ones() {
     let mut fleet = Fleet::default();
     apply(&mut fleet, &[fix("bus-1", -16.92, 145.77, T0, 10.0)], T0);
-    // A few metres: the same finest cell; its centroid follows.
-    apply(
-        &mut fleet,
-        &[fix("bus-1", -16.92001, 145.77001, T0 + 1000, 0.0)],
-        T0 + 1000,
+    // A few metres: the same finest cell, counted where it was, but stopped now.
+    let before = contents(fleet.spatial());
+    let near = |lat: f64, ts: i64, speed: f32| [fix("bus-1", lat, 145.77001, T0 + ts, speed)];
+    apply(&mut fleet, &near(-16.92001, 1000, 10.0), T0 + 1000);
+    assert_eq!(
+        contents(fleet.spatial()),
+        before,
+        "nothing changed for a move in its cell"
     );
+    apply(&mut fleet, &near(-16.92002, 2000, 0.0), T0 + 2000);
     let fine = fleet.spatial().cells(FINEST);
     assert_eq!(fine.len(), 1);
     let cell = fine.values().next().expect("a cell");
     assert_eq!(cell.by_condition, [0, 1, 0, 0], "stopped now");
-    assert_eq!(cell.centre(), Some(World::of(-16.92001, 145.77001)));
     // To Sydney: every level below the coarsest few changes cell.
     apply(
         &mut fleet,
-        &[fix("bus-1", -33.87, 151.21, T0 + 2000, 5.0)],
-        T0 + 2000,
+        &[fix("bus-1", -33.87, 151.21, T0 + 3000, 5.0)],
+        T0 + 3000,
     );
     let sydney = World::of(-33.87, 151.21);
     for level in COARSEST..=FINEST {
@@ -105,7 +110,7 @@ fn a_move_takes_a_vehicle_from_its_old_cells_to_its_new_ones() {
         assert_eq!(cells.len(), 1, "one cell at level {level}");
         assert!(cells.contains_key(&sydney.cell(level)), "level {level}");
     }
-    assert_in_step(&fleet, T0 + 2000);
+    assert_in_step(&fleet, T0 + 3000);
 }
 
 #[test]
