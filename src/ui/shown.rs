@@ -54,6 +54,11 @@ impl<'a> Shown<'a> {
         self.fleet.filter_keys(|v| self.shows(v))
     }
 
+    /// ... as a bitset over the fleet's slots (see [`Fleet::filter_bits`]).
+    pub fn bits(&self) -> Vec<u64> {
+        self.fleet.filter_bits(|v| self.shows(v))
+    }
+
     /// Why `v` is not shown, in words ("stopped vehicles are hidden"); `None` when it is.
     pub fn why_hidden(&self, v: &Vehicle) -> Option<String> {
         if !self.view.shows(v.feed()) {

@@ -47,8 +47,6 @@ pub struct TableState {
     /// Every vehicle in name order (the ranking's inverse).
     by_name: Vec<VehicleKey>,
     ranked_for: Option<u64>,
-    /// Which slots a search matched, a bit each (a buffer kept between refreshes).
-    keep: Vec<u64>,
     /// The search the table last showed (a change scrolls to the first match).
     last_search: String,
     /// The order the table last showed (a change scrolls to the top).
@@ -114,21 +112,13 @@ impl TableState {
         (table, feeds, now_ms): (TableView, &FeedNames, i64),
         narrowed: bool,
     ) {
-        let keys = shown.keys();
         let in_order = table.sort == Column::Name || narrowed;
         if !in_order {
-            self.rows = keys;
+            self.rows = shown.keys();
             return self.sort(fleet, table, feeds, now_ms);
         }
         // One bit a slot: a million fit in the cache the rows are filtered through.
-        let mut keep = std::mem::take(&mut self.keep);
-        keep.clear();
-        keep.resize(self.name_rank.len().div_ceil(64), 0);
-        for k in keys {
-            if let Some(word) = keep.get_mut(k.0 as usize / 64) {
-                *word |= 1 << (k.0 % 64);
-            }
-        }
+        let keep = shown.bits();
         let kept = |k: &VehicleKey| {
             keep.get(k.0 as usize / 64)
                 .is_some_and(|word| word & (1 << (k.0 % 64)) != 0)
@@ -143,7 +133,6 @@ impl TableState {
             }
             self.held.clear();
         }
-        self.keep = keep;
     }
 
     /// Whether the rows were built for the same everything but a search that the new one

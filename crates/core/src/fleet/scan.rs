@@ -31,6 +31,38 @@ impl Fleet {
         parts.concat()
     }
 
+    /// The same as a bitset over the slots, one bit a slot (bit `k % 64` of word `k / 64` for
+    /// key `k`): what a table filters its rows through without building a list first.
+    pub fn filter_bits(&self, keep: impl Fn(&Vehicle) -> bool + Sync) -> Vec<u64> {
+        let words = self.slots.len().div_ceil(64);
+        let mut bits = vec![0u64; words];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let keep = &keep;
+        let fill = |first_word: usize, out: &mut [u64]| {
+            for (w, word) in out.iter_mut().enumerate() {
+                let base = (first_word + w) * 64;
+                let end = (base + 64).min(self.slots.len());
+                for (bit, slot) in self.slots[base..end].iter().enumerate() {
+                    if slot.as_ref().is_some_and(keep) {
+                        *word |= 1 << bit;
+                    }
+                }
+            }
+        };
+        if self.slots.len() < PARALLEL_FROM || threads < 2 {
+            fill(0, &mut bits);
+            return bits;
+        }
+        let chunk = words.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (i, out) in bits.chunks_mut(chunk).enumerate() {
+                let fill = &fill;
+                s.spawn(move || fill(i * chunk, out));
+            }
+        });
+        bits
+    }
+
     fn keys_in(
         &self,
         first: usize,
@@ -75,6 +107,12 @@ mod tests {
         let one: Vec<_> = fleet.search("bus-12", &[]).map(|(k, _)| k).collect();
         let every = fleet.filter_keys(|v| query.matches(v));
         assert_eq!(every, one);
+        let bits = fleet.filter_bits(|v| query.matches(v));
+        let from_bits: Vec<_> = (0..bits.len() * 64)
+            .filter(|k| bits[k / 64] & (1 << (k % 64)) != 0)
+            .map(|k| crate::fleet::VehicleKey(k as u32))
+            .collect();
+        assert_eq!(from_bits, one, "the bitset marks the same vehicles");
         assert!(one.len() > 9_000, "{}", one.len());
     }
 }
