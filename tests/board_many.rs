@@ -108,6 +108,15 @@ fn a_search_hides_the_markers_it_hides_from_the_table() {
     assert_eq!(h.state().map_in_view().0, GROUP as usize);
     assert_eq!(counts(&h).iter().sum::<u32>(), GROUP);
     assert_eq!(h.state().map_cells_level(), None, "each vehicle asked");
+    // Clearing the search brings every marker back (drawn from the cells again).
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert_eq!(
+        h.state().map_in_view().0,
+        3 * GROUP as usize,
+        "the search cleared"
+    );
+    assert!(h.state().map_cells_level().is_some());
 }
 
 #[test]

@@ -136,6 +136,9 @@ impl FleetApp {
                     fleet: self.pipeline.fleet(),
                     view: &self.view,
                     shown: &shown,
+                    shown_rows: self
+                        .table
+                        .shown_rows(self.pipeline.fleet(), &self.view, &names),
                     palette: &palette,
                     names: &names,
                     notice: self.view.notice(now),

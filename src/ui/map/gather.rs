@@ -11,8 +11,9 @@
 //!   is placed at its vehicles' centroid and goes into the clustering with its count; a cell of
 //!   one is that vehicle, at its gliding position. The selection, a fanned-out cluster and the
 //!   vehicles with a critical alert are taken out of their cells and drawn apart, as always.
-//! - **Many in view with a filter on** (a search, a status or a feed hidden): each vehicle of
-//!   the view is asked whether it is shown, so the cost is that of the vehicles in view.
+//! - **A filter on** (a search, a status or a feed hidden): the vehicles the table lists as
+//!   shown, or those around the view when they are fewer, each asked whether it is shown: the
+//!   cost is that of the fewer.
 
 use std::collections::HashMap;
 
@@ -54,6 +55,8 @@ enum Plan {
     Every,
     /// The vehicles of these finest cells, one by one.
     Around(WorldRect),
+    /// The vehicles the table lists (a filter is on and they are fewer than those around).
+    Listed,
     /// The cells of this level in this rectangle.
     Cells(u8, WorldRect),
 }
@@ -88,6 +91,13 @@ impl Markers<'_> {
                 self.collect(frame, &view, vehicles);
                 frame.nearby = keys;
             }
+            Plan::Listed => {
+                let rows = self.shown_rows.unwrap_or_default();
+                let vehicles = rows
+                    .iter()
+                    .filter_map(|&k| self.fleet.vehicle(k).map(|v| (k, v)));
+                self.collect(frame, &view, vehicles);
+            }
             Plan::Cells(level, rect) => {
                 frame.clusters.unsteady();
                 frame.cells_level = Some(level);
@@ -102,17 +112,25 @@ impl Markers<'_> {
         }
         let b = view.bounds;
         let rect = WorldRect::between(World::of(b.north, b.west), World::of(b.south, b.east));
-        let around = Plan::Around(rect.grown(MARGIN));
+        let around = rect.grown(MARGIN);
         let cluster_px = f64::from(tokens::CLUSTER_DISTANCE);
-        let Some(level) = spatial::level_for(view.fast.world_px(), cluster_px) else {
-            return around;
-        };
-        if self.view.is_filtered()
-            || self.fleet.spatial().count_in(level, rect) <= STEADY_MAX_IN_VIEW as u64
-        {
-            return around;
+        let level = spatial::level_for(view.fast.world_px(), cluster_px);
+        let in_view = self
+            .fleet
+            .spatial()
+            .count_in(level.unwrap_or(spatial::FINEST), around);
+        if self.view.is_filtered() {
+            // Each vehicle asked whether it is shown: the fewer of those listed and those around.
+            let listed = self.shown_rows.map(|rows| rows.len() as u64);
+            return match listed {
+                Some(n) if n < in_view => Plan::Listed,
+                _ => Plan::Around(around),
+            };
         }
-        Plan::Cells(level, rect)
+        match level {
+            Some(level) if in_view > STEADY_MAX_IN_VIEW as u64 => Plan::Cells(level, rect),
+            _ => Plan::Around(around),
+        }
     }
 
     /// Of `vehicles`, those shown in `area` (not the selection, not a fan's), where they are on

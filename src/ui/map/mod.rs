@@ -58,6 +58,9 @@ pub struct MapContext<'a> {
     pub view: &'a ViewState,
     /// The vehicles shown (feeds, statuses, search): the others get no marker.
     pub shown: &'a Shown<'a>,
+    /// ... listed, when the table has them for this view (a filtered map of a big fleet draws
+    /// from the list rather than asking every vehicle in view).
+    pub shown_rows: Option<&'a [VehicleKey]>,
     pub palette: &'a Palette,
     pub names: &'a FeedNames,
     /// A passing notice.
@@ -329,6 +332,7 @@ impl MapView {
                 fleet,
                 view: cx.view,
                 shown: cx.shown,
+                shown_rows: cx.shown_rows,
                 palette: cx.palette,
                 theme,
                 selected,

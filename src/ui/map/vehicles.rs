@@ -25,6 +25,8 @@ pub(super) struct Markers<'a> {
     pub(super) view: &'a ViewState,
     /// Which vehicles are shown: the others are not drawn, counted or hovered.
     pub(super) shown: &'a Shown<'a>,
+    /// The vehicles shown, listed (the table's rows), when the table has them for this view.
+    pub(super) shown_rows: Option<&'a [VehicleKey]>,
     pub(super) palette: &'a Palette,
     pub(super) theme: &'a Theme,
     pub(super) selected: Option<VehicleKey>,

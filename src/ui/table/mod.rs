@@ -262,6 +262,23 @@ impl TableState {
         changed
     }
 
+    /// The rows, when they were built for this fleet's membership and this view's search,
+    /// hidden feeds and filters (the status chips' at most a second ago): the vehicles shown.
+    pub fn shown_rows(
+        &self,
+        fleet: &Fleet,
+        view: &ViewState,
+        feeds: &FeedNames,
+    ) -> Option<&[VehicleKey]> {
+        let built = self.built_for.as_ref()?;
+        (built.membership == fleet.membership()
+            && built.search == view.search
+            && built.hidden == view.hidden
+            && built.table.shown == view.table.shown
+            && built.names == *feeds)
+            .then_some(&self.rows[..])
+    }
+
     pub fn rows(&self) -> &[VehicleKey] {
         &self.rows
     }
