@@ -282,7 +282,7 @@ impl Fleet {
             v.seen_gen = generation;
             return if fix.ts > v.fix.ts {
                 v.advance(fix, received_ms, self.config.trail_len);
-                self.index_moved(key, now_ms);
+                self.index_placed(key, now_ms);
                 Applied::Moved(key)
             } else if fix.ts == v.fix.ts {
                 // The same fix again may say something new about the vehicle (a feed's device
@@ -313,7 +313,7 @@ impl Fleet {
             .insert(SmolStr::new(fix.id), key);
         self.len += 1;
         self.membership += 1;
-        self.index_added(key, now_ms);
+        self.index_placed(key, now_ms);
         Applied::Added(key)
     }
 

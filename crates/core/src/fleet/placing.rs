@@ -64,21 +64,8 @@ impl Fleet {
         n
     }
 
-    pub(super) fn index_added(&mut self, key: VehicleKey, now_ms: i64) {
-        let Some(v) = self.slots.get(key.0 as usize).and_then(Option::as_ref) else {
-            return;
-        };
-        let condition = self.condition(v, now_ms);
-        let due = next_change(&self.config, v, now_ms);
-        let (at, feed) = (World::of(v.fix.lat, v.fix.lon), v.feed());
-        self.spatial.insert(key, at, condition);
-        self.tally(feed, None, Some(condition));
-        if let Some(due) = due {
-            self.spatial.schedule(key, due);
-        }
-    }
-
-    pub(super) fn index_moved(&mut self, key: VehicleKey, now_ms: i64) {
+    /// Counts `key` where its fix is now, in its condition now (added, or moved).
+    pub(super) fn index_placed(&mut self, key: VehicleKey, now_ms: i64) {
         let Some(v) = self.slots.get(key.0 as usize).and_then(Option::as_ref) else {
             return;
         };

@@ -52,15 +52,8 @@ impl Shape {
             .iter()
             .map(|p| (p.0 + dlat, p.1 + dlon))
             .collect();
-        let mut cum = Vec::with_capacity(points.len());
-        let mut total = 0.0;
-        for (i, p) in points.iter().enumerate() {
-            if i > 0 {
-                let q = points[i - 1];
-                total += geo::distance_m(q.0, q.1, p.0, p.1);
-            }
-            cum.push(total);
-        }
+        let cum = cumulative(&points);
+        let total = cum.last().copied().unwrap_or(0.0);
         // Stops keep their share of the way along.
         let scale = total / self.length().max(1.0);
         Shape {
@@ -204,15 +197,8 @@ impl Network {
                 continue;
             };
             let points: Vec<(f64, f64)> = raw.points.iter().map(|p| (p[0], p[1])).collect();
-            let mut cum = Vec::with_capacity(points.len());
-            let mut total = 0.0;
-            for (i, p) in points.iter().enumerate() {
-                if i > 0 {
-                    let q = points[i - 1];
-                    total += geo::distance_m(q.0, q.1, p.0, p.1);
-                }
-                cum.push(total);
-            }
+            let cum = cumulative(&points);
+            let total = cum.last().copied().unwrap_or(0.0);
             if points.len() < 2 || total <= 0.0 {
                 continue;
             }
@@ -243,6 +229,22 @@ impl Network {
             source: asset.source,
         })
     }
+}
+
+/// The distance from the first point to each, metres.
+fn cumulative(points: &[(f64, f64)]) -> Vec<f64> {
+    let mut total = 0.0;
+    let mut previous = points.first().copied();
+    points
+        .iter()
+        .map(|p| {
+            if let Some(q) = previous {
+                total += geo::distance_m(q.0, q.1, p.0, p.1);
+            }
+            previous = Some(*p);
+            total
+        })
+        .collect()
 }
 
 #[cfg(test)]
