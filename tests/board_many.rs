@@ -144,3 +144,33 @@ fn a_right_click_on_a_cluster_of_cells_lists_the_first_thousand_by_name_to_pick_
     h.get_by_label("Group2 #0");
     h.get_by_label("Group2 #10");
 }
+
+#[test]
+fn a_vehicle_with_an_sos_is_taken_out_of_its_cells_and_drawn_apart() {
+    let (tx, rx) = channel();
+    let builder = egui_kittest::Harness::builder();
+    let engine = fleetview::alerts::Engine::default();
+    let fleet = fleetview::fleet::FleetConfig::default();
+    let mut h = app_with_alerts(builder, rx, fleet, Some(engine), None);
+    three_big_groups(&tx);
+    h.run_steps(4);
+    let sos = fleetview::feed::VehicleNotice {
+        id: "g1-7".into(),
+        kind: "alarm".into(),
+        ts: now_ms(),
+        detail: Some("sos".into()),
+    };
+    tx.send(FeedEvent::Notices(vec![sos])).expect("send");
+    h.run_steps(4);
+    assert!(h.state().map_cells_level().is_some(), "drawn from cells");
+    let alarmed = h.state().map_alarmed();
+    assert_eq!(alarmed.len(), 1, "{alarmed:?}");
+    assert_eq!(alarmed[0].0, "g1-7");
+    let c = counts(&h);
+    assert!(
+        c.contains(&(GROUP - 1)),
+        "its group counts the others: {c:?}"
+    );
+    let counted: u32 = c.iter().sum();
+    assert_eq!(counted, 3 * GROUP - 1, "and it once, on its own");
+}
