@@ -8,30 +8,22 @@ use super::{Fleet, Vehicle, VehicleKey};
 const PARALLEL_FROM: usize = 100_000;
 
 impl Fleet {
-    /// The keys of the vehicles `keep` accepts, in slot order (what [`Fleet::iter`] gives).
+    /// The keys of the vehicles `keep` accepts, in slot order (what [`Fleet::iter`] gives): the
+    /// set bits of [`Fleet::filter_bits`].
     pub fn filter_keys(&self, keep: impl Fn(&Vehicle) -> bool + Sync) -> Vec<VehicleKey> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        if self.slots.len() < PARALLEL_FROM || threads < 2 {
-            return self.keys_in(0, &self.slots, &keep);
+        let bits = self.filter_bits(keep);
+        let mut keys = Vec::new();
+        for (w, &word) in bits.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                keys.push(VehicleKey((w * 64) as u32 + rest.trailing_zeros()));
+                rest &= rest - 1;
+            }
         }
-        let chunk = self.slots.len().div_ceil(threads);
-        let keep = &keep;
-        let parts: Vec<Vec<VehicleKey>> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .slots
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, slots)| s.spawn(move || self.keys_in(i * chunk, slots, keep)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        parts.concat()
+        keys
     }
 
-    /// The same as a bitset over the slots, one bit a slot (bit `k % 64` of word `k / 64` for
+    /// The vehicles `keep` accepts as a bitset over the slots, one bit a slot (bit `k % 64` of word `k / 64` for
     /// key `k`): what a table filters its rows through without building a list first.
     pub fn filter_bits(&self, keep: impl Fn(&Vehicle) -> bool + Sync) -> Vec<u64> {
         let words = self.slots.len().div_ceil(64);
@@ -61,23 +53,6 @@ impl Fleet {
             }
         });
         bits
-    }
-
-    fn keys_in(
-        &self,
-        first: usize,
-        slots: &[Option<Vehicle>],
-        keep: &(impl Fn(&Vehicle) -> bool + Sync),
-    ) -> Vec<VehicleKey> {
-        slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                v.as_ref()
-                    .filter(|v| keep(v))
-                    .map(|_| VehicleKey((first + i) as u32))
-            })
-            .collect()
     }
 }
 
